@@ -1,0 +1,82 @@
+/**
+ * `ResourceType`: everything kubeloop needs to know to talk about one kind.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import type { KubernetesObject } from "./meta.ts";
+
+/**
+ * One Kubernetes kind: where it lives in the API and the zod schema its objects
+ * must pass before they reach a cache or a handler.
+ */
+export interface ResourceType<T extends KubernetesObject = KubernetesObject> {
+  /** API group; `""` for the core group. */
+  readonly group: string;
+  /** API version within the group, e.g. `v1`. */
+  readonly version: string;
+  /** `group/version`, or just `version` for the core group. */
+  readonly apiVersion: string;
+  /** Kind, e.g. `ConfigMap`. */
+  readonly kind: string;
+  /** Lower-case plural used in paths, e.g. `configmaps`. */
+  readonly plural: string;
+  /** Whether objects live in a namespace. */
+  readonly namespaced: boolean;
+  /** Schema every object of this kind is validated with. */
+  readonly schema: z.ZodType<T>;
+}
+
+/** What {@link defineResource} takes. */
+export interface ResourceDefinition<S extends z.ZodType<KubernetesObject>> {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+  schema: S;
+}
+
+/**
+ * Define a resource type, typically for a custom resource. The object type is
+ * inferred from the schema.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { defineResource, ObjectMetaSchema } from "kubeloop";
+ *
+ * const Widget = defineResource({
+ *   group: "example.com",
+ *   version: "v1",
+ *   kind: "Widget",
+ *   plural: "widgets",
+ *   namespaced: true,
+ *   schema: z.looseObject({
+ *     apiVersion: z.string().optional(),
+ *     kind: z.string().optional(),
+ *     metadata: ObjectMetaSchema,
+ *     spec: z.looseObject({ size: z.number() }),
+ *   }),
+ * });
+ * ```
+ */
+export function defineResource<S extends z.ZodType<KubernetesObject>>(
+  def: ResourceDefinition<S>,
+): ResourceType<z.infer<S>> {
+  if (!def.version || !def.kind || !def.plural) {
+    throw new TypeError(`defineResource: version, kind and plural are required (got kind "${def.kind}")`);
+  }
+  if (def.plural !== def.plural.toLowerCase()) {
+    throw new TypeError(`defineResource: plural must be lower-case (got "${def.plural}")`);
+  }
+  return Object.freeze({
+    group: def.group,
+    version: def.version,
+    apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
+    kind: def.kind,
+    plural: def.plural,
+    namespaced: def.namespaced,
+    schema: def.schema as unknown as z.ZodType<z.infer<S>>,
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * A pluggable, structured logger. kubeloop never writes to the console on its
+ * own: pass a {@link Logger} (or {@link consoleLogger}) to see what it does.
+ *
+ * @module
+ */
+
+/** Structured fields attached to a log line. */
+export type LogFields = Record<string, unknown>;
+
+/** Log levels, least to most severe. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * The logging interface every kubeloop component accepts.
+ *
+ * @example
+ * ```ts
+ * import type { Logger } from "kubeloop";
+ * const logger: Logger = {
+ *   debug() {},
+ *   info: (msg, fields) => console.log(msg, fields),
+ *   warn: (msg, fields) => console.warn(msg, fields),
+ *   error: (msg, fields) => console.error(msg, fields),
+ * };
+ * ```
+ */
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
+
+function stringifyFields(fields: LogFields | undefined): string {
+  if (!fields) return "";
+  try {
+    return ` ${JSON.stringify(fields, (_k, v) => (v instanceof Error ? v.message : v))}`;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * A logger that writes one line per call to the console, at or above `level`.
+ *
+ * @example
+ * ```ts
+ * import { consoleLogger } from "kubeloop";
+ * const logger = consoleLogger("info");
+ * logger.info("started", { resource: "configmaps" });
+ * ```
+ */
+export function consoleLogger(level: LogLevel = "info"): Logger {
+  const min = LEVELS[level];
+  const make =
+    (lvl: LogLevel, write: (line: string) => void) =>
+    (msg: string, fields?: LogFields): void => {
+      if (LEVELS[lvl] >= min) write(`${lvl.toUpperCase()} ${msg}${stringifyFields(fields)}`);
+    };
+  return {
+    debug: make("debug", (l) => console.debug(l)),
+    info: make("info", (l) => console.info(l)),
+    warn: make("warn", (l) => console.warn(l)),
+    error: make("error", (l) => console.error(l)),
+  };
+}
+
+/** One captured log line. */
+export interface LogRecord {
+  level: LogLevel;
+  msg: string;
+  fields: LogFields | undefined;
+}
+
+/**
+ * A logger that keeps every line in memory, for tests.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLogger } from "kubeloop";
+ * const logger = new MemoryLogger();
+ * logger.warn("watch stalled", { resource: "pods" });
+ * logger.records.length; // 1
+ * ```
+ */
+export class MemoryLogger implements Logger {
+  /** Everything logged so far, oldest first. */
+  readonly records: LogRecord[] = [];
+  debug(msg: string, fields?: LogFields): void {
+    this.records.push({ level: "debug", msg, fields });
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.records.push({ level: "info", msg, fields });
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.records.push({ level: "warn", msg, fields });
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.records.push({ level: "error", msg, fields });
+  }
+  /** Lines at `level` whose message contains `text`. */
+  find(level: LogLevel, text: string): LogRecord[] {
+    return this.records.filter((r) => r.level === level && r.msg.includes(text));
+  }
+}
