@@ -7,10 +7,33 @@ import { join, relative, sep } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const srcDir = join(root, "src");
 const runtimeDir = join(srcDir, "runtime") + sep;
-const builtins = ["fs", "path", "http", "https", "net", "tls", "os", "child_process", "crypto", "stream", "url", "util", "events", "buffer", "process", "zlib", "dns", "timers", "worker_threads"];
+const builtins = [
+  "fs",
+  "path",
+  "http",
+  "https",
+  "net",
+  "tls",
+  "os",
+  "child_process",
+  "crypto",
+  "stream",
+  "url",
+  "util",
+  "events",
+  "buffer",
+  "process",
+  "zlib",
+  "dns",
+  "timers",
+  "worker_threads",
+];
 const patterns = [
   { re: /\bfrom\s+["']node:[^"']+["']|\bimport\s*\(\s*["']node:/g, what: "node: import" },
-  { re: new RegExp(`\\bfrom\\s+["'](?:${builtins.join("|")})(?:/[^"']*)?["']`, "g"), what: "Node built-in import" },
+  {
+    re: new RegExp(`\\bfrom\\s+["'](?:${builtins.join("|")})(?:/[^"']*)?["']`, "g"),
+    what: "Node built-in import",
+  },
   { re: /(?<![\w.$"'`])Deno\s*\.\s*\w/g, what: "Deno global" },
   { re: /(?<![\w.$"'`])Bun\s*\.\s*\w/g, what: "Bun global" },
   { re: /(?<![\w.$"'`])process\s*\.\s*\w/g, what: "process global" },
@@ -47,8 +70,12 @@ for (const file of walk(srcDir)) {
   }
 }
 if (problems.length) {
-  console.error(`runtime-agnostic check failed: ${problems.length} problem(s) outside src/runtime/:`);
+  console.error(
+    `runtime-agnostic check failed: ${problems.length} problem(s) outside src/runtime/:`,
+  );
   for (const p of problems) console.error(`  ${p}`);
   process.exit(1);
 }
-console.log(`runtime-agnostic check: ${files} files outside src/runtime/ use only web-standard APIs`);
+console.log(
+  `runtime-agnostic check: ${files} files outside src/runtime/ use only web-standard APIs`,
+);

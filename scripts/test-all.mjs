@@ -36,7 +36,11 @@ const parsers = {
   },
   deno: (out) => {
     // "ok | 3 passed (15 steps) | 0 failed" — count steps (the it() blocks) when present.
-    const m = [...out.matchAll(/(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/g)].at(-1);
+    const m = [
+      ...out.matchAll(
+        /(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/g,
+      ),
+    ].at(-1);
     if (!m) return undefined;
     return { pass: +(m[2] ?? m[1]), fail: +(m[4] ?? m[3]) };
   },
@@ -54,8 +58,21 @@ const steps = [
   { name: "lint", cmd: bin("biome"), args: ["check", "src", "test", "scripts", "examples"] },
   { name: "runtime-agnostic", cmd: process.execPath, args: ["scripts/check-runtime-agnostic.mjs"] },
   { name: "build", cmd: bin("tsup"), args: [] },
-  { name: "Node " + process.versions.node, runtime: true, cmd: process.execPath, args: nodeArgs, parse: parsers.node },
-  { name: "Node 24", runtime: true, cmd: node24, args: nodeArgs, parse: parsers.node, version: [node24, ["--version"]] },
+  {
+    name: `Node ${process.versions.node}`,
+    runtime: true,
+    cmd: process.execPath,
+    args: nodeArgs,
+    parse: parsers.node,
+  },
+  {
+    name: "Node 24",
+    runtime: true,
+    cmd: node24,
+    args: nodeArgs,
+    parse: parsers.node,
+    version: [node24, ["--version"]],
+  },
   {
     name: "Deno",
     runtime: true,
@@ -89,7 +106,10 @@ const steps = [
 function run(cmd, args, { capture = false, quiet = false } = {}) {
   return new Promise((resolve) => {
     if (!existsSync(cmd)) return resolve({ code: 127, out: `${cmd}: not found (run npm ci)\n` });
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } });
+    const child = spawn(cmd, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let out = "";
     const onData = (stream) => (chunk) => {
       if (capture) out += chunk;
@@ -106,7 +126,8 @@ const only = process.argv.slice(2);
 const results = [];
 const started = Date.now();
 for (const step of steps) {
-  if (only.length && !only.some((o) => step.name.toLowerCase().startsWith(o.toLowerCase()))) continue;
+  if (only.length && !only.some((o) => step.name.toLowerCase().startsWith(o.toLowerCase())))
+    continue;
   const t0 = Date.now();
   console.log(`\n=== ${step.name} ===`);
   let version = "";
@@ -121,6 +142,8 @@ for (const step of steps) {
     version = v.out.trim().split("\n")[0];
   }
   const r = await run(step.cmd, step.args, { capture: !!step.parse });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+  r.out = r.out.replace(/\u001b\[[0-9;]*m/g, "");
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   let ok = r.code === 0;
   let detail = ok ? "ok" : `exit ${r.code}`;
@@ -151,6 +174,8 @@ for (const { step, ok, detail, secs, version } of results) {
   }
 }
 const failedSteps = results.filter((r) => !r.ok).length;
-console.log(`total time ${((Date.now() - started) / 1000).toFixed(1)}s; ${failedSteps} step(s) failed`);
+console.log(
+  `total time ${((Date.now() - started) / 1000).toFixed(1)}s; ${failedSteps} step(s) failed`,
+);
 console.log(`tests: ${pass} passed, ${failedSteps ? Math.max(fail, 1) : fail} failed`);
 process.exit(failedSteps ? 1 : 0);

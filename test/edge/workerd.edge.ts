@@ -30,7 +30,10 @@ describe("workerd smoke", () => {
     server = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       const lines = [
-        { type: "ADDED", object: { metadata: { namespace: "default", name: "a" }, data: { k: "v" } } },
+        {
+          type: "ADDED",
+          object: { metadata: { namespace: "default", name: "a" }, data: { k: "v" } },
+        },
         { type: "MODIFIED", object: { metadata: { namespace: "default", name: "a" } } },
         { type: "ADDED", object: { metadata: { name: 42 } } },
       ];
@@ -39,7 +42,11 @@ describe("workerd smoke", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    mf = new Miniflare({ modules: true, script: await bundleWorker(), compatibilityDate: "2026-04-01" });
+    mf = new Miniflare({
+      modules: true,
+      script: await bundleWorker(),
+      compatibilityDate: "2026-04-01",
+    });
   });
 
   after(async () => {
@@ -49,7 +56,12 @@ describe("workerd smoke", () => {
 
   it("runs the bundle inside workerd and validates a stream from 127.0.0.1", async () => {
     const res = await mf.dispatchFetch(`http://localhost/?target=${encodeURIComponent(url)}`);
-    const body = (await res.json()) as { runtime: string; delays: number[]; events: string[]; exports: number };
+    const body = (await res.json()) as {
+      runtime: string;
+      delays: number[];
+      events: string[];
+      exports: number;
+    };
     assert.equal(body.runtime, "Cloudflare-Workers");
     assert.deepEqual(body.delays, [800, 1600, 3200]);
     assert.deepEqual(body.events, ["ADDED:default/a", "MODIFIED:default/a", "invalid"]);
