@@ -7,9 +7,9 @@ import { z } from "zod";
 import {
   type Condition,
   ConditionSchema,
-  objectBase,
   type ObjectReference,
   ObjectReferenceSchema,
+  objectBase,
   type PodSpec,
   PodSpecSchema,
 } from "./common.ts";
@@ -197,7 +197,15 @@ export interface Service extends KubernetesObject {
   status?:
     | {
         loadBalancer?:
-          | { ingress?: { ip?: string | undefined; hostname?: string | undefined; [key: string]: unknown }[] | undefined }
+          | {
+              ingress?:
+                | {
+                    ip?: string | undefined;
+                    hostname?: string | undefined;
+                    [key: string]: unknown;
+                  }[]
+                | undefined;
+            }
           | undefined;
         conditions?: Condition[] | undefined;
         [key: string]: unknown;
@@ -255,9 +263,24 @@ export const Services: ResourceType<Service> = defineResource({
 
 /** One subset of an {@link Endpoints} object. */
 export interface EndpointSubset {
-  addresses?: { ip: string; hostname?: string | undefined; nodeName?: string | undefined; targetRef?: ObjectReference | undefined; [key: string]: unknown }[] | undefined;
+  addresses?:
+    | {
+        ip: string;
+        hostname?: string | undefined;
+        nodeName?: string | undefined;
+        targetRef?: ObjectReference | undefined;
+        [key: string]: unknown;
+      }[]
+    | undefined;
   notReadyAddresses?: { ip: string; [key: string]: unknown }[] | undefined;
-  ports?: { name?: string | undefined; port: number; protocol?: string | undefined; [key: string]: unknown }[] | undefined;
+  ports?:
+    | {
+        name?: string | undefined;
+        port: number;
+        protocol?: string | undefined;
+        [key: string]: unknown;
+      }[]
+    | undefined;
   [key: string]: unknown;
 }
 
@@ -313,7 +336,9 @@ export interface Node extends KubernetesObject {
         podCIDRs?: string[] | undefined;
         providerID?: string | undefined;
         unschedulable?: boolean | undefined;
-        taints?: { key: string; value?: string | undefined; effect: string; [key: string]: unknown }[] | undefined;
+        taints?:
+          | { key: string; value?: string | undefined; effect: string; [key: string]: unknown }[]
+          | undefined;
         [key: string]: unknown;
       }
     | undefined;
@@ -416,7 +441,9 @@ export const EventSchema: z.ZodType<Event> = z.looseObject({
   firstTimestamp: z.string().nullable().optional(),
   lastTimestamp: z.string().nullable().optional(),
   eventTime: z.string().nullable().optional(),
-  source: z.looseObject({ component: z.string().optional(), host: z.string().optional() }).optional(),
+  source: z
+    .looseObject({ component: z.string().optional(), host: z.string().optional() })
+    .optional(),
   reportingComponent: z.string().optional(),
   reportingInstance: z.string().optional(),
   action: z.string().optional(),

@@ -234,7 +234,9 @@ export interface ObjectList<T> {
  * objectKey({ metadata: { name: "node-1" } }); // "node-1"
  * ```
  */
-export function objectKey(obj: { metadata: { name?: string | undefined; namespace?: string | undefined } }): string {
+export function objectKey(obj: {
+  metadata: { name?: string | undefined; namespace?: string | undefined };
+}): string {
   const { name = "", namespace } = obj.metadata;
   return namespace ? `${namespace}/${name}` : name;
 }
@@ -254,3 +256,12 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
   if (slash < 0) return { namespace: undefined, name: key };
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
+
+/**
+ * An object as returned with `metadataOnly` (the API server's
+ * `PartialObjectMetadata`): `apiVersion`, `kind` and full `metadata`, no spec or status.
+ */
+export type PartialObjectMetadata = KubernetesObject;
+
+/** Schema for {@link PartialObjectMetadata}. */
+export const PartialObjectMetadataSchema: z.ZodType<PartialObjectMetadata> = KubernetesObjectSchema;

@@ -65,7 +65,9 @@ export function defineResource<S extends z.ZodType<KubernetesObject>>(
   def: ResourceDefinition<S>,
 ): ResourceType<z.infer<S>> {
   if (!def.version || !def.kind || !def.plural) {
-    throw new TypeError(`defineResource: version, kind and plural are required (got kind "${def.kind}")`);
+    throw new TypeError(
+      `defineResource: version, kind and plural are required (got kind "${def.kind}")`,
+    );
   }
   if (def.plural !== def.plural.toLowerCase()) {
     throw new TypeError(`defineResource: plural must be lower-case (got "${def.plural}")`);

@@ -1,0 +1,1030 @@
+/**
+ * `KubeClient`: typed CRUD, list (one page or all) and watch over `fetch`.
+ * Every object coming back from the server goes through its type's schema.
+ *
+ * @module
+ */
+import {
+  BookmarkSchema,
+  type KubernetesObject,
+  type ListMeta,
+  ListMetaSchema,
+  type ObjectList,
+  type PartialObjectMetadata,
+  PartialObjectMetadataSchema,
+  type Status,
+  StatusSchema,
+  type WatchEvent,
+} from "../resources/meta.ts";
+import type { ResourceType } from "../resources/resource.ts";
+import type { Runtime } from "../runtime/types.ts";
+import { type Clock, realClock } from "../util/clock.ts";
+import { type Logger, silentLogger } from "../util/logger.ts";
+import type { ClusterConfig } from "./config.ts";
+import {
+  ApiError,
+  apiErrorFromResponse,
+  isGone,
+  NetworkError,
+  safeUrl,
+  TimeoutError,
+  ValidationError,
+  WatchDecodeError,
+} from "./errors.ts";
+import { TokenBucket } from "./rate-limit.ts";
+import { DEFAULT_MAX_LINE_BYTES, decodeWatchStream } from "./watch.ts";
+
+/** `Accept` header for a metadata-only object. */
+export const ACCEPT_PARTIAL_OBJECT_METADATA =
+  "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+/** `Accept` header for a metadata-only list. */
+export const ACCEPT_PARTIAL_OBJECT_METADATA_LIST =
+  "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+
+/** Options of {@link KubeClient.get}. */
+export interface GetOptions {
+  namespace?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** Fetch only metadata (`PartialObjectMetadata`). */
+  metadataOnly?: boolean | undefined;
+}
+
+/** Options of {@link KubeClient.list} and {@link KubeClient.listAll}. */
+export interface ListOptions {
+  /** Namespace to list in; omit for all namespaces (namespaced types) or cluster-scoped types. */
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /** Page size (`listAll` defaults to 500). */
+  limit?: number | undefined;
+  /** Continue token of the previous page. Never sent together with `resourceVersion`. */
+  continue?: string | undefined;
+  resourceVersion?: string | undefined;
+  resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
+  signal?: AbortSignal | undefined;
+  /** List only metadata (`PartialObjectMetadataList`). */
+  metadataOnly?: boolean | undefined;
+  /** Report and skip invalid items instead of throwing {@link ValidationError}. */
+  onInvalid?: ((err: ValidationError) => void) | undefined;
+}
+
+/** Options of {@link KubeClient.watch}. */
+export interface WatchOptions {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  resourceVersion?: string | undefined;
+  resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
+  allowWatchBookmarks?: boolean | undefined;
+  /** Server-side watch timeout. */
+  timeoutSeconds?: number | undefined;
+  /** Streaming list: initial state as ADDED events, ended by a bookmark. */
+  sendInitialEvents?: boolean | undefined;
+  /** Stops the watch; the iteration then rejects with `signal.reason`. */
+  signal?: AbortSignal | undefined;
+  metadataOnly?: boolean | undefined;
+  /** Largest accepted line in bytes (default 16 MiB). */
+  maxLineBytes?: number | undefined;
+  /** Report and skip invalid objects instead of throwing {@link ValidationError}. */
+  onInvalid?: ((err: ValidationError) => void) | undefined;
+  /** Abort with {@link TimeoutError} if no bytes arrive for this long (default: none). */
+  idleTimeoutMs?: number | undefined;
+  /** Clock for the idle timeout (default: the client's clock). */
+  clock?: Clock | undefined;
+}
+
+/** Options of {@link KubeClient.create}, {@link KubeClient.replace} and {@link KubeClient.replaceStatus}. */
+export interface WriteOptions {
+  namespace?: string | undefined;
+  fieldManager?: string | undefined;
+  dryRun?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Patch flavours. */
+export type PatchType = "merge" | "json" | "apply" | "strategic";
+
+/** Options of {@link KubeClient.patch}. */
+export interface PatchOptions {
+  /** `merge` (RFC 7386), `json` (RFC 6902), `apply` (server-side apply), `strategic`. */
+  type: PatchType;
+  /** Required for `apply`. */
+  fieldManager?: string | undefined;
+  /** Server-side apply: take ownership of conflicting fields. */
+  force?: boolean | undefined;
+  namespace?: string | undefined;
+  subresource?: "status" | undefined;
+  dryRun?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of {@link KubeClient.delete}. */
+export interface DeleteOptions {
+  namespace?: string | undefined;
+  propagationPolicy?: "Foreground" | "Background" | "Orphan" | undefined;
+  preconditions?: { uid?: string | undefined; resourceVersion?: string | undefined } | undefined;
+  gracePeriodSeconds?: number | undefined;
+  dryRun?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: "application/merge-patch+json",
+  json: "application/json-patch+json",
+  apply: "application/apply-patch+yaml",
+  strategic: "application/strategic-merge-patch+json",
+};
+
+/** Where a request goes: namespace, name and subresource are optional. */
+export interface PathOptions {
+  namespace?: string | undefined;
+  name?: string | undefined;
+  subresource?: string | undefined;
+}
+
+/**
+ * The URL path of a resource type (collection, object or subresource).
+ * Namespaced types without a namespace give the all-namespaces collection.
+ *
+ * @example
+ * ```ts
+ * import { resourcePath, Pods, Deployments } from "kubeloop";
+ * resourcePath(Pods, { namespace: "default", name: "web" }); // "/api/v1/namespaces/default/pods/web"
+ * resourcePath(Deployments, {}); // "/apis/apps/v1/deployments"
+ * ```
+ */
+export function resourcePath(type: ResourceType<KubernetesObject>, opts: PathOptions = {}): string {
+  let path = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
+  if (type.namespaced && opts.namespace)
+    path += `/namespaces/${encodeURIComponent(opts.namespace)}`;
+  path += `/${type.plural}`;
+  if (opts.name !== undefined) {
+    if (opts.name === "") throw new TypeError(`${type.kind}: empty object name`);
+    path += `/${encodeURIComponent(opts.name)}`;
+    if (opts.subresource) path += `/${opts.subresource}`;
+  }
+  return path;
+}
+
+/**
+ * The query parameters of a list request. A `continue` request carries
+ * neither `resourceVersion` nor `resourceVersionMatch`.
+ */
+export function listQuery(opts: ListOptions): URLSearchParams {
+  const q = new URLSearchParams();
+  if (opts.labelSelector) q.set("labelSelector", opts.labelSelector);
+  if (opts.fieldSelector) q.set("fieldSelector", opts.fieldSelector);
+  if (opts.limit !== undefined && opts.limit > 0) q.set("limit", String(opts.limit));
+  if (opts.continue) {
+    q.set("continue", opts.continue);
+  } else {
+    if (opts.resourceVersion !== undefined) q.set("resourceVersion", opts.resourceVersion);
+    if (opts.resourceVersionMatch && opts.resourceVersion !== undefined) {
+      q.set("resourceVersionMatch", opts.resourceVersionMatch);
+    }
+  }
+  return q;
+}
+
+/** The query parameters of a watch request. */
+export function watchQuery(opts: WatchOptions): URLSearchParams {
+  const q = new URLSearchParams();
+  q.set("watch", "true");
+  if (opts.labelSelector) q.set("labelSelector", opts.labelSelector);
+  if (opts.fieldSelector) q.set("fieldSelector", opts.fieldSelector);
+  if (opts.resourceVersion !== undefined) q.set("resourceVersion", opts.resourceVersion);
+  if (opts.resourceVersionMatch) q.set("resourceVersionMatch", opts.resourceVersionMatch);
+  if (opts.allowWatchBookmarks) q.set("allowWatchBookmarks", "true");
+  if (opts.timeoutSeconds !== undefined) q.set("timeoutSeconds", String(opts.timeoutSeconds));
+  if (opts.sendInitialEvents !== undefined)
+    q.set("sendInitialEvents", String(opts.sendInitialEvents));
+  return q;
+}
+
+interface RequestSpec {
+  method: string;
+  path: string;
+  query?: URLSearchParams | undefined;
+  body?: unknown;
+  contentType?: string | undefined;
+  accept?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** true for watches: no request timeout, the caller owns the body. */
+  stream?: boolean | undefined;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
+}
+
+function utf8Base64(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+type Validator<T> = {
+  kind: string;
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: unknown[] } };
+  };
+  apiVersion: string;
+  itemKind: string;
+};
+
+/**
+ * A Kubernetes API client over `fetch`, typed by {@link ResourceType}.
+ *
+ * Namespaces: single-object calls use `opts.namespace`, then the object's
+ * `metadata.namespace` (create/replace), then `config.namespace`, then
+ * `"default"`. `list` and `watch` use `opts.namespace` only: without it they
+ * cover all namespaces.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient, Pods, ConfigMaps } from "kubeloop";
+ * const client = new KubeClient({ server: "https://127.0.0.1:6443", token });
+ * const pods = await client.listAll(Pods, { namespace: "default" });
+ * for await (const ev of client.watch(ConfigMaps, { namespace: "default", signal })) {
+ *   console.log(ev.type, ev.object.metadata.name);
+ * }
+ * await client.patch(ConfigMaps, "settings", { apiVersion: "v1", kind: "ConfigMap",
+ *   metadata: { name: "settings" }, data: { mode: "fast" } },
+ *   { type: "apply", fieldManager: "my-controller", namespace: "default" });
+ * ```
+ */
+export class KubeClient {
+  readonly #config: ClusterConfig;
+  readonly #server: string;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #limiter: TokenBucket | undefined;
+  readonly #secrets: string[];
+  #fetch: Promise<typeof fetch> | undefined;
+
+  constructor(config: ClusterConfig) {
+    if (!config || typeof config.server !== "string" || !config.server) {
+      throw new TypeError("KubeClient: config.server is required");
+    }
+    let url: URL;
+    try {
+      url = new URL(config.server);
+    } catch {
+      throw new TypeError(`KubeClient: config.server is not a URL: ${safeUrl(config.server)}`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new TypeError(`KubeClient: config.server must be http(s), got ${url.protocol}`);
+    }
+    this.#config = config;
+    this.#server = config.server.replace(/\/+$/, "");
+    this.#logger = config.logger ?? silentLogger;
+    this.#clock = config.clock ?? realClock;
+    this.#limiter = config.rateLimit ? new TokenBucket(config.rateLimit, this.#clock) : undefined;
+    this.#secrets = [config.token, config.password, config.clientKey].filter(
+      (s): s is string => typeof s === "string" && s.length >= 4,
+    );
+    if (config.insecureSkipTLSVerify) {
+      this.#logger.warn(
+        "TLS verification is disabled (insecureSkipTLSVerify): do not use this in production",
+        {
+          server: safeUrl(config.server),
+        },
+      );
+    }
+  }
+
+  /** The API server URL (without credentials). */
+  get server(): string {
+    return safeUrl(this.#server);
+  }
+
+  /** The default namespace for single-object calls. */
+  get namespace(): string {
+    return this.#config.namespace ?? "default";
+  }
+
+  /** A redacted description: never contains secrets. */
+  toJSON(): Record<string, unknown> {
+    const c = this.#config;
+    const auth = c.tokenProvider
+      ? "tokenProvider"
+      : c.token
+        ? "token"
+        : c.clientCertificate
+          ? "clientCertificate"
+          : c.username
+            ? "basic"
+            : "none";
+    return { server: this.server, namespace: this.namespace, auth };
+  }
+
+  /** @returns `KubeClient(<server>)`. */
+  toString(): string {
+    return `KubeClient(${this.server})`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  // ---------------------------------------------------------------- transport
+
+  #getFetch(): Promise<typeof fetch> {
+    this.#fetch ??= (async (): Promise<typeof fetch> => {
+      const c = this.#config;
+      if (c.fetch) return c.fetch;
+      const tls = {
+        ca: c.caCertificate,
+        cert: c.clientCertificate,
+        key: c.clientKey,
+        insecureSkipTLSVerify: c.insecureSkipTLSVerify,
+      };
+      if (!tls.ca && !tls.cert && !tls.key && !tls.insecureSkipTLSVerify) {
+        return (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init);
+      }
+      let runtime: Runtime | undefined = c.runtime;
+      if (!runtime) {
+        const { loadRuntime } = await import("../runtime/mod.ts");
+        runtime = await loadRuntime();
+      }
+      return runtime.createFetch(tls);
+    })();
+    // a failed transport creation is retried on the next request
+    this.#fetch.catch(() => {
+      this.#fetch = undefined;
+    });
+    return this.#fetch;
+  }
+
+  async #headers(spec: RequestSpec): Promise<Headers> {
+    const h = new Headers();
+    for (const [k, v] of Object.entries(this.#config.headers ?? {})) h.set(k, v);
+    h.set("Accept", spec.accept ?? "application/json");
+    if (spec.body !== undefined) h.set("Content-Type", spec.contentType ?? "application/json");
+    const c = this.#config;
+    if (c.tokenProvider) {
+      const token = await c.tokenProvider();
+      if (token) {
+        if (token.length >= 4 && !this.#secrets.includes(token)) {
+          this.#secrets.push(token);
+          if (this.#secrets.length > 8) this.#secrets.splice(3, 1);
+        }
+        h.set("Authorization", `Bearer ${token}`);
+      }
+    } else if (c.token) {
+      h.set("Authorization", `Bearer ${c.token}`);
+    } else if (c.username !== undefined && c.password !== undefined) {
+      h.set("Authorization", `Basic ${utf8Base64(`${c.username}:${c.password}`)}`);
+    }
+    return h;
+  }
+
+  #scrub(text: string): string {
+    for (const s of this.#secrets) if (text.includes(s)) text = text.split(s).join("<redacted>");
+    return text;
+  }
+
+  #scrubError(err: unknown): unknown {
+    if (err instanceof Error && this.#secrets.some((s) => err.message.includes(s))) {
+      try {
+        err.message = this.#scrub(err.message);
+      } catch {
+        // read-only message
+      }
+    }
+    return err;
+  }
+
+  /**
+   * Send a request. Returns the response (ok) and a `done` to call once the
+   * body is consumed (clears the request timeout).
+   */
+  async #send(spec: RequestSpec): Promise<{ res: Response; url: string; done: () => void }> {
+    const url = `${this.#server}${spec.path}${spec.query && [...spec.query.keys()].length ? `?${spec.query}` : ""}`;
+    const userSignal = spec.signal;
+    if (userSignal?.aborted) throw abortReason(userSignal);
+    if (this.#limiter) await this.#limiter.take(userSignal);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timeoutMs = spec.stream ? undefined : this.#config.timeoutMs;
+    const timer =
+      timeoutMs !== undefined && timeoutMs > 0
+        ? this.#clock.setTimer(() => {
+            timedOut = true;
+            controller.abort(new TimeoutError(spec.method, url, timeoutMs));
+          }, timeoutMs)
+        : undefined;
+    const onAbort = (): void => controller.abort(abortReason(userSignal!));
+    userSignal?.addEventListener("abort", onAbort, { once: true });
+    const done = (): void => {
+      timer?.cancel();
+      userSignal?.removeEventListener("abort", onAbort);
+    };
+    const headers = await this.#headers(spec);
+    const init: RequestInit = { method: spec.method, headers, signal: controller.signal };
+    if (spec.body !== undefined)
+      init.body = typeof spec.body === "string" ? spec.body : JSON.stringify(spec.body);
+    this.#logger.debug("request", { method: spec.method, url: safeUrl(url) });
+    let res: Response;
+    try {
+      const f = await this.#getFetch();
+      res = await f(url, init);
+    } catch (err) {
+      done();
+      if (userSignal?.aborted) throw abortReason(userSignal);
+      if (timedOut) throw new TimeoutError(spec.method, url, timeoutMs ?? 0);
+      if (err instanceof Error && err.name === "TransportUnsupportedError") throw err;
+      throw this.#scrubError(new NetworkError(spec.method, url, err));
+    }
+    if (!res.ok) {
+      let apiErr: ApiError;
+      try {
+        apiErr = await apiErrorFromResponse(res, spec.method, url);
+      } finally {
+        done();
+      }
+      this.#logger.debug("request failed", {
+        method: spec.method,
+        url: safeUrl(url),
+        code: apiErr.code,
+      });
+      throw this.#scrubError(apiErr);
+    }
+    return {
+      res,
+      url,
+      done: () => {
+        done();
+      },
+    };
+  }
+
+  async #json(spec: RequestSpec): Promise<{ body: unknown; url: string }> {
+    const { res, url, done } = await this.#send(spec);
+    try {
+      const text = await res.text();
+      try {
+        return { body: text ? JSON.parse(text) : undefined, url };
+      } catch {
+        throw new ApiError({
+          code: res.status,
+          reason: "InvalidResponse",
+          message: `response is not JSON: ${this.#scrub(text.slice(0, 120))}`,
+          method: spec.method,
+          url: safeUrl(url),
+        });
+      }
+    } catch (err) {
+      if (spec.signal?.aborted) throw abortReason(spec.signal);
+      if (err instanceof ApiError) throw err;
+      if (err instanceof TimeoutError) throw err;
+      if ((err as { name?: string })?.name === "TimeoutError") {
+        throw new TimeoutError(spec.method, url, this.#config.timeoutMs ?? 0);
+      }
+      throw this.#scrubError(new NetworkError(spec.method, url, err));
+    } finally {
+      done();
+    }
+  }
+
+  // ---------------------------------------------------------------- validation
+
+  #validator<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    metadataOnly: boolean | undefined,
+  ): Validator<T> {
+    if (metadataOnly) {
+      return {
+        kind: type.kind,
+        schema: PartialObjectMetadataSchema as unknown as Validator<T>["schema"],
+        apiVersion: "meta.k8s.io/v1",
+        itemKind: "PartialObjectMetadata",
+      };
+    }
+    return {
+      kind: type.kind,
+      schema: type.schema as unknown as Validator<T>["schema"],
+      apiVersion: type.apiVersion,
+      itemKind: type.kind,
+    };
+  }
+
+  /** Validate one object; fills missing `kind`/`apiVersion` from the type. */
+  #check<T>(v: Validator<T>, obj: unknown, where: string): T {
+    if (typeof obj === "object" && obj !== null) {
+      const o = obj as { kind?: unknown; apiVersion?: unknown };
+      if (o.kind === undefined) o.kind = v.itemKind;
+      if (o.apiVersion === undefined) o.apiVersion = v.apiVersion;
+    }
+    const r = v.schema.safeParse(obj);
+    if (r.success) return r.data;
+    throw new ValidationError(v.kind, obj, r.error.issues as ValidationError["issues"], where);
+  }
+
+  #ns<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    explicit?: string,
+    obj?: KubernetesObject,
+  ): string | undefined {
+    if (!type.namespaced) return undefined;
+    return explicit ?? obj?.metadata?.namespace ?? this.#config.namespace ?? "default";
+  }
+
+  // ---------------------------------------------------------------- verbs
+
+  /**
+   * Get one object by name.
+   *
+   * @example
+   * ```ts
+   * const cm = await client.get(ConfigMaps, "settings", { namespace: "default" });
+   * ```
+   */
+  get<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    name: string,
+    opts: GetOptions & { metadataOnly: true },
+  ): Promise<PartialObjectMetadata>;
+  get<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    name: string,
+    opts?: GetOptions,
+  ): Promise<T>;
+  async get<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    name: string,
+    opts: GetOptions = {},
+  ): Promise<T | PartialObjectMetadata> {
+    const path = resourcePath(type, { namespace: this.#ns(type, opts.namespace), name });
+    const { body, url } = await this.#json({
+      method: "GET",
+      path,
+      accept: opts.metadataOnly ? ACCEPT_PARTIAL_OBJECT_METADATA : undefined,
+      signal: opts.signal,
+    });
+    return this.#check(this.#validator(type, opts.metadataOnly), body, `GET ${safeUrl(url)}`);
+  }
+
+  /**
+   * List one page. Follow `metadata.continue` yourself, or use {@link KubeClient.listAll}.
+   *
+   * @example
+   * ```ts
+   * const page = await client.list(Pods, { namespace: "default", limit: 100 });
+   * ```
+   */
+  list<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts: ListOptions & { metadataOnly: true },
+  ): Promise<ObjectList<PartialObjectMetadata>>;
+  list<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts?: ListOptions,
+  ): Promise<ObjectList<T>>;
+  async list<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts: ListOptions = {},
+  ): Promise<ObjectList<T | PartialObjectMetadata>> {
+    const path = resourcePath(type, { namespace: type.namespaced ? opts.namespace : undefined });
+    const { body, url } = await this.#json({
+      method: "GET",
+      path,
+      query: listQuery(opts),
+      accept: opts.metadataOnly ? ACCEPT_PARTIAL_OBJECT_METADATA_LIST : undefined,
+      signal: opts.signal,
+    });
+    const where = `LIST ${safeUrl(url)}`;
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new ApiError({
+        code: 200,
+        reason: "InvalidResponse",
+        message: "list response is not an object",
+        method: "GET",
+        url: safeUrl(url),
+      });
+    }
+    const raw = body as {
+      apiVersion?: unknown;
+      kind?: unknown;
+      metadata?: unknown;
+      items?: unknown;
+    };
+    const itemsRaw = raw.items ?? [];
+    if (!Array.isArray(itemsRaw)) {
+      throw new ApiError({
+        code: 200,
+        reason: "InvalidResponse",
+        message: "list response has no items array",
+        method: "GET",
+        url: safeUrl(url),
+      });
+    }
+    const meta = ListMetaSchema.safeParse(raw.metadata ?? {});
+    if (!meta.success) {
+      throw new ValidationError(`${type.kind}List`, raw, meta.error.issues, where);
+    }
+    const v = this.#validator(type, opts.metadataOnly);
+    const items: (T | PartialObjectMetadata)[] = [];
+    for (const item of itemsRaw) {
+      try {
+        items.push(this.#check(v, item, where));
+      } catch (err) {
+        if (err instanceof ValidationError && opts.onInvalid) opts.onInvalid(err);
+        else throw err;
+      }
+    }
+    const out: ObjectList<T | PartialObjectMetadata> = { metadata: meta.data as ListMeta, items };
+    if (typeof raw.apiVersion === "string") out.apiVersion = raw.apiVersion;
+    if (typeof raw.kind === "string") out.kind = raw.kind;
+    return out;
+  }
+
+  /**
+   * List every page (following `continue`, 500 items a page unless `limit`
+   * is set). The result's `resourceVersion` is the last page's. If a continue
+   * token expires (410) the list restarts once as a single full list.
+   *
+   * @example
+   * ```ts
+   * const all = await client.listAll(Pods, { labelSelector: "app=web" });
+   * ```
+   */
+  listAll<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts: ListOptions & { metadataOnly: true },
+  ): Promise<ObjectList<PartialObjectMetadata>>;
+  listAll<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts?: ListOptions,
+  ): Promise<ObjectList<T>>;
+  async listAll<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts: ListOptions = {},
+  ): Promise<ObjectList<T | PartialObjectMetadata>> {
+    const base: ListOptions = { ...opts, limit: opts.limit ?? 500 };
+    let page = await this.list(type, base);
+    const items = [...page.items];
+    while (page.metadata.continue) {
+      try {
+        page = await this.list(type, { ...base, continue: page.metadata.continue });
+      } catch (err) {
+        if (!isGone(err)) throw err;
+        this.#logger.info("continue token expired; relisting without paging", { kind: type.kind });
+        const full = await this.list(type, { ...opts, limit: undefined, continue: undefined });
+        return full;
+      }
+      for (const item of page.items) items.push(item);
+    }
+    const out: ObjectList<T | PartialObjectMetadata> = {
+      metadata: { ...page.metadata, continue: undefined },
+      items,
+    };
+    delete out.metadata.continue;
+    if (page.apiVersion !== undefined) out.apiVersion = page.apiVersion;
+    if (page.kind !== undefined) out.kind = page.kind;
+    return out;
+  }
+
+  /**
+   * Create an object. The namespace comes from `opts`, the object, the config or `default`.
+   *
+   * @example
+   * ```ts
+   * await client.create(ConfigMaps, { metadata: { name: "settings" }, data: { a: "1" } });
+   * ```
+   */
+  async create<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    obj: T,
+    opts: WriteOptions = {},
+  ): Promise<T> {
+    const path = resourcePath(type, { namespace: this.#ns(type, opts.namespace, obj) });
+    const { body, url } = await this.#json({
+      method: "POST",
+      path,
+      query: writeQuery(opts),
+      body: withTypeMeta(type, obj),
+      signal: opts.signal,
+    });
+    return this.#check(this.#validator(type, false), body, `POST ${safeUrl(url)}`);
+  }
+
+  /**
+   * Replace an object (PUT). Set `metadata.resourceVersion` for optimistic concurrency.
+   *
+   * @example
+   * ```ts
+   * cm.data = { a: "2" };
+   * await client.replace(ConfigMaps, cm);
+   * ```
+   */
+  async replace<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    obj: T,
+    opts: WriteOptions = {},
+  ): Promise<T> {
+    return this.#put(type, obj, opts, undefined);
+  }
+
+  /**
+   * Replace the status subresource of an object (PUT `.../status`).
+   *
+   * @example
+   * ```ts
+   * await client.replaceStatus(Deployments, { ...dep, status: { replicas: 1 } });
+   * ```
+   */
+  async replaceStatus<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    obj: T,
+    opts: WriteOptions = {},
+  ): Promise<T> {
+    return this.#put(type, obj, opts, "status");
+  }
+
+  async #put<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    obj: T,
+    opts: WriteOptions,
+    subresource: string | undefined,
+  ): Promise<T> {
+    const name = obj?.metadata?.name;
+    if (!name) throw new TypeError(`${type.kind}: replace needs metadata.name`);
+    const path = resourcePath(type, {
+      namespace: this.#ns(type, opts.namespace, obj),
+      name,
+      subresource,
+    });
+    const { body, url } = await this.#json({
+      method: "PUT",
+      path,
+      query: writeQuery(opts),
+      body: withTypeMeta(type, obj),
+      signal: opts.signal,
+    });
+    return this.#check(this.#validator(type, false), body, `PUT ${safeUrl(url)}`);
+  }
+
+  /**
+   * Patch an object: `merge`, `json` (an array of operations), `strategic`,
+   * or `apply` (server-side apply; needs `fieldManager`, `force` optional).
+   *
+   * @example
+   * ```ts
+   * await client.patch(ConfigMaps, "settings", { data: { a: "3" } }, { type: "merge" });
+   * await client.patch(Deployments, "web", [{ op: "replace", path: "/spec/replicas", value: 3 }], { type: "json" });
+   * ```
+   */
+  async patch<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    name: string,
+    patch: unknown,
+    opts: PatchOptions,
+  ): Promise<T> {
+    const contentType = PATCH_CONTENT_TYPES[opts?.type];
+    if (!contentType) throw new TypeError(`patch: unknown patch type ${String(opts?.type)}`);
+    if (opts.type === "apply" && !opts.fieldManager) {
+      throw new TypeError("patch: server-side apply needs a fieldManager");
+    }
+    if (opts.type === "json" && !Array.isArray(patch)) {
+      throw new TypeError("patch: a JSON patch must be an array of operations");
+    }
+    const q = writeQuery(opts);
+    if (opts.force !== undefined && opts.type === "apply") q.set("force", String(opts.force));
+    let body = patch;
+    if (
+      opts.type === "apply" &&
+      typeof patch === "object" &&
+      patch !== null &&
+      !Array.isArray(patch)
+    ) {
+      const p = patch as { apiVersion?: unknown; kind?: unknown };
+      body = { ...patch, apiVersion: p.apiVersion ?? type.apiVersion, kind: p.kind ?? type.kind };
+    }
+    const path = resourcePath(type, {
+      namespace: this.#ns(type, opts.namespace, patch as KubernetesObject),
+      name,
+      subresource: opts.subresource,
+    });
+    const { body: res, url } = await this.#json({
+      method: "PATCH",
+      path,
+      query: q,
+      body,
+      contentType,
+      signal: opts.signal,
+    });
+    return this.#check(this.#validator(type, false), res, `PATCH ${safeUrl(url)}`);
+  }
+
+  /**
+   * Delete an object. Resolves to the object (still present with a
+   * `deletionTimestamp` while finalizers run) or the server's `Status`.
+   *
+   * @example
+   * ```ts
+   * await client.delete(Deployments, "web", { propagationPolicy: "Foreground" });
+   * ```
+   */
+  async delete<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    name: string,
+    opts: DeleteOptions = {},
+  ): Promise<T | Status> {
+    const path = resourcePath(type, { namespace: this.#ns(type, opts.namespace), name });
+    const deleteOptions: Record<string, unknown> = { apiVersion: "v1", kind: "DeleteOptions" };
+    if (opts.propagationPolicy) deleteOptions.propagationPolicy = opts.propagationPolicy;
+    if (opts.preconditions) deleteOptions.preconditions = opts.preconditions;
+    if (opts.gracePeriodSeconds !== undefined)
+      deleteOptions.gracePeriodSeconds = opts.gracePeriodSeconds;
+    if (opts.dryRun) deleteOptions.dryRun = ["All"];
+    const { body, url } = await this.#json({
+      method: "DELETE",
+      path,
+      body: deleteOptions,
+      signal: opts.signal,
+    });
+    const where = `DELETE ${safeUrl(url)}`;
+    if ((body as { kind?: unknown } | undefined)?.kind === "Status") {
+      const s = StatusSchema.safeParse(body);
+      if (!s.success) throw new ValidationError("Status", body, s.error.issues, where);
+      return s.data;
+    }
+    if (body === undefined) return { kind: "Status", status: "Success" };
+    return this.#check(this.#validator(type, false), body, where);
+  }
+
+  /**
+   * Watch a resource type: an async iterable of validated events. ERROR
+   * events are yielded as `Status` (a 410 means: relist). The iteration ends
+   * when the server closes the stream cleanly; it rejects with
+   * `signal.reason` when `opts.signal` aborts, with {@link WatchDecodeError}
+   * for a truncated or oversized line, with {@link NetworkError} when the
+   * connection drops, with {@link TimeoutError} after `idleTimeoutMs` of silence.
+   * Leaving the loop early (`break`) aborts the request.
+   *
+   * @example
+   * ```ts
+   * const ac = new AbortController();
+   * for await (const ev of client.watch(ConfigMaps, { namespace: "default", allowWatchBookmarks: true, signal: ac.signal })) {
+   *   if (ev.type === "BOOKMARK") continue;
+   *   if (ev.type === "ERROR") break;
+   *   console.log(ev.type, ev.object.metadata.name);
+   * }
+   * ```
+   */
+  watch<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts: WatchOptions & { metadataOnly: true },
+  ): AsyncIterable<WatchEvent<PartialObjectMetadata>>;
+  watch<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts?: WatchOptions,
+  ): AsyncIterable<WatchEvent<T>>;
+  watch<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts: WatchOptions = {},
+  ): AsyncIterable<WatchEvent<T | PartialObjectMetadata>> {
+    return this.#watch(type, opts);
+  }
+
+  async *#watch<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts: WatchOptions,
+  ): AsyncGenerator<WatchEvent<T | PartialObjectMetadata>, void, undefined> {
+    const local = new AbortController();
+    const userSignal = opts.signal;
+    const onAbort = (): void => local.abort(abortReason(userSignal!));
+    if (userSignal?.aborted) throw abortReason(userSignal);
+    userSignal?.addEventListener("abort", onAbort, { once: true });
+    const path = resourcePath(type, { namespace: type.namespaced ? opts.namespace : undefined });
+    const clock = opts.clock ?? this.#clock;
+    let url = "";
+    let idleTimer: { cancel(): void } | undefined;
+    let idleFired = false;
+    let sentDone: (() => void) | undefined;
+    try {
+      const sent = await this.#send({
+        method: "GET",
+        path,
+        query: watchQuery(opts),
+        accept: opts.metadataOnly ? ACCEPT_PARTIAL_OBJECT_METADATA : undefined,
+        signal: local.signal,
+        stream: true,
+      });
+      url = sent.url;
+      sentDone = sent.done;
+      const where = `WATCH ${safeUrl(url)}`;
+      const body = sent.res.body;
+      if (!body) return;
+      const v = this.#validator(type, opts.metadataOnly);
+      const idleMs = opts.idleTimeoutMs;
+      const wrapRead =
+        idleMs !== undefined && idleMs > 0
+          ? (
+              read: Promise<ReadableStreamReadResult<Uint8Array>>,
+            ): Promise<ReadableStreamReadResult<Uint8Array>> => {
+              idleTimer?.cancel();
+              idleTimer = clock.setTimer(() => {
+                idleFired = true;
+                local.abort(new TimeoutError("WATCH", url, idleMs, "watch idle"));
+              }, idleMs);
+              return read.finally(() => idleTimer?.cancel());
+            }
+          : undefined;
+      const stream = decodeWatchStream(body, {
+        maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+        wrapRead,
+      });
+      for await (const raw of stream) {
+        switch (raw.type) {
+          case "ADDED":
+          case "MODIFIED":
+          case "DELETED": {
+            let obj: T | PartialObjectMetadata;
+            try {
+              obj = this.#check(v, raw.object, where);
+            } catch (err) {
+              if (err instanceof ValidationError && opts.onInvalid) {
+                opts.onInvalid(err);
+                continue;
+              }
+              throw err;
+            }
+            yield { type: raw.type, object: obj };
+            break;
+          }
+          case "BOOKMARK": {
+            const r = BookmarkSchema.safeParse(raw.object);
+            if (!r.success) {
+              const err = new ValidationError("Bookmark", raw.object, r.error.issues, where);
+              if (opts.onInvalid) {
+                opts.onInvalid(err);
+                continue;
+              }
+              throw err;
+            }
+            yield { type: "BOOKMARK", object: r.data };
+            break;
+          }
+          case "ERROR": {
+            const r = StatusSchema.safeParse(raw.object);
+            if (!r.success) {
+              const err = new ValidationError("Status", raw.object, r.error.issues, where);
+              if (opts.onInvalid) {
+                opts.onInvalid(err);
+                continue;
+              }
+              throw err;
+            }
+            yield { type: "ERROR", object: r.data };
+            break;
+          }
+          default:
+            throw new WatchDecodeError(
+              "invalid-event",
+              0,
+              `${where}: unknown watch event type "${raw.type}"`,
+            );
+        }
+      }
+    } catch (err) {
+      if (userSignal?.aborted) throw abortReason(userSignal);
+      if (idleFired) throw new TimeoutError("WATCH", url, opts.idleTimeoutMs ?? 0, "watch idle");
+      if (
+        err instanceof ApiError ||
+        err instanceof ValidationError ||
+        err instanceof WatchDecodeError ||
+        err instanceof NetworkError ||
+        err instanceof TimeoutError
+      ) {
+        throw err;
+      }
+      if (err instanceof Error && err.name === "TransportUnsupportedError") throw err;
+      throw this.#scrubError(new NetworkError("WATCH", url || this.#server + path, err));
+    } finally {
+      idleTimer?.cancel();
+      sentDone?.();
+      userSignal?.removeEventListener("abort", onAbort);
+      local.abort(new DOMException("watch closed", "AbortError"));
+    }
+  }
+}
+
+function writeQuery(opts: {
+  fieldManager?: string | undefined;
+  dryRun?: boolean | undefined;
+}): URLSearchParams {
+  const q = new URLSearchParams();
+  if (opts.fieldManager) q.set("fieldManager", opts.fieldManager);
+  if (opts.dryRun) q.set("dryRun", "All");
+  return q;
+}
+
+function withTypeMeta<T extends KubernetesObject>(type: ResourceType<T>, obj: T): T {
+  if (obj.apiVersion && obj.kind) return obj;
+  return { ...obj, apiVersion: obj.apiVersion ?? type.apiVersion, kind: obj.kind ?? type.kind };
+}

@@ -1,0 +1,315 @@
+/**
+ * Typed errors of the client. Every failure is one of: {@link ApiError} (the
+ * API server answered with an error status), {@link NetworkError} (no answer),
+ * {@link TimeoutError}, {@link ValidationError} (an object failed its schema),
+ * {@link WatchDecodeError} (a broken watch stream), {@link ConfigError} (bad
+ * configuration), or the caller's own abort reason (rethrown as is).
+ *
+ * Messages never contain tokens, passwords or keys.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import { type Status, StatusSchema } from "../resources/meta.ts";
+
+/** Remove credentials (`user:pass@`) from a URL for messages and logs. */
+export function safeUrl(url: string | URL): string {
+  try {
+    const u = new URL(String(url));
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return "<invalid url>";
+  }
+}
+
+/** Parse a `Retry-After` header (seconds or HTTP date) into seconds, or `undefined`. */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** Options of the {@link ApiError} constructor. */
+export interface ApiErrorInit {
+  code: number;
+  reason: string;
+  message: string;
+  method: string;
+  url: string;
+  status?: Status | undefined;
+  retryAfter?: number | undefined;
+}
+
+/**
+ * The API server answered with an error status. `reason` is the `Status`
+ * reason (`NotFound`, `Conflict`, `Expired`, ...) or, for bodies that are not
+ * a `Status` (a plain-text 429 from priority-and-fairness), derived from the
+ * HTTP code.
+ *
+ * @example
+ * ```ts
+ * import { ApiError } from "kubeloop";
+ * try {
+ *   await client.get(ConfigMaps, "missing", { namespace: "default" });
+ * } catch (err) {
+ *   if (err instanceof ApiError && err.code === 404) console.log("not found");
+ * }
+ * ```
+ */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  /** HTTP status code. */
+  readonly code: number;
+  /** `Status.reason`, or one derived from the code (`TooManyRequests`, `InternalError`, ...). */
+  readonly reason: string;
+  /** The `Status` body, when the server sent one. */
+  readonly status: Status | undefined;
+  /** Seconds to wait before retrying (`Retry-After` or `details.retryAfterSeconds`). */
+  readonly retryAfter: number | undefined;
+  /** HTTP method of the failed request. */
+  readonly method: string;
+  /** URL of the failed request, without credentials. */
+  readonly url: string;
+  constructor(init: ApiErrorInit) {
+    super(`${init.method} ${init.url}: ${init.code} ${init.reason}: ${init.message}`);
+    this.code = init.code;
+    this.reason = init.reason;
+    this.status = init.status;
+    this.retryAfter = init.retryAfter;
+    this.method = init.method;
+    this.url = init.url;
+  }
+
+  /** Build an {@link ApiError} from a `Status` (e.g. a watch ERROR event). */
+  static fromStatus(status: Status, method = "WATCH", url = ""): ApiError {
+    const code = status.code ?? 500;
+    return new ApiError({
+      code,
+      reason: status.reason || reasonForCode(code),
+      message: status.message ?? "",
+      method,
+      url,
+      status,
+      retryAfter: status.details?.retryAfterSeconds,
+    });
+  }
+}
+
+const REASONS: Record<number, string> = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  405: "MethodNotAllowed",
+  406: "NotAcceptable",
+  409: "Conflict",
+  410: "Gone",
+  413: "RequestEntityTooLarge",
+  415: "UnsupportedMediaType",
+  422: "Invalid",
+  429: "TooManyRequests",
+  500: "InternalError",
+  503: "ServiceUnavailable",
+  504: "Timeout",
+};
+
+/** The Kubernetes `StatusReason` conventionally used for an HTTP code. */
+export function reasonForCode(code: number): string {
+  return REASONS[code] ?? (code >= 500 ? "InternalError" : "Unknown");
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * Read an error response defensively: a JSON `Status`, any other JSON, plain
+ * text or nothing all give an {@link ApiError}.
+ */
+export async function apiErrorFromResponse(
+  res: Response,
+  method: string,
+  url: string,
+): Promise<ApiError> {
+  let text = "";
+  try {
+    text = await res.text();
+  } catch {
+    // body unreadable: keep the code
+  }
+  if (text.length > MAX_ERROR_BODY) text = `${text.slice(0, MAX_ERROR_BODY)}...`;
+  let status: Status | undefined;
+  const trimmed = text.trim();
+  if (trimmed.startsWith("{")) {
+    try {
+      const parsed = StatusSchema.safeParse(JSON.parse(trimmed));
+      if (parsed.success && (parsed.data.kind === "Status" || parsed.data.code !== undefined))
+        status = parsed.data;
+    } catch {
+      // not JSON after all
+    }
+  }
+  const retryAfter =
+    parseRetryAfter(res.headers.get("retry-after")) ?? status?.details?.retryAfterSeconds;
+  const code = res.status;
+  const reason = status?.reason || reasonForCode(code);
+  const message =
+    status?.message ?? (trimmed ? trimmed.slice(0, 1024) : res.statusText || "(no body)");
+  return new ApiError({ code, reason, message, method, url: safeUrl(url), status, retryAfter });
+}
+
+/**
+ * The request never got an answer: DNS, connection refused, TLS failure,
+ * connection reset mid-stream. `cause` is the runtime's error.
+ */
+export class NetworkError extends Error {
+  override readonly name = "NetworkError";
+  readonly method: string;
+  readonly url: string;
+  constructor(method: string, url: string, cause: unknown) {
+    const detail = cause instanceof Error ? describeCause(cause) : String(cause);
+    super(`${method} ${safeUrl(url)}: network error: ${detail}`, { cause });
+    this.method = method;
+    this.url = safeUrl(url);
+  }
+}
+
+function describeCause(err: Error): string {
+  const inner = (err as { cause?: unknown }).cause;
+  if (inner instanceof Error && inner.message && !err.message.includes(inner.message)) {
+    return `${err.message} (${inner.message})`;
+  }
+  return err.message;
+}
+
+/** A request (or a watch's idle period) exceeded its time limit. */
+export class TimeoutError extends Error {
+  override readonly name = "TimeoutError";
+  readonly method: string;
+  readonly url: string;
+  readonly timeoutMs: number;
+  constructor(method: string, url: string, timeoutMs: number, what = "request") {
+    super(`${method} ${safeUrl(url)}: ${what} timed out after ${timeoutMs} ms`);
+    this.method = method;
+    this.url = safeUrl(url);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** An object from the server (or given to the client) failed its kind's schema. */
+export class ValidationError extends Error {
+  override readonly name = "ValidationError";
+  /** Kind of the resource type, e.g. `Pod`. */
+  readonly kind: string;
+  /** Namespace of the object, when it could be read. */
+  readonly namespace: string | undefined;
+  /** Name of the object, when it could be read. */
+  readonly objectName: string | undefined;
+  /** Cache key (`namespace/name` or `name`), when it could be read. */
+  readonly key: string | undefined;
+  /** The zod issues. */
+  readonly issues: z.core.$ZodIssue[];
+  constructor(kind: string, object: unknown, issues: z.core.$ZodIssue[], where = "") {
+    const meta = (object as { metadata?: { name?: unknown; namespace?: unknown } } | null)
+      ?.metadata;
+    const name = typeof meta?.name === "string" ? meta.name : undefined;
+    const namespace = typeof meta?.namespace === "string" ? meta.namespace : undefined;
+    const key = name === undefined ? undefined : namespace ? `${namespace}/${name}` : name;
+    const summary = issues
+      .slice(0, 5)
+      .map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    super(`invalid ${kind}${key ? ` ${key}` : ""}${where ? ` in ${where}` : ""}: ${summary}`);
+    this.kind = kind;
+    this.namespace = namespace;
+    this.objectName = name;
+    this.key = key;
+    this.issues = issues;
+  }
+}
+
+/** Why a watch stream could not be decoded. */
+export type WatchDecodeErrorKind = "line-too-long" | "truncated" | "invalid-json" | "invalid-event";
+
+/** A watch stream broke: a line over the size bound, a truncated last line, or a line that is not a watch event. */
+export class WatchDecodeError extends Error {
+  override readonly name = "WatchDecodeError";
+  readonly kind: WatchDecodeErrorKind;
+  /** 1-based line number in the stream. */
+  readonly line: number;
+  constructor(kind: WatchDecodeErrorKind, line: number, message: string) {
+    super(`watch stream line ${line}: ${message}`);
+    this.kind = kind;
+    this.line = line;
+  }
+}
+
+/** Configuration (kubeconfig, in-cluster files, ClusterConfig) is missing or malformed. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  /** Where the problem is, e.g. `kubeconfig users[0].user` or a file path. */
+  readonly where: string;
+  constructor(where: string, message: string, options?: { cause?: unknown }) {
+    super(`${where}: ${message}`, options);
+    this.where = where;
+  }
+}
+
+/**
+ * Is `err` a 410 (reason `Expired` or `Gone`): the resource version is too
+ * old, relist. Accepts an {@link ApiError} or a watch ERROR `Status`.
+ *
+ * @example
+ * ```ts
+ * import { isGone } from "kubeloop";
+ * if (isGone(err)) relist();
+ * ```
+ */
+export function isGone(err: unknown): boolean {
+  if (err instanceof ApiError)
+    return err.code === 410 || err.reason === "Expired" || err.reason === "Gone";
+  const s = err as Status | null;
+  return (
+    typeof s === "object" &&
+    s !== null &&
+    (s.code === 410 || s.reason === "Expired" || s.reason === "Gone")
+  );
+}
+
+/** Is `err` a 404 `NotFound` {@link ApiError}? */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 404;
+}
+
+/** Is `err` a 409 `Conflict` (or `AlreadyExists`) {@link ApiError}? */
+export function isConflict(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 409;
+}
+
+/**
+ * Is `err` worth retrying with backoff: network errors, timeouts, 429 and
+ * 5xx (except 501). Not aborts, validation errors or other 4xx.
+ *
+ * @example
+ * ```ts
+ * import { isRetryable } from "kubeloop";
+ * if (isRetryable(err)) await backoff.wait(signal);
+ * ```
+ */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof NetworkError || err instanceof TimeoutError) return true;
+  if (err instanceof WatchDecodeError) return err.kind === "truncated";
+  if (err instanceof ApiError) return err.code === 429 || (err.code >= 500 && err.code !== 501);
+  return false;
+}
+
+/** Is `err` an abort (a `DOMException`/`Error` named `AbortError`)? */
+export function isAbortError(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === "AbortError";
+}

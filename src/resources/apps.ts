@@ -1,0 +1,244 @@
+/**
+ * Built-in kinds of the `apps/v1` API group: Deployment, ReplicaSet,
+ * StatefulSet and DaemonSet.
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  type Condition,
+  ConditionSchema,
+  type LabelSelector,
+  LabelSelectorSchema,
+  objectBase,
+  type PodTemplateSpec,
+  PodTemplateSpecSchema,
+} from "./common.ts";
+import type { KubernetesObject } from "./meta.ts";
+import { defineResource, type ResourceType } from "./resource.ts";
+
+/** Status fields shared by the workload kinds. */
+export interface WorkloadStatus {
+  observedGeneration?: number | undefined;
+  replicas?: number | undefined;
+  readyReplicas?: number | undefined;
+  availableReplicas?: number | undefined;
+  updatedReplicas?: number | undefined;
+  unavailableReplicas?: number | undefined;
+  conditions?: Condition[] | undefined;
+  [key: string]: unknown;
+}
+
+const workloadStatusShape = {
+  observedGeneration: z.number().optional(),
+  replicas: z.number().optional(),
+  readyReplicas: z.number().optional(),
+  availableReplicas: z.number().optional(),
+  updatedReplicas: z.number().optional(),
+  unavailableReplicas: z.number().optional(),
+  conditions: z.array(ConditionSchema).optional(),
+};
+
+/** A Deployment. */
+export interface Deployment extends KubernetesObject {
+  spec?:
+    | {
+        replicas?: number | undefined;
+        selector: LabelSelector;
+        template: PodTemplateSpec;
+        strategy?: { type?: string | undefined; [key: string]: unknown } | undefined;
+        minReadySeconds?: number | undefined;
+        revisionHistoryLimit?: number | undefined;
+        paused?: boolean | undefined;
+        progressDeadlineSeconds?: number | undefined;
+        [key: string]: unknown;
+      }
+    | undefined;
+  status?: WorkloadStatus | undefined;
+}
+
+/** Schema for {@link Deployment}. */
+export const DeploymentSchema: z.ZodType<Deployment> = z.looseObject({
+  ...objectBase,
+  spec: z
+    .looseObject({
+      replicas: z.number().optional(),
+      selector: LabelSelectorSchema,
+      template: PodTemplateSpecSchema,
+      strategy: z.looseObject({ type: z.string().optional() }).optional(),
+      minReadySeconds: z.number().optional(),
+      revisionHistoryLimit: z.number().optional(),
+      paused: z.boolean().optional(),
+      progressDeadlineSeconds: z.number().optional(),
+    })
+    .optional(),
+  status: z.looseObject(workloadStatusShape).optional(),
+});
+
+/** `apps/v1` Deployments. */
+export const Deployments: ResourceType<Deployment> = defineResource({
+  group: "apps",
+  version: "v1",
+  kind: "Deployment",
+  plural: "deployments",
+  namespaced: true,
+  schema: DeploymentSchema,
+});
+
+/** A ReplicaSet. */
+export interface ReplicaSet extends KubernetesObject {
+  spec?:
+    | {
+        replicas?: number | undefined;
+        selector: LabelSelector;
+        template?: PodTemplateSpec | undefined;
+        minReadySeconds?: number | undefined;
+        [key: string]: unknown;
+      }
+    | undefined;
+  status?: (WorkloadStatus & { fullyLabeledReplicas?: number | undefined }) | undefined;
+}
+
+/** Schema for {@link ReplicaSet}. */
+export const ReplicaSetSchema: z.ZodType<ReplicaSet> = z.looseObject({
+  ...objectBase,
+  spec: z
+    .looseObject({
+      replicas: z.number().optional(),
+      selector: LabelSelectorSchema,
+      template: PodTemplateSpecSchema.optional(),
+      minReadySeconds: z.number().optional(),
+    })
+    .optional(),
+  status: z
+    .looseObject({ ...workloadStatusShape, fullyLabeledReplicas: z.number().optional() })
+    .optional(),
+});
+
+/** `apps/v1` ReplicaSets. */
+export const ReplicaSets: ResourceType<ReplicaSet> = defineResource({
+  group: "apps",
+  version: "v1",
+  kind: "ReplicaSet",
+  plural: "replicasets",
+  namespaced: true,
+  schema: ReplicaSetSchema,
+});
+
+/** A StatefulSet. */
+export interface StatefulSet extends KubernetesObject {
+  spec?:
+    | {
+        replicas?: number | undefined;
+        selector: LabelSelector;
+        template: PodTemplateSpec;
+        serviceName?: string | undefined;
+        podManagementPolicy?: string | undefined;
+        updateStrategy?: { type?: string | undefined; [key: string]: unknown } | undefined;
+        volumeClaimTemplates?: KubernetesObject[] | undefined;
+        [key: string]: unknown;
+      }
+    | undefined;
+  status?:
+    | (WorkloadStatus & {
+        currentReplicas?: number | undefined;
+        currentRevision?: string | undefined;
+        updateRevision?: string | undefined;
+      })
+    | undefined;
+}
+
+/** Schema for {@link StatefulSet}. `volumeClaimTemplates` are kept unvalidated. */
+export const StatefulSetSchema: z.ZodType<StatefulSet> = z.looseObject({
+  ...objectBase,
+  spec: z
+    .looseObject({
+      replicas: z.number().optional(),
+      selector: LabelSelectorSchema,
+      template: PodTemplateSpecSchema,
+      serviceName: z.string().optional(),
+      podManagementPolicy: z.string().optional(),
+      updateStrategy: z.looseObject({ type: z.string().optional() }).optional(),
+      volumeClaimTemplates: z.array(z.any()).optional(),
+    })
+    .optional(),
+  status: z
+    .looseObject({
+      ...workloadStatusShape,
+      currentReplicas: z.number().optional(),
+      currentRevision: z.string().optional(),
+      updateRevision: z.string().optional(),
+    })
+    .optional(),
+});
+
+/** `apps/v1` StatefulSets. */
+export const StatefulSets: ResourceType<StatefulSet> = defineResource({
+  group: "apps",
+  version: "v1",
+  kind: "StatefulSet",
+  plural: "statefulsets",
+  namespaced: true,
+  schema: StatefulSetSchema,
+});
+
+/** A DaemonSet. */
+export interface DaemonSet extends KubernetesObject {
+  spec?:
+    | {
+        selector: LabelSelector;
+        template: PodTemplateSpec;
+        updateStrategy?: { type?: string | undefined; [key: string]: unknown } | undefined;
+        minReadySeconds?: number | undefined;
+        [key: string]: unknown;
+      }
+    | undefined;
+  status?:
+    | {
+        currentNumberScheduled?: number | undefined;
+        desiredNumberScheduled?: number | undefined;
+        numberMisscheduled?: number | undefined;
+        numberReady?: number | undefined;
+        numberAvailable?: number | undefined;
+        updatedNumberScheduled?: number | undefined;
+        observedGeneration?: number | undefined;
+        conditions?: Condition[] | undefined;
+        [key: string]: unknown;
+      }
+    | undefined;
+}
+
+/** Schema for {@link DaemonSet}. */
+export const DaemonSetSchema: z.ZodType<DaemonSet> = z.looseObject({
+  ...objectBase,
+  spec: z
+    .looseObject({
+      selector: LabelSelectorSchema,
+      template: PodTemplateSpecSchema,
+      updateStrategy: z.looseObject({ type: z.string().optional() }).optional(),
+      minReadySeconds: z.number().optional(),
+    })
+    .optional(),
+  status: z
+    .looseObject({
+      currentNumberScheduled: z.number().optional(),
+      desiredNumberScheduled: z.number().optional(),
+      numberMisscheduled: z.number().optional(),
+      numberReady: z.number().optional(),
+      numberAvailable: z.number().optional(),
+      updatedNumberScheduled: z.number().optional(),
+      observedGeneration: z.number().optional(),
+      conditions: z.array(ConditionSchema).optional(),
+    })
+    .optional(),
+});
+
+/** `apps/v1` DaemonSets. */
+export const DaemonSets: ResourceType<DaemonSet> = defineResource({
+  group: "apps",
+  version: "v1",
+  kind: "DaemonSet",
+  plural: "daemonsets",
+  namespaced: true,
+  schema: DaemonSetSchema,
+});

@@ -1,0 +1,31 @@
+/**
+ * Resource types and schemas: object metadata, lists, `Status`, watch events,
+ * the built-in kinds and {@link defineResource} for custom resources.
+ *
+ * @module
+ */
+export * from "./apiextensions.ts";
+export * from "./apps.ts";
+export * from "./batch.ts";
+export * from "./builtin.ts";
+export {
+  type Condition,
+  ConditionSchema,
+  type Container,
+  ContainerSchema,
+  type LabelSelector,
+  type LabelSelectorRequirement,
+  LabelSelectorSchema,
+  type ObjectReference,
+  ObjectReferenceSchema,
+  type PodSpec,
+  PodSpecSchema,
+  type PodTemplateSpec,
+  PodTemplateSpecSchema,
+} from "./common.ts";
+export * from "./coordination.ts";
+export * from "./core.ts";
+export * from "./discovery.ts";
+export * from "./events.ts";
+export * from "./meta.ts";
+export * from "./resource.ts";

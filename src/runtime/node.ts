@@ -1,0 +1,199 @@
+/**
+ * Node.js runtime: `node:https` wrapped into a web `Response` (streaming body)
+ * when a custom CA / client certificate is needed, the global `fetch`
+ * otherwise; `node:fs` and `node:child_process` for files and exec plugins.
+ * Also used by Bun and Deno for file access or as a fallback.
+ *
+ * @module
+ */
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import * as http from "node:http";
+import * as https from "node:https";
+import { homedir } from "node:os";
+import process from "node:process";
+import type { ExecOptions, ExecResult, Runtime, TlsOptions } from "./types.ts";
+import { needsCustomTls } from "./types.ts";
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
+}
+
+/**
+ * A `fetch` implemented on `node:http`/`node:https` with the given TLS
+ * settings. The response body streams.
+ *
+ * @example
+ * ```ts
+ * import { nodeHttpsFetch } from "kubeloop/runtime/node";
+ * const f = nodeHttpsFetch({ ca: caPem });
+ * const res = await f("https://127.0.0.1:6443/version");
+ * ```
+ */
+export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
+  const agentOptions: https.AgentOptions = { keepAlive: true };
+  if (tls.ca) agentOptions.ca = tls.ca;
+  if (tls.cert) agentOptions.cert = tls.cert;
+  if (tls.key) agentOptions.key = tls.key;
+  if (tls.insecureSkipTLSVerify) agentOptions.rejectUnauthorized = false;
+  const httpsAgent = new https.Agent(agentOptions);
+  const httpAgent = new http.Agent({ keepAlive: true });
+
+  const doFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const req = new Request(input, init);
+    const signal = init?.signal ?? req.signal;
+    if (signal?.aborted) throw abortReason(signal);
+    const url = new URL(req.url);
+    const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
+    const headers: Record<string, string> = {};
+    req.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
+    if (body) headers["content-length"] = String(body.byteLength);
+    const isHttps = url.protocol === "https:";
+    const mod = isHttps ? https : http;
+    return new Promise<Response>((resolve, reject) => {
+      let settled = false;
+      const nreq = mod.request(
+        url,
+        { method: req.method, headers, agent: isHttps ? httpsAgent : httpAgent },
+        (res) => {
+          let done = false;
+          const status = res.statusCode ?? 0;
+          const resHeaders = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v === undefined) continue;
+            if (Array.isArray(v)) for (const item of v) resHeaders.append(k, item);
+            else resHeaders.set(k, String(v));
+          }
+          const noBody = status === 204 || status === 304 || req.method === "HEAD";
+          let onAbort: (() => void) | undefined;
+          const stream = noBody
+            ? null
+            : new ReadableStream<Uint8Array>({
+                start(controller) {
+                  const fail = (err: unknown): void => {
+                    if (done) return;
+                    done = true;
+                    controller.error(err);
+                  };
+                  onAbort = () => {
+                    fail(abortReason(signal!));
+                    res.destroy();
+                  };
+                  signal?.addEventListener("abort", onAbort, { once: true });
+                  res.on("data", (chunk: Uint8Array) => {
+                    if (done) return;
+                    controller.enqueue(
+                      new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+                    );
+                    if ((controller.desiredSize ?? 1) <= 0) res.pause();
+                  });
+                  res.on("end", () => {
+                    if (done) return;
+                    done = true;
+                    if (onAbort) signal?.removeEventListener("abort", onAbort);
+                    controller.close();
+                  });
+                  res.on("error", (err) => fail(err));
+                  res.on("close", () => {
+                    if (onAbort) signal?.removeEventListener("abort", onAbort);
+                    if (!res.complete)
+                      fail(new Error("connection closed before the response ended"));
+                  });
+                },
+                pull() {
+                  res.resume();
+                },
+                cancel() {
+                  done = true;
+                  if (onAbort) signal?.removeEventListener("abort", onAbort);
+                  res.destroy();
+                },
+              });
+          if (noBody) res.resume();
+          settled = true;
+          resolve(
+            new Response(stream, {
+              status,
+              statusText: res.statusMessage ?? "",
+              headers: resHeaders,
+            }),
+          );
+        },
+      );
+      const onReqAbort = (): void => {
+        if (!settled) {
+          settled = true;
+          reject(abortReason(signal!));
+        }
+        nreq.destroy();
+      };
+      signal?.addEventListener("abort", onReqAbort, { once: true });
+      nreq.on("close", () => signal?.removeEventListener("abort", onReqAbort));
+      nreq.on("error", (err) => {
+        if (settled) return;
+        settled = true;
+        reject(new TypeError(`fetch failed: ${err.message}`, { cause: err }));
+      });
+      if (body) nreq.end(body);
+      else nreq.end();
+    });
+  };
+  return doFetch as typeof fetch;
+}
+
+/** Read a UTF-8 file with `node:fs`. */
+export function nodeReadTextFile(path: string): Promise<string> {
+  return readFile(path, "utf8");
+}
+
+/** Run a process with `node:child_process` and collect its output. */
+export function nodeExec(
+  command: string,
+  args: string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      {
+        env: { ...process.env, ...(options.env ?? {}) },
+        maxBuffer: 16 * 1024 * 1024,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      (err, stdout, stderr) => {
+        if (err && typeof (err as { code?: unknown }).code !== "number") {
+          reject(err);
+          return;
+        }
+        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+/**
+ * The Node.js {@link Runtime}.
+ *
+ * @example
+ * ```ts
+ * import { nodeRuntime } from "kubeloop/runtime/node";
+ * const text = await nodeRuntime.readTextFile("/etc/hostname");
+ * ```
+ */
+export const nodeRuntime: Runtime = {
+  name: "node",
+  createFetch(tls: TlsOptions): typeof fetch {
+    if (!needsCustomTls(tls)) return (input, init) => globalThis.fetch(input, init);
+    return nodeHttpsFetch(tls);
+  },
+  readTextFile: nodeReadTextFile,
+  env: (name: string): string | undefined => process.env[name],
+  homeDir: (): string | undefined => process.env.HOME ?? process.env.USERPROFILE ?? homedir(),
+  exec: nodeExec,
+};
+
+export default nodeRuntime;

@@ -1,0 +1,79 @@
+/**
+ * The one interface kubeloop needs from a JavaScript runtime: a `fetch` that
+ * honours a custom CA / client certificate, file reads, environment variables
+ * and (where possible) spawning a process for exec credential plugins.
+ *
+ * @module
+ */
+
+/** TLS settings a transport must honour. Certificates and keys are PEM text. */
+export interface TlsOptions {
+  /** PEM CA bundle to trust instead of the system roots. */
+  ca?: string | undefined;
+  /** PEM client certificate (mTLS). */
+  cert?: string | undefined;
+  /** PEM client key (mTLS). */
+  key?: string | undefined;
+  /** Skip server certificate verification. Dangerous: only for tests. */
+  insecureSkipTLSVerify?: boolean | undefined;
+}
+
+/** Result of {@link Runtime.exec}. */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@link Runtime.exec}. */
+export interface ExecOptions {
+  /** Extra environment variables, added to the current environment. */
+  env?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Names of the runtimes kubeloop detects. */
+export type RuntimeName = "node" | "deno" | "bun" | "workerd" | "web";
+
+/**
+ * What kubeloop needs from the runtime it runs on.
+ *
+ * @example
+ * ```ts
+ * import { loadRuntime } from "kubeloop";
+ * const runtime = await loadRuntime();
+ * const fetchWithCa = runtime.createFetch({ ca: "-----BEGIN CERTIFICATE-----..." });
+ * ```
+ */
+export interface Runtime {
+  readonly name: RuntimeName;
+  /** A `fetch` that uses `tls`. Throws {@link TransportUnsupportedError} where that is impossible. */
+  createFetch(tls: TlsOptions): typeof fetch;
+  /** Read a UTF-8 file. */
+  readTextFile(path: string): Promise<string>;
+  /** An environment variable, or `undefined`. */
+  env(name: string): string | undefined;
+  /** The user's home directory, if known. */
+  homeDir(): string | undefined;
+  /** Run a process and collect its output (absent where processes cannot be spawned). */
+  exec?(command: string, args: string[], options?: ExecOptions): Promise<ExecResult>;
+}
+
+/**
+ * The runtime cannot do what was asked (a custom CA on workerd, file reads in
+ * a browser, ...). The message says what to do instead.
+ */
+export class TransportUnsupportedError extends Error {
+  override readonly name = "TransportUnsupportedError";
+  /** The runtime that refused. */
+  readonly runtime: RuntimeName;
+  constructor(runtime: RuntimeName, message: string) {
+    super(message);
+    this.runtime = runtime;
+  }
+}
+
+/** Does `tls` need anything beyond the platform's default trust store? */
+export function needsCustomTls(tls: TlsOptions): boolean {
+  return Boolean(tls.ca || tls.cert || tls.key || tls.insecureSkipTLSVerify);
+}
