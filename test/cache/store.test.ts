@@ -1,0 +1,182 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { deepFreeze, NAMESPACE_INDEX, Store } from "../../src/cache/store.ts";
+import type { KubernetesObject } from "../../src/resources/meta.ts";
+
+function obj(
+  ns: string | undefined,
+  name: string,
+  rv = "1",
+  labels?: Record<string, string>,
+): KubernetesObject {
+  return {
+    metadata: {
+      name,
+      ...(ns === undefined ? {} : { namespace: ns }),
+      resourceVersion: rv,
+      ...(labels ? { labels } : {}),
+    },
+  };
+}
+
+const byApp = (o: KubernetesObject): string[] =>
+  o.metadata.labels?.app ? [o.metadata.labels.app] : [];
+
+describe("Store", () => {
+  it("stores objects by namespace/name key (name for cluster-scoped)", () => {
+    const s = new Store();
+    assert.equal(s.add(obj("default", "a")), undefined);
+    s.add(obj(undefined, "node-1"));
+    assert.equal(s.size, 2);
+    assert.equal(s.get("default/a")?.metadata.name, "a");
+    assert.equal(s.get("node-1")?.metadata.name, "node-1");
+    assert.ok(s.has("default/a"));
+    assert.ok(!s.has("a"));
+    assert.deepEqual(s.keys().sort(), ["default/a", "node-1"]);
+    assert.equal(s.list().length, 2);
+  });
+
+  it("update returns the previous object and delete removes by key or object", () => {
+    const s = new Store();
+    const a1 = obj("ns", "a", "1");
+    const a2 = obj("ns", "a", "2");
+    s.add(a1);
+    assert.equal(s.update(a2), a1);
+    assert.equal(s.get("ns/a"), a2);
+    assert.equal(s.delete("ns/a"), a2);
+    assert.equal(s.delete("ns/a"), undefined);
+    s.add(a1);
+    assert.equal(s.delete(a2), a1);
+    assert.equal(s.size, 0);
+  });
+
+  it("has a built-in namespace index", () => {
+    const s = new Store();
+    s.add(obj("a", "x"));
+    s.add(obj("a", "y"));
+    s.add(obj("b", "x"));
+    s.add(obj(undefined, "cluster"));
+    assert.deepEqual(s.indexKeys(NAMESPACE_INDEX, "a").sort(), ["a/x", "a/y"]);
+    assert.deepEqual(
+      s.byIndex("namespace", "b").map((o) => o.metadata.name),
+      ["x"],
+    );
+    assert.deepEqual(s.indexKeys("namespace", ""), ["cluster"]);
+    assert.deepEqual(s.indexValues("namespace").sort(), ["", "a", "b"]);
+    s.delete("a/x");
+    s.delete("a/y");
+    assert.deepEqual(s.byIndex("namespace", "a"), []);
+    assert.ok(!s.indexValues("namespace").includes("a"), "empty index buckets are dropped");
+  });
+
+  it("keeps custom indexes up to date incrementally, including multi-valued ones", () => {
+    let calls = 0;
+    const s = new Store<KubernetesObject>({
+      indexers: {
+        byApp,
+        byLabelValue: (o) => {
+          calls++;
+          return Object.values(o.metadata.labels ?? {});
+        },
+      },
+    });
+    s.add(obj("ns", "a", "1", { app: "web", tier: "web" }));
+    s.add(obj("ns", "b", "1", { app: "db" }));
+    assert.deepEqual(s.indexKeys("byLabelValue", "web"), ["ns/a"], "duplicate values index once");
+    assert.deepEqual(s.indexKeys("byApp", "web"), ["ns/a"]);
+    s.update(obj("ns", "a", "2", { app: "db" }));
+    assert.deepEqual(s.indexKeys("byApp", "web"), []);
+    assert.deepEqual(s.indexKeys("byApp", "db").sort(), ["ns/a", "ns/b"]);
+    assert.deepEqual(s.indexKeys("byLabelValue", "web"), []);
+    s.update(obj("ns", "a", "3"));
+    assert.deepEqual(s.indexKeys("byApp", "db"), ["ns/b"]);
+    const before = calls;
+    s.update(obj("ns", "b", "2", { app: "db" }));
+    assert.equal(
+      calls - before,
+      1,
+      "an update calls each index function once for that object only",
+    );
+    assert.ok(s.indexNames().includes("byApp"));
+  });
+
+  it("addIndexer indexes existing objects and rejects duplicate names", () => {
+    const s = new Store();
+    s.add(obj("ns", "a", "1", { app: "web" }));
+    s.addIndexer("byApp", byApp);
+    assert.deepEqual(s.indexKeys("byApp", "web"), ["ns/a"]);
+    assert.throws(() => s.addIndexer("byApp", byApp), RangeError);
+    assert.throws(() => s.byIndex("nope", "x"), RangeError);
+    assert.throws(() => s.indexKeys("nope", "x"), RangeError);
+  });
+
+  it("survives an index function that throws, reporting it", () => {
+    const errors: string[] = [];
+    const s = new Store<KubernetesObject>({
+      indexers: {
+        bad: (o) => {
+          if (o.metadata.name === "boom") throw new Error("boom");
+          return ["ok"];
+        },
+      },
+      onIndexError: (name, o) => errors.push(`${name}:${o.metadata.name}`),
+    });
+    s.add(obj("ns", "boom"));
+    s.add(obj("ns", "fine"));
+    assert.equal(s.size, 2);
+    assert.deepEqual(s.indexKeys("bad", "ok"), ["ns/fine"]);
+    assert.deepEqual(errors, ["bad:boom"]);
+  });
+
+  it("replace computes additions, updates, unchanged objects and deletions with last known state", () => {
+    const s = new Store<KubernetesObject>({ indexers: { byApp } });
+    const a = obj("ns", "a", "1", { app: "web" });
+    const b = obj("ns", "b", "1", { app: "web" });
+    const c = obj("ns", "c", "1");
+    s.add(a);
+    s.add(b);
+    s.add(c);
+    const a2 = obj("ns", "a", "1", { app: "web" }); // same rv: unchanged
+    const b2 = obj("ns", "b", "7", { app: "db" }); // updated
+    const d = obj("ns", "d", "3"); // added
+    const r = s.replace([a2, b2, d], "42");
+    assert.equal(r.unchanged, 1);
+    assert.deepEqual(r.added, [d]);
+    assert.deepEqual(r.updated, [{ oldObj: b, newObj: b2 }]);
+    assert.deepEqual(r.deleted, [{ key: "ns/c", object: c }]);
+    assert.equal(s.get("ns/a"), a, "unchanged objects keep the cached instance");
+    assert.equal(s.resourceVersion, "42");
+    assert.deepEqual(s.keys().sort(), ["ns/a", "ns/b", "ns/d"]);
+    assert.deepEqual(s.indexKeys("byApp", "web"), ["ns/a"]);
+    assert.deepEqual(s.indexKeys("byApp", "db"), ["ns/b"]);
+    const empty = s.replace([], "43");
+    assert.equal(empty.deleted.length, 3);
+    assert.equal(s.size, 0);
+    assert.deepEqual(s.indexValues("byApp"), []);
+    assert.deepEqual(s.indexValues("namespace"), []);
+  });
+
+  it("freezes objects deeply when asked", () => {
+    const s = new Store({ freeze: true });
+    const a = obj("ns", "a", "1", { app: "web" });
+    s.add(a);
+    assert.ok(Object.isFrozen(a));
+    assert.ok(Object.isFrozen(a.metadata.labels));
+    assert.throws(() => {
+      (s.get("ns/a")!.metadata.labels as Record<string, string>).app = "x";
+    }, TypeError);
+    const plain = new Store();
+    const b = obj("ns", "b");
+    plain.add(b);
+    assert.ok(!Object.isFrozen(b));
+    assert.equal(deepFreeze(null), null);
+  });
+
+  it("clear empties objects and indexes", () => {
+    const s = new Store();
+    s.add(obj("ns", "a"));
+    s.clear();
+    assert.equal(s.size, 0);
+    assert.deepEqual(s.indexValues("namespace"), []);
+  });
+});
