@@ -1,0 +1,132 @@
+/**
+ * Discovery documents (`/version`, `/api`, `/api/v1`, `/apis`,
+ * `/apis/{group}/{version}`) in the plain JSON form kubectl and client-go
+ * accept. Aggregated discovery is not served; clients fall back.
+ *
+ * @module
+ */
+import type { ResourceType } from "../../resources/resource.ts";
+
+const SHORT_NAMES: Record<string, string[]> = {
+  pods: ["po"],
+  configmaps: ["cm"],
+  services: ["svc"],
+  endpoints: ["ep"],
+  namespaces: ["ns"],
+  nodes: ["no"],
+  serviceaccounts: ["sa"],
+  events: ["ev"],
+  deployments: ["deploy"],
+  replicasets: ["rs"],
+  statefulsets: ["sts"],
+  daemonsets: ["ds"],
+  cronjobs: ["cj"],
+  customresourcedefinitions: ["crd", "crds"],
+};
+
+const VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+/** The `/version` document. */
+export function versionInfo(): Record<string, string> {
+  return {
+    major: "1",
+    minor: "32",
+    gitVersion: "v1.32.0-kubeloop",
+    gitCommit: "0000000000000000000000000000000000000000",
+    gitTreeState: "clean",
+    buildDate: "2026-01-01T00:00:00Z",
+    goVersion: "go1.23.0",
+    compiler: "gc",
+    platform: "linux/amd64",
+  };
+}
+
+/** The `/api` document. */
+export function apiVersions(serverAddress: string): Record<string, unknown> {
+  return {
+    kind: "APIVersions",
+    versions: ["v1"],
+    serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }],
+  };
+}
+
+function groupVersions(types: ResourceType[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const t of types) {
+    if (!t.group) continue;
+    const versions = groups.get(t.group) ?? [];
+    if (!versions.includes(t.version)) versions.push(t.version);
+    groups.set(t.group, versions);
+  }
+  return groups;
+}
+
+/** The `/apis` document (an `APIGroupList`). */
+export function apiGroupList(types: ResourceType[]): Record<string, unknown> {
+  const groups = [...groupVersions(types)].map(([name, versions]) => ({
+    name,
+    versions: versions.map((version) => ({ groupVersion: `${name}/${version}`, version })),
+    preferredVersion: { groupVersion: `${name}/${versions[0]}`, version: versions[0] },
+  }));
+  return { kind: "APIGroupList", apiVersion: "v1", groups };
+}
+
+/** The `/apis/{group}` document (an `APIGroup`), or undefined. */
+export function apiGroup(
+  types: ResourceType[],
+  group: string,
+): Record<string, unknown> | undefined {
+  const versions = groupVersions(types).get(group);
+  if (!versions) return undefined;
+  return {
+    kind: "APIGroup",
+    apiVersion: "v1",
+    name: group,
+    versions: versions.map((version) => ({ groupVersion: `${group}/${version}`, version })),
+    preferredVersion: { groupVersion: `${group}/${versions[0]}`, version: versions[0] },
+  };
+}
+
+/** The `APIResourceList` of one group version, or undefined when nothing is served there. */
+export function apiResourceList(
+  types: ResourceType[],
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
+  const matching = types.filter((t) => t.group === group && t.version === version);
+  if (matching.length === 0 && !(group === "" && version === "v1")) return undefined;
+  const resources: Record<string, unknown>[] = [];
+  for (const t of matching) {
+    const entry: Record<string, unknown> = {
+      name: t.plural,
+      singularName: t.kind.toLowerCase(),
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: VERBS,
+    };
+    const short = SHORT_NAMES[t.plural];
+    if (
+      short &&
+      (t.group === "" ||
+        t.group === "apps" ||
+        t.group === "batch" ||
+        t.group === "apiextensions.k8s.io")
+    ) {
+      entry.shortNames = short;
+    }
+    resources.push(entry);
+    resources.push({
+      name: `${t.plural}/status`,
+      singularName: "",
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: ["get", "patch", "update"],
+    });
+  }
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
+}

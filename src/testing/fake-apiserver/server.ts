@@ -1,0 +1,386 @@
+/**
+ * `FakeApiServer`: an in-memory Kubernetes API server, usable in-process as a
+ * fetch handler or over HTTP(S) on 127.0.0.1.
+ *
+ * @module
+ */
+import { builtinResources } from "../../resources/builtin.ts";
+import type { KubernetesObject } from "../../resources/meta.ts";
+import type { ResourceType } from "../../resources/resource.ts";
+import { type Clock, realClock } from "../../util/clock.ts";
+import { type Logger, silentLogger } from "../../util/logger.ts";
+import { parseFieldSelector, parseLabelSelector } from "../../util/selector.ts";
+import { FaultInjector } from "./faults.ts";
+import { RequestHandler, type RequestLogEntry, type StreamingListMode } from "./handler.ts";
+import { applyPatch, PatchError, type PatchType } from "./patch.ts";
+import { badRequest, StatusError } from "./status.ts";
+import { ObjectStore } from "./store.ts";
+import { type Watcher, WatchHub } from "./watch.ts";
+
+/** Options of {@link FakeApiServer}. */
+export interface FakeApiServerOptions {
+  /** Resource types served (default: every built-in kind). Add CRDs with {@link FakeApiServer.register}. */
+  resources?: readonly ResourceType[] | undefined;
+  /** Clock for timestamps, bookmarks, watch timeouts and delays (default: the real clock). */
+  clock?: Clock | undefined;
+  /** Change events kept for watch replay and list snapshots (default 1000). */
+  historyLimit?: number | undefined;
+  /** Interval of periodic BOOKMARK events (default 60 000 ms, as a real server). */
+  bookmarkIntervalMs?: number | undefined;
+  /** When set, every request except `/version` and health checks needs `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+  /** Logger (default: silent). */
+  logger?: Logger | undefined;
+  /**
+   * Events a watcher may have queued, unread, before the server drops it
+   * (default 10 000). The real API server drops unresponsive watchers too.
+   */
+  watchBufferLimit?: number | undefined;
+  /**
+   * Streaming lists (`sendInitialEvents=true`): `"supported"` (default),
+   * `"rejected"` (422, as servers without the WatchList feature), or
+   * `"ignored"` (the parameter is dropped: no initial-events-end bookmark ever comes).
+   */
+  streamingLists?: StreamingListMode | undefined;
+  /** How many requests {@link FakeApiServer.requests} keeps (default 1000). */
+  requestLogLimit?: number | undefined;
+  /** Random source for `generateName` suffixes (default `Math.random`). */
+  random?: (() => number) | undefined;
+}
+
+/** Options of {@link FakeApiServer.listen}. */
+export interface ListenOptions {
+  /** Port (default 0: any free port). */
+  port?: number | undefined;
+  /** Address (default `127.0.0.1`). */
+  hostname?: string | undefined;
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: string; key: string } | undefined;
+}
+
+/** A running HTTP(S) listener of a {@link FakeApiServer}. */
+export interface Listener {
+  /** Base URL, e.g. `http://127.0.0.1:34567`. */
+  readonly url: string;
+  /** Stop listening and drop open connections. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link FakeApiServer.list}. */
+export interface DirectListOptions {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+/**
+ * An in-memory Kubernetes API server for tests: CRUD, lists with selectors
+ * and paging, watches with bookmarks and replay, streaming lists, discovery,
+ * and fault injection. Use it in-process through {@link FakeApiServer.fetch}
+ * or over HTTP with {@link FakeApiServer.listen}.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps } from "kubeloop";
+ * import { FakeApiServer } from "kubeloop/testing";
+ *
+ * const server = new FakeApiServer();
+ * server.create(ConfigMaps, { metadata: { name: "a", namespace: "default" }, data: { k: "v" } });
+ * const res = await server.fetch(
+ *   new Request("http://fake/api/v1/namespaces/default/configmaps"),
+ * );
+ * console.log((await res.json()).items.length); // 1
+ * await server.close();
+ * ```
+ */
+export class FakeApiServer {
+  /** The fetch handler: pass it as a client's `fetch`, or call it with a `Request`. */
+  readonly fetch: (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+  /** Fault injection. */
+  readonly faults: FaultInjector;
+  readonly #store: ObjectStore;
+  readonly #hub = new WatchHub();
+  readonly #handler: RequestHandler;
+  readonly #listeners = new Set<Listener>();
+  readonly #requests: RequestLogEntry[] = [];
+  readonly #requestLogLimit: number;
+  #closed = false;
+
+  constructor(options: FakeApiServerOptions = {}) {
+    const clock = options.clock ?? realClock;
+    const logger = options.logger ?? silentLogger;
+    this.#store = new ObjectStore({
+      clock,
+      historyLimit: options.historyLimit ?? 1000,
+      ...(options.random ? { random: options.random } : {}),
+    });
+    for (const t of options.resources ?? builtinResources) this.#store.register(t);
+    this.#store.subscribe((ev) => this.#hub.dispatch(ev));
+    this.#requestLogLimit = options.requestLogLimit ?? 1000;
+    this.faults = new FaultInjector({
+      closeWatches: () => {
+        for (const w of this.#hub.list()) w.end();
+      },
+      cutWatches: (reset) => {
+        for (const w of this.#hub.list()) w.cut(reset);
+      },
+      stallWatches: () => {
+        for (const w of this.#hub.list()) w.stall();
+      },
+      resumeWatches: () => {
+        for (const w of this.#hub.list()) w.resume();
+      },
+      compact: () => this.#store.compact(),
+      serveInvalid: (type, obj) => this.#serveInvalid(type, obj),
+    });
+    this.#handler = new RequestHandler({
+      store: this.#store,
+      hub: this.#hub,
+      faults: this.faults,
+      clock,
+      logger,
+      token: options.token,
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      watchBufferLimit: options.watchBufferLimit ?? 10_000,
+      streamingLists: options.streamingLists ?? "supported",
+      onRequest: (entry) => {
+        this.#requests.push(entry);
+        if (this.#requests.length > this.#requestLogLimit) this.#requests.shift();
+      },
+      onWatcherEnd: (w: Watcher) => this.#hub.remove(w),
+    });
+    this.fetch = (input, init) => {
+      const request =
+        input instanceof Request && init === undefined ? input : new Request(input, init);
+      if (this.#closed) {
+        return Promise.resolve(
+          new Response(
+            JSON.stringify(new StatusError(503, "fake API server is closed").toStatus()),
+            {
+              status: 503,
+              headers: { "Content-Type": "application/json" },
+            },
+          ),
+        );
+      }
+      return this.#handler.handle(request);
+    };
+  }
+
+  /** Serve another resource type (a custom resource). */
+  register(type: ResourceType<KubernetesObject> | ResourceType): void {
+    this.#store.register(type as ResourceType);
+  }
+
+  /** Resource types served. */
+  resources(): ResourceType[] {
+    return this.#store.types();
+  }
+
+  /** The current global resource version (an opaque string to clients). */
+  resourceVersion(): string {
+    return String(this.#store.rv);
+  }
+
+  /** Requests handled so far (most recent last, bounded). */
+  get requests(): readonly RequestLogEntry[] {
+    return this.#requests;
+  }
+
+  /**
+   * Create an object directly (no HTTP); watchers see an ADDED event.
+   * Throws {@link StatusError} (409 AlreadyExists, 422 Invalid …).
+   */
+  create<T extends KubernetesObject>(type: ResourceType<T>, obj: T): T {
+    return clone(this.#store.create(type as unknown as ResourceType, clone(obj))) as T;
+  }
+
+  /**
+   * Replace an object directly. Optimistic concurrency applies when
+   * `metadata.resourceVersion` is set (409 Conflict). `status` is kept as
+   * stored: use {@link FakeApiServer.updateStatus} for it.
+   */
+  update<T extends KubernetesObject>(type: ResourceType<T>, obj: T): T {
+    return clone(this.#store.update(type as unknown as ResourceType, clone(obj))) as T;
+  }
+
+  /** Replace an object's `status` (the status subresource). */
+  updateStatus<T extends KubernetesObject>(type: ResourceType<T>, obj: T): T {
+    return clone(
+      this.#store.update(type as unknown as ResourceType, clone(obj), { subresource: "status" }),
+    ) as T;
+  }
+
+  /**
+   * Patch an object directly: `"merge"` (default), `"json"` (RFC 6902),
+   * `"strategic"` or `"apply"` (both approximated as merge patches).
+   */
+  patch<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    name: string,
+    patch: unknown,
+    options: { namespace?: string | undefined; patchType?: PatchType; subresource?: "status" } = {},
+  ): T {
+    const rt = type as unknown as ResourceType;
+    const current = this.#store.get(rt, options.namespace, name);
+    let patched: KubernetesObject;
+    try {
+      patched = applyPatch(options.patchType ?? "merge", current, patch) as KubernetesObject;
+    } catch (e) {
+      if (e instanceof PatchError) throw new StatusError(e.malformed ? 400 : 422, e.message);
+      throw e;
+    }
+    if (!patched || typeof patched !== "object" || !patched.metadata)
+      throw badRequest("patch removed metadata");
+    patched = {
+      ...patched,
+      metadata: {
+        ...patched.metadata,
+        name: current.metadata.name,
+        namespace: current.metadata.namespace,
+        resourceVersion: patched.metadata.resourceVersion ?? current.metadata.resourceVersion,
+      },
+    };
+    return clone(this.#store.update(rt, patched, { subresource: options.subresource })) as T;
+  }
+
+  /**
+   * Delete an object directly. With finalizers it only gets a
+   * `deletionTimestamp`. Returns the deleted or terminating object.
+   */
+  delete<T extends KubernetesObject>(type: ResourceType<T>, name: string, namespace?: string): T {
+    return clone(this.#store.delete(type as unknown as ResourceType, namespace, name).object) as T;
+  }
+
+  /** Get an object, or `undefined`. */
+  get<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    name: string,
+    namespace?: string,
+  ): T | undefined {
+    const obj = this.#store.peek(type as unknown as ResourceType, namespace, name);
+    return obj ? (clone(obj) as T) : undefined;
+  }
+
+  /** List objects (sorted by namespace/name), optionally in a namespace and by selectors. */
+  list<T extends KubernetesObject>(type: ResourceType<T>, options: DirectListOptions = {}): T[] {
+    const { items } = this.#store.list(type as unknown as ResourceType, {
+      namespace: options.namespace,
+      labelSelector: options.labelSelector ? parseLabelSelector(options.labelSelector) : undefined,
+      fieldSelector: options.fieldSelector ? parseFieldSelector(options.fieldSelector) : undefined,
+    });
+    return items.map((o) => clone(o) as T);
+  }
+
+  /**
+   * Create every object of a list (e.g. from a JSON file), finding the type
+   * by `apiVersion` and `kind`. `List` objects are flattened. Returns the
+   * number created.
+   */
+  load(objects: readonly KubernetesObject[]): number {
+    let n = 0;
+    for (const obj of objects) {
+      if (
+        obj.kind === "List" ||
+        (typeof obj.kind === "string" && obj.kind.endsWith("List") && Array.isArray(obj.items))
+      ) {
+        n += this.load(obj.items as KubernetesObject[]);
+        continue;
+      }
+      const type = this.#store
+        .types()
+        .find((t) => t.apiVersion === obj.apiVersion && t.kind === obj.kind);
+      if (!type)
+        throw badRequest(
+          `no resource type for apiVersion ${String(obj.apiVersion)} kind ${String(obj.kind)}`,
+        );
+      const copy = clone(obj);
+      if (type.namespaced && !copy.metadata.namespace) copy.metadata.namespace = "default";
+      this.#store.create(type, copy);
+      n++;
+    }
+    return n;
+  }
+
+  #serveInvalid(type: ResourceType, obj: KubernetesObject): KubernetesObject {
+    const existing = obj.metadata?.name
+      ? this.#store.peek(type, obj.metadata.namespace, obj.metadata.name)
+      : undefined;
+    const stored = existing
+      ? this.#store.update(
+          type,
+          { ...clone(obj), metadata: { ...clone(obj.metadata), resourceVersion: undefined } },
+          {
+            validate: false,
+          },
+        )
+      : this.#store.create(type, clone(obj), { validate: false });
+    return clone(stored);
+  }
+
+  /** Send a BOOKMARK at the current resource version on every watch that asked for bookmarks. */
+  bookmark(): void {
+    for (const w of this.#hub.list()) w.bookmark();
+  }
+
+  /**
+   * Resolve once every open watch (except stalled ones) has had every event
+   * so far read by its consumer.
+   */
+  async flushWatches(): Promise<void> {
+    await Promise.all(
+      this.#hub
+        .list()
+        .filter((w) => !w.stalled)
+        .map((w) => w.flushed()),
+    );
+  }
+
+  /** Number of open watches. */
+  watcherCount(): number {
+    return this.#hub.size;
+  }
+
+  /** Number of objects held (all types). */
+  objectCount(): number {
+    return this.#store.size();
+  }
+
+  /** Remove every object and the history (types, rv counter and faults stay). */
+  clear(): void {
+    this.#store.clear();
+  }
+
+  /**
+   * Listen on HTTP(S), by default on `127.0.0.1` and a free port. Needs a
+   * runtime with `node:http` (Node, Deno, Bun); not workerd.
+   */
+  async listen(options: ListenOptions = {}): Promise<Listener> {
+    const { serve } = await import("../../runtime/serve.ts");
+    const handle = await serve((req) => this.fetch(req), {
+      port: options.port,
+      hostname: options.hostname ?? "127.0.0.1",
+      tls: options.tls,
+    });
+    const listener: Listener = {
+      url: handle.url,
+      close: async () => {
+        this.#listeners.delete(listener);
+        await handle.close();
+      },
+    };
+    this.#listeners.add(listener);
+    return listener;
+  }
+
+  /** End every watch, cancel timers and close every listener. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const w of this.#hub.list()) w.end();
+    await Promise.all([...this.#listeners].map((l) => l.close()));
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * `Status` objects and the typed error the fake API server throws from its
+ * direct helpers (and turns into HTTP responses).
+ *
+ * @module
+ */
+import type { Status, StatusCause } from "../../resources/meta.ts";
+
+/** Status reasons the fake API server uses (the Kubernetes `StatusReason` values). */
+export type StatusReason =
+  | "BadRequest"
+  | "Unauthorized"
+  | "Forbidden"
+  | "NotFound"
+  | "AlreadyExists"
+  | "Conflict"
+  | "Gone"
+  | "Expired"
+  | "Invalid"
+  | "MethodNotAllowed"
+  | "NotAcceptable"
+  | "UnsupportedMediaType"
+  | "TooManyRequests"
+  | "InternalError"
+  | "ServiceUnavailable"
+  | "Timeout"
+  | "RequestEntityTooLarge"
+  | "Unknown";
+
+/** The default reason for an HTTP status code. */
+export function reasonForCode(code: number): StatusReason {
+  switch (code) {
+    case 400:
+      return "BadRequest";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "NotFound";
+    case 405:
+      return "MethodNotAllowed";
+    case 406:
+      return "NotAcceptable";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Expired";
+    case 413:
+      return "RequestEntityTooLarge";
+    case 415:
+      return "UnsupportedMediaType";
+    case 422:
+      return "Invalid";
+    case 429:
+      return "TooManyRequests";
+    case 500:
+      return "InternalError";
+    case 503:
+      return "ServiceUnavailable";
+    case 504:
+      return "Timeout";
+    default:
+      return "Unknown";
+  }
+}
+
+/** Details attached to a {@link StatusError}. */
+export interface StatusDetails {
+  name?: string | undefined;
+  group?: string | undefined;
+  kind?: string | undefined;
+  causes?: StatusCause[] | undefined;
+  retryAfterSeconds?: number | undefined;
+}
+
+/**
+ * An API error as a `Status` object. The fake API server's direct helpers
+ * (`server.create()` …) throw it; over HTTP it becomes the response body.
+ *
+ * @example
+ * ```ts
+ * import { FakeApiServer, StatusError } from "kubeloop/testing";
+ * import { ConfigMaps } from "kubeloop";
+ * const server = new FakeApiServer();
+ * server.create(ConfigMaps, { metadata: { name: "a", namespace: "default" } });
+ * try {
+ *   server.create(ConfigMaps, { metadata: { name: "a", namespace: "default" } });
+ * } catch (e) {
+ *   if (e instanceof StatusError) console.log(e.code, e.reason); // 409 AlreadyExists
+ * }
+ * ```
+ */
+export class StatusError extends Error {
+  /** HTTP status code. */
+  readonly code: number;
+  /** Machine-readable reason. */
+  readonly reason: StatusReason;
+  /** Extra details (name, kind, causes, retryAfterSeconds). */
+  readonly details: StatusDetails | undefined;
+  /** List metadata on the Status (a fresh `continue` token on an expired continue). */
+  readonly listMeta: { continue?: string; resourceVersion?: string } | undefined;
+  constructor(
+    code: number,
+    message: string,
+    options: {
+      reason?: StatusReason;
+      details?: StatusDetails;
+      listMeta?: { continue?: string; resourceVersion?: string };
+    } = {},
+  ) {
+    super(message);
+    this.name = "StatusError";
+    this.code = code;
+    this.reason = options.reason ?? reasonForCode(code);
+    this.details = options.details;
+    this.listMeta = options.listMeta;
+  }
+
+  /** The `Status` object the API server would send. */
+  toStatus(): Status {
+    return statusObject(this.code, this.message, this.reason, this.details, this.listMeta);
+  }
+}
+
+/** Build a failure `Status` object. */
+export function statusObject(
+  code: number,
+  message: string,
+  reason: string = reasonForCode(code),
+  details?: StatusDetails,
+  listMeta?: { continue?: string; resourceVersion?: string },
+): Status {
+  const status: Status = {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: listMeta ? { ...listMeta } : {},
+    status: "Failure",
+    message,
+    reason,
+    code,
+  };
+  if (details && Object.keys(details).length > 0) status.details = { ...details };
+  return status;
+}
+
+/** `404 NotFound` for `plural "name"`. */
+export function notFound(group: string, plural: string, name: string): StatusError {
+  const what = group ? `${plural}.${group}` : plural;
+  return new StatusError(404, `${what} "${name}" not found`, {
+    details: { name, group, kind: plural },
+  });
+}
+
+/** `422 Invalid` for a kind and name, with causes. */
+export function invalid(
+  kind: string,
+  group: string,
+  name: string,
+  causes: StatusCause[],
+): StatusError {
+  const what = group ? `${kind}.${group}` : kind;
+  const list = causes.map((c) => `${c.field ? `${c.field}: ` : ""}${c.message ?? ""}`).join(", ");
+  return new StatusError(422, `${what} "${name}" is invalid: ${list}`, {
+    reason: "Invalid",
+    details: { name, group, kind, causes },
+  });
+}
+
+/** A `400 BadRequest`. */
+export function badRequest(message: string): StatusError {
+  return new StatusError(400, message, { reason: "BadRequest" });
+}
