@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { type ObjectMeta, ObjectMetaSchema } from "./meta.ts";
+import { type ObjectMeta, ObjectMetaSchema, StringMapSchema } from "./meta.ts";
 
 /** A status condition, as used by most kinds (`type`, `status`, reason, message, times). */
 export interface Condition {
@@ -51,7 +51,7 @@ export interface LabelSelector {
 
 /** Schema for {@link LabelSelector}. */
 export const LabelSelectorSchema: z.ZodType<LabelSelector> = z.looseObject({
-  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchLabels: StringMapSchema.optional(),
   matchExpressions: z
     .array(
       z.looseObject({
@@ -102,7 +102,7 @@ export const PodSpecSchema: z.ZodType<PodSpec> = z.looseObject({
   nodeName: z.string().optional(),
   serviceAccountName: z.string().optional(),
   restartPolicy: z.string().optional(),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
+  nodeSelector: StringMapSchema.optional(),
   hostNetwork: z.boolean().optional(),
   priority: z.number().optional(),
   schedulerName: z.string().optional(),

@@ -13,7 +13,7 @@ import {
   type PodSpec,
   PodSpecSchema,
 } from "./common.ts";
-import { type KubernetesObject, ObjectMetaSchema } from "./meta.ts";
+import { type KubernetesObject, ObjectMetaSchema, StringMapSchema } from "./meta.ts";
 import { defineResource, type ResourceType } from "./resource.ts";
 
 /** A ConfigMap. */
@@ -28,8 +28,8 @@ export const ConfigMapSchema: z.ZodType<ConfigMap> = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
   metadata: ObjectMetaSchema,
-  data: z.record(z.string(), z.string()).optional(),
-  binaryData: z.record(z.string(), z.string()).optional(),
+  data: StringMapSchema.optional(),
+  binaryData: StringMapSchema.optional(),
   immutable: z.boolean().optional(),
 });
 
@@ -155,8 +155,8 @@ export interface Secret extends KubernetesObject {
 export const SecretSchema: z.ZodType<Secret> = z.looseObject({
   ...objectBase,
   type: z.string().optional(),
-  data: z.record(z.string(), z.string()).optional(),
-  stringData: z.record(z.string(), z.string()).optional(),
+  data: StringMapSchema.optional(),
+  stringData: StringMapSchema.optional(),
   immutable: z.boolean().optional(),
 });
 
@@ -219,7 +219,7 @@ export const ServiceSchema: z.ZodType<Service> = z.looseObject({
   spec: z
     .looseObject({
       type: z.string().optional(),
-      selector: z.record(z.string(), z.string()).optional(),
+      selector: StringMapSchema.optional(),
       ports: z
         .array(
           z.looseObject({
@@ -372,8 +372,8 @@ export const NodeSchema: z.ZodType<Node> = z.looseObject({
     .looseObject({
       conditions: z.array(ConditionSchema).optional(),
       addresses: z.array(z.looseObject({ type: z.string(), address: z.string() })).optional(),
-      capacity: z.record(z.string(), z.string()).optional(),
-      allocatable: z.record(z.string(), z.string()).optional(),
+      capacity: StringMapSchema.optional(),
+      allocatable: StringMapSchema.optional(),
       nodeInfo: z.record(z.string(), z.unknown()).optional(),
     })
     .optional(),

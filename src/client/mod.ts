@@ -1,0 +1,61 @@
+/**
+ * The Kubernetes client: configuration, `KubeClient`, watch decoding, errors
+ * and rate limiting. Kubeconfig loading (which needs a YAML parser) is the
+ * separate entry `kubeconfig.ts`.
+ *
+ * @module
+ */
+export {
+  ACCEPT_PARTIAL_OBJECT_METADATA,
+  ACCEPT_PARTIAL_OBJECT_METADATA_LIST,
+  type DeleteOptions,
+  type GetOptions,
+  KubeClient,
+  type ListOptions,
+  listQuery,
+  type PatchOptions,
+  type PatchType,
+  type PathOptions,
+  resourcePath,
+  type WatchOptions,
+  type WriteOptions,
+  watchQuery,
+} from "./client.ts";
+export {
+  type ClusterConfig,
+  fileTokenProvider,
+  type InClusterOptions,
+  inCluster,
+  protectConfig,
+  redactConfig,
+  SERVICE_ACCOUNT_DIR,
+} from "./config.ts";
+export {
+  ApiError,
+  type ApiErrorInit,
+  apiErrorFromResponse,
+  ConfigError,
+  isAbortError,
+  isConflict,
+  isGone,
+  isNotFound,
+  isRetryable,
+  NetworkError,
+  parseRetryAfter,
+  reasonForCode,
+  safeUrl,
+  TimeoutError,
+  ValidationError,
+  WatchDecodeError,
+  type WatchDecodeErrorKind,
+} from "./errors.ts";
+export { type RateLimitOptions, TokenBucket } from "./rate-limit.ts";
+export {
+  DEFAULT_MAX_LINE_BYTES,
+  type DecodeWatchStreamOptions,
+  decodeWatchChunks,
+  decodeWatchStream,
+  type RawWatchEvent,
+  type WatchDecoderOptions,
+  WatchLineDecoder,
+} from "./watch.ts";
