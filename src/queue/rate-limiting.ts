@@ -1,0 +1,67 @@
+/**
+ * The queue controllers use: a {@link DelayingQueue} whose retries are spaced
+ * by a {@link RateLimiter}.
+ *
+ * @module
+ */
+import { DelayingQueue } from "./delaying.ts";
+import type { WorkQueueMetrics } from "./metrics.ts";
+import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiters.ts";
+import type { WorkQueueOptions } from "./workqueue.ts";
+
+/** Options for {@link RateLimitingQueue}. */
+export interface RateLimitingQueueOptions<K> extends WorkQueueOptions {
+  /** How long retries wait (default: {@link defaultControllerRateLimiter} on the queue's clock). */
+  rateLimiter?: RateLimiter<K> | undefined;
+}
+
+/**
+ * A delaying work queue with rate-limited re-adds: `addRateLimited(item)`
+ * waits as long as the rate limiter says; `forget(item)` resets the item's
+ * history once it succeeded; `numRequeues(item)` counts its retries.
+ *
+ * @example
+ * ```ts
+ * import { RateLimitingQueue } from "kubeloop";
+ * const queue = new RateLimitingQueue<string>();
+ * queue.add("default/web");
+ * const key = (await queue.get())!;
+ * try {
+ *   // reconcile ...
+ *   queue.forget(key);
+ * } catch {
+ *   queue.addRateLimited(key); // retried after 5 ms, 10 ms, 20 ms, ...
+ * } finally {
+ *   queue.done(key);
+ * }
+ * queue.shutDown();
+ * ```
+ */
+export class RateLimitingQueue<K extends NonNullable<unknown> = string> extends DelayingQueue<K> {
+  /** The limiter deciding retry delays. */
+  readonly rateLimiter: RateLimiter<K>;
+  readonly #metrics: WorkQueueMetrics | undefined;
+
+  constructor(options: RateLimitingQueueOptions<K> = {}) {
+    super(options);
+    this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter<K>(this.clock);
+    this.#metrics = options.metrics;
+  }
+
+  /** Add `item` after the delay the rate limiter gives it (counts as a retry). */
+  addRateLimited(item: K): void {
+    if (this.shuttingDown) return;
+    this.#metrics?.retry();
+    this.addAfter(item, this.rateLimiter.when(item));
+  }
+
+  /** Reset the rate limiter's history for `item` (call after it succeeded). */
+  forget(item: K): void {
+    this.rateLimiter.forget(item);
+  }
+
+  /** How many times `item` was re-added with {@link RateLimitingQueue.addRateLimited} since it was last forgotten. */
+  numRequeues(item: K): number {
+    return this.rateLimiter.numRequeues(item);
+  }
+}
