@@ -483,10 +483,15 @@ export class ObjectStore {
     }
   }
 
-  /** Drop all history: resource versions older than now become too old (410). */
+  /**
+   * Drop all history: every resource version handed out so far becomes too
+   * old (410). The counter moves on by one so that a fresh list gets a
+   * resource version that is still valid.
+   */
   compact(): void {
     this.#history = [];
     this.#historyHead = 0;
+    this.#rv++;
     this.#compactedRv = this.#rv;
   }
 
