@@ -1,0 +1,425 @@
+/**
+ * The informer: a {@link Reflector} feeding a {@link Store}, with event
+ * handlers called for every change once the change is in the cache.
+ *
+ * Handlers run synchronously, in registration order, right after the store
+ * was updated, so a handler always sees a cache at least as new as its
+ * event. A handler that throws is logged and reported; the informer goes on.
+ *
+ * @module
+ */
+import type { KubernetesObject, PartialObjectMetadata } from "../resources/meta.ts";
+import type { ResourceType } from "../resources/resource.ts";
+import type { BackoffOptions } from "../util/backoff.ts";
+import { type Clock, realClock, type Timer } from "../util/clock.ts";
+import { type Logger, silentLogger } from "../util/logger.ts";
+import {
+  emptyStats,
+  type ListWatchClient,
+  Reflector,
+  type ReflectorErrorInfo,
+  type ReflectorSink,
+  type ReflectorStats,
+} from "./reflector.ts";
+import { type IndexFunc, Store, type StoreReader } from "./store.ts";
+
+/** Details of a delete notification. */
+export interface DeleteInfo {
+  /**
+   * True when the delete was inferred from a relist (the object vanished
+   * while the watch was broken): the object is its last known state, and the
+   * real final state is unknown (client-go's `DeletedFinalStateUnknown`).
+   */
+  finalStateUnknown: boolean;
+}
+
+/** Callbacks for cache changes. Objects are the cached ones: read-only. */
+export interface EventHandler<T> {
+  onAdd?(obj: T): void;
+  /** Also called with `oldObj === newObj` on resync. */
+  onUpdate?(oldObj: T, newObj: T): void;
+  onDelete?(obj: T, info: DeleteInfo): void;
+}
+
+/** Returned by {@link Informer.addEventHandler}. */
+export interface EventHandlerRegistration {
+  /** Stop calling the handler. */
+  remove(): void;
+}
+
+/** Counters of an informer (see {@link ReflectorStats}). */
+export type InformerStats = ReflectorStats;
+
+/**
+ * A cache of one resource type kept in sync with the API server, with
+ * change notifications.
+ *
+ * @example
+ * ```ts
+ * import { createInformer, KubeClient, ConfigMaps } from "kubeloop";
+ * const client = new KubeClient({ server: "https://127.0.0.1:6443" });
+ * const informer = createInformer(client, ConfigMaps, { namespace: "default" });
+ * informer.addEventHandler({
+ *   onAdd: (cm) => console.log("added", cm.metadata.name),
+ *   onDelete: (cm, { finalStateUnknown }) => console.log("deleted", cm.metadata.name, finalStateUnknown),
+ * });
+ * const ac = new AbortController();
+ * const done = informer.run(ac.signal);
+ * await informer.waitForSync();
+ * console.log(informer.store.keys());
+ * ac.abort();
+ * await done;
+ * ```
+ */
+export interface Informer<T extends KubernetesObject> {
+  /** The resource type watched. */
+  readonly resourceType: ResourceType<T>;
+  /** The cache (read-only view). */
+  readonly store: StoreReader<T>;
+  /**
+   * Register handlers. A handler added after objects are cached gets a
+   * synthetic `onAdd` for each of them, synchronously, before any later event.
+   */
+  addEventHandler(handler: EventHandler<T>): EventHandlerRegistration;
+  /** Add an index to the cache (also after start: existing objects are indexed at once). */
+  addIndexer(name: string, fn: IndexFunc<T>): void;
+  /** Run until `signal` aborts; resolves once stopped, with no timer or request left behind. */
+  run(signal: AbortSignal): Promise<void>;
+  /** True once the initial list is stored and its adds dispatched. */
+  hasSynced(): boolean;
+  /** Resolves `true` on sync, `false` if `signal` aborts or the informer stops first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean>;
+  /** The resource version of the last list, event or bookmark applied. */
+  lastSyncResourceVersion(): string | undefined;
+  /**
+   * The last failure (list, watch), or `undefined` once a later list or
+   * watch event succeeded. Check it while `hasSynced()` is false to tell
+   * "still syncing" from "failing" (a 403 from RBAC, a 404 for a missing CRD).
+   */
+  lastError(): unknown;
+  /** Counters, a snapshot. */
+  stats(): InformerStats;
+}
+
+/** Options of {@link createInformer}. */
+export interface InformerOptions<T extends KubernetesObject> {
+  /** Only this namespace (namespaced types); default all namespaces. */
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /** Re-deliver `onUpdate(obj, obj)` for every cached object this often (ms); default off. */
+  resyncPeriodMs?: number | undefined;
+  /** Clock for backoff, idle deadlines and resync (default: real clock). */
+  clock?: Clock | undefined;
+  logger?: Logger | undefined;
+  /** Called for every failure (list, watch, invalid object, transform, handler); the informer keeps going. */
+  onError?: ((err: unknown, info: ReflectorErrorInfo) => void) | undefined;
+  /** Runs on each valid object before it is stored (default: drop `metadata.managedFields`). */
+  transform?: ((obj: T) => T) | undefined;
+  /** Watch `PartialObjectMetadata` only. */
+  metadataOnly?: boolean | undefined;
+  /** Use a streaming list, falling back to list + watch (default false). */
+  streamingList?: boolean | undefined;
+  /** Inactivity (ms) after which a streaming list without its end bookmark is abandoned (default 30 000). */
+  streamingListTimeoutMs?: number | undefined;
+  /** List page size (default 500). */
+  pageSize?: number | undefined;
+  /** Abort and resume a watch silent for this long (ms, default 300 000; 0 disables). */
+  idleTimeoutMs?: number | undefined;
+  /** Server-side watch timeout range in seconds (default 300–600). */
+  watchTimeoutSeconds?: { min: number; max: number } | undefined;
+  /** Random source in [0, 1) (default `Math.random`). */
+  random?: (() => number) | undefined;
+  /** Reconnect backoff options. */
+  backoff?: BackoffOptions | undefined;
+  /** Validate objects with the type's schema (default true). Turning it off trusts the server. */
+  validate?: boolean | undefined;
+  /** Deep-freeze cached objects (default false; cheap insurance in development). */
+  freeze?: boolean | undefined;
+  /** Extra indexes, by name. */
+  indexers?: Record<string, IndexFunc<T>> | undefined;
+}
+
+interface HandlerEntry<T> {
+  handler: EventHandler<T>;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/**
+ * The {@link Informer} implementation. One instance runs once: create another
+ * to start again.
+ *
+ * @example
+ * ```ts
+ * import { SharedInformer, KubeClient, Pods } from "kubeloop";
+ * const informer = new SharedInformer(new KubeClient({ server: "https://127.0.0.1:6443" }), Pods, {
+ *   labelSelector: "app=web",
+ * });
+ * ```
+ */
+export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
+  readonly resourceType: ResourceType<T>;
+  readonly #store: Store<T>;
+  readonly #reflector: Reflector<T>;
+  readonly #opts: InformerOptions<T>;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #stats: ReflectorStats = emptyStats();
+  #handlers: HandlerEntry<T>[] = [];
+  #synced = false;
+  #started = false;
+  #stopped = false;
+  #syncWaiters = new Set<(ok: boolean) => void>();
+  #resyncTimer: Timer | undefined;
+
+  constructor(client: ListWatchClient, type: ResourceType<T>, options: InformerOptions<T> = {}) {
+    this.resourceType = type;
+    this.#opts = options;
+    this.#clock = options.clock ?? realClock;
+    this.#logger = options.logger ?? silentLogger;
+    this.#store = new Store<T>({
+      freeze: options.freeze,
+      indexers: options.indexers,
+      onIndexError: (name, obj, err) =>
+        this.#logger.error("index function threw", {
+          kind: type.kind,
+          index: name,
+          key: this.#store.keyOf(obj),
+          error: describe(err),
+        }),
+    });
+    const sink: ReflectorSink<T> = {
+      replace: (objects, rv, invalidKeys) => this.#replace(objects, rv, invalidKeys),
+      apply: (evType, obj) => this.#apply(evType, obj),
+      deleteKey: (key) => {
+        const old = this.#store.delete(key);
+        if (old !== undefined) this.#dispatchDelete(old, false);
+      },
+      bookmark: (rv) => this.#store.setResourceVersion(rv),
+    };
+    this.#reflector = new Reflector<T>(client, type, sink, {
+      namespace: options.namespace,
+      labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
+      pageSize: options.pageSize,
+      metadataOnly: options.metadataOnly,
+      streamingList: options.streamingList,
+      streamingListTimeoutMs: options.streamingListTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      watchTimeoutSeconds: options.watchTimeoutSeconds,
+      validate: options.validate,
+      transform: options.transform,
+      clock: this.#clock,
+      random: options.random,
+      backoff: options.backoff,
+      logger: this.#logger,
+      onError: options.onError,
+      stats: this.#stats,
+    });
+  }
+
+  get store(): StoreReader<T> {
+    return this.#store;
+  }
+
+  addIndexer(name: string, fn: IndexFunc<T>): void {
+    this.#store.addIndexer(name, fn);
+  }
+
+  addEventHandler(handler: EventHandler<T>): EventHandlerRegistration {
+    const entry: HandlerEntry<T> = { handler };
+    // synthetic adds for what is cached: synchronous, so no event can slip in between
+    if (handler.onAdd && this.#store.size > 0) {
+      for (const obj of this.#store.list()) this.#call(entry, "onAdd", obj);
+    }
+    this.#handlers = [...this.#handlers, entry];
+    return {
+      remove: () => {
+        this.#handlers = this.#handlers.filter((e) => e !== entry);
+      },
+    };
+  }
+
+  hasSynced(): boolean {
+    return this.#synced;
+  }
+
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    if (this.#synced) return Promise.resolve(true);
+    if (this.#stopped || signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        this.#syncWaiters.delete(done);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(ok);
+      };
+      const onAbort = (): void => done(false);
+      this.#syncWaiters.add(done);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  lastSyncResourceVersion(): string | undefined {
+    return this.#reflector.lastSyncResourceVersion();
+  }
+
+  lastError(): unknown {
+    return this.#reflector.lastError();
+  }
+
+  stats(): InformerStats {
+    return { ...this.#stats };
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.#started)
+      throw new Error(`informer for ${this.resourceType.kind} was already started`);
+    this.#started = true;
+    const period = this.#opts.resyncPeriodMs;
+    const onAbort = (): void => {
+      this.#resyncTimer?.cancel();
+      this.#resyncTimer = undefined;
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (period !== undefined && period > 0 && !signal.aborted) this.#scheduleResync(period);
+    try {
+      await this.#reflector.run(signal);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      this.#resyncTimer?.cancel();
+      this.#resyncTimer = undefined;
+      this.#stopped = true;
+      for (const w of [...this.#syncWaiters]) w(this.#synced);
+    }
+  }
+
+  #scheduleResync(period: number): void {
+    this.#resyncTimer = this.#clock.setTimer(() => {
+      this.#resyncTimer = undefined;
+      if (this.#stopped) return;
+      if (this.#synced) {
+        this.#stats.resyncs++;
+        for (const obj of this.#store.list()) this.#dispatch("onUpdate", obj, obj);
+      }
+      this.#scheduleResync(period);
+    }, period);
+  }
+
+  #replace(objects: T[], rv: string | undefined, invalidKeys: ReadonlySet<string>): void {
+    if (invalidKeys.size > 0) {
+      // keep the last valid version of objects that exist but now fail validation
+      for (const key of invalidKeys) {
+        const cached = this.#store.get(key);
+        if (cached !== undefined) objects.push(cached);
+      }
+    }
+    const result = this.#store.replace(objects, rv);
+    if (this.#handlers.length > 0) {
+      for (const obj of result.added) this.#dispatch("onAdd", obj);
+      for (const u of result.updated) this.#dispatch("onUpdate", u.oldObj, u.newObj);
+      for (const d of result.deleted) this.#dispatchDelete(d.object, true);
+    }
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#logger.info("informer synced", {
+        kind: this.resourceType.kind,
+        objects: this.#store.size,
+        resourceVersion: rv,
+      });
+      for (const w of [...this.#syncWaiters]) w(true);
+    } else if (result.deleted.length > 0) {
+      this.#logger.info("relist removed objects that vanished meanwhile", {
+        kind: this.resourceType.kind,
+        deleted: result.deleted.length,
+      });
+    }
+  }
+
+  #apply(type: "ADDED" | "MODIFIED" | "DELETED", obj: T): void {
+    if (type === "DELETED") {
+      this.#store.delete(obj);
+      this.#dispatchDelete(obj, false);
+      return;
+    }
+    const old = this.#store.update(obj);
+    if (old === undefined) this.#dispatch("onAdd", obj);
+    else this.#dispatch("onUpdate", old, obj);
+  }
+
+  #dispatch(method: "onAdd", obj: T): void;
+  #dispatch(method: "onUpdate", oldObj: T, newObj: T): void;
+  #dispatch(method: "onAdd" | "onUpdate", a: T, b?: T): void {
+    for (const entry of this.#handlers) this.#call(entry, method, a, b);
+  }
+
+  #dispatchDelete(obj: T, finalStateUnknown: boolean): void {
+    for (const entry of this.#handlers)
+      this.#call(entry, "onDelete", obj, undefined, finalStateUnknown);
+  }
+
+  #call(
+    entry: HandlerEntry<T>,
+    method: "onAdd" | "onUpdate" | "onDelete",
+    a: T,
+    b?: T,
+    finalStateUnknown = false,
+  ): void {
+    const h = entry.handler;
+    try {
+      if (method === "onAdd") h.onAdd?.(a);
+      else if (method === "onUpdate") h.onUpdate?.(a, b!);
+      else h.onDelete?.(a, { finalStateUnknown });
+    } catch (err) {
+      const key = this.#store.keyOf(a);
+      this.#stats.handlerErrors++;
+      this.#stats.errors++;
+      this.#logger.error(`event handler ${method} threw`, {
+        kind: this.resourceType.kind,
+        key,
+        error: describe(err),
+      });
+      try {
+        this.#opts.onError?.(err, { phase: "handler", kind: this.resourceType.kind, key });
+      } catch (hookErr) {
+        this.#logger.error("onError hook threw", {
+          kind: this.resourceType.kind,
+          error: describe(hookErr),
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Create an informer for one resource type (optionally one namespace and
+ * selectors). Call `run(signal)` to start it.
+ *
+ * @example
+ * ```ts
+ * import { createInformer, KubeClient, Pods } from "kubeloop";
+ * const informer = createInformer(new KubeClient({ server: "https://127.0.0.1:6443" }), Pods, {
+ *   namespace: "default",
+ *   resyncPeriodMs: 10 * 60_000,
+ * });
+ * ```
+ */
+export function createInformer<T extends KubernetesObject>(
+  client: ListWatchClient,
+  type: ResourceType<T>,
+  options: InformerOptions<PartialObjectMetadata> & { metadataOnly: true },
+): Informer<PartialObjectMetadata>;
+export function createInformer<T extends KubernetesObject>(
+  client: ListWatchClient,
+  type: ResourceType<T>,
+  options?: InformerOptions<T>,
+): Informer<T>;
+export function createInformer<T extends KubernetesObject>(
+  client: ListWatchClient,
+  type: ResourceType<T>,
+  options: InformerOptions<T> = {},
+): Informer<T> {
+  return new SharedInformer(client, type, options);
+}

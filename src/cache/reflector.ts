@@ -1,0 +1,934 @@
+/**
+ * The reflector: the list-and-watch loop that keeps a cache equal to the API
+ * server's state for one resource type (optionally one namespace and label /
+ * field selectors).
+ *
+ * It lists (paged, `resourceVersion=0` first, `""` after a 410), then watches
+ * from the list's resource version with bookmarks and a randomised server
+ * timeout; a clean end reconnects from the last seen resource version without
+ * relisting; a 410 (HTTP or `ERROR` event, reason `Expired` or `Gone`) or an
+ * expired continue token relists; a watch that delivers nothing for
+ * `idleTimeoutMs` is aborted and resumed; network errors, 5xx and 429 back
+ * off (honouring `Retry-After`) and it never gives up while running.
+ * Optionally it uses a streaming list (`sendInitialEvents=true`) and falls
+ * back to list + watch when the server refuses it or never ends it.
+ *
+ * Objects are validated with the type's zod schema before they reach the
+ * {@link ReflectorSink}; invalid ones are reported, never delivered.
+ *
+ * Most users want an {@link Informer}, which owns a reflector.
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  ApiError,
+  type ValidationError as ClientValidationError,
+  isGone,
+} from "../client/errors.ts";
+import {
+  type Bookmark,
+  INITIAL_EVENTS_END_ANNOTATION,
+  type KubernetesObject,
+  type ObjectList,
+  objectKey,
+  type Status,
+  type WatchEvent,
+} from "../resources/meta.ts";
+import type { ResourceType } from "../resources/resource.ts";
+import { Backoff, type BackoffOptions } from "../util/backoff.ts";
+import { type Clock, realClock, type Timer } from "../util/clock.ts";
+import { type Logger, silentLogger } from "../util/logger.ts";
+
+/** The list options the reflector passes to {@link ListWatchClient.list}. */
+export interface ReflectorListOptions {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  limit?: number | undefined;
+  continue?: string | undefined;
+  resourceVersion?: string | undefined;
+  resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
+  signal?: AbortSignal | undefined;
+  metadataOnly?: boolean | undefined;
+  onInvalid?: ((err: ClientValidationError) => void) | undefined;
+}
+
+/** The watch options the reflector passes to {@link ListWatchClient.watch}. */
+export interface ReflectorWatchOptions {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  resourceVersion?: string | undefined;
+  resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
+  allowWatchBookmarks?: boolean | undefined;
+  timeoutSeconds?: number | undefined;
+  sendInitialEvents?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+  metadataOnly?: boolean | undefined;
+  onInvalid?: ((err: ClientValidationError) => void) | undefined;
+}
+
+/**
+ * What a reflector needs from a client: one list page and a watch stream.
+ * `KubeClient` satisfies it.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient, type ListWatchClient } from "kubeloop";
+ * const client: ListWatchClient = new KubeClient({ server: "https://127.0.0.1:6443" });
+ * ```
+ */
+export interface ListWatchClient {
+  list<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts?: ReflectorListOptions,
+  ): Promise<ObjectList<T>>;
+  watch<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts?: ReflectorWatchOptions,
+  ): AsyncIterable<WatchEvent<T>>;
+}
+
+/** Where a failure happened, as reported to `onError`. */
+export type ReflectorPhase =
+  | "list"
+  | "watch"
+  | "streaming-list"
+  | "validation"
+  | "transform"
+  | "handler"
+  | "resync";
+
+/** Context passed to `onError` with each failure. */
+export interface ReflectorErrorInfo {
+  /** Where it happened. */
+  phase: ReflectorPhase;
+  /** Kind of the resource type. */
+  kind: string;
+  /** Object key, for validation, transform and handler failures. */
+  key?: string | undefined;
+}
+
+/** An object failed its kind's schema; it was neither stored nor dispatched. */
+export class InvalidObjectError extends Error {
+  override readonly name = "InvalidObjectError";
+  /** Kind of the resource type. */
+  readonly kind: string;
+  /** Cache key of the object, when its metadata could be read. */
+  readonly key: string | undefined;
+  /** Watch event type (`ADDED`, `MODIFIED`, `DELETED`) or `LIST`. */
+  readonly eventType: string;
+  /** The zod issues. */
+  readonly issues: readonly z.core.$ZodIssue[];
+  constructor(
+    kind: string,
+    key: string | undefined,
+    eventType: string,
+    issues: readonly z.core.$ZodIssue[],
+  ) {
+    const summary = issues
+      .slice(0, 5)
+      .map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    super(`invalid ${kind}${key ? ` ${key}` : ""} (${eventType}): ${summary}`);
+    this.kind = kind;
+    this.key = key;
+    this.eventType = eventType;
+    this.issues = issues;
+  }
+}
+
+/** A watch delivered nothing (not even a bookmark) for longer than the idle timeout. */
+export class WatchStalledError extends Error {
+  override readonly name = "WatchStalledError";
+  /** The idle timeout that elapsed, in ms. */
+  readonly idleMs: number;
+  constructor(kind: string, idleMs: number) {
+    super(`watch of ${kind} delivered nothing for ${idleMs} ms: aborted, resuming`);
+    this.idleMs = idleMs;
+  }
+}
+
+/** A watch ended cleanly almost at once without delivering anything (treated as a failure, as client-go does). */
+export class ShortWatchError extends Error {
+  override readonly name = "ShortWatchError";
+  constructor(kind: string, ms: number) {
+    super(`watch of ${kind} ended after ${ms} ms without any event`);
+  }
+}
+
+/** A streaming list did not end with the `k8s.io/initial-events-end` bookmark in time. */
+export class StreamingListTimeoutError extends Error {
+  override readonly name = "StreamingListTimeoutError";
+  constructor(kind: string, ms: number) {
+    super(
+      `streaming list of ${kind}: no initial-events-end bookmark within ${ms} ms of inactivity`,
+    );
+  }
+}
+
+/** Counters of a reflector (and its informer): cumulative since creation. */
+export interface ReflectorStats {
+  /** Complete lists (initial list and relists; a streaming list counts too). */
+  lists: number;
+  /** Lists after the first one (after 410s, expired continue tokens or failures). */
+  relists: number;
+  /** List pages fetched. */
+  pages: number;
+  /** Watch requests started. */
+  watches: number;
+  /** Watches started to resume from a resource version (not right after a list). */
+  reconnects: number;
+  /** ADDED / MODIFIED / DELETED events applied. */
+  events: number;
+  /** BOOKMARK events received. */
+  bookmarks: number;
+  /** Objects that failed validation (not stored, not dispatched). */
+  invalidObjects: number;
+  /** Failures reported to `onError` (list, watch, validation, transform, handler). */
+  errors: number;
+  /** Watches aborted by the idle timeout. */
+  stalls: number;
+  /** 410 responses (relist triggers), including expired continue tokens. */
+  gone: number;
+  /** Backoff waits. */
+  backoffs: number;
+  /** Times the streaming list was abandoned for list + watch. */
+  streamingFallbacks: number;
+  /** Handler calls that threw. */
+  handlerErrors: number;
+  /** Resync rounds. */
+  resyncs: number;
+}
+
+/** A fresh, zeroed {@link ReflectorStats}. */
+export function emptyStats(): ReflectorStats {
+  return {
+    lists: 0,
+    relists: 0,
+    pages: 0,
+    watches: 0,
+    reconnects: 0,
+    events: 0,
+    bookmarks: 0,
+    invalidObjects: 0,
+    errors: 0,
+    stalls: 0,
+    gone: 0,
+    backoffs: 0,
+    streamingFallbacks: 0,
+    handlerErrors: 0,
+    resyncs: 0,
+  };
+}
+
+/** Receives what the reflector learns; an informer implements it over its store. */
+export interface ReflectorSink<T> {
+  /**
+   * A complete state: `objects` is everything that exists at `resourceVersion`.
+   * `invalidKeys` are keys whose objects exist but failed validation: keep
+   * what is cached for them.
+   */
+  replace(
+    objects: T[],
+    resourceVersion: string | undefined,
+    invalidKeys: ReadonlySet<string>,
+  ): void;
+  /** One watch event, validated and transformed. */
+  apply(type: "ADDED" | "MODIFIED" | "DELETED", obj: T): void;
+  /**
+   * A DELETED event whose object failed validation: the object is gone, so
+   * the sink should delete what it has cached under `key` (its last valid state).
+   */
+  deleteKey?(key: string): void;
+  /** A bookmark advanced the resource version. */
+  bookmark?(resourceVersion: string): void;
+}
+
+/** Options of {@link Reflector}. */
+export interface ReflectorOptions<T extends KubernetesObject> {
+  /** Only this namespace (namespaced types); default all. */
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /** List page size (default 500; 0 disables paging). */
+  pageSize?: number | undefined;
+  /** Watch `PartialObjectMetadata` only (objects then carry metadata, no spec/status). */
+  metadataOnly?: boolean | undefined;
+  /**
+   * Use a streaming list (`sendInitialEvents=true`) instead of list + watch,
+   * falling back to list + watch if the server refuses it or never sends the
+   * end bookmark (default false).
+   */
+  streamingList?: boolean | undefined;
+  /**
+   * Give up on a streaming list when no initial event arrives for this long
+   * (ms) before the end bookmark (default 30 000).
+   */
+  streamingListTimeoutMs?: number | undefined;
+  /**
+   * Abort and resume a watch that delivered no event (bookmarks included) for
+   * this long, in ms (default 300 000: real servers send a bookmark about
+   * once a minute). 0 disables.
+   */
+  idleTimeoutMs?: number | undefined;
+  /** Server-side watch timeout range in seconds, picked at random per watch (default 300–600). */
+  watchTimeoutSeconds?: { min: number; max: number } | undefined;
+  /** Validate each object with the type's schema (default true). */
+  validate?: boolean | undefined;
+  /** Runs on each valid object before it is stored; default {@link dropManagedFields}. */
+  transform?: ((obj: T) => T) | undefined;
+  /** Clock for backoff, idle and streaming deadlines (default: real clock). */
+  clock?: Clock | undefined;
+  /** Random source in [0, 1) for timeouts and jitter (default `Math.random`). */
+  random?: (() => number) | undefined;
+  /** Reconnect backoff (default: 800 ms doubling to 30 s with jitter, reset after 2 min). */
+  backoff?: BackoffOptions | undefined;
+  logger?: Logger | undefined;
+  /** Called for every failure; must not throw (if it does, that is logged). */
+  onError?: ((err: unknown, info: ReflectorErrorInfo) => void) | undefined;
+  /** Shared counters (the informer passes its own). */
+  stats?: ReflectorStats | undefined;
+}
+
+/**
+ * The default transform: drops `metadata.managedFields` (large, rarely
+ * needed by controllers). Mutates and returns `obj`.
+ *
+ * @example
+ * ```ts
+ * import { dropManagedFields } from "kubeloop";
+ * const pod = dropManagedFields({ metadata: { name: "a", managedFields: [{ manager: "kubectl" }] } });
+ * pod.metadata.managedFields; // undefined
+ * ```
+ */
+export function dropManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata.managedFields !== undefined) delete obj.metadata.managedFields;
+  return obj;
+}
+
+/** Accepts anything: the reflector validates itself, knowing the event type. */
+const PASS_THROUGH: z.ZodType<KubernetesObject> = z.any() as unknown as z.ZodType<KubernetesObject>;
+
+const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_IDLE_MS = 300_000;
+const DEFAULT_STREAMING_TIMEOUT_MS = 30_000;
+const SHORT_WATCH_MS = 1000;
+
+class GoneSignal extends Error {
+  override readonly name = "GoneSignal";
+  readonly inner: unknown;
+  readonly phase: ReflectorPhase;
+  constructor(inner: unknown, phase: ReflectorPhase) {
+    super(inner instanceof Error ? inner.message : "410 Gone");
+    this.inner = inner;
+    this.phase = phase;
+  }
+}
+
+class PhaseError extends Error {
+  readonly inner: unknown;
+  readonly phase: ReflectorPhase;
+  constructor(inner: unknown, phase: ReflectorPhase) {
+    super(inner instanceof Error ? inner.message : String(inner));
+    this.inner = inner;
+    this.phase = phase;
+  }
+}
+
+function keyOfRaw(raw: unknown): string | undefined {
+  const meta = (raw as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
+  if (typeof meta?.name !== "string") return undefined;
+  return typeof meta.namespace === "string" && meta.namespace
+    ? `${meta.namespace}/${meta.name}`
+    : meta.name;
+}
+
+function rvOfRaw(raw: unknown): string | undefined {
+  const rv = (raw as { metadata?: { resourceVersion?: unknown } } | null)?.metadata
+    ?.resourceVersion;
+  return typeof rv === "string" ? rv : undefined;
+}
+
+/** Something that fires `fn` once nothing called `touch()` for `ms` (one timer per period, not per event). */
+class IdleDeadline {
+  #last: number;
+  #timer: Timer | undefined;
+  readonly #clock: Clock;
+  readonly #ms: number;
+  readonly #fn: () => void;
+  constructor(clock: Clock, ms: number, fn: () => void) {
+    this.#clock = clock;
+    this.#ms = ms;
+    this.#fn = fn;
+    this.#last = clock.now();
+    this.#arm(ms);
+  }
+  touch(): void {
+    this.#last = this.#clock.now();
+  }
+  cancel(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+  }
+  #arm(ms: number): void {
+    this.#timer = this.#clock.setTimer(() => {
+      this.#timer = undefined;
+      const idle = this.#clock.now() - this.#last;
+      if (idle >= this.#ms) this.#fn();
+      else this.#arm(this.#ms - idle);
+    }, ms);
+  }
+}
+
+/**
+ * The list-and-watch loop for one resource type. Feeds a {@link ReflectorSink}.
+ *
+ * @example
+ * ```ts
+ * import { Reflector, Store, KubeClient, ConfigMaps } from "kubeloop";
+ * const client = new KubeClient({ server: "https://127.0.0.1:6443" });
+ * const store = new Store();
+ * const reflector = new Reflector(client, ConfigMaps, {
+ *   replace: (objs, rv) => store.replace(objs, rv),
+ *   apply: (type, obj) => (type === "DELETED" ? store.delete(obj) : store.update(obj)),
+ * }, { namespace: "default" });
+ * const ac = new AbortController();
+ * const done = reflector.run(ac.signal);
+ * // ... later
+ * ac.abort();
+ * await done;
+ * ```
+ */
+export class Reflector<T extends KubernetesObject> {
+  readonly resourceType: ResourceType<T>;
+  readonly #client: ListWatchClient;
+  readonly #sink: ReflectorSink<T>;
+  readonly #rawType: ResourceType<T>;
+  readonly #opts: ReflectorOptions<T>;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #logger: Logger;
+  readonly #backoff: Backoff;
+  readonly #stats: ReflectorStats;
+  readonly #transform: (obj: T) => T;
+  readonly #validate: boolean;
+  #rv: string | undefined;
+  #lastError: unknown;
+  #listedOnce = false;
+  #streamingDisabled = false;
+  #running = false;
+  #gonesWithoutProgress = 0;
+  #needList = true;
+
+  constructor(
+    client: ListWatchClient,
+    type: ResourceType<T>,
+    sink: ReflectorSink<T>,
+    options: ReflectorOptions<T> = {},
+  ) {
+    this.resourceType = type;
+    this.#client = client;
+    this.#sink = sink;
+    this.#opts = options;
+    this.#clock = options.clock ?? realClock;
+    this.#random = options.random ?? Math.random;
+    this.#logger = options.logger ?? silentLogger;
+    this.#backoff = new Backoff({ clock: this.#clock, random: this.#random, ...options.backoff });
+    this.#stats = options.stats ?? emptyStats();
+    this.#transform = options.transform ?? dropManagedFields;
+    this.#validate = options.validate ?? true;
+    // metadata-only objects are validated by the client (PartialObjectMetadata);
+    // full objects pass through the client untouched and are validated here.
+    this.#rawType = options.metadataOnly ? type : { ...type, schema: PASS_THROUGH as z.ZodType<T> };
+  }
+
+  /** Counters (the live object: read, do not write). */
+  get stats(): Readonly<ReflectorStats> {
+    return this.#stats;
+  }
+
+  /** The resource version of the last list, event or bookmark applied. */
+  lastSyncResourceVersion(): string | undefined {
+    return this.#rv;
+  }
+
+  /** The last failure, or `undefined` once a later list or watch event succeeded. */
+  lastError(): unknown {
+    return this.#lastError;
+  }
+
+  /** Whether the streaming list was given up for list + watch. */
+  get streamingDisabled(): boolean {
+    return this.#streamingDisabled;
+  }
+
+  /**
+   * Run until `signal` aborts. Never rejects because of the server: every
+   * failure is reported and retried. Resolves once stopped, with no request
+   * or timer left behind.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.#running)
+      throw new Error(`reflector for ${this.resourceType.kind} is already running`);
+    this.#running = true;
+    const kind = this.resourceType.kind;
+    this.#needList = true;
+    let consistentList = false;
+    let afterList = false;
+    try {
+      while (!signal.aborted) {
+        try {
+          if (this.#needList) {
+            if (this.#opts.streamingList && !this.#streamingDisabled) {
+              // the streaming list is a watch that then goes on as the regular watch
+              await this.#streamingListAndWatch(signal);
+              afterList = false;
+              continue;
+            }
+            await this.#list(signal, consistentList ? "" : "0");
+            consistentList = false;
+            afterList = true;
+          }
+          await this.#watch(signal, afterList);
+          afterList = false;
+        } catch (err) {
+          if (signal.aborted) break;
+          const phase =
+            err instanceof PhaseError || err instanceof GoneSignal ? err.phase : "watch";
+          const inner = err instanceof PhaseError || err instanceof GoneSignal ? err.inner : err;
+          if (err instanceof GoneSignal) {
+            this.#stats.gone++;
+            this.#gonesWithoutProgress++;
+            this.#logger.info("resource version expired (410); relisting", {
+              kind,
+              phase,
+              resourceVersion: this.#rv,
+            });
+            this.#needList = true;
+            consistentList = true;
+            afterList = false;
+            if (this.#gonesWithoutProgress > 1) {
+              // 410 again without any progress in between: do not hammer the server
+              this.#report(inner, { phase, kind });
+              await this.#wait(signal, undefined);
+            }
+            continue;
+          }
+          if (inner instanceof WatchStalledError) {
+            this.#stats.stalls++;
+            this.#logger.warn("watch stalled; aborted, resuming from the last resource version", {
+              kind,
+              idleMs: inner.idleMs,
+              resourceVersion: this.#rv,
+            });
+            this.#report(inner, { phase, kind });
+            afterList = false;
+            continue;
+          }
+          if (
+            inner instanceof StreamingListTimeoutError ||
+            (phase === "streaming-list" && isRefusal(inner))
+          ) {
+            this.#streamingDisabled = true;
+            this.#stats.streamingFallbacks++;
+            this.#logger.warn(
+              "streaming list not supported or not ended; falling back to list + watch",
+              {
+                kind,
+                error: describe(inner),
+              },
+            );
+            this.#report(inner, { phase, kind });
+            this.#needList = true;
+            continue;
+          }
+          this.#lastError = inner;
+          this.#report(inner, { phase, kind });
+          afterList = false;
+          const retryAfter = inner instanceof ApiError ? inner.retryAfter : undefined;
+          await this.#wait(signal, retryAfter);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #wait(signal: AbortSignal, retryAfterSeconds: number | undefined): Promise<void> {
+    let ms = this.#backoff.next();
+    if (retryAfterSeconds !== undefined && retryAfterSeconds * 1000 > ms)
+      ms = retryAfterSeconds * 1000;
+    this.#stats.backoffs++;
+    this.#logger.debug("backing off", {
+      kind: this.resourceType.kind,
+      ms,
+      attempt: this.#backoff.attempt,
+    });
+    try {
+      await this.#clock.sleep(ms, signal);
+    } catch {
+      // aborted: the loop ends
+    }
+  }
+
+  #report(err: unknown, info: ReflectorErrorInfo): void {
+    this.#stats.errors++;
+    const level =
+      info.phase === "validation" || err instanceof WatchStalledError ? "warn" : "error";
+    if (!(err instanceof WatchStalledError)) {
+      this.#logger[level](`${this.resourceType.kind} ${info.phase} failed`, {
+        kind: info.kind,
+        phase: info.phase,
+        key: info.key,
+        error: describe(err),
+        code: err instanceof ApiError ? err.code : undefined,
+      });
+    }
+    if (!this.#opts.onError) return;
+    try {
+      this.#opts.onError(err, info);
+    } catch (hookErr) {
+      this.#logger.error("onError hook threw", { kind: info.kind, error: describe(hookErr) });
+    }
+  }
+
+  #success(): void {
+    this.#lastError = undefined;
+    this.#backoff.reset();
+  }
+
+  /** Validate and transform one raw object; `undefined` if it must be skipped (already reported). */
+  #accept(raw: unknown, eventType: string): T | undefined {
+    let obj: T;
+    if (this.#validate && !this.#opts.metadataOnly) {
+      const r = this.resourceType.schema.safeParse(raw);
+      if (!r.success) {
+        this.#invalid(
+          new InvalidObjectError(this.resourceType.kind, keyOfRaw(raw), eventType, r.error.issues),
+        );
+        return undefined;
+      }
+      obj = r.data;
+    } else {
+      obj = raw as T;
+    }
+    try {
+      return this.#transform(obj);
+    } catch (err) {
+      this.#report(err, { phase: "transform", kind: this.resourceType.kind, key: keyOfRaw(raw) });
+      return undefined;
+    }
+  }
+
+  #invalid(err: InvalidObjectError): void {
+    this.#stats.invalidObjects++;
+    this.#logger.warn(`invalid ${err.kind} skipped: not stored, not dispatched`, {
+      kind: err.kind,
+      key: err.key,
+      eventType: err.eventType,
+      issues: err.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+    });
+    this.#report(err, { phase: "validation", kind: err.kind, key: err.key });
+  }
+
+  /** The client's own validation failed (metadata-only mode). */
+  #clientInvalid(
+    eventType: string,
+    invalidKeys?: Set<string>,
+  ): (err: ClientValidationError) => void {
+    return (err) => {
+      if (err.key !== undefined) invalidKeys?.add(err.key);
+      this.#invalid(new InvalidObjectError(this.resourceType.kind, err.key, eventType, err.issues));
+    };
+  }
+
+  #selectors(): { namespace?: string; labelSelector?: string; fieldSelector?: string } {
+    const o = this.#opts;
+    const out: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {};
+    if (o.namespace !== undefined && this.resourceType.namespaced) out.namespace = o.namespace;
+    if (o.labelSelector) out.labelSelector = o.labelSelector;
+    if (o.fieldSelector) out.fieldSelector = o.fieldSelector;
+    return out;
+  }
+
+  async #list(signal: AbortSignal, firstRv: string): Promise<void> {
+    const kind = this.resourceType.kind;
+    const limit = this.#opts.pageSize ?? DEFAULT_PAGE_SIZE;
+    let rvParam = firstRv;
+    restart: for (;;) {
+      const items: T[] = [];
+      const invalidKeys = new Set<string>();
+      let cont: string | undefined;
+      for (;;) {
+        let page: ObjectList<T>;
+        try {
+          page = await this.#client.list(this.#rawType, {
+            ...this.#selectors(),
+            ...(limit > 0 ? { limit } : {}),
+            ...(cont ? { continue: cont } : { resourceVersion: rvParam }),
+            signal,
+            metadataOnly: this.#opts.metadataOnly,
+            onInvalid: this.#clientInvalid("LIST", invalidKeys),
+          });
+        } catch (err) {
+          if (signal.aborted) throw err;
+          if (isGone(err)) {
+            this.#stats.gone++;
+            this.#logger.info(
+              cont ? "continue token expired (410); restarting the list" : "list 410; relisting",
+              {
+                kind,
+              },
+            );
+            rvParam = "";
+            continue restart;
+          }
+          throw new PhaseError(err, "list");
+        }
+        this.#stats.pages++;
+        for (const raw of page.items) {
+          const obj = this.#accept(raw, "LIST");
+          if (obj !== undefined) items.push(obj);
+          else {
+            const key = keyOfRaw(raw);
+            if (key !== undefined) invalidKeys.add(key);
+          }
+        }
+        cont = page.metadata.continue || undefined;
+        if (!cont) {
+          const rv = page.metadata.resourceVersion || undefined;
+          this.#stats.lists++;
+          if (this.#listedOnce) this.#stats.relists++;
+          this.#listedOnce = true;
+          this.#rv = rv;
+          this.#needList = false;
+          this.#sink.replace(items, rv, invalidKeys);
+          this.#success();
+          this.#logger.debug("listed", { kind, count: items.length, resourceVersion: rv });
+          return;
+        }
+      }
+    }
+  }
+
+  #watchTimeoutSeconds(): number {
+    const range = this.#opts.watchTimeoutSeconds ?? { min: 300, max: 600 };
+    return Math.floor(range.min + this.#random() * Math.max(0, range.max - range.min));
+  }
+
+  /** One watch from `this.#rv`, until it ends. Clean end: returns. */
+  async #watch(signal: AbortSignal, afterList: boolean): Promise<void> {
+    const kind = this.resourceType.kind;
+    const timeoutSeconds = this.#watchTimeoutSeconds();
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const idleMs = this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_MS;
+    const deadline =
+      idleMs > 0
+        ? new IdleDeadline(this.#clock, idleMs, () => ac.abort(new WatchStalledError(kind, idleMs)))
+        : undefined;
+    this.#stats.watches++;
+    if (!afterList) this.#stats.reconnects++;
+    const started = this.#clock.now();
+    let received = 0;
+    try {
+      const stream = this.#client.watch(this.#rawType, {
+        ...this.#selectors(),
+        resourceVersion: this.#rv,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+        signal: ac.signal,
+        metadataOnly: this.#opts.metadataOnly,
+        onInvalid: this.#clientInvalid("WATCH"),
+      });
+      for await (const ev of stream) {
+        deadline?.touch();
+        if (received++ === 0) {
+          this.#gonesWithoutProgress = 0;
+          this.#success();
+        }
+        this.#handleEvent(ev);
+      }
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (ac.signal.aborted && ac.signal.reason instanceof WatchStalledError)
+        throw new PhaseError(ac.signal.reason, "watch");
+      if (err instanceof GoneSignal) throw err;
+      if (isGone(err)) throw new GoneSignal(err, "watch");
+      throw new PhaseError(err, "watch");
+    } finally {
+      deadline?.cancel();
+      signal.removeEventListener("abort", onAbort);
+      ac.abort();
+    }
+    const lasted = this.#clock.now() - started;
+    if (received === 0 && lasted < SHORT_WATCH_MS)
+      throw new PhaseError(new ShortWatchError(kind, lasted), "watch");
+    this.#logger.debug("watch ended; resuming", {
+      kind,
+      events: received,
+      resourceVersion: this.#rv,
+    });
+  }
+
+  #handleEvent(ev: WatchEvent<T>): void {
+    switch (ev.type) {
+      case "BOOKMARK":
+        this.#bookmark(ev.object);
+        return;
+      case "ERROR":
+        throw statusError(ev.object);
+      case "ADDED":
+      case "MODIFIED":
+      case "DELETED": {
+        const raw: unknown = ev.object;
+        const rv = rvOfRaw(raw);
+        const obj = this.#accept(raw, ev.type);
+        if (obj !== undefined) {
+          this.#stats.events++;
+          this.#sink.apply(ev.type, obj);
+        } else if (ev.type === "DELETED") {
+          const key = keyOfRaw(raw);
+          if (key !== undefined) this.#sink.deleteKey?.(key);
+        }
+        if (rv !== undefined) this.#rv = rv;
+        return;
+      }
+    }
+  }
+
+  #bookmark(b: Bookmark): void {
+    this.#stats.bookmarks++;
+    const rv = b.metadata.resourceVersion;
+    if (rv) {
+      this.#rv = rv;
+      this.#sink.bookmark?.(rv);
+    }
+  }
+
+  /**
+   * Streaming list: a watch with `sendInitialEvents=true`. Initial events are
+   * buffered until the end bookmark, then handed over as one `replace`; the
+   * same watch then goes on as the regular watch.
+   */
+  async #streamingListAndWatch(signal: AbortSignal): Promise<void> {
+    const kind = this.resourceType.kind;
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const streamMs = this.#opts.streamingListTimeoutMs ?? DEFAULT_STREAMING_TIMEOUT_MS;
+    const idleMs = this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_MS;
+    let initial = true;
+    let deadline: IdleDeadline | undefined = new IdleDeadline(this.#clock, streamMs, () =>
+      ac.abort(new StreamingListTimeoutError(kind, streamMs)),
+    );
+    const buffer = new Map<string, T>();
+    const invalidKeys = new Set<string>();
+    this.#stats.watches++;
+    try {
+      const stream = this.#client.watch(this.#rawType, {
+        ...this.#selectors(),
+        resourceVersion: "",
+        resourceVersionMatch: "NotOlderThan",
+        sendInitialEvents: true,
+        allowWatchBookmarks: true,
+        timeoutSeconds: this.#watchTimeoutSeconds(),
+        signal: ac.signal,
+        metadataOnly: this.#opts.metadataOnly,
+        onInvalid: (err) => {
+          if (initial && err.key !== undefined) invalidKeys.add(err.key);
+          this.#clientInvalid("WATCH")(err);
+        },
+      });
+      for await (const ev of stream) {
+        deadline?.touch();
+        if (!initial) {
+          this.#handleEvent(ev);
+          continue;
+        }
+        if (ev.type === "ERROR") throw statusError(ev.object);
+        if (ev.type === "BOOKMARK") {
+          const rv = ev.object.metadata.resourceVersion;
+          if (ev.object.metadata.annotations?.[INITIAL_EVENTS_END_ANNOTATION] !== "true") {
+            this.#stats.bookmarks++;
+            continue;
+          }
+          this.#stats.bookmarks++;
+          initial = false;
+          this.#stats.lists++;
+          if (this.#listedOnce) this.#stats.relists++;
+          this.#listedOnce = true;
+          this.#rv = rv || undefined;
+          this.#needList = false;
+          this.#sink.replace(Array.from(buffer.values()), this.#rv, invalidKeys);
+          buffer.clear();
+          this.#gonesWithoutProgress = 0;
+          this.#success();
+          this.#logger.debug("streaming list ended", { kind, resourceVersion: rv });
+          deadline?.cancel();
+          deadline =
+            idleMs > 0
+              ? new IdleDeadline(this.#clock, idleMs, () =>
+                  ac.abort(new WatchStalledError(kind, idleMs)),
+                )
+              : undefined;
+          continue;
+        }
+        const raw: unknown = ev.object;
+        const key = keyOfRaw(raw);
+        const obj = this.#accept(raw, ev.type);
+        if (obj === undefined) {
+          if (key !== undefined) {
+            if (ev.type === "DELETED") buffer.delete(key);
+            else invalidKeys.add(key);
+          }
+          continue;
+        }
+        const k = objectKey(obj);
+        if (ev.type === "DELETED") buffer.delete(k);
+        else buffer.set(k, obj);
+      }
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const reason: unknown = ac.signal.aborted ? ac.signal.reason : undefined;
+      if (reason instanceof StreamingListTimeoutError)
+        throw new PhaseError(reason, "streaming-list");
+      if (reason instanceof WatchStalledError) throw new PhaseError(reason, "watch");
+      if (err instanceof GoneSignal)
+        throw new GoneSignal(err.inner, initial ? "streaming-list" : "watch");
+      if (isGone(err)) throw new GoneSignal(err, initial ? "streaming-list" : "watch");
+      throw new PhaseError(err, initial ? "streaming-list" : "watch");
+    } finally {
+      deadline?.cancel();
+      signal.removeEventListener("abort", onAbort);
+      ac.abort();
+    }
+    // clean end: before the end bookmark the list is incomplete (treat as unsupported), after it resume
+    if (initial) throw new PhaseError(new StreamingListTimeoutError(kind, 0), "streaming-list");
+  }
+}
+
+/** A watch `ERROR` event as an error (410s keep their reason so {@link isGone} sees them). */
+function statusError(status: Status): Error {
+  const err = ApiError.fromStatus(status, "WATCH");
+  if (isGone(err)) return new GoneSignal(err, "watch");
+  return err;
+}
+
+/** The server refused a streaming list: a 4xx other than 410 and 429. */
+function isRefusal(err: unknown): boolean {
+  return (
+    err instanceof ApiError &&
+    err.code >= 400 &&
+    err.code < 500 &&
+    err.code !== 410 &&
+    err.code !== 429
+  );
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
