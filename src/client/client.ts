@@ -388,6 +388,20 @@ export class KubeClient {
   }
 
   #scrubError(err: unknown): unknown {
+    if (err instanceof ApiError && err.status) {
+      const statusText = JSON.stringify(err.status);
+      if (this.#secrets.some((s) => statusText.includes(s) || err.message.includes(s))) {
+        return new ApiError({
+          code: err.code,
+          reason: this.#scrub(err.reason),
+          message: this.#scrub(err.status.message ?? ""),
+          method: err.method,
+          url: err.url,
+          status: JSON.parse(this.#scrub(statusText)) as Status,
+          retryAfter: err.retryAfter,
+        });
+      }
+    }
     if (err instanceof Error && this.#secrets.some((s) => err.message.includes(s))) {
       try {
         err.message = this.#scrub(err.message);
@@ -431,6 +445,7 @@ export class KubeClient {
     let res: Response;
     try {
       const f = await this.#getFetch();
+      if (controller.signal.aborted) throw controller.signal.reason;
       res = await f(url, init);
     } catch (err) {
       done();
@@ -938,6 +953,7 @@ export class KubeClient {
       const stream = decodeWatchStream(body, {
         maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
         wrapRead,
+        signal: local.signal,
       });
       for await (const raw of stream) {
         switch (raw.type) {
@@ -1007,9 +1023,9 @@ export class KubeClient {
       throw this.#scrubError(new NetworkError("WATCH", url || this.#server + path, err));
     } finally {
       idleTimer?.cancel();
-      sentDone?.();
       userSignal?.removeEventListener("abort", onAbort);
       local.abort(new DOMException("watch closed", "AbortError"));
+      sentDone?.();
     }
   }
 }

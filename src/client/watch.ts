@@ -199,6 +199,8 @@ export interface DecodeWatchStreamOptions extends WatchDecoderOptions {
         read: Promise<ReadableStreamReadResult<Uint8Array>>,
       ) => Promise<ReadableStreamReadResult<Uint8Array>>)
     | undefined;
+  /** Stops decoding: the stream is cancelled and the iteration rejects with `signal.reason`. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -218,11 +220,18 @@ export async function* decodeWatchStream(
 ): AsyncGenerator<RawWatchEvent, void, undefined> {
   const dec = new WatchLineDecoder(options);
   const reader = stream.getReader();
+  const signal = options.signal;
+  const onAbort = (): void => {
+    reader.cancel(signal?.reason).catch(() => {});
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
   let finished = false;
   try {
     for (;;) {
+      if (signal?.aborted) throw signal.reason;
       const read = reader.read();
       const { done, value } = options.wrapRead ? await options.wrapRead(read) : await read;
+      if (signal?.aborted) throw signal.reason;
       if (done) break;
       if (value.byteLength === 0) continue;
       const events = dec.push(value);
@@ -231,8 +240,9 @@ export async function* decodeWatchStream(
     finished = true;
     dec.end();
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     if (!finished) {
-      reader.cancel().catch(() => {});
+      await reader.cancel().catch(() => {});
     }
     try {
       reader.releaseLock();
