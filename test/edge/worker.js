@@ -1,6 +1,6 @@
 // A Cloudflare worker that imports the built kubeloop bundle. The test bundles
 // it with esbuild (workerd conditions) and runs it in workerd through Miniflare.
-import * as kubeloop from "../../dist/mod.js";
+import * as kubeloop from "../../dist/edge/mod.js";
 
 export default {
   async fetch(request) {
