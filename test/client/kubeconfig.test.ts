@@ -263,7 +263,7 @@ contexts: [{name: c, context: {cluster: k, user: u}}]
     }));
     const c2 = await fromKubeconfig(kc, { runtime: failing });
     await assert.rejects(
-      c2.tokenProvider!(),
+      Promise.resolve().then(() => c2.tokenProvider!()),
       (err: unknown) => err instanceof ConfigError && /login required/.test(err.message),
     );
 
