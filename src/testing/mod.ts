@@ -43,3 +43,4 @@ export {
   type ListenOptions,
 } from "./fake-apiserver/server.ts";
 export { type StatusDetails, StatusError, type StatusReason } from "./fake-apiserver/status.ts";
+export { type TestControllerRunOptions, testControllerRun } from "./run.ts";

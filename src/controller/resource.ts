@@ -1,0 +1,186 @@
+/**
+ * What a {@link Controller} reconciles: a {@link Resource} bundles an informer
+ * with the user's `upsert` and `delete` callbacks (consul-kubernetes'
+ * controller API, in TypeScript idiom).
+ *
+ * @module
+ */
+import type { KubernetesObject } from "../resources/meta.ts";
+import type { ResourceType } from "../resources/resource.ts";
+
+/**
+ * The part of an informer a controller uses. `Informer` from `kubeloop`'s
+ * cache satisfies it; anything else with the same shape (a test double, a
+ * filtered view) works too.
+ *
+ * @example
+ * ```ts
+ * import type { ControllerInformer, KubernetesObject } from "kubeloop";
+ * function describe(informer: ControllerInformer<KubernetesObject>): string {
+ *   return `${informer.store.keys().length} objects, synced: ${informer.hasSynced()}`;
+ * }
+ * ```
+ */
+export interface ControllerInformer<T extends KubernetesObject> {
+  /** Register handlers; `remove()` unregisters them. */
+  addEventHandler(handler: {
+    onAdd?(obj: T): void;
+    onUpdate?(oldObj: T, newObj: T): void;
+    onDelete?(obj: T, info: { finalStateUnknown: boolean }): void;
+  }): { remove(): void };
+  /** Run until `signal` aborts (or the informer fails permanently). */
+  run(signal: AbortSignal): Promise<void>;
+  /** Whether the initial list has been delivered to the store. */
+  hasSynced(): boolean;
+  /** Resolve `true` once synced, `false` if `signal` aborts first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean>;
+  /** The resource version of the last list or watch event the store saw. */
+  lastSyncResourceVersion(): string | undefined;
+  /** Read-only view of the informer's cache, keyed by `namespace/name` (or `name`). */
+  readonly store: {
+    get(key: string): T | undefined;
+    list(): T[];
+    keys(): string[];
+  };
+  /** The kind being watched (optional for test doubles; used in log fields). */
+  readonly resourceType?: ResourceType<T> | undefined;
+}
+
+/**
+ * What a reconcile callback may return: `requeueAfter` (ms) adds the key
+ * again after that long (0: right away), for periodic checks.
+ */
+export interface ReconcileResult {
+  requeueAfter?: number | undefined;
+}
+
+/**
+ * What an upsert callback returns: nothing, or a {@link ReconcileResult},
+ * directly or as a promise (`async` callbacks with no `return` fit).
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: `async () => {}` returns Promise<void>
+export type ReconcileReturn = Promise<void | ReconcileResult> | void | ReconcileResult;
+
+/**
+ * Third argument the controller passes to the callbacks (optional in the
+ * signatures, so callbacks may ignore it and tests may call them without it): `signal` aborts when the
+ * controller stops (the controller still waits for the callback to return);
+ * `attempt` is 1 for the first try and counts up on retries.
+ */
+export interface ReconcileContext {
+  readonly signal: AbortSignal;
+  readonly attempt: number;
+}
+
+/**
+ * Called with the key and the latest cached object when an object was added
+ * or changed (or is being retried). Throw to retry with backoff.
+ */
+export type ResourceUpsertFunc<T> = (
+  key: string,
+  obj: T,
+  ctx?: ReconcileContext,
+) => ReconcileReturn;
+
+/**
+ * Called with the key and the last known object once an object is gone from
+ * the cache. Throw to retry with backoff.
+ */
+export type ResourceDeleteFunc<T> = (
+  key: string,
+  obj: T,
+  ctx?: ReconcileContext,
+) => Promise<void> | void;
+
+/**
+ * A kind of object to reconcile: its informer and the two callbacks.
+ * Implement it directly, or build one with {@link newResource}. A resource
+ * that also implements {@link Backgrounder} has `run` called for the
+ * controller's lifetime.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap, ControllerInformer, Resource } from "kubeloop";
+ * class ConfigMapMirror implements Resource<ConfigMap> {
+ *   constructor(readonly cmInformer: ControllerInformer<ConfigMap>) {}
+ *   informer() { return this.cmInformer; }
+ *   async upsert(key: string, obj: ConfigMap) { console.log("upsert", key, obj.data); }
+ *   async delete(key: string) { console.log("delete", key); }
+ * }
+ * ```
+ */
+export interface Resource<T extends KubernetesObject> {
+  /** The informer whose events drive the controller (called once per run). */
+  informer(): ControllerInformer<T>;
+  /** Reconcile an object that exists: `obj` is the latest cached version. */
+  upsert(key: string, obj: T, ctx?: ReconcileContext): ReconcileReturn;
+  /** Clean up after an object that was deleted: `obj` is its last known state. */
+  delete(key: string, obj: T, ctx?: ReconcileContext): Promise<void> | void;
+}
+
+/**
+ * Something that runs in the background for as long as a controller runs.
+ * The controller aborts `signal` when it stops and waits for `run` to settle.
+ *
+ * @example
+ * ```ts
+ * import type { Backgrounder } from "kubeloop";
+ * const heartbeat: Backgrounder = {
+ *   async run(signal) {
+ *     while (!signal.aborted) await new Promise((r) => setTimeout(r, 1000));
+ *   },
+ * };
+ * ```
+ */
+export interface Backgrounder {
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * Whether `x` has a `run(signal)` method, i.e. is a {@link Backgrounder}.
+ *
+ * @example
+ * ```ts
+ * import { isBackgrounder } from "kubeloop";
+ * isBackgrounder({ run: async () => {} }); // true
+ * isBackgrounder({}); // false
+ * ```
+ */
+export function isBackgrounder(x: unknown): x is Backgrounder {
+  return typeof x === "object" && x !== null && typeof (x as { run?: unknown }).run === "function";
+}
+
+/**
+ * An event on the queue: the object's key (`namespace/name`, or `name` when
+ * cluster-scoped) and the object as it was in the event.
+ */
+export interface Event<T> {
+  key: string;
+  obj: T;
+}
+
+/**
+ * Build a {@link Resource} from an informer and two callbacks.
+ *
+ * @example
+ * ```ts
+ * import { newResource, type ConfigMap, type ControllerInformer } from "kubeloop";
+ * declare const informer: ControllerInformer<ConfigMap>;
+ * const resource = newResource(
+ *   informer,
+ *   async (key, cm) => { console.log("upsert", key, cm.data); },
+ *   async (key) => { console.log("deleted", key); },
+ * );
+ * ```
+ */
+export function newResource<T extends KubernetesObject>(
+  informer: ControllerInformer<T>,
+  upsert: ResourceUpsertFunc<T>,
+  del: ResourceDeleteFunc<T>,
+): Resource<T> {
+  return {
+    informer: () => informer,
+    upsert: (key, obj, ctx) => upsert(key, obj, ctx),
+    delete: (key, obj, ctx) => del(key, obj, ctx),
+  };
+}
