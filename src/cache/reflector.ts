@@ -687,6 +687,8 @@ export class Reflector<T extends KubernetesObject> {
           }
           throw new PhaseError(err, "list");
         }
+        // a transport may complete a request that was aborted meanwhile
+        if (signal.aborted) throw signal.reason;
         this.#stats.pages++;
         for (const raw of page.items) {
           const obj = this.#accept(raw, "LIST");
@@ -724,6 +726,7 @@ export class Reflector<T extends KubernetesObject> {
     const timeoutSeconds = this.#watchTimeoutSeconds();
     const ac = new AbortController();
     const onAbort = (): void => ac.abort(signal.reason);
+    if (signal.aborted) throw signal.reason;
     signal.addEventListener("abort", onAbort, { once: true });
     const idleMs = this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_MS;
     const deadline =
@@ -818,6 +821,7 @@ export class Reflector<T extends KubernetesObject> {
     const kind = this.resourceType.kind;
     const ac = new AbortController();
     const onAbort = (): void => ac.abort(signal.reason);
+    if (signal.aborted) throw signal.reason;
     signal.addEventListener("abort", onAbort, { once: true });
     const streamMs = this.#opts.streamingListTimeoutMs ?? DEFAULT_STREAMING_TIMEOUT_MS;
     const idleMs = this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_MS;
