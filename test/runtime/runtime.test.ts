@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  detectRuntime,
+  loadRuntime,
+  TransportUnsupportedError,
+  webRuntime,
+} from "../../src/runtime/mod.ts";
+import { nodeHttpsFetch } from "../../src/runtime/node.ts";
+
+describe("runtime detection", () => {
+  it("detects the runtime and loads its module", async () => {
+    const name = detectRuntime();
+    const expected = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+    assert.equal(name, expected);
+    const rt = await loadRuntime();
+    assert.equal(rt.name, expected);
+    assert.equal(typeof rt.exec, "function");
+    assert.ok(rt.homeDir());
+  });
+
+  it("reads files and env", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubeloop-rt-"));
+    try {
+      writeFileSync(join(dir, "f.txt"), "héllo");
+      const rt = await loadRuntime();
+      assert.equal(await rt.readTextFile(join(dir, "f.txt")), "héllo");
+      await assert.rejects(rt.readTextFile(join(dir, "missing")));
+      assert.equal(rt.env("KUBELOOP_SURELY_UNSET_VAR"), undefined);
+      assert.ok(rt.env("PATH"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("runs processes", async () => {
+    const rt = await loadRuntime();
+    const r = await rt.exec!("sh", ["-c", 'printf "%s" "$KL_X"; echo err >&2; exit 3'], {
+      env: { KL_X: "val" },
+    });
+    assert.equal(r.stdout, "val");
+    assert.equal(r.stderr.trim(), "err");
+    assert.equal(r.code, 3);
+  });
+
+  it("web runtime refuses custom TLS and file reads with a typed error", async () => {
+    const web = webRuntime("workerd");
+    assert.throws(() => web.createFetch({ ca: "PEM" }), TransportUnsupportedError);
+    assert.throws(() => web.createFetch({ insecureSkipTLSVerify: true }), /publicly trusted/);
+    assert.equal(typeof web.createFetch({}), "function");
+    await assert.rejects(web.readTextFile("/x"), TransportUnsupportedError);
+    assert.equal(web.env("HOME"), undefined);
+    assert.equal(web.exec, undefined);
+  });
+});
+
+describe("node:http(s) fetch transport", () => {
+  let server: Server;
+  let base = "";
+  let hold: ServerResponse | undefined;
+  before(async () => {
+    server = createServer((req, res) => {
+      if (req.url === "/echo") {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+          res.writeHead(201, { "content-type": "text/plain", "x-method": req.method ?? "" });
+          res.end(Buffer.concat(chunks));
+        });
+        return;
+      }
+      if (req.url === "/stream") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write("first\n");
+        hold = res;
+        return;
+      }
+      res.writeHead(204);
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    hold?.destroy();
+    server.closeAllConnections?.();
+    await new Promise((r) => server.close(r));
+  });
+
+  it("sends bodies and returns status, headers and body", async () => {
+    const f = nodeHttpsFetch({});
+    const res = await f(`${base}/echo`, { method: "POST", body: "ping ✓" });
+    assert.equal(res.status, 201);
+    assert.equal(res.headers.get("x-method"), "POST");
+    assert.equal(await res.text(), "ping ✓");
+    const empty = await f(`${base}/nothing`);
+    assert.equal(empty.status, 204);
+  });
+
+  it("streams the body and aborts mid-stream", async () => {
+    const f = nodeHttpsFetch({});
+    const ac = new AbortController();
+    const res = await f(`${base}/stream`, { signal: ac.signal });
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    assert.equal(new TextDecoder().decode(first.value), "first\n");
+    hold!.write("second\n");
+    const second = await reader.read();
+    assert.equal(new TextDecoder().decode(second.value), "second\n");
+    const reason = new Error("stop");
+    ac.abort(reason);
+    await assert.rejects(reader.read(), (err: unknown) => err === reason);
+  });
+
+  it("rejects with a TypeError when the connection is refused", async () => {
+    const f = nodeHttpsFetch({});
+    await assert.rejects(f("http://127.0.0.1:1/"), TypeError);
+  });
+});
