@@ -71,7 +71,7 @@ describe("schemas", () => {
     assert.equal(pod.spec?.containers[0]?.name, "web");
     const spec = pod.spec as Record<string, unknown>;
     assert.equal(spec.dnsPolicy, "ClusterFirst");
-    assert.ok((pod.spec?.containers[0] as Record<string, unknown>).readinessProbe);
+    assert.ok((pod.spec!.containers[0] as Record<string, unknown>).readinessProbe);
     const withFuture = PodSchema.parse({ ...JSON.parse(podJson), futureField: { a: 1 } });
     assert.deepEqual((withFuture as Record<string, unknown>).futureField, { a: 1 });
   });
