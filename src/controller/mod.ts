@@ -13,6 +13,7 @@ export {
 } from "./controller.ts";
 export {
   type Backgrounder,
+  type ControllerEvent,
   type ControllerInformer,
   type Event,
   isBackgrounder,

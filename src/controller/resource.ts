@@ -151,13 +151,19 @@ export function isBackgrounder(x: unknown): x is Backgrounder {
 }
 
 /**
- * An event on the queue: the object's key (`namespace/name`, or `name` when
+ * A controller event: the object's key (`namespace/name`, or `name` when
  * cluster-scoped) and the object as it was in the event.
  */
 export interface Event<T> {
   key: string;
   obj: T;
 }
+
+/**
+ * {@link Event} under a name that does not clash with the Kubernetes `Event`
+ * kind (`kubeloop` exports that one as `Event`).
+ */
+export type ControllerEvent<T> = Event<T>;
 
 /**
  * Build a {@link Resource} from an informer and two callbacks.
