@@ -19,7 +19,17 @@ import {
   type Resource,
 } from "./resource.ts";
 
-/** What {@link ControllerOptions.onError} is told about a failed callback. */
+/**
+ * What {@link ControllerOptions.onError} is told about a failed callback.
+ *
+ * @example
+ * ```ts
+ * import type { ControllerErrorInfo } from "kubeloop";
+ * const onError = (err: unknown, { key, attempt, dropped }: ControllerErrorInfo) => {
+ *   if (dropped) console.error(`giving up on ${key} after ${attempt} attempts`, err);
+ * };
+ * ```
+ */
 export interface ControllerErrorInfo {
   /** The object key whose callback threw. */
   key: string;
@@ -29,7 +39,25 @@ export interface ControllerErrorInfo {
   dropped: boolean;
 }
 
-/** Options for {@link Controller}. */
+/**
+ * Options for {@link Controller}.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   type ConfigMap, type ControllerOptions, consoleLogger, ItemExponentialRateLimiter, type Resource,
+ * } from "kubeloop";
+ * declare const resource: Resource<ConfigMap>;
+ * const options: ControllerOptions<ConfigMap> = {
+ *   resource,
+ *   workers: 4,
+ *   maxRetries: 10,
+ *   rateLimiter: new ItemExponentialRateLimiter(100, 60_000),
+ *   logger: consoleLogger("info"),
+ *   onError: (err, info) => console.warn("reconcile failed", info, err),
+ * };
+ * ```
+ */
 export interface ControllerOptions<T extends KubernetesObject> {
   /** The informer and callbacks to run. */
   resource: Resource<T>;
@@ -57,6 +85,17 @@ export interface ControllerOptions<T extends KubernetesObject> {
 /**
  * `run` was called while a previous `run` of the same controller had not
  * finished yet.
+ *
+ * @example
+ * ```ts
+ * import { ControllerAlreadyRunningError, type Controller, type ConfigMap } from "kubeloop";
+ * declare const controller: Controller<ConfigMap>;
+ * try {
+ *   await controller.run(AbortSignal.timeout(60_000));
+ * } catch (err) {
+ *   if (err instanceof ControllerAlreadyRunningError) console.log("already running");
+ * }
+ * ```
  */
 export class ControllerAlreadyRunningError extends Error {
   override readonly name = "ControllerAlreadyRunningError";
@@ -69,6 +108,18 @@ export class ControllerAlreadyRunningError extends Error {
  * The informer's `run` ended (or failed) while the controller had not been
  * asked to stop; the controller shut down and `run` rejects with this error.
  * `cause` holds the informer's error, if it failed.
+ *
+ * @example
+ * ```ts
+ * import { InformerStoppedError, type Controller, type ConfigMap } from "kubeloop";
+ * declare const controller: Controller<ConfigMap>;
+ * const stop = new AbortController();
+ * try {
+ *   await controller.run(stop.signal);
+ * } catch (err) {
+ *   if (err instanceof InformerStoppedError) console.error("informer died", err.cause);
+ * }
+ * ```
  */
 export class InformerStoppedError extends Error {
   override readonly name = "InformerStoppedError";
@@ -163,7 +214,10 @@ export class Controller<T extends KubernetesObject> {
     this.#name = options.name;
   }
 
-  /** The resource's informer (obtained once, on first use). */
+  /**
+   * The resource's informer: obtained from `resource.informer()` at the start
+   * of each `run` (or on first use before that).
+   */
   get informer(): ControllerInformer<T> {
     this.#informer ??= this.#resource.informer();
     return this.#informer;
@@ -195,6 +249,10 @@ export class Controller<T extends KubernetesObject> {
    * with {@link ControllerAlreadyRunningError} if already running, or with
    * {@link InformerStoppedError} (after the same orderly shutdown) if the
    * informer stopped while `signal` was not aborted.
+   *
+   * Each run calls `resource.informer()` once and runs that informer. A
+   * `SharedInformer` runs only once, so to run a controller again after it
+   * stopped, its resource must hand out a new informer.
    */
   async run(signal: AbortSignal): Promise<void> {
     if (this.#running) throw new ControllerAlreadyRunningError(this.name);
@@ -208,7 +266,10 @@ export class Controller<T extends KubernetesObject> {
 
   async #run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const informer = this.informer;
+    // Once per run: a resource may hand out a fresh informer for each run
+    // (a SharedInformer runs only once).
+    const informer = this.#resource.informer();
+    this.#informer = informer;
     const name = this.name;
     const log = this.#logger;
     const queue = new RateLimitingQueue<string>({

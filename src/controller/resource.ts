@@ -49,6 +49,15 @@ export interface ControllerInformer<T extends KubernetesObject> {
 /**
  * What a reconcile callback may return: `requeueAfter` (ms) adds the key
  * again after that long (0: right away), for periodic checks.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap, ReconcileResult } from "kubeloop";
+ * async function upsert(key: string, cm: ConfigMap): Promise<ReconcileResult> {
+ *   // ... reconcile, then look again in five minutes
+ *   return { requeueAfter: 5 * 60_000 };
+ * }
+ * ```
  */
 export interface ReconcileResult {
   requeueAfter?: number | undefined;
@@ -57,6 +66,12 @@ export interface ReconcileResult {
 /**
  * What an upsert callback returns: nothing, or a {@link ReconcileResult},
  * directly or as a promise (`async` callbacks with no `return` fit).
+ *
+ * @example
+ * ```ts
+ * import type { ReconcileReturn } from "kubeloop";
+ * const upsert = (key: string): ReconcileReturn => (key.startsWith("tmp/") ? { requeueAfter: 1000 } : undefined);
+ * ```
  */
 // biome-ignore lint/suspicious/noConfusingVoidType: `async () => {}` returns Promise<void>
 export type ReconcileReturn = Promise<void | ReconcileResult> | void | ReconcileResult;
@@ -66,6 +81,14 @@ export type ReconcileReturn = Promise<void | ReconcileResult> | void | Reconcile
  * signatures, so callbacks may ignore it and tests may call them without it): `signal` aborts when the
  * controller stops (the controller still waits for the callback to return);
  * `attempt` is 1 for the first try and counts up on retries.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap, ReconcileContext } from "kubeloop";
+ * async function upsert(key: string, cm: ConfigMap, ctx?: ReconcileContext) {
+ *   await fetch(`https://example.com/sync/${key}`, { method: "POST", signal: ctx?.signal });
+ * }
+ * ```
  */
 export interface ReconcileContext {
   readonly signal: AbortSignal;
@@ -75,6 +98,14 @@ export interface ReconcileContext {
 /**
  * Called with the key and the latest cached object when an object was added
  * or changed (or is being retried). Throw to retry with backoff.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap, ResourceUpsertFunc } from "kubeloop";
+ * const upsert: ResourceUpsertFunc<ConfigMap> = async (key, cm, ctx) => {
+ *   console.log(`reconciling ${key} (attempt ${ctx?.attempt})`, cm.data);
+ * };
+ * ```
  */
 export type ResourceUpsertFunc<T> = (
   key: string,
@@ -85,6 +116,14 @@ export type ResourceUpsertFunc<T> = (
 /**
  * Called with the key and the last known object once an object is gone from
  * the cache. Throw to retry with backoff.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap, ResourceDeleteFunc } from "kubeloop";
+ * const del: ResourceDeleteFunc<ConfigMap> = async (key, lastKnown) => {
+ *   console.log(`${key} is gone; it had`, lastKnown.data);
+ * };
+ * ```
  */
 export type ResourceDeleteFunc<T> = (
   key: string,
@@ -152,7 +191,16 @@ export function isBackgrounder(x: unknown): x is Backgrounder {
 
 /**
  * A controller event: the object's key (`namespace/name`, or `name` when
- * cluster-scoped) and the object as it was in the event.
+ * cluster-scoped) and the object as it was in the event. The controller's
+ * queue holds keys only (so a burst of events for one object collapses into
+ * one reconcile); this type names the pair for code built around it.
+ *
+ * @example
+ * ```ts
+ * import { objectKey, type ConfigMap, type Event } from "kubeloop";
+ * const cm: ConfigMap = { metadata: { name: "a", namespace: "default" } };
+ * const ev: Event<ConfigMap> = { key: objectKey(cm), obj: cm };
+ * ```
  */
 export interface Event<T> {
   key: string;
@@ -162,6 +210,12 @@ export interface Event<T> {
 /**
  * {@link Event} under a name that does not clash with the Kubernetes `Event`
  * kind (`kubeloop` exports that one as `Event`).
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap, ControllerEvent } from "kubeloop";
+ * const ev: ControllerEvent<ConfigMap> = { key: "default/a", obj: { metadata: { name: "a" } } };
+ * ```
  */
 export type ControllerEvent<T> = Event<T>;
 

@@ -78,7 +78,16 @@ export class ItemExponentialRateLimiter<K> implements RateLimiter<K> {
   }
 }
 
-/** Options for {@link BucketRateLimiter}. */
+/**
+ * Options for {@link BucketRateLimiter}.
+ *
+ * @example
+ * ```ts
+ * import { BucketRateLimiter, type BucketRateLimiterOptions } from "kubeloop";
+ * const options: BucketRateLimiterOptions = { qps: 50, burst: 300 };
+ * const limiter = new BucketRateLimiter<string>(options);
+ * ```
+ */
 export interface BucketRateLimiterOptions {
   /** Tokens added per second (default 10). */
   qps?: number | undefined;

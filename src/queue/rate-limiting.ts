@@ -9,7 +9,19 @@ import type { WorkQueueMetrics } from "./metrics.ts";
 import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiters.ts";
 import type { WorkQueueOptions } from "./workqueue.ts";
 
-/** Options for {@link RateLimitingQueue}. */
+/**
+ * Options for {@link RateLimitingQueue}.
+ *
+ * @example
+ * ```ts
+ * import { ItemExponentialRateLimiter, RateLimitingQueue, type RateLimitingQueueOptions } from "kubeloop";
+ * const options: RateLimitingQueueOptions<string> = {
+ *   rateLimiter: new ItemExponentialRateLimiter(50, 30_000),
+ * };
+ * const queue = new RateLimitingQueue(options);
+ * queue.shutDown();
+ * ```
+ */
 export interface RateLimitingQueueOptions<K> extends WorkQueueOptions {
   /** How long retries wait (default: {@link defaultControllerRateLimiter} on the queue's clock). */
   rateLimiter?: RateLimiter<K> | undefined;

@@ -7,7 +7,21 @@
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
 import { noopQueueMetrics, type WorkQueueMetrics } from "./metrics.ts";
 
-/** Options shared by every queue. */
+/**
+ * Options shared by every queue.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, InMemoryQueueMetrics, WorkQueue, type WorkQueueOptions } from "kubeloop";
+ * const options: WorkQueueOptions = {
+ *   clock: new FakeClock(),
+ *   metrics: new InMemoryQueueMetrics(),
+ *   unfinishedWorkUpdateMs: 1000,
+ * };
+ * const queue = new WorkQueue<string>(options);
+ * queue.shutDown();
+ * ```
+ */
 export interface WorkQueueOptions {
   /** Clock for delays and metrics timing (default: the real clock). */
   clock?: Clock | undefined;

@@ -12,7 +12,20 @@ import {
 import type { Resource } from "../controller/resource.ts";
 import type { KubernetesObject } from "../resources/meta.ts";
 
-/** Options for {@link testControllerRun}: everything {@link ControllerOptions} has but `resource`. */
+/**
+ * Options for {@link testControllerRun}: everything {@link ControllerOptions} has but `resource`.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, MemoryLogger, type ConfigMap } from "kubeloop";
+ * import type { TestControllerRunOptions } from "kubeloop/testing";
+ * const options: TestControllerRunOptions<ConfigMap> = {
+ *   clock: new FakeClock(),
+ *   logger: new MemoryLogger(),
+ *   workers: 2,
+ * };
+ * ```
+ */
 export type TestControllerRunOptions<T extends KubernetesObject> = Omit<
   ControllerOptions<T>,
   "resource"
