@@ -22,3 +22,16 @@ export {
   kubeLeaseStore,
   type LeaseStore,
 } from "./lease-store.ts";
+export {
+  filteredInformer,
+  fnv1a32,
+  rendezvousOwner,
+  rendezvousScore,
+  SHARD_GROUP_LABEL,
+  type ShardFilter,
+  ShardMembership,
+  type ShardMembershipOptions,
+  type ShardStatus,
+  shardedResource,
+  shardLeaseName,
+} from "./sharding.ts";

@@ -126,6 +126,9 @@ export class World {
     return { client, link };
   }
 
+  /** Called after every step of {@link World.advance} / {@link World.advanceUntil} (invariant checks). */
+  onStep: (() => void) | undefined;
+
   /** Wait (in real time, bounded) until no request is in flight. */
   async settle(maxTurns = 5000): Promise<void> {
     let quiet = 0;
@@ -146,6 +149,7 @@ export class World {
       const d = Math.min(step, left);
       await this.clock.advance(d);
       await this.settle();
+      this.onStep?.();
       left -= d;
     }
   }
@@ -160,6 +164,7 @@ export class World {
       }
       await this.clock.advance(step);
       await this.settle();
+      this.onStep?.();
     }
     return this.clock.now() - start;
   }
