@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { z } from "zod";
 import {
   BookmarkSchema,
   type KubernetesObject,
@@ -17,6 +18,7 @@ import {
   type WatchEvent,
 } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
+import { validate } from "../resources/validate.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import { type Logger, silentLogger } from "../util/logger.ts";
@@ -226,11 +228,7 @@ function utf8Base64(text: string): string {
 
 type Validator<T> = {
   kind: string;
-  schema: {
-    safeParse(
-      v: unknown,
-    ): { success: true; data: T } | { success: false; error: { issues: unknown[] } };
-  };
+  schema: z.ZodType<T>;
   apiVersion: string;
   itemKind: string;
 };
@@ -514,14 +512,14 @@ export class KubeClient {
     if (metadataOnly) {
       return {
         kind: type.kind,
-        schema: PartialObjectMetadataSchema as unknown as Validator<T>["schema"],
+        schema: PartialObjectMetadataSchema as unknown as z.ZodType<T>,
         apiVersion: "meta.k8s.io/v1",
         itemKind: "PartialObjectMetadata",
       };
     }
     return {
       kind: type.kind,
-      schema: type.schema as unknown as Validator<T>["schema"],
+      schema: type.schema,
       apiVersion: type.apiVersion,
       itemKind: type.kind,
     };
@@ -534,9 +532,9 @@ export class KubeClient {
       if (o.kind === undefined) o.kind = v.itemKind;
       if (o.apiVersion === undefined) o.apiVersion = v.apiVersion;
     }
-    const r = v.schema.safeParse(obj);
+    const r = validate(v.schema, obj);
     if (r.success) return r.data;
-    throw new ValidationError(v.kind, obj, r.error.issues as ValidationError["issues"], where);
+    throw new ValidationError(v.kind, obj, r.error.issues, where);
   }
 
   #ns<T extends KubernetesObject>(
@@ -974,7 +972,7 @@ export class KubeClient {
             break;
           }
           case "BOOKMARK": {
-            const r = BookmarkSchema.safeParse(raw.object);
+            const r = validate(BookmarkSchema, raw.object);
             if (!r.success) {
               const err = new ValidationError("Bookmark", raw.object, r.error.issues, where);
               if (opts.onInvalid) {
@@ -987,7 +985,7 @@ export class KubeClient {
             break;
           }
           case "ERROR": {
-            const r = StatusSchema.safeParse(raw.object);
+            const r = validate(StatusSchema, raw.object);
             if (!r.success) {
               const err = new ValidationError("Status", raw.object, r.error.issues, where);
               if (opts.onInvalid) {

@@ -29,3 +29,4 @@ export * from "./discovery.ts";
 export * from "./events.ts";
 export * from "./meta.ts";
 export * from "./resource.ts";
+export { hasFastPath, type ValidationResult, validate } from "./validate.ts";

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { z } from "zod";
+import { builtinResources } from "../../src/resources/builtin.ts";
+import { PodSchema } from "../../src/resources/core.ts";
+import { BookmarkSchema, ObjectMetaSchema, StatusSchema } from "../../src/resources/meta.ts";
+import { hasFastPath, validate } from "../../src/resources/validate.ts";
+
+const pod = JSON.parse(
+  readFileSync(new URL("../fixtures/pod.json", import.meta.url), "utf8"),
+) as Record<string, unknown>;
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WEIRD: unknown[] = [
+  null,
+  undefined,
+  0,
+  1.5,
+  -1,
+  "",
+  "x",
+  true,
+  false,
+  [],
+  {},
+  [1],
+  { a: 1 },
+  Number.NaN,
+  2 ** 60,
+];
+
+function paths(
+  v: unknown,
+  prefix: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
+  out.push(prefix);
+  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...prefix, i], out));
+  else if (v && typeof v === "object")
+    for (const k of Object.keys(v)) paths((v as Record<string, unknown>)[k], [...prefix, k], out);
+  return out;
+}
+
+function mutate(obj: unknown, path: (string | number)[], value: unknown): unknown {
+  const copy = structuredClone(obj) as Record<string | number, unknown>;
+  if (path.length === 0) return value;
+  let cur = copy;
+  for (const p of path.slice(0, -1)) cur = cur[p] as Record<string | number, unknown>;
+  const last = path[path.length - 1]!;
+  if (value === undefined) delete cur[last];
+  else cur[last] = value;
+  return copy;
+}
+
+describe("validate (compiled fast path)", () => {
+  it("has a fast path for every built-in kind and the meta schemas", () => {
+    for (const r of builtinResources) assert.ok(hasFastPath(r.schema), r.kind);
+    assert.ok(hasFastPath(BookmarkSchema));
+    assert.ok(hasFastPath(StatusSchema));
+  });
+
+  it("returns the input itself on success", () => {
+    const r = validate(PodSchema, pod);
+    assert.ok(r.success);
+    assert.equal(r.data, pod);
+  });
+
+  it("agrees with zod on thousands of mutated Pods", () => {
+    const random = rng(42);
+    const all = paths(pod);
+    let rejected = 0;
+    for (let i = 0; i < 3000; i++) {
+      const path = all[Math.floor(random() * all.length)]!;
+      const value = WEIRD[Math.floor(random() * WEIRD.length)];
+      const candidate = mutate(pod, path, value);
+      const fast = validate(PodSchema, candidate).success;
+      const slow = PodSchema.safeParse(candidate).success;
+      assert.equal(fast, slow, `path ${path.join(".")} = ${String(value)}`);
+      if (!slow) rejected++;
+    }
+    assert.ok(rejected > 100, `only ${rejected} mutations were invalid`);
+  });
+
+  it("gives zod's issues on failure", () => {
+    const r = validate(ObjectMetaSchema, { name: 5 });
+    assert.ok(!r.success);
+    assert.deepEqual(r.error.issues[0]!.path, ["name"]);
+  });
+
+  it("falls back to zod for schemas it cannot compile (strip objects, transforms, defaults)", () => {
+    const strip = z.object({ a: z.string() });
+    assert.equal(hasFastPath(strip), false);
+    const r = validate(strip, { a: "x", extra: 1 });
+    assert.ok(r.success);
+    assert.deepEqual(r.data, { a: "x" });
+    const withDefault = z.looseObject({ n: z.number().default(3) });
+    assert.equal(hasFastPath(withDefault), false);
+    const d = validate(withDefault, {});
+    assert.ok(d.success && d.data.n === 3);
+    const checked = z.looseObject({ s: z.string().min(2), i: z.number().int() });
+    assert.ok(hasFastPath(checked));
+    assert.equal(validate(checked, { s: "a", i: 1 }).success, false);
+    assert.equal(validate(checked, { s: "ab", i: 1.5 }).success, false);
+    assert.equal(validate(checked, { s: "ab", i: 1 }).success, true);
+  });
+});
