@@ -52,8 +52,7 @@ export async function harness(mode: Mode, options: FakeApiServerOptions = {}): P
       const res = await call(path, {
         method,
         headers: { "Content-Type": contentType },
-        body:
-          body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+        body: body === undefined ? null : typeof body === "string" ? body : JSON.stringify(body),
       });
       const text = await res.text();
       let parsed: any = text;
