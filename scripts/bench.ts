@@ -1,0 +1,280 @@
+/**
+ * `npm run bench`: kubeloop against the raw baseline and the JavaScript peers.
+ *
+ * Starts the benchmark API server (scripts/bench/server.ts) in its own
+ * process per scenario, then runs each client in its own process, interleaved
+ * (A B C … A B C …) for several rounds, and prints a Markdown table of medians
+ * and ratios against the raw baseline. Also runs the work-queue benchmark
+ * (scripts/bench-queue.ts) and the controller end-to-end latency benchmark
+ * (scripts/bench/controller.ts).
+ *
+ * Usage: npm run bench -- [--quick] [--scenario list,watch,...] [--rounds N] [--clients raw,kubeloop-validate,...] [--json out.json]
+ * Scenarios: watch10k (10k pods + 50k events), list50k (50k pods), watch1k (1k pods + 200k events), queue, controller.
+ */
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { ClientResult } from "./bench/harness.ts";
+import { type Extras, renderReport, type ScenarioResult } from "./bench/report.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string): boolean => args.includes(`--${name}`);
+const opt = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  if (i >= 0) return args[i + 1];
+  const eq = args.find((a) => a.startsWith(`--${name}=`));
+  return eq?.slice(name.length + 3);
+};
+
+const quick = flag("quick");
+const rounds = Number(opt("rounds") ?? (quick ? 1 : 3));
+
+interface Scenario {
+  name: string;
+  title: string;
+  pods: number;
+  events: number;
+}
+const informerScenarios: Scenario[] = [
+  { name: "watch10k", title: "10k pods + 50k events", pods: 10_000, events: 50_000 },
+  { name: "list50k", title: "50k pods, no events", pods: 50_000, events: 0 },
+  { name: "watch1k", title: "1k pods + 200k events", pods: 1_000, events: 200_000 },
+].map((s) =>
+  quick ? { ...s, title: `${s.title} (quick: ÷10)`, pods: s.pods / 10, events: s.events / 10 } : s,
+);
+const allScenarioNames = [...informerScenarios.map((s) => s.name), "queue", "controller"];
+const picked = (opt("scenario") ?? allScenarioNames.join(",")).split(",").map((s) => s.trim());
+for (const p of picked) {
+  if (!allScenarioNames.includes(p)) {
+    console.error(`unknown scenario ${p}; pick from ${allScenarioNames.join(", ")}`);
+    process.exit(2);
+  }
+}
+
+interface ClientSpec {
+  name: string;
+  file: string;
+  variant: string;
+  node?: string | undefined;
+}
+const NODE = process.execPath;
+async function kubeloopAvailable(): Promise<boolean> {
+  try {
+    const m = (await import("../src/cache/mod.ts")) as Record<string, unknown>;
+    return typeof m.createInformer === "function";
+  } catch {
+    return false;
+  }
+}
+const haveKubeloop = await kubeloopAvailable();
+let clients: ClientSpec[] = [
+  { name: "ceiling", file: "ceiling.ts", variant: "" },
+  { name: "raw", file: "raw.ts", variant: "" },
+  { name: "client-node", file: "client-node.ts", variant: "" },
+  { name: "fluent", file: "fluent.ts", variant: "" },
+  ...(haveKubeloop
+    ? [
+        { name: "kubeloop-validate", file: "kubeloop.ts", variant: "validate" },
+        { name: "kubeloop-novalidate", file: "kubeloop.ts", variant: "novalidate" },
+        { name: "kubeloop-metadata", file: "kubeloop.ts", variant: "metadata" },
+      ]
+    : []),
+];
+const only = opt("clients");
+if (only) {
+  const want = only.split(",");
+  clients = clients.filter((c) => want.includes(c.name) || c.name === "raw");
+}
+if (!haveKubeloop)
+  console.error("note: src/cache/mod.ts exports no createInformer yet: kubeloop clients skipped");
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+interface ServerInfo {
+  port: number;
+  buildMs: number;
+  podBytes: number;
+  metaBytes: number;
+  watchBytes: number;
+}
+
+async function startServer(s: Scenario): Promise<{ info: ServerInfo; stop: () => void }> {
+  const child = spawn(
+    NODE,
+    ["--import", "tsx", "scripts/bench/server.ts", String(s.pods), String(s.events)],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const rl = createInterface({ input: child.stdout! });
+  const info = await new Promise<ServerInfo>((resolve, reject) => {
+    rl.once("line", (l) => resolve(JSON.parse(l) as ServerInfo));
+    child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { info, stop: () => child.kill("SIGTERM") };
+}
+
+function runProcess(
+  argv: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr!.on("data", (d: Buffer) => {
+      if (stderr.length < 20_000) stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code });
+    });
+  });
+}
+
+function lastJson<T>(text: string): T | undefined {
+  const lines = text.trim().split("\n").reverse();
+  for (const l of lines) {
+    if (l.startsWith("{")) {
+      try {
+        return JSON.parse(l) as T;
+      } catch {
+        // keep looking
+      }
+    }
+  }
+  return undefined;
+}
+
+async function runInformerScenario(s: Scenario): Promise<ScenarioResult> {
+  log(`\n## ${s.title}: starting bench server`);
+  const server = await startServer(s);
+  const url = `http://127.0.0.1:${server.info.port}`;
+  log(
+    `server ready in ${server.info.buildMs} ms (pod ${server.info.podBytes} B, metadata-only ${server.info.metaBytes} B, watch body ${(server.info.watchBytes / 1e6).toFixed(0)} MB)`,
+  );
+  const runs: Record<string, ClientResult[]> = {};
+  const idleMs = 10_000;
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const c of clients) {
+        await fetch(`${url}/bench/reset`, { method: "POST" });
+        const cfg = { url, pods: s.pods, events: s.events, variant: c.variant, idleMs };
+        const t = performance.now();
+        const out = await runProcess(
+          [
+            c.node ?? NODE,
+            "--expose-gc",
+            "--max-old-space-size=4096",
+            "--import",
+            "tsx",
+            `scripts/bench/clients/${c.file}`,
+          ],
+          { BENCH_CONFIG: JSON.stringify(cfg) },
+          240_000,
+        );
+        const res =
+          lastJson<ClientResult>(out.stdout) ??
+          ({
+            client: c.name,
+            ok: false,
+            error: `no result (exit ${out.code}): ${out.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+            syncMs: 0,
+            watchMs: 0,
+            eventsPerSec: 0,
+            eventsSeen: 0,
+            eventsExpected: s.events,
+            added: 0,
+            cached: 0,
+            heapMB: 0,
+            rssMB: 0,
+            heapDeltaMB: 0,
+            rssDeltaMB: 0,
+          } satisfies ClientResult);
+        res.client = c.name;
+        (runs[c.name] ??= []).push(res);
+        const status = res.error ? `  !! ${res.error}` : "";
+        log(
+          `round ${r + 1} ${c.name.padEnd(20)} sync ${res.syncMs.toFixed(0).padStart(6)} ms  ${res.eventsPerSec.toFixed(0).padStart(8)} ev/s  heap ${res.heapMB.toFixed(1).padStart(7)} MB  rss ${res.rssMB.toFixed(0).padStart(5)} MB  events ${res.eventsSeen}/${s.events}  (${((performance.now() - t) / 1000).toFixed(1)} s)${status}`,
+        );
+        if (res.error && out.stderr)
+          log(`   stderr: ${out.stderr.trim().split("\n").slice(0, 4).join("\n   ")}`);
+      }
+    }
+  } finally {
+    server.stop();
+  }
+  return { ...s, server: server.info, runs };
+}
+
+const started = performance.now();
+const results: ScenarioResult[] = [];
+for (const s of informerScenarios)
+  if (picked.includes(s.name)) results.push(await runInformerScenario(s));
+
+const extras: Extras = {};
+if (picked.includes("queue")) {
+  log("\n## work queue (scripts/bench-queue.ts)");
+  const cycles = quick ? 200_000 : 2_000_000;
+  const out = await runProcess(
+    [NODE, "--import", "tsx", "scripts/bench-queue.ts", "100000", String(cycles)],
+    {},
+    300_000,
+  );
+  log(out.stdout.trim());
+  if (out.code !== 0) log(out.stderr);
+  const rows: [string, number][] = [];
+  for (const line of out.stdout.split("\n")) {
+    const m = /^(.*?)\s{2,}([\d,]+) cycles\/s/.exec(line);
+    if (m) rows.push([m[1]!.trim(), Number(m[2]!.replace(/,/g, ""))]);
+  }
+  extras.queue = { keys: 100_000, cycles, rows };
+}
+if (picked.includes("controller")) {
+  log("\n## controller end to end (scripts/bench/controller.ts)");
+  const out = await runProcess(
+    [
+      NODE,
+      "--expose-gc",
+      "--import",
+      "tsx",
+      "scripts/bench/controller.ts",
+      ...(quick ? ["--quick"] : []),
+    ],
+    {},
+    300_000,
+  );
+  if (out.code !== 0) log(out.stderr);
+  const res = lastJson<NonNullable<Extras["controller"]>>(out.stdout);
+  if (res) extras.controller = res;
+  log(out.stdout.trim());
+}
+
+const machine = {
+  nproc: cpus().length,
+  cpu: cpus()[0]?.model ?? "?",
+  memGB: Math.round(totalmem() / 1024 ** 3),
+  node: process.version,
+  quick,
+  rounds,
+  totalSec: Math.round((performance.now() - started) / 1000),
+};
+const md = await renderReport(results, extras, machine);
+console.log(md);
+const jsonOut = opt("json");
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ machine, results, extras }, null, 2));

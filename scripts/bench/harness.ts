@@ -1,0 +1,212 @@
+/**
+ * Shared measurement loop of every benchmark client process.
+ *
+ * A client calls {@link runClient} with a `start` function that begins the
+ * list + watch and returns when the initial list is cached. The client then
+ * calls `h.event()` once per watch event delivered to user code. The harness
+ * records time to sync, watch events/s, and heap / RSS after a forced GC with
+ * the objects cached, and prints one JSON line on stdout.
+ */
+
+export interface BenchConfig {
+  url: string;
+  pods: number;
+  events: number;
+  /** Client-specific variant (e.g. "validate", "novalidate", "metadata"). */
+  variant: string;
+  /** Give up waiting for sync / events after this long without progress (ms). */
+  idleMs: number;
+}
+
+export interface Harness {
+  readonly cfg: BenchConfig;
+  /** Count one watch event delivered to the client's callback. */
+  event(): void;
+  /** Count one initial object delivered (ADDED during the initial list). */
+  added(): void;
+}
+
+export interface Started {
+  /** Number of objects in the client's cache. */
+  size(): number;
+  stop(): Promise<void> | void;
+}
+
+export interface ClientResult {
+  client: string;
+  ok: boolean;
+  error?: string | undefined;
+  syncMs: number;
+  watchMs: number;
+  eventsPerSec: number;
+  eventsSeen: number;
+  eventsExpected: number;
+  added: number;
+  cached: number;
+  heapMB: number;
+  rssMB: number;
+  heapDeltaMB: number;
+  rssDeltaMB: number;
+  /** Bytes received (ceiling client only). */
+  bytes?: number | undefined;
+  extra?: Record<string, unknown> | undefined;
+}
+
+export function config(): BenchConfig {
+  const raw = process.env.BENCH_CONFIG;
+  if (!raw) throw new Error("BENCH_CONFIG not set");
+  return JSON.parse(raw) as BenchConfig;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function settleGc(): Promise<NodeJS.MemoryUsage> {
+  if (!gc) throw new Error("run with --expose-gc");
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  return process.memoryUsage();
+}
+
+const MB = 1024 * 1024;
+
+export async function runClient(
+  name: string,
+  start: (h: Harness) => Promise<Started>,
+  extra?: () => Record<string, unknown>,
+): Promise<void> {
+  const cfg = config();
+  let events = 0;
+  let added = 0;
+  let lastProgress = performance.now();
+  let doneResolve: (() => void) | undefined;
+  let tEvents = 0;
+  const h: Harness = {
+    cfg,
+    event() {
+      events++;
+      lastProgress = performance.now();
+      if (events === cfg.events) {
+        tEvents = lastProgress;
+        doneResolve?.();
+      }
+    },
+    added() {
+      added++;
+      lastProgress = performance.now();
+    },
+  };
+  const before = await settleGc();
+  const result: ClientResult = {
+    client: name,
+    ok: true,
+    syncMs: 0,
+    watchMs: 0,
+    eventsPerSec: 0,
+    eventsSeen: 0,
+    eventsExpected: cfg.events,
+    added: 0,
+    cached: 0,
+    heapMB: 0,
+    rssMB: 0,
+    heapDeltaMB: 0,
+    rssDeltaMB: 0,
+  };
+  let started: Started | undefined;
+  const watchdog = (label: string, until: () => boolean): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const t = setInterval(() => {
+        if (until()) {
+          clearInterval(t);
+          resolve();
+        } else if (performance.now() - lastProgress > cfg.idleMs) {
+          clearInterval(t);
+          reject(new Error(`${label}: no progress for ${cfg.idleMs} ms`));
+        }
+      }, 20);
+    });
+  try {
+    const t0 = performance.now();
+    lastProgress = t0;
+    const syncTimer = setInterval(() => {
+      if (performance.now() - lastProgress > cfg.idleMs * 4) {
+        process.stdout.write(
+          `${JSON.stringify({ ...result, ok: false, error: "sync timed out" })}\n`,
+        );
+        process.exit(2);
+      }
+    }, 100);
+    started = await start(h);
+    clearInterval(syncTimer);
+    const tSync = performance.now();
+    result.syncMs = tSync - t0;
+    if (cfg.events > 0) {
+      if (events < cfg.events) {
+        const done = new Promise<void>((r) => {
+          doneResolve = r;
+        });
+        lastProgress = performance.now();
+        await Promise.race([done, watchdog("watch", () => events >= cfg.events)]);
+      } else {
+        tEvents = performance.now();
+      }
+      result.watchMs = tEvents - tSync;
+      result.eventsPerSec = cfg.events / (result.watchMs / 1000);
+      // Short grace period: a client that replays or duplicates events shows up as eventsSeen > expected.
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    result.ok = false;
+    result.error = err instanceof Error ? err.message : String(err);
+  }
+  result.eventsSeen = events;
+  result.added = added;
+  result.cached = started ? started.size() : 0;
+  const after = await settleGc();
+  result.heapMB = after.heapUsed / MB;
+  result.rssMB = after.rss / MB;
+  result.heapDeltaMB = (after.heapUsed - before.heapUsed) / MB;
+  result.rssDeltaMB = (after.rss - before.rss) / MB;
+  if (extra) result.extra = extra();
+  if (result.cached !== cfg.pods && result.ok) {
+    result.ok = false;
+    result.error = `cached ${result.cached} objects, expected ${cfg.pods}`;
+  }
+  if (result.eventsSeen !== cfg.events && !result.error) {
+    result.error = `events seen ${result.eventsSeen} != expected ${cfg.events}`;
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  try {
+    await Promise.race([started?.stop(), new Promise((r) => setTimeout(r, 500))]);
+  } catch {
+    // ignore
+  }
+  process.exit(0);
+}
+
+/** Split a byte stream into lines and call `onLine` for each (the raw baseline's watch decoder). */
+export async function readLines(
+  body: ReadableStream<Uint8Array>,
+  onLine: (line: string) => boolean | undefined,
+): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buf = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf("\n", start);
+      if (nl < 0) break;
+      if (nl > start && onLine(buf.slice(start, nl)) === false) {
+        await reader.cancel();
+        return;
+      }
+      start = nl + 1;
+    }
+    buf = start ? buf.slice(start) : buf;
+  }
+}

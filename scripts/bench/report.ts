@@ -1,0 +1,197 @@
+/** Markdown report of the benchmark: medians over rounds, ratios against the raw baseline, target checks. */
+import { readFileSync } from "node:fs";
+import type { ClientResult } from "./harness.ts";
+
+export interface ScenarioResult {
+  name: string;
+  title: string;
+  pods: number;
+  events: number;
+  server: {
+    port: number;
+    buildMs: number;
+    podBytes: number;
+    metaBytes: number;
+    watchBytes: number;
+  };
+  runs: Record<string, ClientResult[]>;
+}
+
+export interface Extras {
+  queue?: { keys: number; cycles: number; rows: [string, number][] } | undefined;
+  controller?:
+    | {
+        pods: number;
+        events: number;
+        rate: number;
+        reconciles: number;
+        eventsSeen: number;
+        p50: number;
+        p90: number;
+        p99: number;
+        max: number;
+        callbacksPerSec: number;
+        error?: string | undefined;
+      }
+    | undefined;
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function version(pkg: string): string {
+  try {
+    const url = new URL(`../../node_modules/${pkg}/package.json`, import.meta.url);
+    return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
+  } catch {
+    return "?";
+  }
+}
+
+const f0 = (n: number): string =>
+  Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–";
+const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : "–");
+const ratio = (a: number, b: number): string =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "–";
+
+interface Med {
+  sync: number;
+  eps: number;
+  heap: number;
+  rss: number;
+  seen: string;
+  errors: string[];
+}
+
+function medians(runs: ClientResult[]): Med {
+  const ok = runs.filter((r) => r.ok);
+  const seen = [...new Set(runs.map((r) => r.eventsSeen))].join("/");
+  return {
+    sync: median(ok.map((r) => r.syncMs)),
+    eps: median(ok.filter((r) => r.eventsExpected > 0).map((r) => r.eventsPerSec)),
+    heap: median(ok.map((r) => r.heapMB)),
+    rss: median(ok.map((r) => r.rssMB)),
+    seen,
+    errors: [...new Set(runs.filter((r) => r.error).map((r) => r.error!))],
+  };
+}
+
+export interface Machine {
+  nproc: number;
+  cpu: string;
+  memGB: number;
+  node: string;
+  quick: boolean;
+  rounds: number;
+  totalSec: number;
+}
+
+export async function renderReport(
+  results: ScenarioResult[],
+  extras: Extras,
+  machine: Machine,
+): Promise<string> {
+  const out: string[] = [];
+  out.push(
+    `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memGB} GB RAM, Node ${machine.node}; ` +
+      `@kubernetes/client-node ${version("@kubernetes/client-node")}, kubernetes-fluent-client ${version("kubernetes-fluent-client")}, zod ${version("zod")}. ` +
+      `${machine.rounds} round(s)${machine.quick ? " (--quick)" : ""}, medians; total ${machine.totalSec} s.`,
+  );
+  const targets: string[] = [];
+  for (const s of results) {
+    out.push("");
+    out.push(
+      `### ${s.title} (pod ${s.server.podBytes} B of JSON, metadata-only ${s.server.metaBytes} B)`,
+    );
+    out.push("");
+    out.push(
+      "| client | initial sync ms | × raw | watch events/s | × raw | heap MB | × raw | RSS MB | events seen |",
+    );
+    out.push("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    const raw = medians(s.runs.raw ?? []);
+    const meds: Record<string, Med> = {};
+    for (const [name, runs] of Object.entries(s.runs)) {
+      const m = medians(runs);
+      meds[name] = m;
+      const bad = runs.some((r) => r.eventsSeen !== s.events) ? " ⚠️ MISMATCH" : "";
+      const err = m.errors.length ? ` (${m.errors.join("; ")})` : "";
+      const label = name === "ceiling" ? "server ceiling (bytes only)" : name;
+      out.push(
+        `| ${label} | ${f0(m.sync)} | ${ratio(m.sync, raw.sync)} | ${s.events ? f0(m.eps) : "–"} | ${s.events ? ratio(m.eps, raw.eps) : "–"} | ${name === "ceiling" ? "–" : f1(m.heap)} | ${name === "ceiling" ? "–" : ratio(m.heap, raw.heap)} | ${f0(m.rss)} | ${m.seen}/${s.events}${bad}${err} |`,
+      );
+    }
+    const kv = meds["kubeloop-validate"];
+    const km = meds["kubeloop-metadata"];
+    const cn = meds["client-node"];
+    const fl = meds.fluent;
+    if (kv) {
+      const syncOk = kv.sync <= 1.1 * raw.sync;
+      const peersOk =
+        (!cn || kv.sync < cn.sync || !Number.isFinite(cn.sync)) &&
+        (!fl || kv.sync < fl.sync || !Number.isFinite(fl.sync));
+      targets.push(
+        `- ${s.name}: initial sync (validation on) ${ratio(kv.sync, raw.sync)} raw (target ≤ 1.10×) ${syncOk ? "MET" : "MISSED"}; faster than client-node (${f0(cn?.sync ?? Number.NaN)} ms) and fluent (${f0(fl?.sync ?? Number.NaN)} ms): ${peersOk ? "MET" : "MISSED"}`,
+      );
+      if (s.events > 0) {
+        const e = kv.eps / raw.eps;
+        targets.push(
+          `- ${s.name}: watch throughput (validation on) ${ratio(kv.eps, raw.eps)} raw (target ≥ 0.85×) ${e >= 0.85 ? "MET" : "MISSED"}`,
+        );
+        if (km) {
+          const mm = km.eps / raw.eps;
+          targets.push(
+            `- ${s.name}: metadata-only events/s ${ratio(km.eps, raw.eps)} raw full objects (target ≥ 3×) ${mm >= 3 ? "MET" : "MISSED"}`,
+          );
+        }
+      }
+      if (s.name === "list50k") {
+        const h = kv.heap / raw.heap;
+        targets.push(
+          `- ${s.name}: heap with ${s.pods} pods cached ${ratio(kv.heap, raw.heap)} raw (target ≤ 0.75×) ${h <= 0.75 ? "MET" : "MISSED"}`,
+        );
+      }
+    }
+  }
+  if (extras.queue) {
+    out.push("");
+    out.push(
+      `### Work queue (${f0(extras.queue.keys)} distinct keys, ${f0(extras.queue.cycles)} cycles per run, best of 3; scripts/bench-queue.ts)`,
+    );
+    out.push("");
+    out.push("| measurement | cycles/s |");
+    out.push("|---|---:|");
+    for (const [name, v] of extras.queue.rows) out.push(`| ${name} | ${f0(v)} |`);
+    const best =
+      extras.queue.rows.find((r) => r[0].includes("(sync)"))?.[1] ??
+      Math.max(...extras.queue.rows.map((r) => r[1]));
+    const asyncRow = extras.queue.rows.find((r) => r[0].includes("await get()"))?.[1];
+    targets.push(
+      `- queue: ${f0(best)} add/get/done cycles/s (sync API; target ≥ 1,000,000) ${best >= 1e6 ? "MET" : "MISSED"}${asyncRow ? `; with await get(): ${f0(asyncRow)}/s` : ""}`,
+    );
+  }
+  if (extras.controller) {
+    const c = extras.controller;
+    out.push("");
+    out.push(
+      `### Controller end to end (${f0(c.pods)} pods, ${f0(c.events)} MODIFIED events paced at ${f0(c.rate)}/s; latency = server write → upsert callback)`,
+    );
+    out.push("");
+    out.push("| events in | callbacks out | callbacks/s | p50 ms | p90 ms | p99 ms | max ms |");
+    out.push("|---:|---:|---:|---:|---:|---:|---:|");
+    out.push(
+      `| ${f0(c.eventsSeen)}/${f0(c.events)} | ${f0(c.reconciles)} | ${f0(c.callbacksPerSec)} | ${c.p50.toFixed(2)} | ${c.p90.toFixed(2)} | ${c.p99.toFixed(2)} | ${c.max.toFixed(2)} |`,
+    );
+    if (c.error) out.push(`\n⚠️ ${c.error}`);
+  }
+  if (targets.length) {
+    out.push("");
+    out.push("### Targets");
+    out.push("");
+    out.push(...targets);
+  }
+  return out.join("\n");
+}
