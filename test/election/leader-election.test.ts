@@ -115,7 +115,9 @@ function suite(mode: Mode): void {
       return c;
     }
 
-    it("acquires a missing lease and renews it every retry period", async () => {
+    it("acquires a missing lease and renews it every retry period", {
+      timeout: 120_000,
+    }, async () => {
       const w = await setup();
       const timeline: string[] = [];
       const a = start(w, "a", timeline);
@@ -139,7 +141,9 @@ function suite(mode: Mode): void {
       assert.equal(await a.done, "stopped");
     });
 
-    it("a second candidate takes over within the lease duration when the leader stops renewing", async () => {
+    it("a second candidate takes over within the lease duration when the leader stops renewing", {
+      timeout: 120_000,
+    }, async () => {
       const w = await setup();
       const timeline: string[] = [];
       const a = start(w, "a", timeline);
@@ -177,7 +181,9 @@ function suite(mode: Mode): void {
       await b.done;
     });
 
-    it("releases the lease on shutdown so another candidate takes over at once", async () => {
+    it("releases the lease on shutdown so another candidate takes over at once", {
+      timeout: 120_000,
+    }, async () => {
       const w = await setup();
       const timeline: string[] = [];
       const a = start(w, "a", timeline);
@@ -202,7 +208,9 @@ function suite(mode: Mode): void {
       await b.done;
     });
 
-    it("judges expiry by its own clock, not the lease's renewTime (clock skew)", async () => {
+    it("judges expiry by its own clock, not the lease's renewTime (clock skew)", {
+      timeout: 120_000,
+    }, async () => {
       const w = await setup();
       // A lease renewed "an hour ago" by a holder whose clock may be skewed.
       w.server.create(Leases, {
@@ -231,7 +239,9 @@ function suite(mode: Mode): void {
       await a.done;
     });
 
-    it("resolves conflicting updates by resourceVersion: exactly one candidate wins", async () => {
+    it("resolves conflicting updates by resourceVersion: exactly one candidate wins", {
+      timeout: 120_000,
+    }, async () => {
       const w = await setup();
       w.server.create(Leases, {
         metadata: { name: NAME, namespace: NS },
@@ -269,7 +279,9 @@ function suite(mode: Mode): void {
       await Promise.all([a.done, b.done]);
     });
 
-    it("aborts the leader's signal at the renew deadline when renewals fail", async () => {
+    it("aborts the leader's signal at the renew deadline when renewals fail", {
+      timeout: 120_000,
+    }, async () => {
       const w = await setup();
       const timeline: string[] = [];
       const a = start(w, "a", timeline);
@@ -302,7 +314,7 @@ suite("in-process");
 suite("http");
 
 describe("LeaderElector options and the lease store", () => {
-  it("validates timings like client-go", async () => {
+  it("validates timings like client-go", { timeout: 120_000 }, async () => {
     const w = await World.create();
     try {
       const { client } = w.client();
@@ -327,7 +339,9 @@ describe("LeaderElector options and the lease store", () => {
     }
   });
 
-  it("kubeLeaseStore rejects a stale resourceVersion with a conflict", async () => {
+  it("kubeLeaseStore rejects a stale resourceVersion with a conflict", {
+    timeout: 120_000,
+  }, async () => {
     const w = await World.create();
     try {
       const { client } = w.client();

@@ -162,7 +162,9 @@ function sharding(mode: Mode): void {
       for (const w of worlds) await w.close();
     });
 
-    it("splits keys, takes over a dead member's keys within the lease duration, never processes a key twice", async () => {
+    it("splits keys, takes over a dead member's keys within the lease duration, never processes a key twice", {
+      timeout: 120_000,
+    }, async () => {
       const world = await World.create(mode);
       worlds.push(world);
       const keys: string[] = [];
@@ -316,7 +318,9 @@ sharding("in-process");
 sharding("http");
 
 describe("ShardMembership joins", () => {
-  it("holds back keys taken from live members for the join delay", async () => {
+  it("holds back keys taken from live members for the join delay", {
+    timeout: 120_000,
+  }, async () => {
     const world = await World.create();
     try {
       const keys = Array.from({ length: 300 }, (_, i) => `k/${i}`);
@@ -364,7 +368,9 @@ describe("ShardMembership joins", () => {
     }
   });
 
-  it("filteredInformer re-delivers keys on gain and drops events for others' keys", async () => {
+  it("filteredInformer re-delivers keys on gain and drops events for others' keys", {
+    timeout: 120_000,
+  }, async () => {
     let owned = new Set<string>(["ns/a"]);
     const listeners = new Set<() => void>();
     const filter: ShardFilter = {
