@@ -113,7 +113,7 @@ function compile(schema: unknown): Check {
     case "object": {
       // only loose objects return their input unchanged; strip/strict objects differ
       const catchall = def.catchall as Internals | undefined;
-      if (!catchall || catchall._zod.def.type !== "unknown" || hasChecks) throw new Unsupported();
+      if (catchall?._zod.def.type !== "unknown" || hasChecks) throw new Unsupported();
       const shape = def.shape as Record<string, unknown>;
       const keys = Object.keys(shape);
       const checks = keys.map((k) => compile(shape[k]));
