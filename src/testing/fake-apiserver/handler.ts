@@ -16,7 +16,15 @@ import {
   parseLabelSelector,
   SelectorParseError,
 } from "../../util/selector.ts";
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.ts";
+import {
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  openApiV3GroupVersion,
+  openApiV3Root,
+  versionInfo,
+} from "./discovery.ts";
 import type { FailRule, FaultInjector, RequestInfo, Verb } from "./faults.ts";
 import { applyPatch, PatchError, patchTypeOf } from "./patch.ts";
 import { badRequest, notFound, StatusError, statusObject } from "./status.ts";
@@ -322,6 +330,16 @@ export class RequestHandler {
     if (path === "/api") return json(apiVersions(url.host));
     if (path === "/apis") return json(apiGroupList(types));
     const parts = path.split("/").filter((p) => p !== "");
+    if (path === "/openapi/v3") return json(openApiV3Root(types));
+    if (parts[0] === "openapi" && parts[1] === "v3") {
+      const doc =
+        parts[2] === "api" && parts.length === 4
+          ? openApiV3GroupVersion(types, "", parts[3]!)
+          : parts[2] === "apis" && parts.length === 5
+            ? openApiV3GroupVersion(types, parts[3]!, parts[4]!)
+            : undefined;
+      if (doc) return json(doc);
+    }
     if (parts[0] === "api" && parts.length === 2) {
       const list = apiResourceList(types, "", parts[1]!);
       if (list) return json(list);
