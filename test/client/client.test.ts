@@ -13,6 +13,7 @@ import { Deployments } from "../../src/resources/apps.ts";
 import { ConfigMaps, Namespaces, Pods } from "../../src/resources/core.ts";
 import type { WatchEvent } from "../../src/resources/meta.ts";
 import { FakeClock } from "../../src/util/clock.ts";
+import { MemoryLogger } from "../../src/util/logger.ts";
 
 type Handler = (req: Request) => Response | Promise<Response>;
 
@@ -456,6 +457,28 @@ describe("KubeClient requests", () => {
     await clock.advance(1000);
     await second;
     assert.equal(requests.length, 2);
+  });
+});
+
+describe("configuration checks", () => {
+  it("warns loudly when TLS verification is off", () => {
+    const logger = new MemoryLogger();
+    new KubeClient({ server: "https://k", insecureSkipTLSVerify: true, logger });
+    assert.equal(logger.find("warn", "TLS verification is disabled").length, 1);
+  });
+
+  it("rejects a missing or malformed server URL", () => {
+    assert.throws(() => new KubeClient({ server: "" }), TypeError);
+    assert.throws(() => new KubeClient({ server: "not a url" }), /not a URL/);
+    assert.throws(() => new KubeClient({ server: "ftp://k" }), /http\(s\)/);
+  });
+
+  it("reports an unreachable server as NetworkError", async () => {
+    const client = new KubeClient({ server: "http://127.0.0.1:1" });
+    await assert.rejects(
+      client.list(Pods),
+      (err: unknown) => err instanceof NetworkError && /127\.0\.0\.1:1/.test(err.message),
+    );
   });
 });
 
