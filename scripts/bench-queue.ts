@@ -1,5 +1,7 @@
 // Work queue benchmark: add/get/done cycles per second with 100k distinct keys.
 // Run: node --import tsx scripts/bench-queue.ts [keys] [cycles]
+//      (also: npx bun scripts/bench-queue.ts, npx deno run -A scripts/bench-queue.ts)
+// The machine is shared: compare runs taken under similar load (see `uptime`).
 import { InMemoryQueueMetrics } from "../src/queue/metrics.ts";
 import { RateLimitingQueue } from "../src/queue/rate-limiting.ts";
 import { WorkQueue } from "../src/queue/workqueue.ts";
@@ -73,7 +75,13 @@ const runs = 3;
 console.log(
   `work queue benchmark: ${fmt(KEYS)} distinct keys, ${fmt(CYCLES)} cycles per run, best of ${runs}`,
 );
-console.log(`runtime: ${typeof process !== "undefined" ? `node ${process.versions.node}` : "?"}`);
+const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
+const runtime = g.Bun
+  ? `bun ${g.Bun.version}`
+  : g.Deno
+    ? `deno ${g.Deno.version.deno}`
+    : `node ${process.versions.node}`;
+console.log(`runtime: ${runtime}`);
 
 const results: [string, number][] = [];
 const measure = async (name: string, f: () => number | Promise<number>): Promise<void> => {
