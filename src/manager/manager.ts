@@ -1,0 +1,518 @@
+/**
+ * `Manager`: runs several controllers and backgrounders over one shared
+ * {@link InformerFactory}, optionally behind leader election or split across
+ * replicas by sharding, with one `run(signal)` and a health/readiness state
+ * for probes (controller-runtime's manager, in TypeScript idiom).
+ *
+ * @module
+ */
+import { InformerFactory } from "../cache/factory.ts";
+import type { Informer, InformerOptions } from "../cache/informer.ts";
+import type { ListWatchClient } from "../cache/reflector.ts";
+import type { KubeClient } from "../client/client.ts";
+import { isAbortError } from "../client/errors.ts";
+import { Controller, type ControllerOptions } from "../controller/controller.ts";
+import type { Backgrounder, ControllerInformer, Resource } from "../controller/resource.ts";
+import {
+  LeaderElector,
+  type LeaderElectorOptions,
+  LeadershipLostError,
+} from "../election/leader-election.ts";
+import { kubeLeaseStore, type LeaseStore } from "../election/lease-store.ts";
+import {
+  ShardMembership,
+  type ShardMembershipOptions,
+  type ShardStatus,
+  shardedResource,
+} from "../election/sharding.ts";
+import type { KubernetesObject, PartialObjectMetadata } from "../resources/meta.ts";
+import type { ResourceType } from "../resources/resource.ts";
+import { type Clock, realClock } from "../util/clock.ts";
+import { type Logger, silentLogger } from "../util/logger.ts";
+
+/** Leader election settings of a {@link Manager}. */
+export type ManagerLeaderElectionOptions = Omit<
+  LeaderElectorOptions,
+  "store" | "client" | "clock" | "logger" | "onStartedLeading" | "onStoppedLeading"
+> & {
+  /** Lease storage (default: Leases through the manager's client). */
+  store?: LeaseStore | undefined;
+  /**
+   * After losing the lease, campaign again (`true`) instead of stopping with
+   * a {@link LeadershipLostError} (default `false`, as controller-runtime:
+   * let the process exit and restart).
+   */
+  rejoin?: boolean | undefined;
+};
+
+/** Sharding settings of a {@link Manager}. */
+export type ManagerShardingOptions = Omit<
+  ShardMembershipOptions,
+  "store" | "client" | "clock" | "logger"
+> & {
+  /** Lease storage (default: Leases through the manager's client). */
+  store?: LeaseStore | undefined;
+};
+
+/** Options of {@link Manager}. */
+export interface ManagerOptions {
+  /** The client for informers and leases. */
+  client: KubeClient | ListWatchClient;
+  /** The informer factory to share (default: a new one over `client`). */
+  factory?: InformerFactory | undefined;
+  /** Defaults for informers of the default factory (the manager's clock and logger are added). */
+  informerDefaults?: InformerOptions<KubernetesObject> | undefined;
+  /** Run controllers only on the elected leader. */
+  leaderElection?: ManagerLeaderElectionOptions | undefined;
+  /** Split the keys of sharded controllers across replicas (not together with `leaderElection`). */
+  sharding?: ManagerShardingOptions | undefined;
+  /** Time source (default: the real clock). */
+  clock?: Clock | undefined;
+  /** Logger (default: silent). */
+  logger?: Logger | undefined;
+}
+
+/** Options of {@link Manager.add}: a controller's options without the resource. */
+export type ManagedControllerOptions<T extends KubernetesObject> = Omit<
+  ControllerOptions<T>,
+  "resource"
+> & {
+  /** Only run on the leader (default true; ignored without leader election). */
+  needsLeaderElection?: boolean | undefined;
+  /** Process only the keys this replica owns (needs `sharding`; default: true when sharding is set). */
+  sharded?: boolean | undefined;
+};
+
+/** Options of {@link Manager.addBackgrounder}. */
+export interface ManagedBackgrounderOptions {
+  /** Name for logs and health (default `backgrounder-<n>`). */
+  name?: string | undefined;
+  /** Only run on the leader (default true; ignored without leader election). */
+  needsLeaderElection?: boolean | undefined;
+}
+
+/** Per-controller health. */
+export interface ManagedControllerHealth {
+  name: string;
+  running: boolean;
+  synced: boolean;
+}
+
+/** What {@link Manager.health} reports (serve it from probes). */
+export interface ManagerHealth {
+  /** `run` is in progress. */
+  running: boolean;
+  /** Every informer of the factory and of every controller has synced. */
+  synced: boolean;
+  /** This replica leads (always true while running without leader election). */
+  leading: boolean;
+  /** Whether leader election is configured. */
+  leaderElection: boolean;
+  /** The observed leader (with leader election). */
+  leader: string | undefined;
+  /** Readiness: running and synced (standby replicas are ready too: their caches are warm). */
+  ready: boolean;
+  /** Liveness: running and nothing has failed. */
+  healthy: boolean;
+  /** Why the manager failed, if it did. */
+  error: string | undefined;
+  /** Controllers and whether they run (on this replica) and synced. */
+  controllers: ManagedControllerHealth[];
+  /** Shard membership, when sharding is configured. */
+  shard: ShardStatus | undefined;
+}
+
+/** `Manager.run` was called a second time (informers run once). */
+export class ManagerAlreadyStartedError extends Error {
+  override readonly name = "ManagerAlreadyStartedError";
+  constructor() {
+    super("Manager.run() can be called only once; create a new Manager to run again");
+  }
+}
+
+interface Runnable {
+  name: string;
+  leaderOnly: boolean;
+  run(signal: AbortSignal): Promise<void>;
+  controller?: Controller<KubernetesObject> | undefined;
+}
+
+function waitForAbort(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true }),
+  );
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Runs controllers and backgrounders over one shared {@link InformerFactory}.
+ *
+ * - Informers start on every replica at once (warm standby caches); controllers
+ *   and leader-only backgrounders start once this replica leads (with
+ *   `leaderElection`), or right away.
+ * - With `sharding`, every replica runs the controllers, each processing only
+ *   the keys it owns ({@link ShardMembership}, {@link shardedResource}).
+ * - Take informers for managed controllers from {@link Manager.informer}: the
+ *   factory runs them, and controllers only attach handlers.
+ * - The first controller or backgrounder that fails stops everything and
+ *   `run` rejects with its error; losing the lease rejects with
+ *   {@link LeadershipLostError} (unless `rejoin`).
+ * - Shutdown order: controllers and backgrounders (in-flight reconciles
+ *   finish), then the lease is released / the shard group is left, then the
+ *   informers stop.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps, KubeClient, Manager, newResource } from "kubeloop";
+ * const client = new KubeClient({ server: "https://10.0.0.1:6443", token });
+ * const manager = new Manager({
+ *   client,
+ *   leaderElection: { namespace: "ops", name: "cm-controller", identity: podName },
+ * });
+ * const cms = manager.informer(ConfigMaps, { namespace: "default" });
+ * manager.add(newResource(cms, async (key, cm) => console.log("upsert", key), async () => {}));
+ * const stop = new AbortController();
+ * // liveness / readiness: manager.health().healthy / .ready, or manager.probe(request)
+ * await manager.run(stop.signal);
+ * ```
+ */
+export class Manager {
+  /** The shared informer factory. */
+  readonly factory: InformerFactory;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #elector: LeaderElector | undefined;
+  readonly #rejoin: boolean;
+  readonly #membership: ShardMembership | undefined;
+  readonly #runnables: Runnable[] = [];
+  readonly #views = new WeakMap<object, Informer<KubernetesObject>>();
+  #started = false;
+  #running = false;
+  #error: unknown;
+  #factoryStopped: Promise<void> = Promise.resolve();
+  #factorySignal: AbortSignal | undefined;
+  #backgrounders = 0;
+
+  constructor(options: ManagerOptions) {
+    if (!options?.client) throw new TypeError("Manager: client is required");
+    if (options.leaderElection && options.sharding) {
+      throw new TypeError("Manager: use either leaderElection or sharding, not both");
+    }
+    this.#clock = options.clock ?? realClock;
+    this.#logger = options.logger ?? silentLogger;
+    this.factory =
+      options.factory ??
+      new InformerFactory(options.client, {
+        clock: this.#clock,
+        logger: this.#logger,
+        ...options.informerDefaults,
+      });
+    const leaseStore = (store: LeaseStore | undefined): LeaseStore => {
+      if (store) return store;
+      const client = options.client as KubeClient;
+      if (typeof client.replace !== "function" || typeof client.create !== "function") {
+        throw new TypeError("Manager: leader election / sharding need a KubeClient or a store");
+      }
+      return kubeLeaseStore(client);
+    };
+    if (options.leaderElection) {
+      const { rejoin, store, ...le } = options.leaderElection;
+      this.#rejoin = rejoin ?? false;
+      this.#elector = new LeaderElector({
+        ...le,
+        store: leaseStore(store),
+        clock: this.#clock,
+        logger: this.#logger,
+        onStartedLeading: (signal) => this.#runLeaderWork(signal),
+      });
+    } else {
+      this.#rejoin = false;
+    }
+    if (options.sharding) {
+      const { store, ...sh } = options.sharding;
+      this.#membership = new ShardMembership({
+        ...sh,
+        store: leaseStore(store),
+        clock: this.#clock,
+        logger: this.#logger,
+      });
+    }
+  }
+
+  /** The leader elector, when leader election is configured. */
+  get elector(): LeaderElector | undefined {
+    return this.#elector;
+  }
+
+  /** The shard membership, when sharding is configured. */
+  get membership(): ShardMembership | undefined {
+    return this.#membership;
+  }
+
+  /**
+   * A shared informer from the factory, as a view whose `run` only waits
+   * (the manager runs the real informer once for everyone). Pass it to
+   * `newResource` for controllers added with {@link Manager.add}.
+   */
+  informer<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts: InformerOptions<PartialObjectMetadata> & { metadataOnly: true },
+  ): Informer<PartialObjectMetadata>;
+  informer<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts?: InformerOptions<T>,
+  ): Informer<T>;
+  informer<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts: InformerOptions<T> = {},
+  ): Informer<T> {
+    const real = this.factory.informer(type, opts) as unknown as Informer<KubernetesObject>;
+    return this.#view(real) as unknown as Informer<T>;
+  }
+
+  #view(real: Informer<KubernetesObject>): Informer<KubernetesObject> {
+    let view = this.#views.get(real);
+    if (!view) {
+      const v: Informer<KubernetesObject> = {
+        get resourceType() {
+          return real.resourceType;
+        },
+        get store() {
+          return real.store;
+        },
+        addEventHandler: (h) => real.addEventHandler(h),
+        addIndexer: (name, fn) => real.addIndexer(name, fn),
+        hasSynced: () => real.hasSynced(),
+        waitForSync: (signal) => real.waitForSync(signal),
+        lastSyncResourceVersion: () => real.lastSyncResourceVersion(),
+        lastError: () => real.lastError(),
+        stats: () => real.stats(),
+        // The factory runs the informer: wait until the caller stops or the factory does.
+        run: (signal) =>
+          Promise.race([
+            waitForAbort(signal),
+            this.#factorySignal ? waitForAbort(this.#factorySignal) : Promise.resolve(),
+          ]),
+      };
+      view = v;
+      this.#views.set(real, view);
+      this.#views.set(view, view);
+    }
+    return view;
+  }
+
+  /** Replace a factory informer by its view, so the controller does not start it twice. */
+  #controllerInformer<T extends KubernetesObject>(
+    informer: ControllerInformer<T>,
+  ): ControllerInformer<T> {
+    const known = this.#views.get(informer as object);
+    if (known) return known as unknown as ControllerInformer<T>;
+    if ((this.factory.informers() as object[]).includes(informer)) {
+      return this.#view(
+        informer as unknown as Informer<KubernetesObject>,
+      ) as unknown as ControllerInformer<T>;
+    }
+    return informer;
+  }
+
+  /**
+   * Add a controller for `resource`. Returns the {@link Controller} (for its
+   * name and state); the manager runs it.
+   */
+  add<T extends KubernetesObject>(
+    resource: Resource<T>,
+    options: ManagedControllerOptions<T> = {},
+  ): Controller<T> {
+    if (this.#started) throw new Error("Manager: add controllers before run()");
+    const { needsLeaderElection, sharded, ...controllerOptions } = options;
+    const useShard = sharded ?? this.#membership !== undefined;
+    if (useShard && !this.#membership) {
+      throw new TypeError("Manager: sharded controllers need the `sharding` option");
+    }
+    let wrapped: Resource<T> = {
+      informer: () => this.#controllerInformer(resource.informer()),
+      upsert: (key, obj, ctx) => resource.upsert(key, obj, ctx),
+      delete: (key, obj, ctx) => resource.delete(key, obj, ctx),
+    };
+    const bg = (resource as { run?: unknown }).run;
+    if (typeof bg === "function") {
+      (wrapped as Resource<T> & Backgrounder).run = (signal) =>
+        (bg as (s: AbortSignal) => Promise<void>).call(resource, signal);
+    }
+    if (useShard && this.#membership) wrapped = shardedResource(wrapped, this.#membership);
+    const controller = new Controller<T>({
+      clock: this.#clock,
+      logger: this.#logger,
+      ...controllerOptions,
+      resource: wrapped,
+    });
+    this.#runnables.push({
+      name: controller.name,
+      leaderOnly: needsLeaderElection ?? true,
+      run: (signal) => controller.run(signal),
+      controller: controller as unknown as Controller<KubernetesObject>,
+    });
+    return controller;
+  }
+
+  /** Add something to run alongside the controllers (e.g. a periodic job). */
+  addBackgrounder(backgrounder: Backgrounder, options: ManagedBackgrounderOptions = {}): void {
+    if (this.#started) throw new Error("Manager: add backgrounders before run()");
+    this.#runnables.push({
+      name: options.name ?? `backgrounder-${++this.#backgrounders}`,
+      leaderOnly: options.needsLeaderElection ?? true,
+      run: (signal) => backgrounder.run(signal),
+    });
+  }
+
+  /** Health and readiness, for probes and dashboards. */
+  health(): ManagerHealth {
+    const controllers = this.#runnables
+      .filter((r) => r.controller)
+      .map((r) => ({
+        name: r.name,
+        running: r.controller!.running,
+        synced: r.controller!.hasSynced(),
+      }));
+    const informersSynced = this.factory.informers().every((i) => i.hasSynced());
+    const synced =
+      this.#started && informersSynced && controllers.every((c) => c.synced || !c.running);
+    const leading = this.#running && (this.#elector ? this.#elector.isLeader() : true);
+    return {
+      running: this.#running,
+      synced,
+      leading,
+      leaderElection: this.#elector !== undefined,
+      leader: this.#elector?.getLeader() || undefined,
+      ready: this.#running && synced,
+      healthy: this.#running && this.#error === undefined,
+      error: this.#error === undefined ? undefined : message(this.#error),
+      controllers,
+      shard: this.#membership?.status(),
+    };
+  }
+
+  /**
+   * A probe handler (web-standard `Request` → `Response`): `/healthz` and
+   * `/livez` answer 200 while healthy, `/readyz` 200 while ready, 503
+   * otherwise, with {@link Manager.health} as JSON. Serve it with any HTTP
+   * server of your runtime.
+   */
+  probe(request: Request): Response {
+    const path = new URL(request.url).pathname;
+    const h = this.health();
+    let ok: boolean;
+    if (path.endsWith("/readyz")) ok = h.ready;
+    else if (path.endsWith("/healthz") || path.endsWith("/livez")) ok = h.healthy;
+    else return new Response("not found\n", { status: 404 });
+    return new Response(JSON.stringify(h), {
+      status: ok ? 200 : 503,
+      headers: { "Content-Type": "application/json" },
+    });
+  }
+
+  /**
+   * Run until `signal` aborts, then shut down in order and resolve. Rejects
+   * with the first failure of a controller or backgrounder, or with a
+   * {@link LeadershipLostError}. Can be called once.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.#started) throw new ManagerAlreadyStartedError();
+    this.#started = true;
+    this.#running = true;
+    const factoryCtl = new AbortController();
+    this.#factorySignal = factoryCtl.signal;
+    const work = new AbortController();
+    this.#work = work;
+    const onAbort = (): void => work.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    const membershipCtl = new AbortController();
+    let membershipDone: Promise<void> = Promise.resolve();
+    this.#logger.info("manager starting", { runnables: this.#runnables.length });
+    try {
+      this.factory.start(factoryCtl.signal);
+      this.#factoryStopped = this.factory.stopped();
+      if (this.#membership) membershipDone = this.#membership.run(membershipCtl.signal);
+      const elector = this.#elector;
+      if (!elector) {
+        await this.#runAll(this.#runnables, work.signal);
+      } else {
+        const always = this.#runAll(
+          this.#runnables.filter((r) => !r.leaderOnly),
+          work.signal,
+        );
+        for (;;) {
+          const outcome = await elector.run(work.signal);
+          if (outcome === "stopped" || work.signal.aborted) break;
+          if (!this.#rejoin) {
+            this.#fail(
+              new LeadershipLostError(
+                elector.status().leader ?? "",
+                elector.identity,
+                "leadership lost; manager stopped",
+              ),
+            );
+            break;
+          }
+          this.#logger.warn("manager: lost leadership; campaigning again");
+        }
+        work.abort(signal.reason);
+        await always;
+      }
+    } finally {
+      work.abort(signal.reason);
+      signal.removeEventListener("abort", onAbort);
+      membershipCtl.abort();
+      await membershipDone.catch((err) => this.#fail(err));
+      factoryCtl.abort();
+      await this.#factoryStopped;
+      this.#running = false;
+      this.#logger.info("manager stopped", {
+        error: this.#error === undefined ? undefined : message(this.#error),
+      });
+    }
+    if (this.#error !== undefined) throw this.#error;
+  }
+
+  #work: AbortController | undefined;
+
+  /** Record the first failure and stop everything. */
+  #fail(err: unknown): void {
+    if (this.#error === undefined) {
+      this.#error = err;
+      this.#logger.error("manager: stopping after a failure", { error: message(err) });
+    }
+    this.#work?.abort(err);
+  }
+
+  /** The leader's work: leader-only runnables until leadership ends. */
+  #runLeaderWork(signal: AbortSignal): Promise<void> {
+    return this.#runAll(
+      this.#runnables.filter((r) => r.leaderOnly),
+      signal,
+    );
+  }
+
+  /** Run `runnables` until `signal` aborts; the first failure stops the whole manager. */
+  async #runAll(runnables: Runnable[], signal: AbortSignal): Promise<void> {
+    await Promise.all(
+      runnables.map(async (r) => {
+        try {
+          await r.run(signal);
+          if (!signal.aborted) {
+            this.#logger.warn("manager: runnable returned before shutdown", { name: r.name });
+          }
+        } catch (err) {
+          if (signal.aborted && (err === signal.reason || isAbortError(err))) return;
+          this.#logger.error("manager: runnable failed", { name: r.name, error: message(err) });
+          this.#fail(err);
+        }
+      }),
+    );
+  }
+}
