@@ -133,6 +133,16 @@ export class InformerStoppedError extends Error {
   }
 }
 
+/** The key and object of a deleted object, unwrapping a `{ key, obj }` tombstone. */
+function unwrapDeleted<T extends KubernetesObject>(deleted: T): { key: string; obj: T } {
+  const d = deleted as unknown as { metadata?: unknown; key?: unknown; obj?: unknown };
+  if (d.metadata === undefined && d.obj !== null && typeof d.obj === "object") {
+    const obj = d.obj as T;
+    return { key: typeof d.key === "string" ? d.key : objectKey(obj), obj };
+  }
+  return { key: objectKey(deleted), obj: deleted };
+}
+
 interface RunState<T> {
   readonly queue: RateLimitingQueue<string>;
   readonly informer: ControllerInformer<T & KubernetesObject>;
@@ -282,9 +292,6 @@ export class Controller<T extends KubernetesObject> {
     const stopped = new Promise<void>((resolve) =>
       inner.signal.addEventListener("abort", () => resolve(), { once: true }),
     );
-    const onAbort = (): void => inner.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-
     const registration = informer.addEventHandler({
       onAdd: (obj) => {
         const key = objectKey(obj);
@@ -296,14 +303,20 @@ export class Controller<T extends KubernetesObject> {
         tombstones.delete(key);
         queue.add(key);
       },
-      onDelete: (obj) => {
-        // The informer hands over the last known object, already unwrapped
-        // from a final-state-unknown tombstone.
-        const key = objectKey(obj);
+      onDelete: (deleted, info) => {
+        // kubeloop's informer hands over the last known object itself (with
+        // info.finalStateUnknown); unwrap client-go style tombstones
+        // ({ key, obj }) from other informers too.
+        const { key, obj } = unwrapDeleted(deleted);
+        if (info?.finalStateUnknown) {
+          log.debug("delete with unknown final state", { controller: name, key });
+        }
         tombstones.set(key, obj);
         queue.add(key);
       },
     });
+    const onAbort = (): void => inner.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
 
     let informerFailed = false;
     let informerError: unknown;

@@ -138,17 +138,23 @@ describe("Controller", () => {
   });
 
   it("calls delete with the last known object, unwrapping final-state-unknown", async () => {
-    const informer = new FakeInformer<TestObject>([obj("a", { v: "1" }), obj("b", { v: "1" })]);
+    const informer = new FakeInformer<TestObject>([
+      obj("a", { v: "1" }),
+      obj("b", { v: "1" }),
+      obj("c", { v: "1" }),
+    ]);
     const { resource, calls } = recorder(informer);
     const stop = await testControllerRun(resource);
-    await eventually(() => calls.length === 2, "initial upserts");
+    await eventually(() => calls.length === 3, "initial upserts");
     informer.update(obj("a", { v: "last" }));
     informer.remove(obj("a"));
     informer.remove(obj("b"), true);
-    await eventually(() => calls.length === 4, "deletes");
-    assert.deepEqual(calls.slice(2), [
+    informer.removeAsTombstone(obj("c"));
+    await eventually(() => calls.length === 6, "deletes");
+    assert.deepEqual(calls.slice(3), [
       { op: "delete", key: "default/a", data: { v: "last" }, attempt: 1 },
       { op: "delete", key: "default/b", data: { v: "1" }, attempt: 1 },
+      { op: "delete", key: "default/c", data: { v: "1" }, attempt: 1 },
     ]);
     await stop();
   });

@@ -101,6 +101,15 @@ export class FakeInformer<T extends KubernetesObject> implements ControllerInfor
     return o;
   }
 
+  /** Deliver a delete as a client-go style `{ key, obj }` tombstone. */
+  removeAsTombstone(obj: T): void {
+    const key = objectKey(obj);
+    const last = this.objects.get(key) ?? obj;
+    this.objects.delete(key);
+    const tombstone = { key, obj: last } as unknown as T;
+    for (const h of this.handlers) h.onDelete?.(tombstone, { finalStateUnknown: true });
+  }
+
   remove(obj: T, finalStateUnknown = false): void {
     const key = objectKey(obj);
     const last = this.objects.get(key) ?? obj;
