@@ -1,11 +1,12 @@
-// Smoke suite for Cloudflare workerd: runs the built bundle (dist/) inside workerd via
-// Miniflare. Node only (Miniflare is the host); needs `npm run build` first.
+// Smoke suite for Cloudflare workerd: runs the built edge bundle (dist/edge) inside
+// workerd via Miniflare, with an informer and a controller watching the fake API server
+// over real HTTP on 127.0.0.1. Node only (Miniflare is the host); needs `npm run build`.
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { ConfigMaps } from "../../src/resources/core.ts";
+import { FakeApiServer } from "../../src/testing/mod.ts";
 
 async function bundleWorker(): Promise<string> {
   const result = await build({
@@ -18,30 +19,22 @@ async function bundleWorker(): Promise<string> {
     write: false,
     logLevel: "silent",
   });
-  return result.outputFiles[0]!.text;
+  const text = result.outputFiles[0]!.text;
+  assert.ok(!/from\s*["']node:/.test(text), "the edge bundle must not import node: modules");
+  return text;
 }
 
 describe("workerd smoke", () => {
   let mf: Miniflare;
-  let server: Server;
-  let url: string;
+  let server: FakeApiServer;
+  let listener: { url: string; close(): Promise<void> };
 
   before(async () => {
-    server = createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      const lines = [
-        {
-          type: "ADDED",
-          object: { metadata: { namespace: "default", name: "a" }, data: { k: "v" } },
-        },
-        { type: "MODIFIED", object: { metadata: { namespace: "default", name: "a" } } },
-        { type: "ADDED", object: { metadata: { name: 42 } } },
-      ];
-      for (const l of lines) res.write(`${JSON.stringify(l)}\n`);
-      res.end();
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    server = new FakeApiServer();
+    server.create(ConfigMaps, { metadata: { namespace: "default", name: "a" }, data: { v: "1" } });
+    server.create(ConfigMaps, { metadata: { namespace: "default", name: "b" }, data: { v: "1" } });
+    server.create(ConfigMaps, { metadata: { namespace: "other", name: "c" } });
+    listener = await server.listen();
     mf = new Miniflare({
       modules: true,
       script: await bundleWorker(),
@@ -51,20 +44,46 @@ describe("workerd smoke", () => {
 
   after(async () => {
     await mf?.dispose();
-    await new Promise<void>((r) => server?.close(() => r()));
+    await listener?.close();
+    await server?.close();
   });
 
-  it("runs the bundle inside workerd and validates a stream from 127.0.0.1", async () => {
-    const res = await mf.dispatchFetch(`http://localhost/?target=${encodeURIComponent(url)}`);
+  it("runs an informer and a controller inside workerd against a server on 127.0.0.1", async () => {
+    // Once the worker is watching, create an object: it must reach the controller live.
+    const live = (async () => {
+      for (let i = 0; i < 400 && server.watcherCount() === 0; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      server.create(ConfigMaps, {
+        metadata: { namespace: "default", name: "live" },
+        data: { v: "2" },
+      });
+    })();
+    const res = await mf.dispatchFetch(
+      `http://localhost/?server=${encodeURIComponent(listener.url)}&expect=live`,
+    );
+    await live;
     const body = (await res.json()) as {
       runtime: string;
+      detected: string;
       delays: number[];
-      events: string[];
-      exports: number;
+      synced: boolean;
+      rv: string;
+      keys: string[];
+      seen: string[];
     };
     assert.equal(body.runtime, "Cloudflare-Workers");
+    assert.equal(body.detected, "workerd");
     assert.deepEqual(body.delays, [800, 1600, 3200]);
-    assert.deepEqual(body.events, ["ADDED:default/a", "MODIFIED:default/a", "invalid"]);
-    assert.ok(body.exports > 10);
+    assert.equal(body.synced, true);
+    assert.ok(body.rv, "a resource version after sync");
+    assert.deepEqual(body.keys, ["default/a", "default/b", "default/live"]);
+    assert.ok(body.seen.includes("upsert default/a 1"), body.seen.join(", "));
+    assert.ok(body.seen.includes("upsert default/b 1"), body.seen.join(", "));
+    assert.ok(body.seen.includes("upsert default/live 2"), body.seen.join(", "));
+    // The watch was closed when the worker aborted.
+    for (let i = 0; i < 200 && server.watcherCount() > 0; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    assert.equal(server.watcherCount(), 0);
   });
 });
