@@ -414,7 +414,9 @@ export class KubeClient {
    * Send a request. Returns the response (ok) and a `done` to call once the
    * body is consumed (clears the request timeout).
    */
-  async #send(spec: RequestSpec): Promise<{ res: Response; url: string; done: () => void }> {
+  async #send(
+    spec: RequestSpec,
+  ): Promise<{ res: Response; url: string; done: () => void; timedOut: () => boolean }> {
     const url = `${this.#server}${spec.path}${spec.query && [...spec.query.keys()].length ? `?${spec.query}` : ""}`;
     const userSignal = spec.signal;
     if (userSignal?.aborted) throw abortReason(userSignal);
@@ -466,17 +468,11 @@ export class KubeClient {
       });
       throw this.#scrubError(apiErr);
     }
-    return {
-      res,
-      url,
-      done: () => {
-        done();
-      },
-    };
+    return { res, url, done, timedOut: () => timedOut };
   }
 
   async #json(spec: RequestSpec): Promise<{ body: unknown; url: string }> {
-    const { res, url, done } = await this.#send(spec);
+    const { res, url, done, timedOut } = await this.#send(spec);
     try {
       const text = await res.text();
       try {
@@ -494,7 +490,7 @@ export class KubeClient {
       if (spec.signal?.aborted) throw abortReason(spec.signal);
       if (err instanceof ApiError) throw err;
       if (err instanceof TimeoutError) throw err;
-      if ((err as { name?: string })?.name === "TimeoutError") {
+      if (timedOut() || (err as { name?: string })?.name === "TimeoutError") {
         throw new TimeoutError(spec.method, url, this.#config.timeoutMs ?? 0);
       }
       throw this.#scrubError(new NetworkError(spec.method, url, err));

@@ -191,6 +191,7 @@ export function execTokenProvider(
   exec: KubeconfigExec,
   where: string,
   clock: Clock = realClock,
+  cluster?: KubeconfigCluster,
 ): () => Promise<string> {
   if (!runtime.exec) {
     throw new ConfigError(
@@ -212,7 +213,18 @@ export function execTokenProvider(
           KUBERNETES_EXEC_INFO: JSON.stringify({
             apiVersion: exec.apiVersion ?? "client.authentication.k8s.io/v1",
             kind: "ExecCredential",
-            spec: { interactive: false },
+            spec: {
+              interactive: false,
+              ...(exec.provideClusterInfo && cluster
+                ? {
+                    cluster: {
+                      server: cluster.server,
+                      "certificate-authority-data": cluster["certificate-authority-data"],
+                      "insecure-skip-tls-verify": cluster["insecure-skip-tls-verify"],
+                    },
+                  }
+                : {}),
+            },
           }),
         };
         for (const e of exec.env ?? [])
@@ -374,7 +386,13 @@ export async function fromKubeconfig(
       });
       config.tokenProvider = provider;
     } else if (user.exec) {
-      config.tokenProvider = execTokenProvider(await rt(), user.exec, `${uWhere} exec`, clock);
+      config.tokenProvider = execTokenProvider(
+        await rt(),
+        user.exec,
+        `${uWhere} exec`,
+        clock,
+        cluster,
+      );
     } else if (user["auth-provider"]) {
       const cfg = user["auth-provider"].config ?? {};
       const token = cfg["id-token"] ?? cfg["access-token"];
