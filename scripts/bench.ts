@@ -13,7 +13,7 @@
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { ClientResult } from "./bench/harness.ts";
@@ -30,6 +30,8 @@ const opt = (name: string): string | undefined => {
 };
 
 const quick = flag("quick");
+/** `--profile DIR`: write a V8 CPU profile of every client process (summarise with scripts/bench/top-frames.ts). */
+const profileDir = opt("profile");
 const rounds = Number(opt("rounds") ?? (quick ? 1 : 3));
 
 interface Scenario {
@@ -112,12 +114,21 @@ async function startServer(s: Scenario): Promise<{ info: ServerInfo; stop: () =>
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
+  children.add(child);
   const rl = createInterface({ input: child.stdout! });
   const info = await new Promise<ServerInfo>((resolve, reject) => {
     rl.once("line", (l) => resolve(JSON.parse(l) as ServerInfo));
     child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
   });
   return { info, stop: () => child.kill("SIGTERM") };
+}
+
+const children = new Set<import("node:child_process").ChildProcess>();
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    for (const c of children) c.kill("SIGKILL");
+    process.exit(130);
+  });
 }
 
 function runProcess(
@@ -131,6 +142,7 @@ function runProcess(
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    children.add(child);
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -141,6 +153,7 @@ function runProcess(
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("exit", (code) => {
+      children.delete(child);
       clearTimeout(timer);
       resolve({ stdout, stderr, code });
     });
@@ -161,6 +174,41 @@ function lastJson<T>(text: string): T | undefined {
   return undefined;
 }
 
+/** The server's own ceiling, measured with curl (no JavaScript on the client side): one unpaged list, one watch. */
+async function curlCeiling(url: string, s: Scenario): Promise<ClientResult | undefined> {
+  const curl = async (path: string): Promise<{ sec: number; bytes: number } | undefined> => {
+    const out = await runProcess(
+      ["curl", "-s", "-o", "/dev/null", "-w", "%{time_total} %{size_download}", `${url}${path}`],
+      {},
+      120_000,
+    );
+    if (out.code !== 0) return undefined;
+    const [sec, bytes] = out.stdout.trim().split(" ").map(Number);
+    return { sec: sec!, bytes: bytes! };
+  };
+  await fetch(`${url}/bench/reset`, { method: "POST" });
+  const list = await curl("/api/v1/pods");
+  if (!list) return undefined;
+  const watch =
+    s.events > 0 ? await curl("/api/v1/pods?watch=true&resourceVersion=1000000") : undefined;
+  return {
+    client: "ceiling-curl",
+    ok: true,
+    syncMs: list.sec * 1000,
+    watchMs: watch ? watch.sec * 1000 : 0,
+    eventsPerSec: watch ? s.events / watch.sec : 0,
+    eventsSeen: s.events,
+    eventsExpected: s.events,
+    added: s.pods,
+    cached: s.pods,
+    heapMB: Number.NaN,
+    rssMB: Number.NaN,
+    heapDeltaMB: 0,
+    rssDeltaMB: 0,
+    bytes: list.bytes + (watch?.bytes ?? 0),
+  };
+}
+
 async function runInformerScenario(s: Scenario): Promise<ScenarioResult> {
   log(`\n## ${s.title}: starting bench server`);
   const server = await startServer(s);
@@ -172,6 +220,13 @@ async function runInformerScenario(s: Scenario): Promise<ScenarioResult> {
   const idleMs = 10_000;
   try {
     for (let r = 0; r < rounds; r++) {
+      const curlRes = await curlCeiling(url, s);
+      if (curlRes) {
+        (runs["ceiling-curl"] ??= []).push(curlRes);
+        log(
+          `round ${r + 1} ${"curl (server ceiling)".padEnd(20)} list ${curlRes.syncMs.toFixed(0).padStart(6)} ms  ${curlRes.eventsPerSec.toFixed(0).padStart(8)} ev/s`,
+        );
+      }
       for (const c of clients) {
         await fetch(`${url}/bench/reset`, { method: "POST" });
         const cfg = { url, pods: s.pods, events: s.events, variant: c.variant, idleMs };
@@ -179,6 +234,9 @@ async function runInformerScenario(s: Scenario): Promise<ScenarioResult> {
         const out = await runProcess(
           [
             c.node ?? NODE,
+            ...(profileDir
+              ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}/${s.name}-${c.name}`]
+              : []),
             "--expose-gc",
             "--max-old-space-size=4096",
             "--import",
@@ -223,6 +281,7 @@ async function runInformerScenario(s: Scenario): Promise<ScenarioResult> {
 }
 
 const started = performance.now();
+const loadBefore = loadavg()[0]!;
 const results: ScenarioResult[] = [];
 for (const s of informerScenarios)
   if (picked.includes(s.name)) results.push(await runInformerScenario(s));
@@ -273,6 +332,7 @@ const machine = {
   quick,
   rounds,
   totalSec: Math.round((performance.now() - started) / 1000),
+  load: `${loadBefore.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`,
 };
 const md = await renderReport(results, extras, machine);
 console.log(md);

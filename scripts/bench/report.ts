@@ -88,6 +88,7 @@ export interface Machine {
   quick: boolean;
   rounds: number;
   totalSec: number;
+  load: string;
 }
 
 export async function renderReport(
@@ -99,7 +100,7 @@ export async function renderReport(
   out.push(
     `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memGB} GB RAM, Node ${machine.node}; ` +
       `@kubernetes/client-node ${version("@kubernetes/client-node")}, kubernetes-fluent-client ${version("kubernetes-fluent-client")}, zod ${version("zod")}. ` +
-      `${machine.rounds} round(s)${machine.quick ? " (--quick)" : ""}, medians; total ${machine.totalSec} s.`,
+      `${machine.rounds} round(s)${machine.quick ? " (--quick)" : ""}, medians; total ${machine.totalSec} s; 1-min load average ${machine.load}.`,
   );
   const targets: string[] = [];
   for (const s of results) {
@@ -119,9 +120,15 @@ export async function renderReport(
       meds[name] = m;
       const bad = runs.some((r) => r.eventsSeen !== s.events) ? " ⚠️ MISMATCH" : "";
       const err = m.errors.length ? ` (${m.errors.join("; ")})` : "";
-      const label = name === "ceiling" ? "server ceiling (bytes only)" : name;
+      const label =
+        name === "ceiling"
+          ? "ceiling: fetch, count bytes only"
+          : name === "ceiling-curl"
+            ? "ceiling: curl, one unpaged list"
+            : name;
+      const noMem = name.startsWith("ceiling");
       out.push(
-        `| ${label} | ${f0(m.sync)} | ${ratio(m.sync, raw.sync)} | ${s.events ? f0(m.eps) : "–"} | ${s.events ? ratio(m.eps, raw.eps) : "–"} | ${name === "ceiling" ? "–" : f1(m.heap)} | ${name === "ceiling" ? "–" : ratio(m.heap, raw.heap)} | ${f0(m.rss)} | ${m.seen}/${s.events}${bad}${err} |`,
+        `| ${label} | ${f0(m.sync)} | ${ratio(m.sync, raw.sync)} | ${s.events ? f0(m.eps) : "–"} | ${s.events ? ratio(m.eps, raw.eps) : "–"} | ${noMem ? "–" : f1(m.heap)} | ${noMem ? "–" : ratio(m.heap, raw.heap)} | ${f0(m.rss)} | ${m.seen}/${s.events}${bad}${err} |`,
       );
     }
     const kv = meds["kubeloop-validate"];

@@ -182,7 +182,7 @@ async function watch(
   res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
   res.flushHeaders();
   const fromStart = rv === LIST_RV || rv === "" || rv === "0";
-  if (!fromStart || (state.watchDone && rv !== LIST_RV)) {
+  if (M === 0 || !fromStart || (state.watchDone && rv !== LIST_RV)) {
     // Nothing newer than rv: keep the watch open without events until the client leaves.
     const timeout = Number(url.searchParams.get("timeoutSeconds") ?? 0);
     const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
