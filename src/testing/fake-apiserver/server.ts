@@ -329,15 +329,20 @@ export class FakeApiServer {
 
   /**
    * Resolve once every open watch (except stalled ones) has had every event
-   * so far read by its consumer.
+   * so far read by its consumer, and the event loop has had a turn to let
+   * the consumer's decoding pipeline (text decoding, line splitting,
+   * validation) process them. Over HTTP "read" means written to the socket.
    */
   async flushWatches(): Promise<void> {
-    await Promise.all(
-      this.#hub
-        .list()
-        .filter((w) => !w.stalled)
-        .map((w) => w.flushed()),
-    );
+    for (let round = 0; round < 2; round++) {
+      await Promise.all(
+        this.#hub
+          .list()
+          .filter((w) => !w.stalled)
+          .map((w) => w.flushed()),
+      );
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    }
   }
 
   /** Number of open watches. */
