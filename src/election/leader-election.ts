@@ -470,7 +470,16 @@ export class LeaderElector {
     };
     const attempt = linkSignals([], this.#clock, this.#renewDeadlineMs);
     try {
-      const updated = await this.#store.replace(withRecord(lease, record), attempt.signal);
+      let updated: Lease;
+      try {
+        updated = await this.#store.replace(withRecord(lease, record), attempt.signal);
+      } catch (err) {
+        // An aborted renew may have landed after all: re-read, release if still ours.
+        if (!isLeaseConflict(err)) throw err;
+        const fresh = await this.#store.get(this.#namespace, this.#name, attempt.signal);
+        if (!fresh || (fresh.spec?.holderIdentity ?? "") !== this.#identity) return;
+        updated = await this.#store.replace(withRecord(fresh, record), attempt.signal);
+      }
       this.#observe(updated, this.#clock.now(), true);
       this.#logger.info("leader election: released lease", {
         lease: this.#leaseKey,

@@ -325,6 +325,53 @@ describe("Manager failures and options", () => {
     }
   });
 
+  it("with rejoin, campaigns again after losing the lease and restarts its controllers", {
+    timeout: 60_000,
+  }, async () => {
+    const w = await World.create();
+    try {
+      seed(w, 3);
+      const { client, link } = w.client();
+      const manager = new Manager({
+        client,
+        clock: w.clock,
+        leaderElection: {
+          namespace: LEASE_NS,
+          name: "rejoiner",
+          identity: "solo",
+          random: () => 0,
+          rejoin: true,
+        },
+      });
+      const processed: string[] = [];
+      manager.add(
+        newResource<ConfigMap>(
+          manager.informer(ConfigMaps, { namespace: NS }),
+          (k) => void processed.push(k),
+          () => {},
+        ),
+      );
+      const stop = new AbortController();
+      const done = manager.run(stop.signal).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      await w.advanceUntil(() => processed.length === 3, 5_000);
+      link.pause();
+      await w.advanceUntil(() => !manager.health().leading, 12_000);
+      assert.equal(manager.health().controllers[0]?.running, false);
+      assert.equal(manager.health().healthy, true, "rejoining is not a failure");
+      link.resume();
+      await w.advanceUntil(() => manager.health().leading && processed.length === 6, 20_000);
+      assert.equal(manager.health().controllers[0]?.running, true);
+      stop.abort();
+      await w.settle();
+      assert.equal(await done, undefined);
+    } finally {
+      await w.close();
+    }
+  });
+
   it("rejects inconsistent options", async () => {
     const w = await World.create();
     try {
