@@ -284,3 +284,34 @@ describe("streaming list support can be turned off", () => {
     }
   });
 });
+
+describe("in-process watch lifecycle", () => {
+  it("aborting the request signal ends the watch like fetch does", async () => {
+    const h = await harness("in-process");
+    try {
+      const ac = new AbortController();
+      const res = await h.server.fetch(`http://fake${CM}?watch=true`, { signal: ac.signal });
+      const reader = res.body!.getReader();
+      assert.equal(h.server.watcherCount(), 1);
+      const pending = reader.read();
+      ac.abort();
+      await assert.rejects(pending);
+      assert.equal(h.server.watcherCount(), 0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("server.close() ends open watches cleanly", async () => {
+    const h = await harness("in-process");
+    const w = await h.watch(`${CM}?watch=true&allowWatchBookmarks=true&timeoutSeconds=600`);
+    assert.equal(h.server.watcherCount(), 1);
+    await h.server.close();
+    assert.equal(await w.next(), undefined);
+    assert.equal(w.error, undefined);
+    assert.equal(h.server.watcherCount(), 0);
+    const after = await h.server.fetch(`http://fake${CM}`);
+    assert.equal(after.status, 503);
+    await h.close();
+  });
+});
