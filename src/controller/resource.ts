@@ -208,8 +208,8 @@ export interface Event<T> {
 }
 
 /**
- * {@link Event} under a name that does not clash with the Kubernetes `Event`
- * kind (`kubeloop` exports that one as `Event`).
+ * An alias of {@link Event}, for code that also imports the Kubernetes
+ * `Event` kind (which `kubeloop` exports as `CoreEvent`).
  *
  * @example
  * ```ts
