@@ -177,7 +177,17 @@ function withRecord(lease: Lease, r: LeaseRecord): Lease {
   };
 }
 
-/** Validate election durations as client-go does; throws `RangeError`. */
+/**
+ * Validate election durations as client-go does (`leaseDuration > renewDeadline >
+ * jitterFactor * retryPeriod`, all positive); throws `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { validateElectionTimings } from "kubeloop";
+ * validateElectionTimings(15_000, 10_000, 2_000, 1.2); // ok
+ * validateElectionTimings(10_000, 10_000, 2_000, 1.2); // throws RangeError
+ * ```
+ */
 export function validateElectionTimings(
   leaseDurationMs: number,
   renewDeadlineMs: number,

@@ -83,7 +83,15 @@ export function kubeLeaseStore(client: KubeClient): LeaseStore {
   };
 }
 
-/** Whether `err` is an optimistic-concurrency failure (HTTP 409). */
+/**
+ * Whether `err` is an optimistic-concurrency failure (HTTP 409).
+ *
+ * @example
+ * ```ts
+ * import { isLeaseConflict } from "kubeloop";
+ * try { await store.replace(staleLease); } catch (err) { if (isLeaseConflict(err)) console.log("re-read"); }
+ * ```
+ */
 export function isLeaseConflict(err: unknown): boolean {
   if (isConflict(err)) return true;
   return (err as { code?: unknown } | null)?.code === 409;

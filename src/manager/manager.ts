@@ -122,7 +122,17 @@ export interface ManagerHealth {
   shard: ShardStatus | undefined;
 }
 
-/** `Manager.run` was called a second time (informers run once). */
+/**
+ * `Manager.run` was called a second time (informers run once).
+ *
+ * @example
+ * ```ts
+ * import { ManagerAlreadyStartedError } from "kubeloop";
+ * try { await manager.run(signal); } catch (err) {
+ *   if (err instanceof ManagerAlreadyStartedError) console.log("create a new Manager");
+ * }
+ * ```
+ */
 export class ManagerAlreadyStartedError extends Error {
   override readonly name = "ManagerAlreadyStartedError";
   constructor() {
