@@ -231,6 +231,8 @@ type Validator<T> = {
   schema: z.ZodType<T>;
   apiVersion: string;
   itemKind: string;
+  /** Also accepted (metadata-only requests served as full objects by servers that ignore `as=`). */
+  alt?: { apiVersion: string; kind: string } | undefined;
 };
 
 /**
@@ -511,6 +513,7 @@ export class KubeClient {
         schema: PartialObjectMetadataSchema as unknown as z.ZodType<T>,
         apiVersion: "meta.k8s.io/v1",
         itemKind: "PartialObjectMetadata",
+        alt: { apiVersion: type.apiVersion, kind: type.kind },
       };
     }
     return {
@@ -526,7 +529,13 @@ export class KubeClient {
     if (typeof obj === "object" && obj !== null) {
       const o = obj as { kind?: unknown; apiVersion?: unknown };
       if (o.kind === undefined) o.kind = v.itemKind;
+      else if (o.kind !== v.itemKind && o.kind !== v.alt?.kind) {
+        throw wrongType(v, obj, "kind", v.itemKind, o.kind, where);
+      }
       if (o.apiVersion === undefined) o.apiVersion = v.apiVersion;
+      else if (o.apiVersion !== v.apiVersion && o.apiVersion !== v.alt?.apiVersion) {
+        throw wrongType(v, obj, "apiVersion", v.apiVersion, o.apiVersion, where);
+      }
     }
     const r = validate(v.schema, obj);
     if (r.success) return r.data;
@@ -627,6 +636,21 @@ export class KubeClient {
         code: 200,
         reason: "InvalidResponse",
         message: "list response has no items array",
+        method: "GET",
+        url: safeUrl(url),
+      });
+    }
+    const expectedListKind = opts.metadataOnly ? "PartialObjectMetadataList" : `${type.kind}List`;
+    if (
+      raw.kind !== undefined &&
+      raw.kind !== expectedListKind &&
+      raw.kind !== `${type.kind}List` &&
+      raw.kind !== "List"
+    ) {
+      throw new ApiError({
+        code: 200,
+        reason: "InvalidResponse",
+        message: `expected a ${expectedListKind}, got kind ${JSON.stringify(raw.kind)}`,
         method: "GET",
         url: safeUrl(url),
       });
@@ -1022,6 +1046,24 @@ export class KubeClient {
       sentDone?.();
     }
   }
+}
+
+function wrongType<T>(
+  v: Validator<T>,
+  obj: unknown,
+  field: "kind" | "apiVersion",
+  expected: string,
+  got: unknown,
+  where: string,
+): ValidationError {
+  const issue = {
+    code: "invalid_value",
+    values: [expected],
+    path: [field],
+    message: `expected ${field} ${expected}, got ${JSON.stringify(got)}`,
+    input: got,
+  } as unknown as ValidationError["issues"][number];
+  return new ValidationError(v.kind, obj, [issue], where);
 }
 
 function writeQuery(opts: {

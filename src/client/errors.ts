@@ -235,7 +235,12 @@ export class ValidationError extends Error {
 }
 
 /** Why a watch stream could not be decoded. */
-export type WatchDecodeErrorKind = "line-too-long" | "truncated" | "invalid-json" | "invalid-event";
+export type WatchDecodeErrorKind =
+  | "line-too-long"
+  | "truncated"
+  | "invalid-json"
+  | "invalid-utf8"
+  | "invalid-event";
 
 /** A watch stream broke: a line over the size bound, a truncated last line, or a line that is not a watch event. */
 export class WatchDecodeError extends Error {

@@ -47,7 +47,7 @@ export class WatchLineDecoder {
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #line = 0;
-  #decoder = new TextDecoder();
+  #decoder = new TextDecoder("utf-8", { fatal: true });
 
   constructor(options: WatchDecoderOptions = {}) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -68,16 +68,17 @@ export class WatchLineDecoder {
       const piece = chunk.subarray(start, nl);
       if (this.#pendingBytes + piece.byteLength > this.maxLineBytes)
         this.#tooLong(this.#pendingBytes + piece.byteLength);
-      let text: string;
+      let bytes: Uint8Array;
       if (this.#pending.length === 0) {
-        text = this.#decoder.decode(piece);
+        bytes = piece;
       } else {
         this.#pending.push(piece);
-        text = this.#decoder.decode(concat(this.#pending, this.#pendingBytes + piece.byteLength));
+        bytes = concat(this.#pending, this.#pendingBytes + piece.byteLength);
         this.#pending = [];
         this.#pendingBytes = 0;
       }
       this.#line++;
+      const text = this.#decode(bytes, this.#line);
       const ev = this.#parse(text);
       if (ev) out.push(ev);
       start = nl + 1;
@@ -100,15 +101,29 @@ export class WatchLineDecoder {
    */
   end(): void {
     if (this.#pendingBytes === 0) return;
-    const text = this.#decoder.decode(concat(this.#pending, this.#pendingBytes));
+    const bytes = concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
+    let text: string;
+    try {
+      text = this.#decoder.decode(bytes);
+    } catch {
+      text = "?"; // cut inside a multi-byte character: still a truncation
+    }
     if (text.trim() === "") return;
     throw new WatchDecodeError(
       "truncated",
       this.#line + 1,
       `stream ended in the middle of a line (${text.length} characters without a final newline)`,
     );
+  }
+
+  #decode(bytes: Uint8Array, line: number): string {
+    try {
+      return this.#decoder.decode(bytes);
+    } catch {
+      throw new WatchDecodeError("invalid-utf8", line, "line is not valid UTF-8");
+    }
   }
 
   #tooLong(bytes: number): never {

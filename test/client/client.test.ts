@@ -263,6 +263,52 @@ describe("KubeClient requests", () => {
     assert.equal(calls, 3);
   });
 
+  it("refuses objects and lists of another kind", async () => {
+    const podList = fakeFetch(() =>
+      json({
+        kind: "PodList",
+        apiVersion: "v1",
+        metadata: {},
+        items: [{ kind: "Pod", apiVersion: "v1", metadata: { name: "p" } }],
+      }),
+    );
+    await assert.rejects(
+      new KubeClient({ server: "https://k", fetch: podList.fetch }).list(ConfigMaps),
+      (err: unknown) => err instanceof ApiError && /expected a ConfigMapList/.test(err.message),
+    );
+    const wrongItem = fakeFetch(() =>
+      json({
+        kind: "ConfigMapList",
+        metadata: {},
+        items: [{ kind: "Pod", metadata: { name: "p", namespace: "x" } }, cm("ok")],
+      }),
+    );
+    const invalid: ValidationError[] = [];
+    const page = await new KubeClient({ server: "https://k", fetch: wrongItem.fetch }).list(
+      ConfigMaps,
+      {
+        onInvalid: (e) => invalid.push(e),
+      },
+    );
+    assert.equal(page.items.length, 1);
+    assert.match(invalid[0]!.message, /expected kind ConfigMap, got "Pod"/);
+    const wrongGroup = fakeFetch(() => json({ ...cm("a"), apiVersion: "example.com/v1" }));
+    await assert.rejects(
+      new KubeClient({ server: "https://k", fetch: wrongGroup.fetch }).get(ConfigMaps, "a"),
+      (err: unknown) => err instanceof ValidationError && /apiVersion/.test(err.message),
+    );
+  });
+
+  it("accepts full objects for metadata-only requests when a server ignores as=", async () => {
+    const { fetch } = fakeFetch(() =>
+      json({ kind: "ConfigMapList", apiVersion: "v1", metadata: {}, items: [cm("a")] }),
+    );
+    const list = await new KubeClient({ server: "https://k", fetch }).list(ConfigMaps, {
+      metadataOnly: true,
+    });
+    assert.equal(list.items[0]!.metadata.name, "a");
+  });
+
   it("sends metadata-only Accept headers", async () => {
     const { fetch, requests } = fakeFetch((req) =>
       req.url.endsWith("/a")

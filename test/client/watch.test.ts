@@ -107,6 +107,22 @@ describe("watch decoder", () => {
     );
   });
 
+  it("refuses invalid UTF-8 instead of replacing it", () => {
+    const line = enc.encode('{"type":"ADDED","object":{"metadata":{"name":"aXb"}}}\n');
+    line[line.indexOf(0x58)] = 0xff;
+    assert.throws(
+      () => decodeWatchChunks([line]),
+      (err: unknown) =>
+        err instanceof WatchDecodeError && err.kind === "invalid-utf8" && err.line === 1,
+    );
+    // a stream cut inside a multi-byte character is a truncation
+    const cut = enc.encode('{"type":"ADDED","object":{"metadata":{"name":"日"}}}');
+    assert.throws(
+      () => decodeWatchChunks([cut.subarray(0, cut.indexOf(0xe6) + 1)]),
+      (err: unknown) => err instanceof WatchDecodeError && err.kind === "truncated",
+    );
+  });
+
   it("decodes a ReadableStream incrementally and reports truncation", async () => {
     const bytes = enc.encode(ev("ADDED", "a") + ev("ADDED", "b"));
     const types: string[] = [];
