@@ -1,6 +1,6 @@
 // Memory and throughput of the fake API server: 100,000 objects held, 50 watchers streaming events.
 //
-//   node --expose-gc --import tsx scripts/bench-fake-apiserver.ts [--objects 100000] [--watchers 50] [--events 20000] [--http]
+//   node --expose-gc --import tsx scripts/bench-fake-apiserver.ts [--objects 100000] [--watchers 50] [--events 20000] [--http] [--no-validate]
 //
 // Prints heap/RSS after each phase. Phases:
 //   1. empty server
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     watchers: { type: "string", default: "50" },
     events: { type: "string", default: "20000" },
     http: { type: "boolean", default: false },
+    "no-validate": { type: "boolean", default: false },
   },
 });
 const N = Number(values.objects);
@@ -45,7 +46,7 @@ async function snapshot(label: string): Promise<number> {
 
 async function main(): Promise<void> {
   const base = await snapshot("start");
-  const server = new FakeApiServer({ watchBufferLimit: 10_000 });
+  const server = new FakeApiServer({ watchBufferLimit: 10_000, validate: !values["no-validate"] });
   const listener = values.http ? await server.listen() : undefined;
   const baseUrl = listener?.url ?? "http://fake.local";
   const doFetch = (path: string): Promise<Response> =>

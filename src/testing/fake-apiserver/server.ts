@@ -46,6 +46,11 @@ export interface FakeApiServerOptions {
   requestLogLimit?: number | undefined;
   /** Random source for `generateName` suffixes (default `Math.random`). */
   random?: (() => number) | undefined;
+  /**
+   * Validate written objects with their type's schema (default true: 422 on
+   * failure). Turn off to bulk-load many objects faster.
+   */
+  validate?: boolean | undefined;
 }
 
 /** Options of {@link FakeApiServer.listen}. */
@@ -116,6 +121,7 @@ export class FakeApiServer {
     this.#store = new ObjectStore({
       clock,
       historyLimit: options.historyLimit ?? 1000,
+      validate: options.validate ?? true,
       ...(options.random ? { random: options.random } : {}),
     });
     for (const t of options.resources ?? builtinResources) this.#store.register(t);

@@ -109,9 +109,16 @@ export class ObjectStore {
   readonly #clock: Clock;
   readonly #listeners = new Set<(ev: StoreEvent) => void>();
   readonly #random: () => number;
+  readonly #validateByDefault: boolean;
 
-  constructor(options: { clock: Clock; historyLimit: number; random?: () => number }) {
+  constructor(options: {
+    clock: Clock;
+    historyLimit: number;
+    random?: () => number;
+    validate?: boolean;
+  }) {
     this.#clock = options.clock;
+    this.#validateByDefault = options.validate ?? true;
     this.#historyLimit = Math.max(0, options.historyLimit);
     this.#random = options.random ?? Math.random;
   }
@@ -301,7 +308,7 @@ export class ObjectStore {
     meta.generation = 1;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    if (opts.validate !== false) this.#validate(type, obj, name);
+    if (opts.validate ?? this.#validateByDefault) this.#validate(type, obj, name);
     return this.#commit(t, key, "ADDED", obj, undefined);
   }
 
@@ -377,7 +384,7 @@ export class ObjectStore {
         meta.generation = (old.metadata.generation ?? 0) + 1;
       }
     }
-    if (opts.validate !== false) this.#validate(type, obj, name);
+    if (opts.validate ?? this.#validateByDefault) this.#validate(type, obj, name);
     // No-op updates do not bump the resource version (as the API server).
     const { resourceVersion: _a, ...newMeta } = obj.metadata;
     const { resourceVersion: _b, ...oldMeta } = old.metadata;
