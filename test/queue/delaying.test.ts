@@ -36,7 +36,7 @@ describe("DelayingQueue", () => {
   it("runs a single timer for the earliest deadline", async () => {
     const clock = new FakeClock();
     const q = new DelayingQueue<number>({ clock });
-    for (let i = 1000; i >= 1; i--) q.addAfter(i, i * 10);
+    for (let i = 200; i >= 1; i--) q.addAfter(i, i * 10);
     assert.equal(clock.pendingTimers, 1);
     assert.equal(clock.nextTimerAt(), 10);
     await clock.advance(10_000);
@@ -44,7 +44,7 @@ describe("DelayingQueue", () => {
     for (let k = q.tryGet(); k !== undefined; k = q.tryGet()) out.push(k);
     assert.deepEqual(
       out,
-      Array.from({ length: 1000 }, (_, i) => i + 1),
+      Array.from({ length: 200 }, (_, i) => i + 1),
     );
     assert.equal(clock.pendingTimers, 0);
   });
