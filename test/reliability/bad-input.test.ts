@@ -205,7 +205,7 @@ describe("bad input: refused, typed, logged, counted; the informer goes on", () 
     logged("maxLineBytes");
   });
 
-  it("invalid UTF-8 in the JSON structure: WatchDecodeError", async () => {
+  it("invalid UTF-8: WatchDecodeError invalid-utf8", async () => {
     const line = enc.encode('{"type":"ADDED","object":{"metadata":{"name":"u"}}}\n');
     const body = new Uint8Array(line.byteLength + 2);
     body[0] = 0xff;
@@ -213,7 +213,19 @@ describe("bad input: refused, typed, logged, counted; the informer goes on", () 
     body.set(line, 2);
     const { caught: c } = await poisonWatch(body, (c) => c.err instanceof WatchDecodeError);
     assert.ok(c.err instanceof WatchDecodeError);
-    assert.equal(c.err.kind, "invalid-json");
+    assert.equal(c.err.kind, "invalid-utf8");
+    assert.equal(c.err.line, 1);
+  });
+
+  it("invalid UTF-8 inside a name: refused, no U+FFFD object in the cache", async () => {
+    const line = enc.encode(
+      `{"type":"ADDED","object":{"metadata":{"name":"utfX","namespace":"${NS}"}}}\n`,
+    );
+    line[line.indexOf(0x58)] = 0xff;
+    const { caught: c } = await poisonWatch(line, (c) => c.err instanceof WatchDecodeError);
+    assert.ok(c.err instanceof WatchDecodeError);
+    assert.equal(c.err.kind, "invalid-utf8");
+    assert.ok(!informer.store.keys().some((k) => k.includes("\uFFFD")));
   });
 
   it("a stream cut mid-line: WatchDecodeError truncated, retried", async () => {
@@ -275,6 +287,43 @@ describe("bad input: refused, typed, logged, counted; the informer goes on", () 
     );
     assert.ok(c.err instanceof ApiError);
     assert.equal(c.err.reason, "InvalidResponse");
+  });
+
+  it("a list with a wrong kind (a PodList): ApiError InvalidResponse, nothing stored", async () => {
+    const { caught: c } = await poisonList(
+      JSON.stringify({
+        kind: "PodList",
+        apiVersion: "v1",
+        metadata: { resourceVersion: server.resourceVersion() },
+        items: [
+          {
+            kind: "Pod",
+            apiVersion: "v1",
+            metadata: { name: "intruder", namespace: NS },
+            spec: { containers: [] },
+          },
+        ],
+      }),
+      (c) => c.phase === "list",
+    );
+    assert.ok(c.err instanceof ApiError);
+    assert.equal(c.err.reason, "InvalidResponse");
+    assert.match(c.err.message, /PodList/);
+    assert.equal(informer.store.get(`${NS}/intruder`), undefined);
+  });
+
+  it("a watch event carrying another kind: InvalidObjectError, not stored", async () => {
+    const { caught: c } = await poisonWatch(
+      `${JSON.stringify({
+        type: "ADDED",
+        object: { kind: "Pod", apiVersion: "v1", metadata: { name: "intruder", namespace: NS } },
+      })}\n`,
+      (c) => c.err instanceof InvalidObjectError,
+    );
+    assert.ok(c.err instanceof InvalidObjectError);
+    assert.equal(c.err.key, `${NS}/intruder`);
+    assert.ok(c.err.issues.some((i) => i.path[0] === "kind"));
+    assert.equal(informer.store.get(`${NS}/intruder`), undefined);
   });
 
   it("a list item without metadata: InvalidObjectError (LIST), the rest is stored", async () => {

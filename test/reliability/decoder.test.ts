@@ -253,29 +253,56 @@ describe("watch decoder: corruption gives a typed error, never a wrong event (pr
     );
   });
 
-  it("invalid UTF-8 between JSON tokens: a typed error, no event for that line", () => {
-    const badBytes = fc.constantFrom(
-      [0xff],
-      [0xc0, 0xaf],
-      [0x80],
-      [0xe2, 0x82],
-      [0xed, 0xa0, 0x80],
-    );
+  const badUtf8 = fc.constantFrom([0xff], [0xc0, 0xaf], [0x80], [0xe2, 0x82], [0xed, 0xa0, 0x80]);
+
+  /** `events` encoded, with `bad` inserted `offset` bytes into line `line` (0-based). */
+  function corruptLine(
+    events: RawWatchEvent[],
+    line: number,
+    offset: number,
+    bad: number[],
+  ): Uint8Array {
+    const bytes = encodeEvents(events);
+    const ends = lineEnds(bytes);
+    const start = line === 0 ? 0 : ends[line - 1]! + 1;
+    const at = start + (offset % (ends[line]! - start));
+    const out = new Uint8Array(bytes.byteLength + bad.length);
+    out.set(bytes.subarray(0, at));
+    out.set(bad, at);
+    out.set(bytes.subarray(at), at + bad.length);
+    return out;
+  }
+
+  it("invalid UTF-8 anywhere in a line (between tokens or inside a string): `invalid-utf8`", () => {
     fc.assert(
-      fc.property(stream, fc.nat(), badBytes, cuts, (events, where, bad, cs) => {
-        // insert right after the first `{` of a line: always outside a string
-        const bytes = encodeEvents(events);
-        const ends = lineEnds(bytes);
-        const line = where % ends.length;
-        const start = line === 0 ? 0 : ends[line - 1]! + 1;
-        const corrupted = new Uint8Array(bytes.byteLength + bad.length);
-        corrupted.set(bytes.subarray(0, start + 1));
-        corrupted.set(bad, start + 1);
-        corrupted.set(bytes.subarray(start + 1), start + 1 + bad.length);
-        const r = decodeKeepingPrefix(split(corrupted, cs));
+      fc.property(stream, fc.nat(), fc.nat(), badUtf8, cuts, (events, where, offset, bad, cs) => {
+        const line = where % events.length;
+        const r = decodeKeepingPrefix(split(corruptLine(events, line, offset, bad), cs));
         assert.ok(r.error instanceof WatchDecodeError, "no error for invalid UTF-8");
+        assert.equal(r.error.kind, "invalid-utf8");
         assert.equal(r.error.line, line + 1);
         assertPrefix(r.events, events.slice(0, line));
+      }),
+      fcParams(200),
+    );
+  });
+
+  it("invalid UTF-8 inside a string value never becomes U+FFFD in an event", () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 8 }), fc.nat(), badUtf8, (name, at, bad) => {
+        const safe = enc.encode(name.replace(/["\\\n]/g, "x"));
+        const cut = at % (safe.byteLength + 1);
+        const line = new Uint8Array([
+          ...enc.encode('{"type":"ADDED","object":{"metadata":{"name":"'),
+          ...safe.subarray(0, cut),
+          ...bad,
+          ...safe.subarray(cut),
+          ...enc.encode('"}}}\n'),
+        ]);
+        assert.throws(
+          () => decodeWatchChunks([line]),
+          (err: unknown) => err instanceof WatchDecodeError && err.kind === "invalid-utf8",
+        );
       }),
       fcParams(150),
     );
