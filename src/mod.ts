@@ -30,6 +30,8 @@ export * from "./client/mod.ts";
 // `Event` is the controller's `{ key, obj }` (the consul-k8s name); the core/v1 Event kind is `CoreEvent`.
 export type { Event } from "./controller/mod.ts";
 export * from "./controller/mod.ts";
+export * from "./election/mod.ts";
+export * from "./manager/mod.ts";
 export * from "./queue/mod.ts";
 export type { Event as CoreEvent } from "./resources/core.ts";
 export * from "./resources/mod.ts";
