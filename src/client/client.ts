@@ -439,7 +439,13 @@ export class KubeClient {
       timer?.cancel();
       userSignal?.removeEventListener("abort", onAbort);
     };
-    const headers = await this.#headers(spec);
+    let headers: Headers;
+    try {
+      headers = await this.#headers(spec);
+    } catch (err) {
+      done();
+      throw this.#scrubError(err);
+    }
     const init: RequestInit = { method: spec.method, headers, signal: controller.signal };
     if (spec.body !== undefined)
       init.body = typeof spec.body === "string" ? spec.body : JSON.stringify(spec.body);

@@ -487,6 +487,19 @@ describe("KubeClient requests", () => {
     await t;
   });
 
+  it("propagates a failing token provider without leaving timers behind", async () => {
+    const clock = new FakeClock();
+    const client = new KubeClient({
+      server: "https://k",
+      timeoutMs: 1000,
+      clock,
+      tokenProvider: () => Promise.reject(new Error("no token")),
+      fetch: fakeFetch(() => json(cm("a"))).fetch,
+    });
+    await assert.rejects(client.get(ConfigMaps, "a"), /no token/);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
   it("rate-limits with a token bucket", async () => {
     const clock = new FakeClock();
     const { fetch, requests } = fakeFetch(() => json(cm("a")));
