@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { KubeClient } from "../../src/client/client.ts";
+import { ConfigMaps } from "../../src/resources/core.ts";
 import {
   detectRuntime,
   loadRuntime,
@@ -56,6 +58,15 @@ describe("runtime detection", () => {
     await assert.rejects(web.readTextFile("/x"), TransportUnsupportedError);
     assert.equal(web.env("HOME"), undefined);
     assert.equal(web.exec, undefined);
+  });
+
+  it("a client that needs a custom CA on workerd fails with TransportUnsupportedError", async () => {
+    const client = new KubeClient({
+      server: "https://k",
+      caCertificate: "PEM",
+      runtime: webRuntime("workerd"),
+    });
+    await assert.rejects(client.get(ConfigMaps, "a"), TransportUnsupportedError);
   });
 });
 
