@@ -345,6 +345,20 @@ for (const mode of MODES) {
       assert.equal(goodPre.status, 200);
     });
 
+    it("deletes collections by selector and honours dryRun=All on create", async () => {
+      await h.send("POST", CM, { metadata: { name: "dc1", labels: { batch: "x" } } });
+      await h.send("POST", CM, { metadata: { name: "dc2", labels: { batch: "x" } } });
+      await h.send("POST", CM, { metadata: { name: "dc3", labels: { batch: "y" } } });
+      const res = await h.send("DELETE", `${CM}?labelSelector=batch%3Dx`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.items.map((i: any) => i.metadata.name).sort(), ["dc1", "dc2"]);
+      assert.equal((await h.json(`${CM}/dc1`)).status, 404);
+      assert.equal((await h.json(`${CM}/dc3`)).status, 200);
+      const dry = await h.send("POST", `${CM}?dryRun=All`, cm("dry"));
+      assert.equal(dry.status, 201);
+      assert.equal((await h.json(`${CM}/dry`)).status, 404);
+    });
+
     it("serves cluster-scoped resources", async () => {
       const ns = await h.send("POST", "/api/v1/namespaces", { metadata: { name: "team-a" } });
       assert.equal(ns.status, 201);

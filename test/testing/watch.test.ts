@@ -77,6 +77,18 @@ for (const mode of MODES) {
       h.server.delete(ConfigMaps, "r2", "default");
     });
 
+    it("a watch from a future resourceVersion only gets events after it", async () => {
+      const future = Number(h.server.resourceVersion()) + 2;
+      const w = await h.watch(`${CM}?watch=true&resourceVersion=${future}`);
+      h.server.create(ConfigMaps, cm("fut1"));
+      h.server.create(ConfigMaps, cm("fut2"));
+      h.server.create(ConfigMaps, cm("fut3"));
+      const ev = await w.next();
+      assert.equal(ev.object.metadata.name, "fut3");
+      await w.close();
+      for (const n of ["fut1", "fut2", "fut3"]) h.server.delete(ConfigMaps, n, "default");
+    });
+
     it("sends an ERROR event with 410 Expired for a resourceVersion older than the history", async () => {
       const old = h.server.resourceVersion();
       for (let i = 0; i < 25; i++) h.server.create(ConfigMaps, cm(`old-${i}`));

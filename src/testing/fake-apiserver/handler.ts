@@ -701,6 +701,7 @@ export class RequestHandler {
       throw e;
     }
     for (const ev of events) watcher.offer(ev);
+    watcher.options.afterRv = rv;
     ctx.hub.add(watcher);
     return new Response(watcher.stream, { status: 200, headers });
   }

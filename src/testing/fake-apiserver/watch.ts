@@ -39,6 +39,8 @@ export interface WatcherOptions {
   logger: Logger;
   /** Current global resource version, for bookmarks. */
   currentRv: () => number;
+  /** Skip events at or below this resource version (a watch started "from the future"). */
+  afterRv?: number | undefined;
   /** Called once when the watcher ends, for whatever reason. */
   onEnd: (w: Watcher) => void;
   signal: AbortSignal | undefined;
@@ -190,6 +192,7 @@ export class Watcher {
   /** Offer a store event; queued if it concerns this watch (with selector transitions). */
   offer(ev: StoreEvent): void {
     if (!this.open || ev.typeKey !== this.typeKey) return;
+    if (this.options.afterRv !== undefined && ev.rv <= this.options.afterRv) return;
     const now = this.#matches(ev.object);
     let type: string | undefined;
     if (ev.type === "ADDED") type = now ? "ADDED" : undefined;
