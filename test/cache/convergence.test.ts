@@ -56,17 +56,23 @@ function injectFault(server: FakeApiServer, fault: number): void {
   const f = server.faults;
   switch (fault) {
     case 0:
-      return f.closeWatches();
+      f.closeWatches();
+      return;
     case 1:
-      return f.cutWatches();
+      f.cutWatches();
+      return;
     case 2:
-      return f.cutWatches({ reset: true });
+      f.cutWatches({ reset: true });
+      return;
     case 3:
-      return f.stallWatches();
+      f.stallWatches();
+      return;
     case 4:
-      return f.resumeWatches();
+      f.resumeWatches();
+      return;
     case 5:
-      return f.compact();
+      f.compact();
+      return;
     case 6:
       f.failNext({ watch: true, status: 410 });
       return;
@@ -80,10 +86,12 @@ function injectFault(server: FakeApiServer, fault: number): void {
       f.failNext({ watch: true, status: 410, asWatchEvent: false });
       return;
     case 10:
-      return server.bookmark();
+      server.bookmark();
+      return;
     default:
       f.compact();
-      return f.closeWatches();
+      f.closeWatches();
+      return;
   }
 }
 
