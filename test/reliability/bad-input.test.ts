@@ -32,7 +32,7 @@ class Poisoner {
       const poison = watch ? this.watches.shift() : this.lists.shift();
       if (poison !== undefined) {
         this.served++;
-        return new Response(poison, {
+        return new Response(poison as BodyInit, {
           status: 200,
           headers: { "content-type": "application/json" },
         });

@@ -39,20 +39,20 @@ export const FAULTS = [
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
-const WEIGHTS: Record<Fault, number> = {
-  "watch-closed": 10,
-  "watch-cut-mid-line": 10,
-  "watch-reset": 8,
-  "http-500": 8,
-  "http-503": 8,
-  "http-429-retry-after": 6,
-  "watch-410": 8,
-  "list-410": 5,
-  "continue-410": 6,
-  compaction: 6,
-  "slow-responses": 5,
-  "watch-stalled": 2,
-};
+/**
+ * Faults are drawn from a seeded, shuffled deck holding every kind (the
+ * common ones twice), so that every kind is injected once the run has seen
+ * a deck's worth of faults, whatever the seed.
+ */
+const DECK: readonly Fault[] = [
+  ...FAULTS,
+  "watch-closed",
+  "watch-cut-mid-line",
+  "watch-reset",
+  "http-500",
+  "http-503",
+  "watch-410",
+];
 
 export interface ChaosOptions {
   seed: number;
@@ -230,17 +230,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let slowUntil = -1;
   let stalled = false;
 
-  const inject = (op: number): void => {
-    const total = Object.values(WEIGHTS).reduce((a, b) => a + b, 0);
-    let r = rng() * total;
-    let fault: Fault = "watch-closed";
-    for (const f of FAULTS) {
-      r -= WEIGHTS[f];
-      if (r < 0) {
-        fault = f;
-        break;
+  let deck: Fault[] = [];
+  const draw = (): Fault => {
+    if (deck.length === 0) {
+      deck = [...DECK];
+      for (let i = deck.length - 1; i > 0; i--) {
+        const j = Math.floor(rng() * (i + 1));
+        [deck[i], deck[j]] = [deck[j]!, deck[i]!];
       }
     }
+    return deck.pop()!;
+  };
+
+  const inject = (op: number): void => {
+    const fault = draw();
     injected[fault]++;
     const watchers = server.watcherCount();
     const watchOrList = rng() < 0.5;

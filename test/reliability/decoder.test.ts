@@ -260,7 +260,7 @@ describe("watch decoder: corruption gives a typed error, never a wrong event (pr
     events: RawWatchEvent[],
     line: number,
     offset: number,
-    bad: number[],
+    bad: readonly number[],
   ): Uint8Array {
     const bytes = encodeEvents(events);
     const ends = lineEnds(bytes);
