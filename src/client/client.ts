@@ -278,12 +278,27 @@ export class KubeClient {
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       throw new TypeError(`KubeClient: config.server must be http(s), got ${url.protocol}`);
     }
-    this.#config = config;
-    this.#server = config.server.replace(/\/+$/, "");
+    // credentials in the URL: never send or show them; use them as basic auth if nothing else is set
+    let urlUser: string | undefined;
+    let urlPassword: string | undefined;
+    if (url.username || url.password) {
+      urlUser = safeDecode(url.username);
+      urlPassword = safeDecode(url.password);
+      url.username = "";
+      url.password = "";
+    }
+    const hasAuth = Boolean(
+      config.token || config.tokenProvider || config.username || config.clientCertificate,
+    );
+    this.#config =
+      urlUser !== undefined && !hasAuth
+        ? { ...config, username: urlUser, password: urlPassword ?? "" }
+        : config;
+    this.#server = url.toString().replace(/\/+$/, "");
     this.#logger = config.logger ?? silentLogger;
     this.#clock = config.clock ?? realClock;
     this.#limiter = config.rateLimit ? new TokenBucket(config.rateLimit, this.#clock) : undefined;
-    this.#secrets = [config.token, config.password, config.clientKey].filter(
+    this.#secrets = [config.token, config.password, config.clientKey, urlPassword].filter(
       (s): s is string => typeof s === "string" && s.length >= 4,
     );
     if (config.insecureSkipTLSVerify) {
@@ -298,7 +313,7 @@ export class KubeClient {
 
   /** The API server URL (without credentials). */
   get server(): string {
-    return safeUrl(this.#server);
+    return this.#server;
   }
 
   /** The default namespace for single-object calls. */
@@ -1070,6 +1085,14 @@ function wrongType<T>(
     input: got,
   } as unknown as ValidationError["issues"][number];
   return new ValidationError(v.kind, obj, [issue], where);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 function writeQuery(opts: {

@@ -587,6 +587,20 @@ describe("redaction", () => {
     assert.ok(err2 instanceof NetworkError);
     assert.ok(!err2.message.includes(CANARY));
   });
+
+  it("turns credentials in the server URL into basic auth and never shows them", async () => {
+    const { fetch, requests } = fakeFetch(() => json(cm("a")));
+    const client = new KubeClient({ server: `https://admin:${CANARY}@k:6443/`, fetch });
+    await client.get(ConfigMaps, "a");
+    assert.equal(requests[0]!.url, "https://k:6443/api/v1/namespaces/default/configmaps/a");
+    assert.equal(requests[0]!.headers.get("authorization"), `Basic ${btoa(`admin:${CANARY}`)}`);
+    assert.ok(!JSON.stringify(client).includes(CANARY));
+    assert.equal(client.server, "https://k:6443");
+    const down = new KubeClient({ server: `http://admin:${CANARY}@127.0.0.1:1` });
+    const err = await down.list(ConfigMaps).catch((e: unknown) => e as Error);
+    assert.ok(err instanceof NetworkError);
+    assert.ok(!`${err.message}${err.stack}${String(err.cause)}`.includes(CANARY));
+  });
 });
 
 describe("KubeClient.watch", () => {
