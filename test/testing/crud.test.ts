@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Deployments } from "../../src/resources/apps.ts";
 import { ConfigMaps, Namespaces } from "../../src/resources/core.ts";
 import { StatusError } from "../../src/testing/mod.ts";
 import { cm, type Harness, harness, MODES } from "./support.ts";
