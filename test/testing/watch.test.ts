@@ -231,6 +231,18 @@ for (const mode of MODES) {
       for (const n of ["s1", "s2", "s3"]) h.server.delete(ConfigMaps, n, "default");
     });
 
+    it("sendInitialEvents=false starts at the current state without synthetic events", async () => {
+      h.server.create(ConfigMaps, cm("nse1"));
+      const w = await h.watch(
+        `${CM}?watch=true&sendInitialEvents=false&resourceVersionMatch=NotOlderThan`,
+      );
+      h.server.create(ConfigMaps, cm("nse2"));
+      const ev = await w.next();
+      assert.equal(ev.object.metadata.name, "nse2");
+      await w.close();
+      for (const n of ["nse1", "nse2"]) h.server.delete(ConfigMaps, n, "default");
+    });
+
     it("serves metadata-only watches", async () => {
       const w = await h.watch(`${CM}?watch=true&resourceVersion=${h.server.resourceVersion()}`, {
         headers: { Accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1" },

@@ -683,8 +683,10 @@ export class RequestHandler {
           });
         }
       }
-      const initial = [...store.objects(type)];
-      watcher.setInitial(initial, streaming ? store.rv : undefined);
+      // sendInitialEvents=false: start at the most recent state, without synthetic ADDED events.
+      if (sendInitial !== "false") {
+        watcher.setInitial([...store.objects(type)], streaming ? store.rv : undefined);
+      }
       ctx.hub.add(watcher);
       return new Response(watcher.stream, { status: 200, headers });
     }
