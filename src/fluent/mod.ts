@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { type GroupVersionKind, modelToGroupVersionKind } from "kubernetes-fluent-client";
+import { modelToGroupVersionKind } from "kubernetes-fluent-client";
 import { z } from "zod";
 import { findBuiltinResource } from "../resources/builtin.ts";
 import { type KubernetesObject, ObjectMetaSchema } from "../resources/meta.ts";
@@ -59,6 +59,28 @@ export type FluentModel<T extends object = any> = abstract new () => T;
 export type FluentObject<T> = Omit<T, "metadata" | "apiVersion" | "kind"> & KubernetesObject;
 
 /**
+ * Group, version and kind of a model, as `kubernetes-fluent-client`'s
+ * `GroupVersionKind` (what `RegisterKind` takes): `group` is `""` for the
+ * core group, `version` defaults to `v1`.
+ *
+ * @example
+ * ```ts
+ * import type { FluentGroupVersionKind } from "kubeloop/fluent";
+ * const gvk: FluentGroupVersionKind = { group: "example.com", version: "v1", kind: "Widget", plural: "widgets" };
+ * ```
+ */
+export interface FluentGroupVersionKind {
+  /** The kind, e.g. `Widget`. */
+  readonly kind: string;
+  /** The API group; `""` for the core group. */
+  readonly group: string;
+  /** The version (default `v1`). */
+  readonly version?: string | undefined;
+  /** Lower-case plural (default: fluent-client's rule, `kind + "s"`). */
+  readonly plural?: string | undefined;
+}
+
+/**
  * Options of {@link fromFluentModel}.
  *
  * @example
@@ -76,7 +98,7 @@ export interface FluentModelOptions {
    * (neither a `kind.*` class nor registered with `RegisterKind`); also
    * overrides what it knows.
    */
-  gvk?: GroupVersionKind | undefined;
+  gvk?: FluentGroupVersionKind | undefined;
   /** Lower-case plural (default: the GVK's, the built-in kind's, else fluent-client's rule `kind + "s"`). */
   plural?: string | undefined;
   /** Whether objects live in namespaces (default: the built-in kind's, else `true`). */
@@ -86,8 +108,7 @@ export interface FluentModelOptions {
    * built-in kind, else a loose schema that checks `metadata` and keeps
    * every other field).
    */
-  // biome-ignore lint/suspicious/noExplicitAny: any zod schema of a Kubernetes object
-  schema?: z.ZodType<any> | undefined;
+  schema?: ResourceType["schema"] | undefined;
 }
 
 /**
@@ -106,9 +127,11 @@ export interface FluentModelOptions {
  * ```
  */
 export class FluentModelError extends Error {
+  /** Always `"FluentModelError"`. */
   override readonly name = "FluentModelError";
   /** The model class's name. */
   readonly model: string;
+  /** @param model the class name; @param message what is missing */
   constructor(model: string, message: string) {
     super(message);
     this.model = model;
@@ -153,7 +176,7 @@ export function fromFluentModel<T extends object>(
   options: FluentModelOptions = {},
 ): ResourceType<FluentObject<T>> {
   const name = typeof model === "function" ? model.name : String(model);
-  let gvk: GroupVersionKind | undefined = options.gvk;
+  let gvk: FluentGroupVersionKind | undefined = options.gvk;
   if (!gvk) {
     try {
       gvk = modelToGroupVersionKind(name);
