@@ -25,7 +25,14 @@ for (const [entry, mod] of Object.entries(doc.nodes)) {
       const js = decl.jsDoc ?? {};
       const hasDoc = Boolean(js.doc?.trim()) || (js.tags ?? []).length > 0;
       const hasExample = (js.tags ?? []).some((t) => t.kind === "example");
-      rows.push({ entry: entry.replace(root, ""), where, name: sym.name, kind: decl.kind, hasDoc, hasExample });
+      rows.push({
+        entry: entry.replace(root, ""),
+        where,
+        name: sym.name,
+        kind: decl.kind,
+        hasDoc,
+        hasExample,
+      });
     }
   }
 }
@@ -34,13 +41,18 @@ const byFile = new Map();
 for (const r of missing) byFile.set(r.where, [...(byFile.get(r.where) ?? []), r]);
 const total = rows.length;
 if (flag === "--md") {
-  console.log(`${total} public symbols; ${total - missing.length} with an @example, ${missing.length} without.\n`);
+  console.log(
+    `${total} public symbols; ${total - missing.length} with an @example, ${missing.length} without.\n`,
+  );
   for (const [where, rs] of [...byFile].sort()) {
-    console.log(`- \`${where}\`: ${rs.map((r) => `${r.name}${r.hasDoc ? "" : " (no doc)"}`).join(", ")}`);
+    console.log(
+      `- \`${where}\`: ${rs.map((r) => `${r.name}${r.hasDoc ? "" : " (no doc)"}`).join(", ")}`,
+    );
   }
 } else {
   for (const [where, rs] of [...byFile].sort()) {
-    for (const r of rs) console.log(`${where}:${r.name}\t${r.kind}\t${r.hasDoc ? "no @example" : "no doc"}`);
+    for (const r of rs)
+      console.log(`${where}:${r.name}\t${r.kind}\t${r.hasDoc ? "no @example" : "no doc"}`);
   }
   console.log(`\n${total} public symbols, ${missing.length} without an @example`);
 }
