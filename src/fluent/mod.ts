@@ -131,7 +131,7 @@ export class FluentModelError extends Error {
   override readonly name = "FluentModelError";
   /** The model class's name. */
   readonly model: string;
-  /** @param model the class name; @param message what is missing */
+  /** An error about the model class named `model`, saying what is missing in `message`. */
   constructor(model: string, message: string) {
     super(message);
     this.model = model;
