@@ -66,6 +66,10 @@ export interface ChaosOptions {
   faultRate?: number | undefined;
   /** Operations between (1 ms) yields to the event loop: the driver's pace. Default 4. */
   batch?: number | undefined;
+  /** Cap on the driver's pace (soak mode); default none (as fast as `batch` allows). */
+  opsPerSecond?: number | undefined;
+  /** Events the fake server keeps for watch replay (default 400). */
+  historyLimit?: number | undefined;
   /** Upper bound for convergence after the faults stop, in ms. Default 30 000. */
   convergeMs?: number | undefined;
   /** Called every `progressEvery` operations (soak mode prints memory there). */
@@ -142,7 +146,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const mutations = { creates: 0, updates: 0, deletes: 0 };
   const flakySalt = String(options.seed);
 
-  const server = new FakeApiServer({ historyLimit: 400, bookmarkIntervalMs: 400 });
+  const server = new FakeApiServer({
+    historyLimit: options.historyLimit ?? 400,
+    bookmarkIntervalMs: 400,
+  });
   const listener = await server.listen();
 
   // "410 on continue": when armed, the server's history is compacted right
@@ -228,7 +235,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     rules.push({ fault, rule });
   };
   let slowUntil = -1;
-  let stalled = false;
+  let stalledAt: number | undefined;
 
   let deck: Fault[] = [];
   const draw = (): Fault => {
@@ -308,7 +315,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       case "watch-stalled":
         hit[fault] += watchers;
         server.faults.stallWatches();
-        stalled = true;
+        stalledAt ??= Date.now();
         break;
     }
   };
@@ -335,6 +342,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   await informer.waitForSync(AbortSignal.timeout(10_000));
 
   let op = 0;
+  const driverStart = Date.now();
   const progressEvery = options.progressEvery ?? 1000;
   const done = (): boolean => (options.until ? options.until() : op >= options.ops);
   while (!done()) {
@@ -342,11 +350,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     else mutate(op);
     op++;
     if (op === slowUntil) server.faults.delay(0);
-    if (stalled && rng() < 0.05) {
+    // stalled watches stay silent past the informer's idle timeout (1.5 s)
+    if (stalledAt !== undefined && Date.now() - stalledAt > 2000) {
       server.faults.resumeWatches();
-      stalled = false;
+      stalledAt = undefined;
     }
-    if (op % batch === 0) await tick(rng() < 0.05 ? 5 : 1);
+    if (op % 500 === 0) {
+      // fold exhausted rules into the hit counts (bounded memory in soak mode)
+      for (let i = rules.length - 1; i >= 0; i--) {
+        const { fault, rule } = rules[i]!;
+        if (rule.remaining <= 0) {
+          hit[fault] += rule.hits;
+          rules.splice(i, 1);
+        }
+      }
+    }
+    if (op % batch === 0) {
+      await tick(rng() < 0.05 ? 5 : 1);
+      if (options.opsPerSecond !== undefined) {
+        const ahead = driverStart + (op / options.opsPerSecond) * 1000 - Date.now();
+        if (ahead > 0) await tick(ahead);
+      }
+    }
     if (options.onProgress && op % progressEvery === 0) {
       await options.onProgress(op, {
         stats: informer.stats(),
