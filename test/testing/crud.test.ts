@@ -467,6 +467,26 @@ describe("fake API server direct helpers", () => {
     await server.close();
   });
 
+  it("requireNamespaces rejects objects in missing or terminating namespaces", async () => {
+    const { FakeApiServer } = await import("../../src/testing/mod.ts");
+    const server = new FakeApiServer({ requireNamespaces: true });
+    assert.throws(
+      () => server.create(ConfigMaps, { metadata: { name: "a", namespace: "nope" } }),
+      (e: unknown) =>
+        e instanceof StatusError && e.code === 404 && e.message === 'namespaces "nope" not found',
+    );
+    server.create(Namespaces, { metadata: { name: "live", finalizers: ["example.com/hold"] } });
+    server.create(ConfigMaps, { metadata: { name: "a", namespace: "live" } });
+    server.delete(Namespaces, "live");
+    const res = await server.fetch("http://x/api/v1/namespaces/live/configmaps", {
+      method: "POST",
+      body: JSON.stringify({ metadata: { name: "b" } }),
+    });
+    assert.equal(res.status, 403);
+    assert.equal((await res.json()).reason, "Forbidden");
+    await server.close();
+  });
+
   it("serves registered custom resources", async () => {
     const { z } = await import("zod");
     const { defineResource } = await import("../../src/resources/resource.ts");

@@ -51,6 +51,12 @@ export interface FakeApiServerOptions {
    * failure). Turn off to bulk-load many objects faster.
    */
   validate?: boolean | undefined;
+  /**
+   * Reject creating namespaced objects in a Namespace that does not exist
+   * (404) or is terminating (403), as the API server's NamespaceLifecycle
+   * admission does (default false: any namespace works without creating it).
+   */
+  requireNamespaces?: boolean | undefined;
 }
 
 /** Options of {@link FakeApiServer.listen}. */
@@ -122,6 +128,7 @@ export class FakeApiServer {
       clock,
       historyLimit: options.historyLimit ?? 1000,
       validate: options.validate ?? true,
+      requireNamespaces: options.requireNamespaces ?? false,
       ...(options.random ? { random: options.random } : {}),
     });
     for (const t of options.resources ?? builtinResources) this.#store.register(t);

@@ -110,15 +110,18 @@ export class ObjectStore {
   readonly #listeners = new Set<(ev: StoreEvent) => void>();
   readonly #random: () => number;
   readonly #validateByDefault: boolean;
+  readonly #requireNamespaces: boolean;
 
   constructor(options: {
     clock: Clock;
     historyLimit: number;
     random?: () => number;
     validate?: boolean;
+    requireNamespaces?: boolean;
   }) {
     this.#clock = options.clock;
     this.#validateByDefault = options.validate ?? true;
+    this.#requireNamespaces = options.requireNamespaces ?? false;
     this.#historyLimit = Math.max(0, options.historyLimit);
     this.#random = options.random ?? Math.random;
   }
@@ -296,6 +299,17 @@ export class ObjectStore {
     };
     this.#checkMeta(type, obj, name);
     const key = keyOf(namespace, name);
+    if (this.#requireNamespaces && type.namespaced && namespace) {
+      const ns = this.#tables.get("/namespaces")?.objects.get(namespace);
+      if (!ns) throw notFound("", "namespaces", namespace);
+      if (ns.metadata.deletionTimestamp) {
+        throw new StatusError(
+          403,
+          `${type.plural} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+          { reason: "Forbidden", details: { name, group: type.group, kind: type.plural } },
+        );
+      }
+    }
     if (t.objects.has(key)) {
       const what = type.group ? `${type.plural}.${type.group}` : type.plural;
       throw new StatusError(409, `${what} "${name}" already exists`, {
