@@ -3,12 +3,12 @@
  * `loadKubeconfigFile` and `fromEnvironment` (`KUBECONFIG`, `~/.kube/config`,
  * then in-cluster).
  *
- * This module imports the `yaml` package, so it is its own entry point
- * (`kubeloop/kubeconfig`); JSON kubeconfigs are parsed without it.
+ * YAML text is parsed with the `yaml` package, imported on first use, so this
+ * is its own entry point (`kubeloop/kubeconfig`); JSON kubeconfigs and
+ * kubeconfig objects work without it.
  *
  * @module
  */
-import { parse as parseYaml } from "yaml";
 import type { Runtime } from "../runtime/types.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import { type ClusterConfig, fileTokenProvider, inCluster, protectConfig } from "./config.ts";
@@ -82,18 +82,38 @@ export interface KubeconfigOptions {
   clock?: Clock | undefined;
 }
 
+type YamlParse = (text: string, options?: Record<string, unknown>) => unknown;
+let yamlParse: Promise<YamlParse> | undefined;
+
+/** Load the `yaml` package on first use (JSON kubeconfigs never need it). */
+function loadYaml(where: string): Promise<YamlParse> {
+  yamlParse ??= import("yaml").then(
+    (m) => m.parse as YamlParse,
+    (err: unknown) => {
+      yamlParse = undefined;
+      throw new ConfigError(
+        where,
+        "parsing YAML needs the `yaml` package (npm install yaml); JSON kubeconfigs work without it",
+        { cause: err },
+      );
+    },
+  );
+  return yamlParse;
+}
+
 /**
  * Parse kubeconfig text (YAML, or JSON) into a {@link Kubeconfig} object.
- * Throws {@link ConfigError} with the line for YAML syntax errors.
+ * JSON is parsed without the YAML parser; YAML loads the `yaml` package on
+ * first use. Throws {@link ConfigError} (with the line for YAML syntax errors).
  *
  * @example
  * ```ts
  * import { parseKubeconfig } from "kubeloop/kubeconfig";
- * const kc = parseKubeconfig(text);
+ * const kc = await parseKubeconfig(text);
  * console.log(kc["current-context"]);
  * ```
  */
-export function parseKubeconfig(text: string, where = "kubeconfig"): Kubeconfig {
+export async function parseKubeconfig(text: string, where = "kubeconfig"): Promise<Kubeconfig> {
   const trimmed = text.trim();
   if (!trimmed) throw new ConfigError(where, "empty document");
   let doc: unknown;
@@ -104,8 +124,9 @@ export function parseKubeconfig(text: string, where = "kubeconfig"): Kubeconfig 
       throw new ConfigError(where, `not valid JSON: ${(err as Error).message}`);
     }
   } else {
+    const parse = await loadYaml(where);
     try {
-      doc = parseYaml(text, { prettyErrors: true, uniqueKeys: false });
+      doc = parse(text, { prettyErrors: true, uniqueKeys: false });
     } catch (err) {
       // yaml's messages quote a snippet of the source: keep only the first line (position + reason)
       const msg = String((err as Error)?.message ?? err).split("\n")[0];
@@ -303,7 +324,7 @@ export async function fromKubeconfig(
 ): Promise<ClusterConfig> {
   const where = "kubeconfig";
   const kc =
-    typeof input === "string" ? parseKubeconfig(input, where) : checkKubeconfig(input, where);
+    typeof input === "string" ? await parseKubeconfig(input, where) : checkKubeconfig(input, where);
   const contexts = kc.contexts ?? [];
   const contextName = options.context ?? kc["current-context"];
   if (!contextName) {
@@ -436,7 +457,7 @@ export async function loadKubeconfigFile(
 ): Promise<ClusterConfig> {
   const runtime = await runtimeOf(options.runtime);
   const text = await readFileAt(runtime, path, "kubeconfig");
-  const kc = parseKubeconfig(text, `kubeconfig ${path}`);
+  const kc = await parseKubeconfig(text, `kubeconfig ${path}`);
   return fromKubeconfig(kc, { ...options, runtime, basePath: dirname(path) });
 }
 
@@ -465,7 +486,7 @@ export async function fromEnvironment(options: LoadOptions = {}): Promise<Cluste
       } catch {
         continue; // kubectl ignores missing files in KUBECONFIG
       }
-      docs.push({ kc: parseKubeconfig(text, `kubeconfig ${p}`), path: p });
+      docs.push({ kc: await parseKubeconfig(text, `kubeconfig ${p}`), path: p });
     }
     if (docs.length === 1) {
       return fromKubeconfig(docs[0]!.kc, { ...options, runtime, basePath: dirname(docs[0]!.path) });
@@ -483,7 +504,7 @@ export async function fromEnvironment(options: LoadOptions = {}): Promise<Cluste
       text = undefined;
     }
     if (text !== undefined) {
-      return fromKubeconfig(parseKubeconfig(text, `kubeconfig ${path}`), {
+      return fromKubeconfig(await parseKubeconfig(text, `kubeconfig ${path}`), {
         ...options,
         runtime,
         basePath: dirname(path),

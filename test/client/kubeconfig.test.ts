@@ -113,7 +113,7 @@ describe("kubeconfig", () => {
   });
 
   it("accepts JSON text and objects", async () => {
-    const obj = parseKubeconfig(YAML);
+    const obj = await parseKubeconfig(YAML);
     const fromJson = await fromKubeconfig(JSON.stringify(obj), { context: "prod", runtime: rt });
     assert.equal(fromJson.token, "abc.def");
     const fromObj = await fromKubeconfig(obj, { context: "prod", runtime: rt });
