@@ -188,28 +188,49 @@ export async function runClient(
   process.exit(0);
 }
 
-/** Split a byte stream into lines and call `onLine` for each (the raw baseline's watch decoder). */
+/**
+ * Split a byte stream into lines and call `onLine` for each (the raw baseline's watch decoder).
+ * Splits on bytes (no string concatenation of chunks) and decodes each line once.
+ */
 export async function readLines(
   body: ReadableStream<Uint8Array>,
-  onLine: (line: string) => boolean | undefined,
+  // biome-ignore lint/suspicious/noConfusingVoidType: callers may return nothing
+  onLine: (line: string) => boolean | undefined | void,
 ): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buf = "";
+  let pending: Uint8Array | undefined;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
-    buf += decoder.decode(value, { stream: true });
     let start = 0;
-    for (;;) {
-      const nl = buf.indexOf("\n", start);
-      if (nl < 0) break;
-      if (nl > start && onLine(buf.slice(start, nl)) === false) {
-        await reader.cancel();
-        return;
+    let nl = value.indexOf(10);
+    if (pending !== undefined && nl >= 0) {
+      const line = new Uint8Array(pending.length + nl);
+      line.set(pending);
+      line.set(value.subarray(0, nl), pending.length);
+      pending = undefined;
+      if (line.length && onLine(decoder.decode(line)) === false)
+        return void (await reader.cancel());
+      start = nl + 1;
+      nl = value.indexOf(10, start);
+    }
+    while (nl >= 0) {
+      if (nl > start && onLine(decoder.decode(value.subarray(start, nl))) === false) {
+        return void (await reader.cancel());
       }
       start = nl + 1;
+      nl = value.indexOf(10, start);
     }
-    buf = start ? buf.slice(start) : buf;
+    if (start < value.length) {
+      const rest = value.subarray(start);
+      if (pending === undefined) pending = rest.slice();
+      else {
+        const joined = new Uint8Array(pending.length + rest.length);
+        joined.set(pending);
+        joined.set(rest, pending.length);
+        pending = joined;
+      }
+    }
   }
 }
