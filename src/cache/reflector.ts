@@ -594,6 +594,7 @@ export class Reflector<T extends KubernetesObject> {
     }
   }
 
+  /** A watch delivered an event: healthy again. */
   #success(): void {
     this.#lastError = undefined;
     this.#backoff.reset();
@@ -657,6 +658,7 @@ export class Reflector<T extends KubernetesObject> {
     const kind = this.resourceType.kind;
     const limit = this.#opts.pageSize ?? DEFAULT_PAGE_SIZE;
     let rvParam = firstRv;
+    let restarts = 0;
     restart: for (;;) {
       const items: T[] = [];
       const invalidKeys = new Set<string>();
@@ -674,7 +676,8 @@ export class Reflector<T extends KubernetesObject> {
           });
         } catch (err) {
           if (signal.aborted) throw err;
-          if (isGone(err)) {
+          // restart at once, but only once: a server that keeps answering 410 gets the backoff
+          if (isGone(err) && restarts++ === 0) {
             this.#stats.gone++;
             this.#logger.info(
               cont ? "continue token expired (410); restarting the list" : "list 410; relisting",
@@ -707,7 +710,9 @@ export class Reflector<T extends KubernetesObject> {
           this.#rv = rv;
           this.#needList = false;
           this.#sink.replace(items, rv, invalidKeys);
-          this.#success();
+          // synced, but the backoff only resets once a watch delivers (a server that
+          // lists fine and then fails every watch must not get relisted every 800 ms)
+          this.#lastError = undefined;
           this.#logger.debug("listed", { kind, count: items.length, resourceVersion: rv });
           return;
         }
@@ -749,7 +754,8 @@ export class Reflector<T extends KubernetesObject> {
       });
       for await (const ev of stream) {
         deadline?.touch();
-        if (received++ === 0) {
+        // an ERROR event is no progress: it must not reset the backoff
+        if (ev.type !== "ERROR" && received++ === 0) {
           this.#gonesWithoutProgress = 0;
           this.#success();
         }
@@ -826,6 +832,7 @@ export class Reflector<T extends KubernetesObject> {
     const streamMs = this.#opts.streamingListTimeoutMs ?? DEFAULT_STREAMING_TIMEOUT_MS;
     const idleMs = this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_MS;
     let initial = true;
+    let progressed = false;
     let deadline: IdleDeadline | undefined = new IdleDeadline(this.#clock, streamMs, () =>
       ac.abort(new StreamingListTimeoutError(kind, streamMs)),
     );
@@ -850,6 +857,11 @@ export class Reflector<T extends KubernetesObject> {
       for await (const ev of stream) {
         deadline?.touch();
         if (!initial) {
+          if (ev.type !== "ERROR" && !progressed) {
+            progressed = true;
+            this.#gonesWithoutProgress = 0;
+            this.#success();
+          }
           this.#handleEvent(ev);
           continue;
         }
@@ -869,8 +881,7 @@ export class Reflector<T extends KubernetesObject> {
           this.#needList = false;
           this.#sink.replace(Array.from(buffer.values()), this.#rv, invalidKeys);
           buffer.clear();
-          this.#gonesWithoutProgress = 0;
-          this.#success();
+          this.#lastError = undefined;
           this.#logger.debug("streaming list ended", { kind, resourceVersion: rv });
           deadline?.cancel();
           deadline =

@@ -456,6 +456,68 @@ describe("informer: failures and backoff", () => {
     }
   });
 
+  it("never hot-loops: repeated 410s and ERROR events get the growing backoff", async () => {
+    const env = setup();
+    env.server.create(ConfigMaps, cm("a"));
+    const informer = informerFor(env);
+    start(env, informer);
+    await informer.waitForSync();
+    await eventually(() => env.server.watcherCount() === 1);
+    // every watch answers 410: one immediate relist, then backoff between attempts
+    const rule = env.server.faults.failNext({
+      watch: true,
+      status: 410,
+      times: Number.POSITIVE_INFINITY,
+    });
+    await env.clock.advance(2000);
+    env.server.faults.closeWatches();
+    await eventually(() => informer.stats().backoffs === 1);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
+    assert.equal(informer.stats().backoffs, 1);
+    assert.equal(requests(env.server, "list").length, 2, "one immediate relist, then wait");
+    await env.clock.advance(800);
+    await eventually(() => informer.stats().backoffs === 2);
+    await env.clock.advance(1599);
+    assert.equal(informer.stats().backoffs, 2, "the delay grew to 1600 ms");
+    env.server.faults.reset();
+    void rule;
+    await env.clock.advance(1);
+    await eventually(() => env.server.watcherCount() === 1);
+    // a watch event is progress: the backoff starts over
+    env.server.create(ConfigMaps, cm("x"));
+    await eventually(() => informer.store.has("default/x"));
+    // ERROR events (not 410) as the first line: the backoff grows too
+    env.server.faults.failNext({ watch: true, status: 500, asWatchEvent: true, times: 3 });
+    await env.clock.advance(2000);
+    env.server.faults.closeWatches();
+    const before = informer.stats().backoffs;
+    await eventually(() => informer.stats().backoffs === before + 1);
+    await env.clock.advance(800);
+    await eventually(() => informer.stats().backoffs === before + 2);
+    await env.clock.advance(1599);
+    assert.equal(informer.stats().backoffs, before + 2);
+    await env.clock.advance(1);
+    await eventually(() => informer.stats().backoffs === before + 3);
+    await env.clock.advance(3200);
+    await eventually(() => env.server.watcherCount() === 1);
+    env.server.create(ConfigMaps, cm("b"));
+    await eventually(() => informer.store.has("default/b"));
+  });
+
+  it("backs off when every list answers 410", async () => {
+    const env = setup();
+    env.server.faults.failNext({ verb: "list", status: 410, times: 4 });
+    const informer = informerFor(env);
+    start(env, informer);
+    await eventually(() => informer.stats().backoffs === 1);
+    assert.equal(requests(env.server, "list").length, 2, 'one immediate restart with rv ""');
+    await env.clock.advance(800);
+    await eventually(() => informer.stats().backoffs === 2);
+    assert.equal(requests(env.server, "list").length, 4);
+    await env.clock.advance(1600);
+    assert.equal(await informer.waitForSync(), true);
+  });
+
   it("backs off on a non-410 ERROR event", async () => {
     const env = setup();
     const informer = informerFor(env);
