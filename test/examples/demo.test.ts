@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { formatSummary, runDemo } from "../../scripts/demo/run.ts";
+import { ConfigMaps, KubeClient, Namespaces } from "../../src/mod.ts";
+import { FakeApiServer } from "../../src/testing/mod.ts";
 
 describe("demo", () => {
   it("converges after churn with a cut watch, a 500 burst and a 410", async () => {
@@ -24,5 +26,36 @@ describe("demo", () => {
     assert.equal(summary.diff.desired, summary.diff.actual);
     assert.match(output, /converged/);
     assert.ok(!output.includes("\u001b["), "no ANSI codes when piped");
+  });
+
+  it("runs against a cluster given a client (here a fake server over HTTP), then cleans up", async () => {
+    const server = new FakeApiServer();
+    const listener = await server.listen();
+    try {
+      const summary = await runDemo({
+        client: new KubeClient({ server: listener.url }),
+        churnMs: 800,
+        opsPerSecond: 30,
+        seed: 5,
+      });
+      assert.equal(summary.mode, "cluster");
+      assert.equal(summary.converged, true, formatSummary(summary));
+      assert.deepEqual(summary.stats.faults, []);
+      assert.ok(server.get(Namespaces, "kubeloop-demo"), "namespace created");
+      assert.ok(server.get(Namespaces, "kubeloop-demo-mirror"), "namespace created");
+      assert.deepEqual(
+        server.list(ConfigMaps, { namespace: "kubeloop-demo" }),
+        [],
+        "sources removed",
+      );
+      assert.deepEqual(
+        server.list(ConfigMaps, { namespace: "kubeloop-demo-mirror" }),
+        [],
+        "mirrors removed",
+      );
+    } finally {
+      await listener.close();
+      await server.close();
+    }
   });
 });
