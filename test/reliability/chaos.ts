@@ -448,6 +448,10 @@ function check(
     if (!want.has(k) && s.op !== "delete") diff.push(`no delete callback for ${k}`);
 }
 
+function sum(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
 /** One line per counter, for logs and docs. */
 export function formatChaos(r: ChaosResult): string {
   const lines = [
@@ -455,6 +459,7 @@ export function formatChaos(r: ChaosResult): string {
     `  mutations: ${JSON.stringify(r.mutations)}; objects at the end: ${r.finalObjects}`,
     `  faults injected: ${JSON.stringify(r.injected)}`,
     `  faults hit:      ${JSON.stringify(r.hit)}`,
+    `  faults survived: ${r.converged ? sum(r.hit) : 0} of ${sum(r.hit)} that hit (${sum(r.injected)} injected)`,
     `  informer: ${JSON.stringify(r.stats)}`,
     `  controller: ${JSON.stringify(r.controller)}`,
   ];

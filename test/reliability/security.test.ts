@@ -309,4 +309,14 @@ describe("dependencies", () => {
       );
     assert.deepEqual(Object.keys(pkg.optionalDependencies ?? {}), []);
   });
+
+  it("the lockfile resolves exactly one production package: zod", () => {
+    const lock = JSON.parse(
+      readFileSync(new URL("../../package-lock.json", import.meta.url), "utf8"),
+    ) as { packages: Record<string, { dev?: boolean; devOptional?: boolean; version?: string }> };
+    const prod = Object.entries(lock.packages)
+      .filter(([path, p]) => path !== "" && !p.dev && !p.devOptional)
+      .map(([path]) => path);
+    assert.deepEqual(prod, ["node_modules/zod"]);
+  });
 });
