@@ -135,87 +135,106 @@ function converged(
   return undefined;
 }
 
+interface Scenario {
+  actions: Action[];
+  initial: number;
+  pageSize: number;
+  streamingList: boolean;
+  streamingLists: "supported" | "rejected" | "ignored";
+}
+
+const scenario: fc.Arbitrary<Scenario> = fc.record({
+  actions: fc.array(action, { minLength: 1, maxLength: 40 }),
+  initial: fc.nat(8),
+  pageSize: fc.constantFrom(1, 3, 500),
+  streamingList: fc.boolean(),
+  streamingLists: fc.constantFrom("supported" as const, "rejected" as const, "ignored" as const),
+});
+
+async function runScenario(
+  sc: Scenario,
+  http: boolean,
+  totals: Record<string, number>,
+): Promise<void> {
+  const server = new FakeApiServer({
+    clock: new FakeClock(),
+    historyLimit: 20,
+    streamingLists: sc.streamingLists,
+  });
+  const listener = http ? await server.listen() : undefined;
+  const client = new KubeClient(
+    listener ? { server: listener.url } : { server: "http://fake", fetch: server.fetch },
+  );
+  const clock = new FakeClock();
+  for (let i = 0; i < sc.initial; i++) {
+    server.create(
+      ConfigMaps,
+      cm(NAMES[i % NAMES.length]!, NAMESPACES[Math.floor(i / NAMES.length) % 2]!, { v: "init" }),
+    );
+  }
+  const informer = createInformer(client, ConfigMaps, {
+    clock,
+    random: () => 0,
+    pageSize: sc.pageSize,
+    idleTimeoutMs: 10_000,
+    streamingList: sc.streamingList,
+    streamingListTimeoutMs: 10_000,
+  });
+  const rec = new Recorder<ConfigMap>();
+  const everSeen = new Set<string>();
+  informer.addEventHandler(rec.handler);
+  informer.addEventHandler({
+    onAdd: (o) => everSeen.add(`${o.metadata.namespace}/${o.metadata.name}`),
+  });
+  const ac = new AbortController();
+  const done = informer.run(ac.signal);
+  try {
+    for (const a of sc.actions) {
+      if (a.op === "fault") injectFault(server, a.fault);
+      else if (a.op === "yield") for (let i = 0; i < a.turns; i++) await tick(http ? 1 : 0);
+      else if (a.op === "advance") await clock.advance(a.ms);
+      else applyWrite(server, a);
+    }
+    // faults stop
+    server.faults.reset();
+    let why: string | undefined = "not checked";
+    for (let round = 0; round < 60 && why; round++) {
+      for (let i = 0; i < (http ? 40 : 5) && why; i++) {
+        await tick(http ? 1 : 0);
+        why = informer.hasSynced()
+          ? converged(server, informer.store, rec, everSeen)
+          : "not synced";
+      }
+      if (why) await clock.advance(31_000);
+    }
+    assert.equal(
+      why,
+      undefined,
+      `not converged: ${why}; stats ${JSON.stringify(informer.stats())}`,
+    );
+    assert.ok(informer.hasSynced());
+    for (const [k, v] of Object.entries(informer.stats())) totals[k] = (totals[k] ?? 0) + v;
+  } finally {
+    ac.abort();
+    await done;
+    await listener?.close();
+    await server.close();
+  }
+  assert.equal(clock.pendingTimers, 0, "timers left after abort");
+}
+
 describe("informer convergence (property)", () => {
-  it("converges to the server's state after random writes and faults", async () => {
-    let runs = 0;
+  it("converges to the server's state after random writes and faults (in-process, 200 runs)", async () => {
     const totals: Record<string, number> = {};
+    let runs = 0;
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(action, { minLength: 1, maxLength: 40 }),
-        fc.nat(8),
-        fc.constantFrom(1, 3, 500),
-        fc.boolean(),
-        fc.constantFrom("supported" as const, "rejected" as const, "ignored" as const),
-        async (actions, initial, pageSize, streamingList, streamingLists) => {
-          runs++;
-          const server = new FakeApiServer({
-            clock: new FakeClock(),
-            historyLimit: 20,
-            streamingLists,
-          });
-          const client = new KubeClient({ server: "http://fake", fetch: server.fetch });
-          const clock = new FakeClock();
-          for (let i = 0; i < initial; i++) {
-            server.create(
-              ConfigMaps,
-              cm(NAMES[i % NAMES.length]!, NAMESPACES[Math.floor(i / NAMES.length) % 2]!, {
-                v: "init",
-              }),
-            );
-          }
-          const informer = createInformer(client, ConfigMaps, {
-            clock,
-            random: () => 0,
-            pageSize,
-            idleTimeoutMs: 10_000,
-            streamingList,
-            streamingListTimeoutMs: 10_000,
-          });
-          const rec = new Recorder<ConfigMap>();
-          const everSeen = new Set<string>();
-          informer.addEventHandler(rec.handler);
-          informer.addEventHandler({
-            onAdd: (o) => everSeen.add(`${o.metadata.namespace}/${o.metadata.name}`),
-          });
-          const ac = new AbortController();
-          const done = informer.run(ac.signal);
-          try {
-            for (const a of actions) {
-              if (a.op === "fault") injectFault(server, a.fault);
-              else if (a.op === "yield") for (let i = 0; i < a.turns; i++) await tick(0);
-              else if (a.op === "advance") await clock.advance(a.ms);
-              else applyWrite(server, a);
-            }
-            // faults stop
-            server.faults.reset();
-            let why: string | undefined = "not checked";
-            for (let round = 0; round < 60 && why; round++) {
-              for (let i = 0; i < 5 && why; i++) {
-                await tick(0);
-                why = informer.hasSynced()
-                  ? converged(server, informer.store, rec, everSeen)
-                  : "not synced";
-              }
-              if (why) await clock.advance(31_000);
-            }
-            assert.equal(
-              why,
-              undefined,
-              `not converged: ${why}; stats ${JSON.stringify(informer.stats())}`,
-            );
-            assert.ok(informer.hasSynced());
-            for (const [k, v] of Object.entries(informer.stats())) totals[k] = (totals[k] ?? 0) + v;
-          } finally {
-            ac.abort();
-            await done;
-            await server.close();
-          }
-          assert.equal(clock.pendingTimers, 0, "timers left after abort");
-        },
-      ),
+      fc.asyncProperty(scenario, async (sc) => {
+        runs++;
+        await runScenario(sc, false, totals);
+      }),
       { numRuns: 200 },
     );
-    assert.equal(runs >= 200, true);
+    assert.ok(runs >= 200);
     // the faults really happened
     for (const k of [
       "relists",
@@ -228,5 +247,14 @@ describe("informer convergence (property)", () => {
     ]) {
       assert.ok((totals[k] ?? 0) > 0, `no ${k} in any run: ${JSON.stringify(totals)}`);
     }
+  });
+
+  it("converges over HTTP too (20 runs)", async () => {
+    const totals: Record<string, number> = {};
+    await fc.assert(
+      fc.asyncProperty(scenario, (sc) => runScenario(sc, true, totals)),
+      { numRuns: 20 },
+    );
+    assert.ok((totals.lists ?? 0) >= 20);
   });
 });
