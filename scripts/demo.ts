@@ -40,6 +40,7 @@ const options: DemoOptions = {
     write: (s) => process.stdout.write(s),
     isTTY: process.stdout.isTTY === true,
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    columns: process.stdout.columns,
   },
   faults: !values["no-faults"],
   cleanup: !values.keep,

@@ -33,6 +33,8 @@ export interface DemoOutput {
   isTTY?: boolean | undefined;
   /** Use ANSI colours. */
   color?: boolean | undefined;
+  /** Terminal width: the live line is cut to fit (default 100). */
+  columns?: number | undefined;
 }
 
 /** Options of {@link runDemo}. */
@@ -187,19 +189,35 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   let lastPiped = 0;
   const liveLine = (): string => {
     const s = stats;
-    const sep = c("2", " │ ");
-    const n = (label: string, v: number, warn = false) =>
-      `${c("2", label)} ${c(warn && v > 0 ? "33;1" : "1", String(v))}`;
-    return [
-      `${c("36", spinner[frame++ % spinner.length] ?? "")} ${t()}`,
-      s.synced ? `${c("32", "synced")} ${c("1", String(s.objects))} objs` : c("33", "syncing"),
+    // [visible text, coloured text]; fields are dropped from the end to fit the terminal width,
+    // so the line never wraps (a wrapped line cannot be redrawn in place).
+    const n = (label: string, v: number, warn = false): [string, string] => [
+      `${label} ${v}`,
+      `${c("2", label)} ${c(warn && v > 0 ? "33;1" : "1", String(v))}`,
+    ];
+    const head = `${spinner[frame++ % spinner.length] ?? ""} ${t()}`;
+    const fields: [string, string][] = [
+      [head, `${c("36", head.slice(0, 1))}${head.slice(1)}`],
+      s.synced
+        ? [`synced ${s.objects}`, `${c("32", "synced")} ${c("1", String(s.objects))}`]
+        : ["syncing", c("33", "syncing")],
       n("events", s.events),
       n("reconciles", s.reconciles),
       n("retries", s.retries, true),
       n("queue", s.queueDepth),
       n("relists", s.relists),
       n("changes", s.changes),
-    ].join(sep);
+    ];
+    const width = (out?.columns ?? 100) - 1;
+    let visible = 0;
+    const shown: string[] = [];
+    for (const [plain, coloured] of fields) {
+      const add = plain.length + (shown.length ? 3 : 0);
+      if (visible + add > width) break;
+      visible += add;
+      shown.push(coloured);
+    }
+    return shown.join(c("2", " │ "));
   };
   const plainLine = (): string => {
     const s = stats;
