@@ -5,7 +5,10 @@
 //   node --expose-gc --import tsx scripts/bench-informer.ts [--pods 10000,50000] [--events 20000] [--transport inproc,http] [--json]
 //
 // Numbers are end to end: they include the fake API server's own work
-// (serialising lists and watch events), which runs in the same process.
+// (serialising lists and watch events), which runs in the same process. The
+// "baseline" rows do the same requests with raw fetch + JSON.parse and keep
+// nothing: the difference is the informer's cost (client, validation, store,
+// handlers).
 import { parseArgs } from "node:util";
 import { createInformer, type Informer } from "../src/cache/mod.ts";
 import { KubeClient } from "../src/client/client.ts";
@@ -39,6 +42,8 @@ async function settleHeap(): Promise<number> {
 interface Env {
   server: FakeApiServer;
   client: KubeClient;
+  /** Raw GET for the baselines (no client, no validation, no cache). */
+  get(path: string, signal?: AbortSignal): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,7 @@ async function makeEnv(n: number, transport: "inproc" | "http"): Promise<Env> {
     return {
       server,
       client: new KubeClient({ server: "http://fake", fetch: server.fetch }),
+      get: (path, signal) => server.fetch(`http://fake${path}`, signal ? { signal } : {}),
       close: () => server.close(),
     };
   }
@@ -60,6 +66,7 @@ async function makeEnv(n: number, transport: "inproc" | "http"): Promise<Env> {
   return {
     server,
     client: new KubeClient({ server: listener.url }),
+    get: (path, signal) => fetch(`${listener.url}${path}`, signal ? { signal } : {}),
     close: async () => {
       await listener.close();
       await server.close();
@@ -70,7 +77,7 @@ async function makeEnv(n: number, transport: "inproc" | "http"): Promise<Env> {
 interface SyncResult {
   pods: number;
   transport: string;
-  validate: boolean;
+  validate: boolean | "baseline";
   syncMs: number;
   podsPerSec: number;
   heapPerObjectBytes: number;
@@ -107,23 +114,76 @@ async function benchSync(
   };
 }
 
+/** Baseline: the same paged list with raw fetch + JSON.parse, nothing kept. */
+async function baselineSync(env: Env, n: number): Promise<number> {
+  const t0 = performance.now();
+  let cont = "";
+  let count = 0;
+  do {
+    const q = cont
+      ? `limit=500&continue=${encodeURIComponent(cont)}`
+      : "limit=500&resourceVersion=0";
+    const page = (await (await env.get(`/api/v1/pods?${q}`)).json()) as {
+      items: unknown[];
+      metadata: { continue?: string };
+    };
+    count += page.items.length;
+    cont = page.metadata.continue ?? "";
+  } while (cont);
+  if (count !== n) throw new Error(`baseline listed ${count} of ${n}`);
+  return performance.now() - t0;
+}
+
 interface WatchResult {
   transport: string;
-  validate: boolean;
+  validate: string;
   events: number;
   ms: number;
   eventsPerSec: number;
 }
 
-async function benchWatch(transport: "inproc" | "http", validate: boolean): Promise<WatchResult> {
+async function benchWatch(
+  transport: "inproc" | "http",
+  validate: boolean | "baseline",
+): Promise<WatchResult> {
   const N = 1000;
   const env = await makeEnv(N, transport);
-  const informer: Informer<Pod> = createInformer(env.client, Pods, { validate });
   let updates = 0;
-  informer.addEventHandler({ onUpdate: () => updates++ });
   const ac = new AbortController();
-  const done = informer.run(ac.signal);
-  await informer.waitForSync();
+  let done: Promise<void>;
+  if (validate === "baseline") {
+    // raw watch: read the stream and count lines, no decoding into objects kept
+    const res = await env.get(
+      `/api/v1/pods?watch=true&resourceVersion=${env.server.resourceVersion()}`,
+      ac.signal,
+    );
+    done = (async () => {
+      const reader = res.body!.getReader();
+      const dec = new TextDecoder();
+      let buf = "";
+      try {
+        for (;;) {
+          const { done: end, value } = await reader.read();
+          if (end) return;
+          buf += dec.decode(value, { stream: true });
+          let nl = buf.indexOf("\n");
+          while (nl >= 0) {
+            JSON.parse(buf.slice(0, nl));
+            updates++;
+            buf = buf.slice(nl + 1);
+            nl = buf.indexOf("\n");
+          }
+        }
+      } catch {
+        // aborted
+      }
+    })();
+  } else {
+    const informer: Informer<Pod> = createInformer(env.client, Pods, { validate });
+    informer.addEventHandler({ onUpdate: () => updates++ });
+    done = informer.run(ac.signal);
+    await informer.waitForSync();
+  }
   while (env.server.watcherCount() === 0) await new Promise((r) => setTimeout(r, 1));
   const pods = env.server.list(Pods);
   const t0 = performance.now();
@@ -142,7 +202,13 @@ async function benchWatch(transport: "inproc" | "http", validate: boolean): Prom
   ac.abort();
   await done;
   await env.close();
-  return { transport, validate, events: EVENTS, ms, eventsPerSec: (EVENTS / ms) * 1000 };
+  return {
+    transport,
+    validate: validate === "baseline" ? "baseline" : String(validate),
+    events: EVENTS,
+    ms,
+    eventsPerSec: (EVENTS / ms) * 1000,
+  };
 }
 
 async function main(): Promise<void> {
@@ -153,6 +219,20 @@ async function main(): Promise<void> {
       const env = await makeEnv(n, transport);
       // warm-up (JIT) on the same server, not measured
       await benchSync(env, n, transport, true);
+      await baselineSync(env, n);
+      const baseMs = baselineSync(env, n);
+      const b = await baseMs;
+      console.error(
+        `sync ${n} pods ${transport.padEnd(6)} baseline (raw fetch + JSON.parse) ${b.toFixed(0).padStart(6)} ms`,
+      );
+      sync.push({
+        pods: n,
+        transport,
+        validate: "baseline",
+        syncMs: b,
+        podsPerSec: (n / b) * 1000,
+        heapPerObjectBytes: Number.NaN,
+      });
       for (const validate of [true, false]) {
         const r = await benchSync(env, n, transport, validate);
         sync.push(r);
@@ -164,7 +244,7 @@ async function main(): Promise<void> {
     }
   }
   for (const transport of transports) {
-    for (const validate of [true, false]) {
+    for (const validate of ["baseline", true, false] as const) {
       const r = await benchWatch(transport, validate);
       watch.push(r);
       console.error(
@@ -178,7 +258,7 @@ async function main(): Promise<void> {
     console.log("|---:|---|---|---:|---:|---:|");
     for (const r of sync) {
       console.log(
-        `| ${r.pods} | ${r.transport} | ${r.validate} | ${r.syncMs.toFixed(0)} | ${r.podsPerSec.toFixed(0)} | ${(r.heapPerObjectBytes / 1024).toFixed(2)} |`,
+        `| ${r.pods} | ${r.transport} | ${r.validate} | ${r.syncMs.toFixed(0)} | ${r.podsPerSec.toFixed(0)} | ${Number.isNaN(r.heapPerObjectBytes) ? "-" : (r.heapPerObjectBytes / 1024).toFixed(2)} |`,
       );
     }
     console.log("\n| watch events | transport | validate | ms | events/s |");
