@@ -27,7 +27,8 @@ export default {
     const url = new URL(request.url);
     const server = url.searchParams.get("server") ?? env.KUBE_SERVER;
     if (!server) return new Response("pass ?server=<API server URL>\n", { status: 400 });
-    const ms = Math.min(Number(url.searchParams.get("ms") ?? 2000), 25_000);
+    const requested = Number(url.searchParams.get("ms") ?? 2000);
+    const ms = Number.isFinite(requested) ? Math.min(Math.max(requested, 0), 25_000) : 2000;
     const targetNamespace = url.searchParams.get("target") ?? "mirror";
     const sourceNamespace = url.searchParams.get("source") ?? undefined;
     const config: ClusterConfig = { server };
