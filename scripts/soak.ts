@@ -60,16 +60,16 @@ function sample(ops: number, extra: string): void {
   );
 }
 
-/** Least-squares slope of heap (MB) over time (min). */
-function slope(points: Sample[]): number {
+/** Least-squares slope of heap (or RSS) in MB over time in minutes. */
+function slope(points: Sample[], field: "heapMB" | "rssMB" = "heapMB"): number {
   const n = points.length;
   if (n < 2) return 0;
   const mx = points.reduce((a, p) => a + p.minute, 0) / n;
-  const my = points.reduce((a, p) => a + p.heapMB, 0) / n;
+  const my = points.reduce((a, p) => a + p[field], 0) / n;
   let num = 0;
   let den = 0;
   for (const p of points) {
-    num += (p.minute - mx) * (p.heapMB - my);
+    num += (p.minute - mx) * (p[field] - my);
     den += (p.minute - mx) ** 2;
   }
   return den === 0 ? 0 : num / den;
@@ -107,6 +107,10 @@ const heapSlope = slope(steady);
 console.log(
   `heap slope: ${heapSlope.toFixed(3)} MB/min over ${steady.length} samples (limit ${maxSlope}); ` +
     `heap ${steady[0]?.heapMB.toFixed(1)} -> ${steady.at(-1)?.heapMB.toFixed(1)} MB`,
+);
+console.log(
+  `rss slope: ${slope(steady, "rssMB").toFixed(3)} MB/min (informational); ` +
+    `rss ${steady[0]?.rssMB.toFixed(1)} -> ${steady.at(-1)?.rssMB.toFixed(1)} MB`,
 );
 let failed = false;
 if (!result.converged) {
