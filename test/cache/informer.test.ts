@@ -590,6 +590,25 @@ describe("informer: validation, transform, handlers", () => {
     assert.equal(rec.last.get("default/later-bad")?.obj.data?.v, "1");
   });
 
+  it("freezes cached objects when asked, and validate: false trusts the server", async () => {
+    const env = setup();
+    env.server.create(ConfigMaps, cm("a", "default", { k: "v" }));
+    env.server.faults.serveInvalid(ConfigMaps, {
+      metadata: { name: "odd", namespace: "default" },
+      data: { n: 1 },
+    });
+    const informer = informerFor(env, { freeze: true, validate: false });
+    start(env, informer);
+    await informer.waitForSync();
+    const a = informer.store.get("default/a")!;
+    assert.ok(Object.isFrozen(a) && Object.isFrozen(a.data));
+    assert.throws(() => {
+      (a.data as Record<string, string>).k = "changed";
+    }, TypeError);
+    assert.ok(informer.store.has("default/odd"), "not validated");
+    assert.equal(informer.stats().invalidObjects, 0);
+  });
+
   it("drops managedFields by default and applies a custom transform", async () => {
     const env = setup();
     env.server.create(ConfigMaps, {
