@@ -38,7 +38,9 @@ describe(`chaos over real HTTP (${runtimeName()})`, () => {
       seed,
       ops: OPS,
       faultRate: runtimeName() === "node" ? 0.02 : 0.05,
-      opsPerSecond: 800, // a steady pace, whatever the machine's load
+      opsPerSecond: 500, // a steady pace, whatever the machine's load
+      historyLimit: 2000, // ~4 s of history: watches can start after a list
+      streamingList: env("CHAOS_STREAMING") === "1",
     });
     console.log(formatChaos(r));
     assert.ok(r.converged, `seed ${seed} did not converge: ${r.diff.join("; ")}`);

@@ -68,6 +68,8 @@ export interface ChaosOptions {
   batch?: number | undefined;
   /** Cap on the driver's pace (soak mode); default none (as fast as `batch` allows). */
   opsPerSecond?: number | undefined;
+  /** Informer uses a streaming list (sendInitialEvents) instead of list + watch. */
+  streamingList?: boolean | undefined;
   /** Events the fake server keeps for watch replay (default 400). */
   historyLimit?: number | undefined;
   /** Upper bound for convergence after the faults stop, in ms. Default 30 000. */
@@ -183,6 +185,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     random: informerRandom,
     idleTimeoutMs: 1500,
     watchTimeoutSeconds: { min: 2, max: 6 },
+    streamingList: options.streamingList ?? false,
+    streamingListTimeoutMs: 3000,
     logger,
   });
 
