@@ -463,7 +463,7 @@ export function formatChaos(r: ChaosResult): string {
     `  mutations: ${JSON.stringify(r.mutations)}; objects at the end: ${r.finalObjects}`,
     `  faults injected: ${JSON.stringify(r.injected)}`,
     `  faults hit:      ${JSON.stringify(r.hit)}`,
-    `  faults survived: ${r.converged ? sum(r.hit) : 0} of ${sum(r.hit)} that hit (${sum(r.injected)} injected)`,
+    `  faults: ${sum(r.injected)} injected, ${sum(r.hit)} hits on requests or open watches (a 5xx rule fails 1-3 requests); ${r.converged ? "all survived: converged" : "NOT converged"}`,
     `  informer: ${JSON.stringify(r.stats)}`,
     `  controller: ${JSON.stringify(r.controller)}`,
   ];
