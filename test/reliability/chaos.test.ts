@@ -41,6 +41,7 @@ describe(`chaos over real HTTP (${runtimeName()})`, () => {
       opsPerSecond: 500, // a steady pace, whatever the machine's load
       historyLimit: 2000, // ~4 s of history: watches can start after a list
       streamingList: env("CHAOS_STREAMING") === "1",
+      selector: env("CHAOS_SELECTOR") === "1",
     });
     console.log(formatChaos(r));
     assert.ok(r.converged, `seed ${seed} did not converge: ${r.diff.join("; ")}`);

@@ -68,6 +68,11 @@ export interface ChaosOptions {
   batch?: number | undefined;
   /** Cap on the driver's pace (soak mode); default none (as fast as `batch` allows). */
   opsPerSecond?: number | undefined;
+  /**
+   * Objects get a random `tier` label (a or b) on each write and the informer
+   * watches `tier=a` only: objects move in and out of its view.
+   */
+  selector?: boolean | undefined;
   /** Informer uses a streaming list (sendInitialEvents) instead of list + watch. */
   streamingList?: boolean | undefined;
   /** Events the fake server keeps for watch replay (default 400). */
@@ -111,6 +116,7 @@ export interface ChaosResult {
 }
 
 const NS = "chaos";
+const SELECTOR = "tier=a";
 
 function zeroFaults(): Record<Fault, number> {
   return Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>;
@@ -147,6 +153,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const rules: { fault: Fault; rule: FailRule }[] = [];
   const mutations = { creates: 0, updates: 0, deletes: 0 };
   const flakySalt = String(options.seed);
+  const selector = options.selector ? SELECTOR : undefined;
 
   const server = new FakeApiServer({
     historyLimit: options.historyLimit ?? 400,
@@ -180,6 +187,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
   const informer = new SharedInformer(client, ConfigMaps, {
     namespace: NS,
+    labelSelector: options.selector ? SELECTOR : undefined,
     pageSize: 10,
     backoff: { initialMs: 2, maxMs: 80, jitter: 0.5, resetAfterMs: 2000 },
     random: informerRandom,
@@ -329,11 +337,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const name = names[Math.floor(rng() * names.length)]!;
     const existing = server.get(ConfigMaps, name, NS);
     const data = { op: String(op), r: rng().toString(36).slice(2, 8) };
+    const metadata = options.selector
+      ? { name, namespace: NS, labels: { tier: rng() < 0.5 ? "a" : "b" } }
+      : { name, namespace: NS };
     if (existing === undefined) {
-      server.create(ConfigMaps, { metadata: { name, namespace: NS }, data });
+      server.create(ConfigMaps, { metadata, data });
       mutations.creates++;
     } else if (rng() < 0.65) {
-      server.update(ConfigMaps, { metadata: { name, namespace: NS }, data });
+      server.update(ConfigMaps, { metadata, data });
       mutations.updates++;
     } else {
       server.delete(ConfigMaps, name, NS);
@@ -395,7 +406,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let converged = false;
   while (Date.now() - quiet < convergeMs) {
     diff.length = 0;
-    check(server, informer, seen, diff);
+    check(server, informer, seen, diff, selector);
     if (diff.length === 0) {
       converged = true;
       break;
@@ -416,7 +427,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     hit,
     stats: informer.stats(),
     controller: { ...counts, handlerThrows },
-    finalObjects: serverState(server, NS, ConfigMaps).size,
+    finalObjects: serverState(server, NS, ConfigMaps, selector).size,
     convergeMs: convergedAfter,
     durationMs: Date.now() - started,
     converged,
@@ -430,8 +441,9 @@ function check(
   informer: SharedInformer<ConfigMap>,
   seen: Map<string, Seen>,
   diff: string[],
+  selector: string | undefined,
 ): void {
-  const want = serverState(server, NS, ConfigMaps);
+  const want = serverState(server, NS, ConfigMaps, selector);
   const have = new Map(informer.store.list().map((o) => [`${NS}/${o.metadata.name}`, o]));
   for (const [k, o] of want) {
     const mine = have.get(k);

@@ -37,13 +37,14 @@ function keyOf(o: KubernetesObject): string {
     : String(o.metadata.name);
 }
 
-/** key → resourceVersion of what the server holds (in one namespace). */
+/** key → object of what the server holds (in one namespace, optionally by label selector). */
 export function serverState<T extends KubernetesObject>(
   server: FakeApiServer,
   namespace: string,
   type: ResourceType<T>,
+  labelSelector?: string,
 ): Map<string, T> {
-  return new Map(server.list(type, { namespace }).map((o) => [keyOf(o), o]));
+  return new Map(server.list(type, { namespace, labelSelector }).map((o) => [keyOf(o), o]));
 }
 
 /** Does the informer cache hold exactly the server's objects (same keys, same resource versions)? */
