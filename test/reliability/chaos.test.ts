@@ -13,7 +13,7 @@ import { SharedInformer } from "../../src/cache/informer.ts";
 import { KubeClient } from "../../src/client/client.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
-import { formatChaos, runChaos } from "./chaos.ts";
+import { DECK, formatChaos, runChaos } from "./chaos.ts";
 import { assertStoreEqualsServer, eventually, storeMatchesServer } from "./harness.ts";
 import { env, runtimeName } from "./support.ts";
 

@@ -31,6 +31,7 @@ export const FAULTS = [
   "http-503",
   "http-429-retry-after",
   "watch-410",
+  "watch-error-event",
   "list-410",
   "continue-410",
   "compaction",
@@ -44,7 +45,7 @@ export type Fault = (typeof FAULTS)[number];
  * common ones twice), so that every kind is injected once the run has seen
  * a deck's worth of faults, whatever the seed.
  */
-const DECK: readonly Fault[] = [
+export const DECK: readonly Fault[] = [
   ...FAULTS,
   "watch-closed",
   "watch-cut-mid-line",
@@ -305,6 +306,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         break;
       case "watch-410":
         fail(fault, server.faults.failNext({ watch: true, status: 410 }));
+        server.faults.closeWatches();
+        break;
+      case "watch-error-event":
+        // HTTP 200 and an ERROR event carrying a 500 Status, as a real server may send
+        fail(fault, server.faults.failNext({ watch: true, status: 500, asWatchEvent: true }));
         server.faults.closeWatches();
         break;
       case "list-410":
