@@ -326,6 +326,36 @@ describe("bad input: refused, typed, logged, counted; the informer goes on", () 
     assert.equal(informer.store.get(`${NS}/intruder`), undefined);
   });
 
+  it("an object the server itself holds invalid: last valid version kept through a relist, then fixed", async () => {
+    const key = `${NS}/cm-3`;
+    const before = informer.store.get(key);
+    assert.ok(before);
+    const from = caught.length;
+    const invalidBefore = informer.stats().invalidObjects;
+    server.faults.serveInvalid(ConfigMaps, {
+      metadata: { name: "cm-3", namespace: NS, labels: { broken: 1 as unknown as string } },
+    });
+    await eventually(() => caught.slice(from).find((c) => c.err instanceof InvalidObjectError), {
+      what: "the invalid MODIFIED",
+    });
+    assert.equal(informer.store.get(key), before, "the last valid version is kept");
+    // a relist sees the invalid object again: still kept, not deleted
+    server.faults.failNext({ watch: true, status: 410 });
+    server.faults.closeWatches();
+    const relists = informer.stats().relists;
+    await eventually(() => informer.stats().relists > relists, { what: "the relist" });
+    assert.equal(informer.store.get(key), before, "kept through the relist");
+    assert.ok(informer.stats().invalidObjects >= invalidBefore + 2);
+    // fixed on the server: the cache follows
+    server.update(ConfigMaps, {
+      metadata: { name: "cm-3", namespace: NS },
+      data: { fixed: "yes" },
+    });
+    await eventually(() => storeMatchesServer(informer, server, NS), { what: "convergence" });
+    assertStoreEqualsServer(informer, server, NS);
+    assert.equal(informer.store.get(key)?.data?.fixed, "yes");
+  });
+
   it("a list item without metadata: InvalidObjectError (LIST), the rest is stored", async () => {
     const rv = server.resourceVersion();
     const items = server.list(ConfigMaps, { namespace: NS });
