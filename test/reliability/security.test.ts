@@ -121,12 +121,17 @@ describe(`secrets never leak (${runtimeName()})`, () => {
   const logger = new MemoryLogger();
   const errors: unknown[] = [];
   const server = new FakeApiServer({ token: "the-right-token" });
+  // without a token check, so that 403 / 500 / 429 answers are really produced
+  const open = new FakeApiServer();
   let listener: Listener;
+  let openListener: Listener;
   let deadUrl: string;
 
   before(async () => {
     server.create(ConfigMaps, { metadata: { name: "a", namespace: "default" } });
     listener = await server.listen();
+    open.create(ConfigMaps, { metadata: { name: "a", namespace: "default" } });
+    openListener = await open.listen();
     // a port that refuses connections: listen, then close
     const dead = await new FakeApiServer().listen();
     deadUrl = dead.url;
@@ -135,6 +140,8 @@ describe(`secrets never leak (${runtimeName()})`, () => {
   after(async () => {
     await listener.close();
     await server.close();
+    await openListener.close();
+    await open.close();
   });
 
   async function collect(p: Promise<unknown>): Promise<unknown> {
@@ -179,9 +186,11 @@ describe(`secrets never leak (${runtimeName()})`, () => {
   });
 
   it("401 / 403 / 500 / 429 / network errors: no secret in errors or logs", async () => {
+    const codes: number[] = [];
     for (const config of configs()) {
+      // against the token-checking server: 401s (or network errors for the dead port)
       const client = new KubeClient(config);
-      await collect(client.list(ConfigMaps, { namespace: "default" })); // 401 (or network)
+      await collect(client.list(ConfigMaps, { namespace: "default" }));
       await collect(client.get(ConfigMaps, "a", { namespace: "default" }));
       await collect(
         client.create(ConfigMaps, {
@@ -189,21 +198,35 @@ describe(`secrets never leak (${runtimeName()})`, () => {
           data: { x: "y" },
         }),
       );
-      server.faults.failNext({ status: 403 });
-      await collect(client.list(ConfigMaps, { namespace: "default" }));
-      server.faults.failNext({ status: 500 });
-      await collect(client.list(ConfigMaps, { namespace: "default" }));
-      server.faults.failNext({ status: 429, retryAfterSeconds: 1, plainText: true });
-      await collect(client.list(ConfigMaps, { namespace: "default" }));
+      // the same credentials against a server that fails on purpose
+      const failing = new KubeClient(
+        config.server === deadUrl ? config : { ...config, server: openListener.url },
+      );
+      for (const status of [403, 500, 429]) {
+        open.faults.failNext({ status, retryAfterSeconds: 1, plainText: status === 429 });
+        const err = await collect(failing.list(ConfigMaps, { namespace: "default" }));
+        if (err instanceof ApiError) codes.push(err.code);
+      }
+      open.faults.failNext({ watch: true, status: 500, asWatchEvent: true });
       const watch = (async () => {
-        for await (const _ of client.watch(ConfigMaps, { namespace: "default" })) break;
+        for await (const ev of failing.watch(ConfigMaps, { namespace: "default" })) {
+          if (ev.type === "ERROR") throw ApiError.fromStatus(ev.object);
+        }
       })();
       await collect(watch);
-      assertNoCanary(dump(client), "the client");
-      assertNoCanary(`${String(client)} ${JSON.stringify(client)}`, "the client");
+      for (const c of [client, failing]) {
+        assertNoCanary(dump(c), "the client");
+        assertNoCanary(`${String(c)} ${JSON.stringify(c)}`, "the client");
+      }
     }
-    server.faults.reset();
-    assert.ok(errors.length >= 20, `errors collected: ${errors.length}`);
+    open.faults.reset();
+    assert.ok(codes.includes(401) || errors.some((e) => e instanceof ApiError && e.code === 401));
+    for (const code of [403, 500, 429]) assert.ok(codes.includes(code), `a ${code} was produced`);
+    assert.ok(
+      errors.some((e) => e instanceof NetworkError),
+      "a network error was produced",
+    );
+    assert.ok(errors.length >= 30, `errors collected: ${errors.length}`);
     for (const e of errors) assertNoCanary(dump(e), "an error");
     assertNoCanary(JSON.stringify(logger.records), "the log");
   });
@@ -256,34 +279,53 @@ describe(`secrets never leak (${runtimeName()})`, () => {
     }
   });
 
-  it("an informer and a controller failing on 401s, 403s, 500s: no secret in their logs or errors", async () => {
-    const client = new KubeClient({ server: listener.url, token: TOKEN, logger });
+  it("an informer and a controller failing on 401s, 403s, 500s, 429s: no secret in their logs or errors", async () => {
     const informerErrors: unknown[] = [];
-    const informer = new SharedInformer<ConfigMap>(client, ConfigMaps, {
-      namespace: "default",
-      logger,
-      backoff: { initialMs: 1, maxMs: 5, jitter: 0 },
-      onError: (err) => informerErrors.push(err),
-    });
-    const controller = new Controller({
-      resource: newResource<ConfigMap>(
-        informer,
-        async () => {},
-        async () => {},
-      ),
-      logger,
-    });
-    server.faults.failNext({ status: 403, times: 2 });
-    server.faults.failNext({ status: 500, times: 2 });
-    const ac = new AbortController();
-    const running = controller.run(ac.signal);
-    await eventually(() => informerErrors.length >= 8, { what: "informer failures" });
-    ac.abort();
-    await running;
-    server.faults.reset();
+    const upserts: string[] = [];
+    const run = async (url: string, until: () => boolean): Promise<SharedInformer<ConfigMap>> => {
+      const client = new KubeClient({ server: url, token: TOKEN, logger });
+      const informer = new SharedInformer<ConfigMap>(client, ConfigMaps, {
+        namespace: "default",
+        logger,
+        backoff: { initialMs: 1, maxMs: 5, jitter: 0 },
+        onError: (err) => informerErrors.push(err),
+      });
+      const controller = new Controller({
+        resource: newResource<ConfigMap>(
+          informer,
+          async (key) => {
+            upserts.push(key);
+            throw new Error(`reconcile failed for ${key}`);
+          },
+          async () => {},
+        ),
+        logger,
+        maxRetries: 1,
+      });
+      const ac = new AbortController();
+      const running = controller.run(ac.signal);
+      await eventually(until, { what: "informer failures" });
+      ac.abort();
+      await running;
+      return informer;
+    };
+    // the token-checking server: 401 on every request
+    const denied = await run(listener.url, () => informerErrors.length >= 5);
     assert.ok(informerErrors.some((e) => e instanceof ApiError && e.code === 401));
+    // a server failing with 403, 500 and 429 before it answers
+    open.faults.failNext({ verb: "list", status: 403, times: 2 });
+    open.faults.failNext({ verb: "list", status: 500, times: 2 });
+    open.faults.failNext({ verb: "list", status: 429, plainText: true });
+    const failing = await run(openListener.url, () => upserts.length >= 2);
+    open.faults.reset();
+    for (const code of [403, 500, 429])
+      assert.ok(
+        informerErrors.some((e) => e instanceof ApiError && e.code === code),
+        `the informer saw a ${code}`,
+      );
     for (const e of informerErrors) assertNoCanary(dump(e), "an informer error");
-    assertNoCanary(dump(informer.lastError()), "lastError()");
+    assertNoCanary(dump(denied.lastError()), "lastError()");
+    assertNoCanary(dump(failing.lastError()), "lastError()");
     assertNoCanary(JSON.stringify(logger.records), "the log");
     assertNoCanary(inspect(logger.records, { depth: 8 }), "the log");
   });
