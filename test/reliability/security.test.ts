@@ -260,10 +260,13 @@ describe(`secrets never leak (${runtimeName()})`, () => {
     }
   });
 
-  it("credentials in the server URL: not in the client's String / JSON / inspect", () => {
-    // (the request error still carries them today: BUG 5 in known-bugs.pending.ts)
+  it("credentials in the server URL: not in the client, its requests' errors or the log", async () => {
     const client = new KubeClient({ server: `http://admin:${PASSWORD}@127.0.0.1:1`, logger });
     assertNoCanary(dump(client), "the client");
+    const err = await collect(client.list(ConfigMaps, { namespace: "default" }));
+    assert.ok(err instanceof NetworkError, String(err));
+    assertNoCanary(dump(err), "the error");
+    assertNoCanary(JSON.stringify(logger.records), "the log");
   });
 
   it("config objects: redactConfig and protectConfig hide every secret", () => {
