@@ -118,6 +118,8 @@ export interface ChaosResult {
 
 const NS = "chaos";
 const SELECTOR = "tier=a";
+/** The informer's idle timeout: a stalled watch is aborted and resumed after it. */
+const IDLE_MS = 800;
 
 function zeroFaults(): Record<Fault, number> {
   return Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>;
@@ -192,7 +194,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     pageSize: 10,
     backoff: { initialMs: 2, maxMs: 80, jitter: 0.5, resetAfterMs: 2000 },
     random: informerRandom,
-    idleTimeoutMs: 1500,
+    idleTimeoutMs: IDLE_MS,
     watchTimeoutSeconds: { min: 2, max: 6 },
     streamingList: options.streamingList ?? false,
     streamingListTimeoutMs: 3000,
@@ -249,6 +251,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   };
   let slowUntil = -1;
   let stalledAt: number | undefined;
+  let stallsBefore = 0;
 
   let deck: Fault[] = [];
   const draw = (): Fault => {
@@ -333,7 +336,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       case "watch-stalled":
         hit[fault] += watchers;
         server.faults.stallWatches();
-        stalledAt ??= Date.now();
+        if (watchers > 0 && stalledAt === undefined) {
+          stalledAt = Date.now();
+          stallsBefore = informer.stats().stalls;
+        }
         break;
     }
   };
@@ -367,12 +373,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const progressEvery = options.progressEvery ?? 1000;
   const done = (): boolean => (options.until ? options.until() : op >= options.ops);
   while (!done()) {
-    if (rng() < faultRate) inject(op);
+    // while a watch is stalled, no other fault breaks it before the idle timeout does
+    if (rng() < faultRate && stalledAt === undefined) inject(op);
     else mutate(op);
     op++;
     if (op === slowUntil) server.faults.delay(0);
-    // stalled watches stay silent past the informer's idle timeout (1.5 s)
-    if (stalledAt !== undefined && Date.now() - stalledAt > 2000) {
+    // stalled watches stay silent until the informer's idle timeout aborts them (or 3 s)
+    if (
+      stalledAt !== undefined &&
+      (informer.stats().stalls > stallsBefore || Date.now() - stalledAt > 3000)
+    ) {
       server.faults.resumeWatches();
       stalledAt = undefined;
     }
