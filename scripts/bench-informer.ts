@@ -157,8 +157,10 @@ async function benchWatch(
       `/api/v1/pods?watch=true&resourceVersion=${env.server.resourceVersion()}`,
       ac.signal,
     );
+    const reader = res.body!.getReader();
+    // cancel the body as well as aborting: the in-process fake server may not see the abort
+    ac.signal.addEventListener("abort", () => void reader.cancel().catch(() => {}), { once: true });
     done = (async () => {
-      const reader = res.body!.getReader();
       const dec = new TextDecoder();
       let buf = "";
       try {
@@ -174,8 +176,8 @@ async function benchWatch(
             nl = buf.indexOf("\n");
           }
         }
-      } catch {
-        // aborted
+      } catch (err) {
+        if (!ac.signal.aborted) console.error("baseline watch failed:", err);
       }
     })();
   } else {
