@@ -1,7 +1,11 @@
 import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 
-const entry = { mod: "src/mod.ts", testing: "src/testing/mod.ts" };
+const entry = {
+  mod: "src/mod.ts",
+  testing: "src/testing/mod.ts",
+  kubeconfig: "src/client/kubeconfig.ts",
+};
 
 /**
  * The edge build (workerd, workers, browsers) replaces the Node/Deno/Bun runtime
@@ -13,7 +17,8 @@ const edgeRuntimeStub: Plugin = {
   name: "kubeloop-edge-runtime-stub",
   setup(build) {
     build.onResolve({ filter: /^\.\.?\/.*(node|deno|bun|serve-node)\.ts$/ }, (args) =>
-      args.importer.includes("/src/runtime/") || /runtime\/(serve-node|node|deno|bun)\.ts$/.test(args.path)
+      args.importer.includes("/src/runtime/") ||
+      /runtime\/(serve-node|node|deno|bun)\.ts$/.test(args.path)
         ? { path: args.path, namespace: "kubeloop-edge-stub" }
         : undefined,
     );
@@ -32,7 +37,7 @@ export default defineConfig([
     clean: true,
     target: "es2022",
     platform: "neutral",
-    external: [/^node:/, "zod"],
+    external: [/^node:/, "zod", "yaml"],
     splitting: true,
     treeshake: true,
   },
@@ -43,9 +48,20 @@ export default defineConfig([
     dts: false,
     target: "es2022",
     platform: "neutral",
-    external: ["zod"],
+    external: ["zod", "yaml"],
     splitting: true,
     treeshake: true,
     esbuildPlugins: [edgeRuntimeStub],
+  },
+  {
+    // The `kubeloop-fake-apiserver` command (package bin).
+    entry: { "fake-apiserver": "scripts/fake-apiserver.ts" },
+    outDir: "dist/bin",
+    format: ["esm"],
+    dts: false,
+    target: "node20",
+    platform: "node",
+    external: ["zod", "yaml"],
+    splitting: false, // the script's own shebang is kept
   },
 ]);

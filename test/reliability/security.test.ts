@@ -335,7 +335,7 @@ describe(`secrets never leak (${runtimeName()})`, () => {
 });
 
 describe("dependencies", () => {
-  it("zod is the only (non-optional) runtime dependency (npm audit is unavailable here: see docs/reliability.md)", () => {
+  it("runtime dependencies are zod, plus yaml for the kubeconfig entry only (npm audit is unavailable here: see docs/reliability.md)", () => {
     const pkg = JSON.parse(
       readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
     ) as {
@@ -344,7 +344,7 @@ describe("dependencies", () => {
       peerDependenciesMeta?: Record<string, { optional?: boolean }>;
       optionalDependencies?: Record<string, string>;
     };
-    assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ["zod"]);
+    assert.deepEqual(Object.keys(pkg.dependencies ?? {}).sort(), ["yaml", "zod"]);
     // peers, if any, must be optional (npm then does not install them for users)
     for (const name of Object.keys(pkg.peerDependencies ?? {}))
       assert.equal(
@@ -355,13 +355,45 @@ describe("dependencies", () => {
     assert.deepEqual(Object.keys(pkg.optionalDependencies ?? {}), []);
   });
 
-  it("the lockfile resolves exactly one production package: zod", () => {
+  it("the lockfile resolves exactly two production packages (zod, yaml), each without dependencies", () => {
     const lock = JSON.parse(
       readFileSync(new URL("../../package-lock.json", import.meta.url), "utf8"),
     ) as { packages: Record<string, { dev?: boolean; devOptional?: boolean; version?: string }> };
     const prod = Object.entries(lock.packages)
       .filter(([path, p]) => path !== "" && !p.dev && !p.devOptional)
       .map(([path]) => path);
-    assert.deepEqual(prod, ["node_modules/zod"]);
+    assert.deepEqual(prod.sort(), ["node_modules/yaml", "node_modules/zod"]);
+  });
+
+  it("only the kubeconfig entry imports yaml, only kubeloop/fluent its optional peer; the rest imports nothing but zod", async () => {
+    const { readdirSync, statSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const srcDir = new URL("../../src", import.meta.url).pathname;
+    const bare = new Set<string>();
+    const yamlUsers: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (path.endsWith(".ts")) {
+          // code lines only: TSDoc examples import "kubeloop" and friends
+          const text = readFileSync(path, "utf8")
+            .split("\n")
+            .filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line))
+            .join("\n");
+          for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)["']([^"'./][^"']*)["']/g)) {
+            const spec = m[1]!;
+            if (spec.startsWith("node:")) continue;
+            bare.add(spec);
+            if (spec === "yaml") yamlUsers.push(path.slice(srcDir.length + 1));
+            if (spec === "kubernetes-fluent-client")
+              assert.ok(path.includes("/src/fluent/"), `${path} imports the optional peer`);
+          }
+        }
+      }
+    };
+    walk(srcDir);
+    assert.deepEqual([...bare].sort(), ["kubernetes-fluent-client", "yaml", "zod"]);
+    assert.deepEqual(yamlUsers, ["client/kubeconfig.ts"]);
   });
 });
