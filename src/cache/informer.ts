@@ -29,6 +29,8 @@ export interface DeleteInfo {
    * True when the delete was inferred from a relist (the object vanished
    * while the watch was broken): the object is its last known state, and the
    * real final state is unknown (client-go's `DeletedFinalStateUnknown`).
+   * A relist that finds the name recreated (another `metadata.uid`) delivers
+   * such a delete of the old object, then an add of the new one.
    */
   finalStateUnknown: boolean;
 }
@@ -319,7 +321,14 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     const result = this.#store.replace(objects, rv);
     if (this.#handlers.length > 0) {
       for (const obj of result.added) this.#dispatch("onAdd", obj);
-      for (const u of result.updated) this.#dispatch("onUpdate", u.oldObj, u.newObj);
+      for (const u of result.updated) {
+        if (isRecreated(u.oldObj, u.newObj)) {
+          // deleted and recreated while we were not watching: the handlers saw
+          // the old object, so it goes as a delete (final state unknown), then an add
+          this.#dispatchDelete(u.oldObj, true);
+          this.#dispatch("onAdd", u.newObj);
+        } else this.#dispatch("onUpdate", u.oldObj, u.newObj);
+      }
       for (const d of result.deleted) this.#dispatchDelete(d.object, true);
     }
     if (!this.#synced) {
@@ -422,4 +431,11 @@ export function createInformer<T extends KubernetesObject>(
   options: InformerOptions<T> = {},
 ): Informer<T> {
   return new SharedInformer(client, type, options);
+}
+
+/** Both objects carry a `metadata.uid` and they differ: the name was deleted and recreated. */
+function isRecreated(oldObj: KubernetesObject, newObj: KubernetesObject): boolean {
+  const a = oldObj.metadata.uid;
+  const b = newObj.metadata.uid;
+  return a !== undefined && b !== undefined && a !== b;
 }

@@ -7,7 +7,9 @@
  * from the list's resource version with bookmarks and a randomised server
  * timeout; a clean end reconnects from the last seen resource version without
  * relisting; a 410 (HTTP or `ERROR` event, reason `Expired` or `Gone`) or an
- * expired continue token relists; a watch that delivers nothing for
+ * expired continue token relists; a 504 "Too large resource version" (a
+ * restarted server behind the client's version) relists with a consistent
+ * read (`resourceVersion=""`) after backoff; a watch that delivers nothing for
  * `idleTimeoutMs` is aborted and resumed; network errors, 5xx and 429 back
  * off (honouring `Retry-After`) and it never gives up while running.
  * Optionally it uses a streaming list (`sendInitialEvents=true`) and falls
@@ -21,6 +23,7 @@
  * @module
  */
 import { z } from "zod";
+import type { ListOptions, WatchOptions } from "../client/client.ts";
 import {
   ApiError,
   type ValidationError as ClientValidationError,
@@ -40,34 +43,36 @@ import { Backoff, type BackoffOptions } from "../util/backoff.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
 import { type Logger, silentLogger } from "../util/logger.ts";
 
-/** The list options the reflector passes to {@link ListWatchClient.list}. */
-export interface ReflectorListOptions {
-  namespace?: string | undefined;
-  labelSelector?: string | undefined;
-  fieldSelector?: string | undefined;
-  limit?: number | undefined;
-  continue?: string | undefined;
-  resourceVersion?: string | undefined;
-  resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
-  signal?: AbortSignal | undefined;
-  metadataOnly?: boolean | undefined;
-  onInvalid?: ((err: ClientValidationError) => void) | undefined;
-}
+/** The list options the reflector passes to {@link ListWatchClient.list} (a subset of the client's {@link ListOptions}). */
+export type ReflectorListOptions = Pick<
+  ListOptions,
+  | "namespace"
+  | "labelSelector"
+  | "fieldSelector"
+  | "limit"
+  | "continue"
+  | "resourceVersion"
+  | "resourceVersionMatch"
+  | "signal"
+  | "metadataOnly"
+  | "onInvalid"
+>;
 
-/** The watch options the reflector passes to {@link ListWatchClient.watch}. */
-export interface ReflectorWatchOptions {
-  namespace?: string | undefined;
-  labelSelector?: string | undefined;
-  fieldSelector?: string | undefined;
-  resourceVersion?: string | undefined;
-  resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
-  allowWatchBookmarks?: boolean | undefined;
-  timeoutSeconds?: number | undefined;
-  sendInitialEvents?: boolean | undefined;
-  signal?: AbortSignal | undefined;
-  metadataOnly?: boolean | undefined;
-  onInvalid?: ((err: ClientValidationError) => void) | undefined;
-}
+/** The watch options the reflector passes to {@link ListWatchClient.watch} (a subset of the client's {@link WatchOptions}). */
+export type ReflectorWatchOptions = Pick<
+  WatchOptions,
+  | "namespace"
+  | "labelSelector"
+  | "fieldSelector"
+  | "resourceVersion"
+  | "resourceVersionMatch"
+  | "allowWatchBookmarks"
+  | "timeoutSeconds"
+  | "sendInitialEvents"
+  | "signal"
+  | "metadataOnly"
+  | "onInvalid"
+>;
 
 /**
  * What a reflector needs from a client: one list page and a watch stream.
@@ -516,6 +521,25 @@ export class Reflector<T extends KubernetesObject> {
             }
             continue;
           }
+          if (isTooLargeResourceVersion(inner)) {
+            // the server has not reached our resource version: a restarted API
+            // server counting from scratch (or one lagging behind). Retrying the
+            // same version could wait forever; as client-go does, relist with a
+            // consistent read (resourceVersion "") after backoff. The Status's
+            // retryAfterSeconds is not honoured: that read cannot be too large.
+            this.#logger.info("resource version too large for the server; relisting", {
+              kind,
+              phase,
+              resourceVersion: this.#rv,
+            });
+            this.#lastError = inner;
+            this.#report(inner, { phase, kind });
+            this.#needList = true;
+            consistentList = true;
+            afterList = false;
+            await this.#wait(signal, undefined);
+            continue;
+          }
           if (inner instanceof WatchStalledError) {
             this.#stats.stalls++;
             this.#logger.warn("watch stalled; aborted, resuming from the last resource version", {
@@ -931,6 +955,16 @@ function statusError(status: Status): Error {
   const err = ApiError.fromStatus(status, "WATCH");
   if (isGone(err)) return new GoneSignal(err, "watch");
   return err;
+}
+
+/**
+ * A 504 "Too large resource version" (client-go's `IsTooLargeResourceVersion`,
+ * plus the message check it keeps for servers that send no cause).
+ */
+function isTooLargeResourceVersion(err: unknown): boolean {
+  if (!(err instanceof ApiError) || (err.code !== 504 && err.reason !== "Timeout")) return false;
+  if (err.status?.details?.causes?.some((c) => c.reason === "ResourceVersionTooLarge")) return true;
+  return /too large resource version/i.test(err.status?.message ?? err.message);
 }
 
 /** The server refused a streaming list: a 4xx other than 410 and 429. */

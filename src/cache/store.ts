@@ -92,9 +92,13 @@ export interface ReplaceResult<T> {
   deleted: StoreDeletion<T>[];
   /** Objects whose keys were not cached before. */
   added: T[];
-  /** Objects whose resource version changed (or that had none), with the previous version. */
+  /**
+   * Objects whose resource version or uid changed (or that had no resource
+   * version), with the previous version. A different `metadata.uid` means the
+   * name was deleted and recreated meanwhile.
+   */
   updated: { oldObj: T; newObj: T }[];
-  /** Number of objects whose resource version was unchanged; the cached object was kept. */
+  /** Number of objects whose uid and resource version were unchanged; the cached object was kept. */
   unchanged: number;
 }
 
@@ -261,8 +265,11 @@ export class Store<T extends KubernetesObject> implements StoreReader<T> {
    * Make the store hold exactly `objects` (a full list from the server) and
    * record `resourceVersion`. Returns what changed; `deleted` lists the keys
    * that vanished with their last known objects, for delivery as deletes with
-   * "final state unknown". An object whose resource version equals the cached
-   * one is counted as unchanged and the cached object is kept.
+   * "final state unknown". An object whose `metadata.uid` and resource
+   * version both equal the cached one's is counted as unchanged and the
+   * cached object is kept; a different uid (an object recreated under the
+   * same name, e.g. by an API server restarted with resource versions counted
+   * again from 1) is an update.
    */
   replace(objects: Iterable<T>, resourceVersion: string | undefined): ReplaceResult<T> {
     const result: ReplaceResult<T> = { deleted: [], added: [], updated: [], unchanged: 0 };
@@ -276,7 +283,8 @@ export class Store<T extends KubernetesObject> implements StoreReader<T> {
         result.added.push(this.#items.get(key)!);
       } else if (
         old.metadata.resourceVersion !== undefined &&
-        old.metadata.resourceVersion === obj.metadata.resourceVersion
+        old.metadata.resourceVersion === obj.metadata.resourceVersion &&
+        old.metadata.uid === obj.metadata.uid
       ) {
         result.unchanged++;
       } else {

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { createInformer, type Informer, SharedInformer } from "../../src/cache/informer.ts";
 import type { ListWatchClient } from "../../src/cache/reflector.ts";
+import { KubeClient } from "../../src/client/client.ts";
 import { ApiError } from "../../src/client/errors.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
+import { FakeApiServer } from "../../src/testing/mod.ts";
 import { MemoryLogger } from "../../src/util/logger.ts";
 import { cm, type Env, eventually, paths, Recorder, requests, seed, setup } from "./support.ts";
 
@@ -331,6 +333,143 @@ describe("informer: 410 and relists", () => {
     assert.equal(lists[2]!.get("resourceVersion"), "", "the restarted list is a consistent read");
     assert.equal(lists[2]!.get("continue"), null);
     assert.equal(informer.stats().lists, 1);
+  });
+});
+
+describe("informer: API server behind the client (504 Too large resource version)", () => {
+  it('a watch answered 504 ResourceVersionTooLarge relists with resourceVersion="" after backoff; a recreated name is delete + add', async () => {
+    const env = setup(); // the first API server
+    for (const n of ["a", "b", "c"]) env.server.create(ConfigMaps, cm(n, "default", { from: "a" }));
+    for (let i = 0; i < 10; i++)
+      env.server.update(ConfigMaps, cm("c", "default", { from: "a", i: String(i) }));
+    // its replacement counts resource versions from 1 again: "a" gets the
+    // resource version the old "a" had (1), with another uid and other data
+    const b = new FakeApiServer({ clock: env.serverClock });
+    b.create(ConfigMaps, cm("a", "default", { from: "b" }));
+    b.create(ConfigMaps, cm("d", "default", { from: "b" }));
+    let current = env.server;
+    const client = new KubeClient({
+      server: "http://fake",
+      fetch: (input, init) => current.fetch(input as Request | string | URL, init),
+    });
+    const informer = createInformer(client, ConfigMaps, { clock: env.clock, random: () => 0 });
+    const rec = new Recorder<ConfigMap>();
+    informer.addEventHandler(rec.handler);
+    start(env, informer);
+    stops.push(() => b.close());
+    await informer.waitForSync();
+    await eventually(() => env.server.watcherCount() === 1);
+    const oldRv = informer.lastSyncResourceVersion();
+    assert.equal(oldRv, env.server.resourceVersion());
+    assert.ok(Number(oldRv) > Number(b.resourceVersion()));
+    const newA = b.get(ConfigMaps, "a", "default");
+    assert.equal(
+      informer.store.get("default/a")?.metadata.resourceVersion,
+      newA?.metadata.resourceVersion,
+    );
+    assert.notEqual(informer.store.get("default/a")?.metadata.uid, newA?.metadata.uid);
+    current = b;
+    await env.clock.advance(2000);
+    env.server.faults.closeWatches();
+    // the watch resumes from the old resource version on a server below it: 504, then backoff (no hot retry)
+    await eventually(() => informer.stats().backoffs === 1);
+    const watches = requests(b, "watch");
+    assert.equal(watches.length, 1);
+    assert.equal(watches[0]!.get("resourceVersion"), oldRv);
+    const err = informer.lastError() as ApiError;
+    assert.ok(err instanceof ApiError);
+    assert.equal(err.code, 504);
+    assert.equal(err.status?.details?.causes?.[0]?.reason, "ResourceVersionTooLarge");
+    assert.equal(requests(b, "list").length, 0, "the relist waits for the backoff");
+    await env.clock.advance(800);
+    await eventually(() => informer.stats().relists === 1);
+    assert.deepEqual(
+      requests(b, "list").map((q) => q.get("resourceVersion")),
+      [""],
+      "a consistent read, not the same resource version again",
+    );
+    assert.deepEqual(informer.store.keys().sort(), ["default/a", "default/d"]);
+    assert.equal(
+      informer.store.get("default/a")?.data?.from,
+      "b",
+      "the recreated object, not the stale one",
+    );
+    assert.equal(informer.lastSyncResourceVersion(), b.resourceVersion());
+    assert.deepEqual(rec.calls, [
+      "add default/a",
+      "add default/b",
+      "add default/c",
+      "add default/d",
+      "delete? default/a",
+      "add default/a",
+      "delete? default/b",
+      "delete? default/c",
+    ]);
+    // and it follows the new server from the relist's resource version
+    await eventually(() => b.watcherCount() === 1);
+    assert.equal(requests(b, "watch")[1]!.get("resourceVersion"), b.resourceVersion());
+    b.create(ConfigMaps, cm("e"));
+    await eventually(() => informer.store.has("default/e"));
+  });
+
+  it('a list answered 504 "Too large resource version" without a cause (older servers) relists with resourceVersion=""', async () => {
+    const env = setup();
+    env.server.create(ConfigMaps, cm("a"));
+    let tooLarge = 1;
+    const client = new KubeClient({
+      server: "http://fake",
+      fetch: async (input, init) => {
+        const url = new URL(input instanceof Request ? input.url : String(input));
+        if (tooLarge > 0 && url.searchParams.get("watch") !== "true") {
+          tooLarge--;
+          return new Response(
+            JSON.stringify({
+              kind: "Status",
+              apiVersion: "v1",
+              status: "Failure",
+              code: 504,
+              reason: "Timeout",
+              message: "Too large resource version: 9, current: 1",
+            }),
+            { status: 504, headers: { "content-type": "application/json" } },
+          );
+        }
+        return env.server.fetch(input as Request | string | URL, init);
+      },
+    });
+    const informer = createInformer(client, ConfigMaps, { clock: env.clock, random: () => 0 });
+    start(env, informer);
+    await eventually(() => informer.stats().backoffs === 1);
+    assert.equal((informer.lastError() as ApiError).code, 504);
+    await env.clock.advance(800);
+    assert.equal(await informer.waitForSync(), true);
+    assert.deepEqual(
+      requests(env.server, "list").map((q) => q.get("resourceVersion")),
+      [""],
+    );
+    assert.deepEqual(informer.store.keys(), ["default/a"]);
+  });
+
+  it("another 504 on a watch (no ResourceVersionTooLarge) resumes from the same resource version without relisting", async () => {
+    const env = setup();
+    env.server.create(ConfigMaps, cm("a"));
+    const informer = informerFor(env);
+    start(env, informer);
+    await informer.waitForSync();
+    await eventually(() => env.server.watcherCount() === 1);
+    const rv = informer.lastSyncResourceVersion();
+    env.server.faults.failNext({ watch: true, status: 504, asWatchEvent: false });
+    await env.clock.advance(2000);
+    env.server.faults.closeWatches();
+    await eventually(() => informer.stats().backoffs === 1);
+    assert.equal((informer.lastError() as ApiError).code, 504);
+    await env.clock.advance(800);
+    await eventually(() => env.server.watcherCount() === 1);
+    assert.equal(informer.stats().relists, 0);
+    assert.equal(requests(env.server, "list").length, 1);
+    const watches = requests(env.server, "watch");
+    assert.equal(watches.length, 3);
+    assert.equal(watches[2]!.get("resourceVersion"), rv);
   });
 });
 

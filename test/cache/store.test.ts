@@ -156,6 +156,29 @@ describe("Store", () => {
     assert.deepEqual(s.indexValues("namespace"), []);
   });
 
+  it("replace treats an object as unchanged only when both uid and resource version are equal", () => {
+    const s = new Store<KubernetesObject>();
+    const withUid = (name: string, uid: string, rv: string, v: string): KubernetesObject => ({
+      metadata: { name, namespace: "ns", uid, resourceVersion: rv },
+      data: { v },
+    });
+    const a = withUid("a", "uid-a", "5", "old");
+    const b = withUid("b", "uid-b", "6", "old");
+    s.add(a);
+    s.add(b);
+    // a: same uid and rv (unchanged); b: recreated (new uid) with the same rv,
+    // as after an API server restart that counts resource versions from 1 again
+    const a2 = withUid("a", "uid-a", "5", "old");
+    const b2 = withUid("b", "uid-b2", "6", "new");
+    const r = s.replace([a2, b2], "9");
+    assert.equal(r.unchanged, 1);
+    assert.deepEqual(r.added, []);
+    assert.deepEqual(r.deleted, []);
+    assert.deepEqual(r.updated, [{ oldObj: b, newObj: b2 }]);
+    assert.equal(s.get("ns/a"), a, "unchanged: the cached instance is kept");
+    assert.equal(s.get("ns/b"), b2, "recreated: the new object replaces the stale one");
+  });
+
   it("freezes objects deeply when asked", () => {
     const s = new Store({ freeze: true });
     const a = obj("ns", "a", "1", { app: "web" });

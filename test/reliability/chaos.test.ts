@@ -2,19 +2,13 @@
 // API server over real HTTP while a driver applies thousands of random
 // creates / updates / deletes and random faults; then the faults stop and the
 // cache and the user's last callbacks must converge to the server's state
-// within a bounded time. Also: the API server is replaced by a new one on the
-// same port, and the informer relists and converges.
+// within a bounded time. (API server restarts: restart.test.ts.)
 //
 // Replay a schedule: CHAOS_SEED=<seed> (printed), CHAOS_OPS=<n> to change the
 // length. See docs/reliability.md.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SharedInformer } from "../../src/cache/informer.ts";
-import { KubeClient } from "../../src/client/client.ts";
-import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
-import { FakeApiServer } from "../../src/testing/mod.ts";
 import { DECK, formatChaos, runChaos } from "./chaos.ts";
-import { assertStoreEqualsServer, eventually, storeMatchesServer } from "./harness.ts";
 import { env, runtimeName } from "./support.ts";
 
 const DEFAULT_SEED = 20261125;
@@ -63,65 +57,5 @@ describe(`chaos over real HTTP (${runtimeName()})`, () => {
     assert.ok(r.stats.relists > 0, "relists");
     assert.ok(r.controller.throws > 0, "callbacks that threw were retried");
     assert.ok(r.mutations.creates + r.mutations.updates + r.mutations.deletes > OPS * 0.9);
-  });
-});
-
-describe(`API server restart (${runtimeName()})`, () => {
-  it("a new server on the same port whose history does not reach the old resource version: relist, converge", async () => {
-    const NS = "restart";
-    const a = new FakeApiServer();
-    for (let i = 0; i < 8; i++)
-      a.create(ConfigMaps, { metadata: { name: `a-${i}`, namespace: NS } });
-    const la = await a.listen();
-    const port = Number(new URL(la.url).port);
-    const client = new KubeClient({ server: la.url });
-    const informer = new SharedInformer<ConfigMap>(client, ConfigMaps, {
-      namespace: NS,
-      backoff: { initialMs: 5, maxMs: 50, jitter: 0 },
-    });
-    const deletedUnknown: string[] = [];
-    informer.addEventHandler({
-      onDelete: (o, info) => {
-        if (info.finalStateUnknown) deletedUnknown.push(o.metadata.name!);
-      },
-    });
-    const ac = new AbortController();
-    const done = informer.run(ac.signal);
-    try {
-      assert.equal(await informer.waitForSync(AbortSignal.timeout(10_000)), true);
-      const oldRv = informer.lastSyncResourceVersion();
-      await la.close();
-      await a.close();
-
-      // the replacement: resource versions start again from 1, some names
-      // survive (with other content), the rest are new; its history is short
-      const b = new FakeApiServer();
-      // (the b-* objects first, so that no surviving name gets the resource
-      // version its old object had: see known-bugs.pending.ts for that case)
-      for (let i = 0; i < 12; i++)
-        b.create(ConfigMaps, { metadata: { name: `b-${i}`, namespace: NS } });
-      for (let i = 0; i < 5; i++)
-        b.create(ConfigMaps, { metadata: { name: `a-${i}`, namespace: NS }, data: { b: "1" } });
-      b.faults.compact();
-      const lb = await b.listen({ port });
-      try {
-        await eventually(() => storeMatchesServer(informer, b, NS), {
-          what: "convergence with the new server",
-        });
-        assertStoreEqualsServer(informer, b, NS);
-        assert.notEqual(informer.lastSyncResourceVersion(), oldRv);
-        assert.ok(informer.stats().relists >= 1, "relisted");
-        assert.deepEqual(deletedUnknown.sort(), ["a-5", "a-6", "a-7"]);
-        // and it keeps following the new server
-        b.create(ConfigMaps, { metadata: { name: "late", namespace: NS } });
-        await eventually(() => informer.store.get(`${NS}/late`), { what: "a later event" });
-      } finally {
-        await lb.close();
-        await b.close();
-      }
-    } finally {
-      ac.abort();
-      await done;
-    }
   });
 });

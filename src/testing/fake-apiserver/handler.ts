@@ -124,6 +124,21 @@ function parseRv(s: string): number {
   return Number(s);
 }
 
+/**
+ * What a real API server answers (504, reason `Timeout`, cause
+ * `ResourceVersionTooLarge`) to a list or watch from a resource version it
+ * has not reached.
+ */
+function tooLargeResourceVersion(rv: number, current: number): StatusError {
+  return new StatusError(504, `Too large resource version: ${rv}, current: ${current}`, {
+    reason: "Timeout",
+    details: {
+      causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+      retryAfterSeconds: 1,
+    },
+  });
+}
+
 function notFoundPath(): StatusError {
   return new StatusError(404, "the server could not find the requested resource", {
     reason: "NotFound",
@@ -542,17 +557,7 @@ export class RequestHandler {
       }
       if (rvText !== "" && rvText !== "0") {
         const rv = parseRv(rvText);
-        if (rv > store.rv) {
-          throw new StatusError(504, `Too large resource version: ${rv}, current: ${store.rv}`, {
-            reason: "Timeout",
-            details: {
-              causes: [
-                { reason: "ResourceVersionTooLarge", message: "Too large resource version" },
-              ],
-              retryAfterSeconds: 1,
-            },
-          });
-        }
+        if (rv > store.rv) throw tooLargeResourceVersion(rv, store.rv);
         if (match === "Exact") {
           if (rv < store.compactedRv) throw store.tooOld(rv);
           atRv = rv;
@@ -657,6 +662,13 @@ export class RequestHandler {
         }
       }
     }
+    if (rvText !== "" && rvText !== "0") {
+      // a real API server waits (~3 s) for its watch cache to reach `rv`, then
+      // answers 504 before any event is streamed (checked before the watcher
+      // exists: it owns timers)
+      const rv = parseRv(rvText);
+      if (rv > store.rv) throw tooLargeResourceVersion(rv, store.rv);
+    }
     const watcher = new Watcher({
       type,
       namespace: route.namespace,
@@ -675,14 +687,6 @@ export class RequestHandler {
     });
     const headers = { ...JSON_HEADERS, "Cache-Control": "no-cache, private" };
     if (streaming || rvText === "" || rvText === "0") {
-      if (streaming && rvText !== "" && rvText !== "0") {
-        const rv = parseRv(rvText);
-        if (rv > store.rv) {
-          throw new StatusError(504, `Too large resource version: ${rv}, current: ${store.rv}`, {
-            reason: "Timeout",
-          });
-        }
-      }
       // sendInitialEvents=false: start at the most recent state, without synthetic ADDED events.
       if (sendInitial !== "false") {
         watcher.setInitial([...store.objects(type)], streaming ? store.rv : undefined);

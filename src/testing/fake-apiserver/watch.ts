@@ -39,7 +39,7 @@ export interface WatcherOptions {
   logger: Logger;
   /** Current global resource version, for bookmarks. */
   currentRv: () => number;
-  /** Skip events at or below this resource version (a watch started "from the future"). */
+  /** Skip events at or below this resource version (the one the watch started from). */
   afterRv?: number | undefined;
   /** Called once when the watcher ends, for whatever reason. */
   onEnd: (w: Watcher) => void;
