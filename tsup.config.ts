@@ -31,13 +31,14 @@ const edgeRuntimeStub: Plugin = {
 
 export default defineConfig([
   {
-    entry,
+    // kubeloop/fluent adapts kubernetes-fluent-client models: Node only, so not in the edge build.
+    entry: { ...entry, fluent: "src/fluent/mod.ts" },
     format: ["esm", "cjs"],
     dts: true,
     clean: true,
     target: "es2022",
     platform: "neutral",
-    external: [/^node:/, "zod", "yaml"],
+    external: [/^node:/, "zod", "yaml", "kubernetes-fluent-client"],
     splitting: true,
     treeshake: true,
   },

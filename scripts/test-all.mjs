@@ -25,7 +25,7 @@ function findFiles(dir, suffixes) {
 }
 
 const nodeTestFiles = [...findFiles("test", [".test.ts"]), ...findFiles("test", [".node.ts"])];
-const edgeFiles = findFiles("test/edge", [".edge.ts"]);
+const edgeFiles = findFiles("test", [".edge.ts"]);
 
 // How each runner reports its totals.
 const parsers = {
