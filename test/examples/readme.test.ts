@@ -30,8 +30,8 @@ function body(code: string): string {
   return code.replace(/import\s*(?:type\s*)?\{[^}]*\}\s*from\s*"[^"]+";\n?/g, "").trim();
 }
 
-// The lead merges docs/README-proposed.md into README.md; check whichever carries the markers.
-const readmes = ["README.md", "docs/README-proposed.md"].filter(
+// README.md's code blocks carry `<!-- example: file -->` markers naming the checked file.
+const readmes = ["README.md"].filter(
   (f) => existsSync(`${root}${f}`) && readFileSync(`${root}${f}`, "utf8").includes("<!-- example:"),
 );
 
