@@ -47,7 +47,13 @@ const informerScenarios: Scenario[] = [
 ].map((s) =>
   quick ? { ...s, title: `${s.title} (quick: ÷10)`, pods: s.pods / 10, events: s.events / 10 } : s,
 );
-const allScenarioNames = [...informerScenarios.map((s) => s.name), "queue", "controller"];
+const allScenarioNames = [
+  ...informerScenarios.map((s) => s.name),
+  "queue",
+  "controller",
+  "validation",
+  "fakeserver",
+];
 const picked = (opt("scenario") ?? allScenarioNames.join(",")).split(",").map((s) => s.trim());
 for (const p of picked) {
   if (!allScenarioNames.includes(p)) {
@@ -358,6 +364,28 @@ if (picked.includes("controller")) {
       ...(errors.length ? { error: errors.join("; ") } : {}),
     };
   });
+}
+
+// Schema validation cost next to JSON.parse (issue: validating a Pod must cost well under parsing it).
+if (picked.includes("validation")) {
+  log("\n## validation (scripts/bench-validation.ts)");
+  const out = await runProcess(
+    [NODE, "--import", "tsx", "scripts/bench-validation.ts"],
+    {},
+    300_000,
+  );
+  log(out.code === 0 ? out.stdout.trim() : out.stderr);
+}
+// The fake API server holding many objects and streaming to many watchers (memory must stay bounded).
+if (picked.includes("fakeserver")) {
+  log("\n## fake API server (scripts/bench-fake-apiserver.ts)");
+  const args = quick ? ["--objects", "10000", "--watchers", "10", "--events", "20000"] : [];
+  const out = await runProcess(
+    [NODE, "--expose-gc", "--import", "tsx", "scripts/bench-fake-apiserver.ts", ...args],
+    {},
+    600_000,
+  );
+  log(out.code === 0 ? out.stdout.trim() : out.stderr);
 }
 
 const machine = {
