@@ -10,28 +10,43 @@ import { defineResource, type ResourceType } from "./resource.ts";
 
 /** Names of a custom resource. */
 export interface CustomResourceDefinitionNames {
+  /** Lower-case plural used in API paths, e.g. `widgets`. */
   plural: string;
+  /** Lower-case singular name, e.g. `widget`. */
   singular?: string | undefined;
+  /** CamelCase kind of the objects, e.g. `Widget`. */
   kind: string;
+  /** Kind of the list type, e.g. `WidgetList`. */
   listKind?: string | undefined;
+  /** Short names accepted by kubectl, e.g. `["wd"]`. */
   shortNames?: string[] | undefined;
+  /** Groups the resource belongs to, e.g. `["all"]`. */
   categories?: string[] | undefined;
 }
 
 /** One served version of a custom resource; `schema` is kept unvalidated. */
 export interface CustomResourceDefinitionVersion {
+  /** Version name, e.g. `v1` or `v1beta1`. */
   name: string;
+  /** Whether this version is served by the REST API. */
   served: boolean;
+  /** Whether this is the storage version; exactly one version has it. */
   storage: boolean;
+  /** Whether this version is deprecated. */
   deprecated?: boolean | undefined;
+  /** Validation schema; `openAPIV3Schema` is kept unvalidated. */
   schema?: { openAPIV3Schema?: unknown } | undefined;
+  /** Enabled subresources (`status`, `scale`). */
   subresources?: { status?: unknown; scale?: unknown } | undefined;
+  /** Extra columns for `kubectl get`, kept unvalidated. */
   additionalPrinterColumns?: unknown[] | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
 /** A CustomResourceDefinition. */
 export interface CustomResourceDefinition extends KubernetesObject {
+  /** Group, names, scope (`Namespaced` or `Cluster`) and versions of the custom resource. */
   spec: {
     group: string;
     names: CustomResourceDefinitionNames;
@@ -41,6 +56,7 @@ export interface CustomResourceDefinition extends KubernetesObject {
     preserveUnknownFields?: boolean | undefined;
     [key: string]: unknown;
   };
+  /** Conditions, the names actually accepted, and versions ever stored. */
   status?:
     | {
         conditions?: Condition[] | undefined;
@@ -67,36 +83,37 @@ const NamesSchema = z.looseObject({
 });
 
 /** Schema for {@link CustomResourceDefinition}. OpenAPI schemas are not deep-validated. */
-export const CustomResourceDefinitionSchema: z.ZodType<CustomResourceDefinition> = z.looseObject({
-  ...objectBase,
-  spec: z.looseObject({
-    group: z.string(),
-    names: NamesSchema,
-    scope: z.string(),
-    versions: z.array(
-      z.looseObject({
-        name: z.string(),
-        served: z.boolean(),
-        storage: z.boolean(),
-        deprecated: z.boolean().optional(),
-        schema: z.looseObject({ openAPIV3Schema: z.unknown().optional() }).optional(),
-        subresources: z
-          .looseObject({ status: z.unknown().optional(), scale: z.unknown().optional() })
-          .optional(),
-        additionalPrinterColumns: z.array(z.unknown()).optional(),
-      }),
-    ),
-    conversion: z.unknown().optional(),
-    preserveUnknownFields: z.boolean().optional(),
-  }),
-  status: z
-    .looseObject({
-      conditions: z.array(ConditionSchema).optional(),
-      acceptedNames: NamesSchema.partial().optional(),
-      storedVersions: z.array(z.string()).optional(),
-    })
-    .optional(),
-});
+export const CustomResourceDefinitionSchema: ResourceType<CustomResourceDefinition>["schema"] =
+  z.looseObject({
+    ...objectBase,
+    spec: z.looseObject({
+      group: z.string(),
+      names: NamesSchema,
+      scope: z.string(),
+      versions: z.array(
+        z.looseObject({
+          name: z.string(),
+          served: z.boolean(),
+          storage: z.boolean(),
+          deprecated: z.boolean().optional(),
+          schema: z.looseObject({ openAPIV3Schema: z.unknown().optional() }).optional(),
+          subresources: z
+            .looseObject({ status: z.unknown().optional(), scale: z.unknown().optional() })
+            .optional(),
+          additionalPrinterColumns: z.array(z.unknown()).optional(),
+        }),
+      ),
+      conversion: z.unknown().optional(),
+      preserveUnknownFields: z.boolean().optional(),
+    }),
+    status: z
+      .looseObject({
+        conditions: z.array(ConditionSchema).optional(),
+        acceptedNames: NamesSchema.partial().optional(),
+        storedVersions: z.array(z.string()).optional(),
+      })
+      .optional(),
+  });
 
 /** `apiextensions.k8s.io/v1` CustomResourceDefinitions (cluster-scoped). */
 export const CustomResourceDefinitions: ResourceType<CustomResourceDefinition> = defineResource({

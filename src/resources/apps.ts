@@ -19,13 +19,21 @@ import { defineResource, type ResourceType } from "./resource.ts";
 
 /** Status fields shared by the workload kinds. */
 export interface WorkloadStatus {
+  /** The `metadata.generation` last observed by the controller. */
   observedGeneration?: number | undefined;
+  /** Number of pods targeted by the controller (non-terminated). */
   replicas?: number | undefined;
+  /** Number of pods with a Ready condition. */
   readyReplicas?: number | undefined;
+  /** Number of pods available (ready for at least `minReadySeconds`). */
   availableReplicas?: number | undefined;
+  /** Number of pods running the latest pod template. */
   updatedReplicas?: number | undefined;
+  /** Number of pods still needed for the desired count to be available. */
   unavailableReplicas?: number | undefined;
+  /** Latest observations of the workload's state. */
   conditions?: Condition[] | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
@@ -41,6 +49,7 @@ const workloadStatusShape = {
 
 /** A Deployment. */
 export interface Deployment extends KubernetesObject {
+  /** Desired state: replicas, selector, pod template and rollout strategy. */
   spec?:
     | {
         replicas?: number | undefined;
@@ -54,11 +63,12 @@ export interface Deployment extends KubernetesObject {
         [key: string]: unknown;
       }
     | undefined;
+  /** Observed state, written by the Deployment controller. */
   status?: WorkloadStatus | undefined;
 }
 
 /** Schema for {@link Deployment}. */
-export const DeploymentSchema: z.ZodType<Deployment> = z.looseObject({
+export const DeploymentSchema: ResourceType<Deployment>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
     .looseObject({
@@ -87,6 +97,7 @@ export const Deployments: ResourceType<Deployment> = defineResource({
 
 /** A ReplicaSet. */
 export interface ReplicaSet extends KubernetesObject {
+  /** Desired state: replicas, selector and pod template. */
   spec?:
     | {
         replicas?: number | undefined;
@@ -96,11 +107,12 @@ export interface ReplicaSet extends KubernetesObject {
         [key: string]: unknown;
       }
     | undefined;
+  /** Observed state, written by the ReplicaSet controller. */
   status?: (WorkloadStatus & { fullyLabeledReplicas?: number | undefined }) | undefined;
 }
 
 /** Schema for {@link ReplicaSet}. */
-export const ReplicaSetSchema: z.ZodType<ReplicaSet> = z.looseObject({
+export const ReplicaSetSchema: ResourceType<ReplicaSet>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
     .looseObject({
@@ -127,6 +139,7 @@ export const ReplicaSets: ResourceType<ReplicaSet> = defineResource({
 
 /** A StatefulSet. */
 export interface StatefulSet extends KubernetesObject {
+  /** Desired state: replicas, selector, pod template, governing Service and volume claims. */
   spec?:
     | {
         replicas?: number | undefined;
@@ -139,6 +152,7 @@ export interface StatefulSet extends KubernetesObject {
         [key: string]: unknown;
       }
     | undefined;
+  /** Observed state, written by the StatefulSet controller (with current/update revisions). */
   status?:
     | (WorkloadStatus & {
         currentReplicas?: number | undefined;
@@ -149,7 +163,7 @@ export interface StatefulSet extends KubernetesObject {
 }
 
 /** Schema for {@link StatefulSet}. `volumeClaimTemplates` are kept unvalidated. */
-export const StatefulSetSchema: z.ZodType<StatefulSet> = z.looseObject({
+export const StatefulSetSchema: ResourceType<StatefulSet>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
     .looseObject({
@@ -184,6 +198,7 @@ export const StatefulSets: ResourceType<StatefulSet> = defineResource({
 
 /** A DaemonSet. */
 export interface DaemonSet extends KubernetesObject {
+  /** Desired state: selector, pod template and update strategy. */
   spec?:
     | {
         selector: LabelSelector;
@@ -193,6 +208,7 @@ export interface DaemonSet extends KubernetesObject {
         [key: string]: unknown;
       }
     | undefined;
+  /** Observed state: how many nodes run, should run and wrongly run the daemon pod. */
   status?:
     | {
         currentNumberScheduled?: number | undefined;
@@ -209,7 +225,7 @@ export interface DaemonSet extends KubernetesObject {
 }
 
 /** Schema for {@link DaemonSet}. */
-export const DaemonSetSchema: z.ZodType<DaemonSet> = z.looseObject({
+export const DaemonSetSchema: ResourceType<DaemonSet>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
     .looseObject({

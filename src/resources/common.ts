@@ -10,15 +10,25 @@ import { type ObjectMeta, ObjectMetaSchema, StringMapSchema } from "./meta.ts";
 
 /** A status condition, as used by most kinds (`type`, `status`, reason, message, times). */
 export interface Condition {
+  /** Condition type, e.g. `Ready` or `Available`. */
   type: string;
+  /** Condition status: `True`, `False` or `Unknown`. */
   status: string;
+  /** Machine-readable, CamelCase reason for the last transition. */
   reason?: string | undefined;
+  /** Human-readable message with details about the last transition. */
   message?: string | undefined;
+  /** RFC 3339 time the condition last changed status. */
   lastTransitionTime?: string | undefined;
+  /** RFC 3339 time the condition was last updated (Deployment conditions). */
   lastUpdateTime?: string | undefined;
+  /** RFC 3339 time the condition was last probed (Pod conditions); may be `null`. */
   lastProbeTime?: string | null | undefined;
+  /** RFC 3339 time of the last heartbeat (Node conditions). */
   lastHeartbeatTime?: string | undefined;
+  /** The `metadata.generation` the condition was set for. */
   observedGeneration?: number | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
@@ -37,15 +47,21 @@ export const ConditionSchema: z.ZodType<Condition> = z.looseObject({
 
 /** A label selector requirement (`key`, `operator`, `values`). */
 export interface LabelSelectorRequirement {
+  /** Label key the requirement applies to. */
   key: string;
+  /** Operator: `In`, `NotIn`, `Exists` or `DoesNotExist`. */
   operator: string;
+  /** Values for `In`/`NotIn`; must be empty for `Exists`/`DoesNotExist`. */
   values?: string[] | undefined;
 }
 
 /** A structured label selector, as in a Deployment's `spec.selector`. */
 export interface LabelSelector {
+  /** Labels that must all match exactly (ANDed with `matchExpressions`). */
   matchLabels?: Record<string, string> | undefined;
+  /** Set-based requirements, all of which must match. */
   matchExpressions?: LabelSelectorRequirement[] | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
@@ -68,8 +84,11 @@ export const LabelSelectorSchema: z.ZodType<LabelSelector> = z.looseObject({
  * container spec is kept unvalidated so that validation stays cheap.
  */
 export interface Container {
+  /** Container name, unique within the pod (a DNS label). */
   name: string;
+  /** Container image reference, e.g. `nginx:1.27`. */
   image?: string | undefined;
+  /** Other container fields (command, env, resources, probes, ...), not validated. */
   [key: string]: unknown;
 }
 
@@ -81,16 +100,27 @@ export const ContainerSchema: z.ZodType<Container> = z.looseObject({
 
 /** A pod spec: containers (name and image checked) and the commonly read scheduling fields. */
 export interface PodSpec {
+  /** Containers of the pod; at least one. */
   containers: Container[];
+  /** Init containers, run to completion in order before `containers` start. */
   initContainers?: Container[] | undefined;
+  /** Ephemeral (debug) containers added to a running pod. */
   ephemeralContainers?: Container[] | undefined;
+  /** Name of the node the pod is bound to; empty until scheduled. */
   nodeName?: string | undefined;
+  /** Name of the ServiceAccount the pod runs as. */
   serviceAccountName?: string | undefined;
+  /** Restart policy: `Always`, `OnFailure` or `Never`. */
   restartPolicy?: string | undefined;
+  /** Node labels the pod's node must have to be scheduled there. */
   nodeSelector?: Record<string, string> | undefined;
+  /** Whether the pod uses the host's network namespace. */
   hostNetwork?: boolean | undefined;
+  /** Pod priority, resolved from its PriorityClass. */
   priority?: number | undefined;
+  /** Scheduler that places the pod; `default-scheduler` when unset. */
   schedulerName?: string | undefined;
+  /** Other pod spec fields (volumes, affinity, tolerations, ...), not validated. */
   [key: string]: unknown;
 }
 
@@ -110,8 +140,11 @@ export const PodSpecSchema: z.ZodType<PodSpec> = z.looseObject({
 
 /** A pod template (in Deployments, ReplicaSets, StatefulSets, DaemonSets and Jobs). */
 export interface PodTemplateSpec {
+  /** Metadata (labels, annotations) given to pods created from the template. */
   metadata?: ObjectMeta | undefined;
+  /** Spec of pods created from the template. */
   spec?: PodSpec | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
@@ -123,13 +156,21 @@ export const PodTemplateSpecSchema: z.ZodType<PodTemplateSpec> = z.looseObject({
 
 /** A reference to an object (`kind`, `name`, `namespace`, ...), as in Events and EndpointSlices. */
 export interface ObjectReference {
+  /** Kind of the referent, e.g. `Pod`. */
   kind?: string | undefined;
+  /** Name of the referent. */
   name?: string | undefined;
+  /** Namespace of the referent; empty for cluster-scoped objects. */
   namespace?: string | undefined;
+  /** UID of the referent. */
   uid?: string | undefined;
+  /** API version of the referent, e.g. `v1`. */
   apiVersion?: string | undefined;
+  /** Resource version of the referent the reference was made from. */
   resourceVersion?: string | undefined;
+  /** Path to a field within the referent, e.g. `spec.containers{web}`. */
   fieldPath?: string | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 

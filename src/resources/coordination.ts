@@ -10,23 +10,32 @@ import { defineResource, type ResourceType } from "./resource.ts";
 
 /** The spec of a {@link Lease}. Times are RFC 3339 micro-time strings. */
 export interface LeaseSpec {
+  /** Identity of the current holder of the lease. */
   holderIdentity?: string | null | undefined;
+  /** Seconds a candidate must wait before it may take the lease over. */
   leaseDurationSeconds?: number | null | undefined;
+  /** RFC 3339 micro-time the current holder acquired the lease. */
   acquireTime?: string | null | undefined;
+  /** RFC 3339 micro-time the current holder last renewed the lease. */
   renewTime?: string | null | undefined;
+  /** Number of times the lease changed holders. */
   leaseTransitions?: number | null | undefined;
+  /** Coordinated leader election strategy, e.g. `OldestEmulationVersion`. */
   strategy?: string | undefined;
+  /** Identity of the holder that should take the lease next (coordinated election). */
   preferredHolder?: string | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
 /** A Lease. */
 export interface Lease extends KubernetesObject {
+  /** Holder, duration and renewal times of the lease. */
   spec?: LeaseSpec | undefined;
 }
 
 /** Schema for {@link Lease}. */
-export const LeaseSchema: z.ZodType<Lease> = z.looseObject({
+export const LeaseSchema: ResourceType<Lease>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
     .looseObject({

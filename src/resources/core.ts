@@ -18,13 +18,16 @@ import { defineResource, type ResourceType } from "./resource.ts";
 
 /** A ConfigMap. */
 export interface ConfigMap extends KubernetesObject {
+  /** UTF-8 string entries. */
   data?: Record<string, string> | undefined;
+  /** Binary entries, base64-encoded. */
   binaryData?: Record<string, string> | undefined;
+  /** If true, `data` and `binaryData` can no longer be changed. */
   immutable?: boolean | undefined;
 }
 
 /** Schema for {@link ConfigMap}. */
-export const ConfigMapSchema: z.ZodType<ConfigMap> = z.looseObject({
+export const ConfigMapSchema: ResourceType<ConfigMap>["schema"] = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
   metadata: ObjectMetaSchema,
@@ -45,12 +48,14 @@ export const ConfigMaps: ResourceType<ConfigMap> = defineResource({
 
 /** A Namespace. */
 export interface Namespace extends KubernetesObject {
+  /** Finalizers that must be removed before the namespace is deleted. */
   spec?: { finalizers?: string[] | undefined; [key: string]: unknown } | undefined;
+  /** Observed state: `phase` is `Active` or `Terminating`. */
   status?: { phase?: string | undefined; [key: string]: unknown } | undefined;
 }
 
 /** Schema for {@link Namespace}. */
-export const NamespaceSchema: z.ZodType<Namespace> = z.looseObject({
+export const NamespaceSchema: ResourceType<Namespace>["schema"] = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
   metadata: ObjectMetaSchema,
@@ -70,29 +75,49 @@ export const Namespaces: ResourceType<Namespace> = defineResource({
 
 /** Pod status: phase, conditions, IPs and container statuses (loose). */
 export interface PodStatus {
+  /** Lifecycle phase: `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`. */
   phase?: string | undefined;
+  /** Pod conditions, e.g. `PodScheduled`, `Ready`. */
   conditions?: Condition[] | undefined;
+  /** Human-readable message about why the pod is in this state. */
   message?: string | undefined;
+  /** Brief CamelCase reason for the pod's state, e.g. `Evicted`. */
   reason?: string | undefined;
+  /** IP of the node the pod runs on. */
   hostIP?: string | undefined;
+  /** Primary IP of the pod. */
   podIP?: string | undefined;
+  /** All IPs of the pod (one per address family). */
   podIPs?: { ip: string; [key: string]: unknown }[] | undefined;
+  /** RFC 3339 time the pod was acknowledged by the kubelet. */
   startTime?: string | undefined;
+  /** QoS class: `Guaranteed`, `Burstable` or `BestEffort`. */
   qosClass?: string | undefined;
+  /** Status of each container in `spec.containers`. */
   containerStatuses?: ContainerStatus[] | undefined;
+  /** Status of each container in `spec.initContainers`. */
   initContainerStatuses?: ContainerStatus[] | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
 /** A container status: name, readiness, restarts; state kept unvalidated. */
 export interface ContainerStatus {
+  /** Container name, as in the pod spec. */
   name: string;
+  /** Whether the container passes its readiness probe. */
   ready?: boolean | undefined;
+  /** Number of times the container has been restarted. */
   restartCount?: number | undefined;
+  /** Image the container runs. */
   image?: string | undefined;
+  /** Image ID (digest) of the running image. */
   imageID?: string | undefined;
+  /** Runtime container ID, e.g. `containerd://<id>`. */
   containerID?: string | undefined;
+  /** Whether the container has started (passed its startup probe). */
   started?: boolean | undefined;
+  /** Other fields (state, lastState, ...), not validated. */
   [key: string]: unknown;
 }
 
@@ -108,12 +133,14 @@ const ContainerStatusSchema: z.ZodType<ContainerStatus> = z.looseObject({
 
 /** A Pod. */
 export interface Pod extends KubernetesObject {
+  /** Desired state of the pod. */
   spec?: PodSpec | undefined;
+  /** Observed state of the pod, written by the kubelet. */
   status?: PodStatus | undefined;
 }
 
 /** Schema for {@link Pod}. Containers are checked for `name`/`image` only, to keep validation cheap. */
-export const PodSchema: z.ZodType<Pod> = z.looseObject({
+export const PodSchema: ResourceType<Pod>["schema"] = z.looseObject({
   ...objectBase,
   spec: PodSpecSchema.optional(),
   status: z
@@ -145,14 +172,18 @@ export const Pods: ResourceType<Pod> = defineResource({
 
 /** A Secret. Values in `data` are base64; `stringData` is write-only. */
 export interface Secret extends KubernetesObject {
+  /** Secret type, e.g. `Opaque` or `kubernetes.io/tls`. */
   type?: string | undefined;
+  /** Entries with base64-encoded values. */
   data?: Record<string, string> | undefined;
+  /** Write-only plain-text entries, merged into `data` by the API server. */
   stringData?: Record<string, string> | undefined;
+  /** If true, `data` can no longer be changed. */
   immutable?: boolean | undefined;
 }
 
 /** Schema for {@link Secret}. */
-export const SecretSchema: z.ZodType<Secret> = z.looseObject({
+export const SecretSchema: ResourceType<Secret>["schema"] = z.looseObject({
   ...objectBase,
   type: z.string().optional(),
   data: StringMapSchema.optional(),
@@ -172,17 +203,25 @@ export const Secrets: ResourceType<Secret> = defineResource({
 
 /** A port of a Service. */
 export interface ServicePort {
+  /** Port name, unique within the Service; required with several ports. */
   name?: string | undefined;
+  /** Protocol: `TCP` (default), `UDP` or `SCTP`. */
   protocol?: string | undefined;
+  /** Port the Service exposes. */
   port: number;
+  /** Port number or named container port the traffic is sent to. */
   targetPort?: number | string | undefined;
+  /** Port on every node for `NodePort`/`LoadBalancer` Services. */
   nodePort?: number | undefined;
+  /** Application protocol, e.g. `http` or `kubernetes.io/h2c`. */
   appProtocol?: string | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
 /** A Service. */
 export interface Service extends KubernetesObject {
+  /** Desired state: type, selector, ports and cluster IPs. */
   spec?:
     | {
         type?: string | undefined;
@@ -194,6 +233,7 @@ export interface Service extends KubernetesObject {
         [key: string]: unknown;
       }
     | undefined;
+  /** Observed state: load-balancer ingress points and conditions. */
   status?:
     | {
         loadBalancer?:
@@ -214,7 +254,7 @@ export interface Service extends KubernetesObject {
 }
 
 /** Schema for {@link Service}. */
-export const ServiceSchema: z.ZodType<Service> = z.looseObject({
+export const ServiceSchema: ResourceType<Service>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
     .looseObject({
@@ -263,6 +303,7 @@ export const Services: ResourceType<Service> = defineResource({
 
 /** One subset of an {@link Endpoints} object. */
 export interface EndpointSubset {
+  /** Addresses ready to receive traffic. */
   addresses?:
     | {
         ip: string;
@@ -272,7 +313,9 @@ export interface EndpointSubset {
         [key: string]: unknown;
       }[]
     | undefined;
+  /** Addresses not ready to receive traffic yet. */
   notReadyAddresses?: { ip: string; [key: string]: unknown }[] | undefined;
+  /** Ports available on every address of the subset. */
   ports?:
     | {
         name?: string | undefined;
@@ -281,11 +324,13 @@ export interface EndpointSubset {
         [key: string]: unknown;
       }[]
     | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
 /** An Endpoints object (legacy; prefer EndpointSlice). */
 export interface Endpoints extends KubernetesObject {
+  /** Groups of addresses that share the same ports. */
   subsets?: EndpointSubset[] | undefined;
 }
 
@@ -297,7 +342,7 @@ const EndpointAddressSchema = z.looseObject({
 });
 
 /** Schema for {@link Endpoints}. */
-export const EndpointsSchema: z.ZodType<Endpoints> = z.looseObject({
+export const EndpointsSchema: ResourceType<Endpoints>["schema"] = z.looseObject({
   ...objectBase,
   subsets: z
     .array(
@@ -330,6 +375,7 @@ export const EndpointsResource: ResourceType<Endpoints> = defineResource({
 
 /** A Node. */
 export interface Node extends KubernetesObject {
+  /** Desired state: pod CIDRs, provider ID, taints and whether the node is schedulable. */
   spec?:
     | {
         podCIDR?: string | undefined;
@@ -342,6 +388,7 @@ export interface Node extends KubernetesObject {
         [key: string]: unknown;
       }
     | undefined;
+  /** Observed state: conditions, addresses, capacity and node info. */
   status?:
     | {
         conditions?: Condition[] | undefined;
@@ -355,7 +402,7 @@ export interface Node extends KubernetesObject {
 }
 
 /** Schema for {@link Node}. */
-export const NodeSchema: z.ZodType<Node> = z.looseObject({
+export const NodeSchema: ResourceType<Node>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
     .looseObject({
@@ -391,13 +438,16 @@ export const Nodes: ResourceType<Node> = defineResource({
 
 /** A ServiceAccount. */
 export interface ServiceAccount extends KubernetesObject {
+  /** Secrets pods of this account may use (legacy token secrets). */
   secrets?: ObjectReference[] | undefined;
+  /** Secrets used to pull images for pods of this account. */
   imagePullSecrets?: { name?: string | undefined }[] | undefined;
+  /** Whether pods of this account mount an API token by default. */
   automountServiceAccountToken?: boolean | undefined;
 }
 
 /** Schema for {@link ServiceAccount}. */
-export const ServiceAccountSchema: z.ZodType<ServiceAccount> = z.looseObject({
+export const ServiceAccountSchema: ResourceType<ServiceAccount>["schema"] = z.looseObject({
   ...objectBase,
   secrets: z.array(ObjectReferenceSchema).optional(),
   imagePullSecrets: z.array(z.looseObject({ name: z.string().optional() })).optional(),
@@ -416,22 +466,34 @@ export const ServiceAccounts: ResourceType<ServiceAccount> = defineResource({
 
 /** A core `v1` Event. */
 export interface Event extends KubernetesObject {
+  /** The object the event is about. */
   involvedObject: ObjectReference;
+  /** Short CamelCase reason, e.g. `FailedScheduling`. */
   reason?: string | undefined;
+  /** Human-readable description of the event. */
   message?: string | undefined;
+  /** Event type: `Normal` or `Warning`. */
   type?: string | undefined;
+  /** Number of times the event occurred. */
   count?: number | undefined;
+  /** RFC 3339 time the event was first recorded. */
   firstTimestamp?: string | null | undefined;
+  /** RFC 3339 time of the most recent occurrence. */
   lastTimestamp?: string | null | undefined;
+  /** RFC 3339 micro-time the event was first observed. */
   eventTime?: string | null | undefined;
+  /** Component (and host) that reported the event. */
   source?: { component?: string | undefined; host?: string | undefined } | undefined;
+  /** Controller that emitted the event, e.g. `kubelet`. */
   reportingComponent?: string | undefined;
+  /** Instance of the reporting controller, e.g. a pod name. */
   reportingInstance?: string | undefined;
+  /** Action taken or failed regarding the object. */
   action?: string | undefined;
 }
 
 /** Schema for {@link Event}. */
-export const EventSchema: z.ZodType<Event> = z.looseObject({
+export const EventSchema: ResourceType<Event>["schema"] = z.looseObject({
   ...objectBase,
   involvedObject: ObjectReferenceSchema,
   reason: z.string().optional(),

@@ -10,7 +10,9 @@ import { defineResource, type ResourceType } from "./resource.ts";
 
 /** One endpoint of an {@link EndpointSlice}. */
 export interface Endpoint {
+  /** IP addresses (or FQDNs) of the endpoint, per `addressType`. */
   addresses: string[];
+  /** Readiness: `ready`, `serving` and `terminating`. */
   conditions?:
     | {
         ready?: boolean | null | undefined;
@@ -18,17 +20,25 @@ export interface Endpoint {
         terminating?: boolean | null | undefined;
       }
     | undefined;
+  /** Hostname of the endpoint, used for DNS records. */
   hostname?: string | undefined;
+  /** Name of the node hosting the endpoint. */
   nodeName?: string | undefined;
+  /** Zone the endpoint is in. */
   zone?: string | undefined;
+  /** Object backing the endpoint, usually a Pod. */
   targetRef?: ObjectReference | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
 /** An EndpointSlice. */
 export interface EndpointSlice extends KubernetesObject {
+  /** Address type: `IPv4`, `IPv6` or `FQDN`. */
   addressType: string;
+  /** Endpoints in this slice. */
   endpoints?: Endpoint[] | null | undefined;
+  /** Ports exposed by every endpoint in the slice. */
   ports?:
     | {
         name?: string | undefined;
@@ -42,7 +52,7 @@ export interface EndpointSlice extends KubernetesObject {
 }
 
 /** Schema for {@link EndpointSlice}. */
-export const EndpointSliceSchema: z.ZodType<EndpointSlice> = z.looseObject({
+export const EndpointSliceSchema: ResourceType<EndpointSlice>["schema"] = z.looseObject({
   ...objectBase,
   addressType: z.string(),
   endpoints: z

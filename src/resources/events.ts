@@ -11,20 +11,30 @@ import { defineResource, type ResourceType } from "./resource.ts";
 
 /** An `events.k8s.io/v1` Event. */
 export interface EventV1 extends KubernetesObject {
+  /** RFC 3339 micro-time the event was first observed. */
   eventTime: string | null;
+  /** The object the event is about. */
   regarding?: ObjectReference | undefined;
+  /** A second object involved in the event, if any. */
   related?: ObjectReference | undefined;
+  /** Short CamelCase reason, e.g. `FailedScheduling`. */
   reason?: string | undefined;
+  /** Human-readable description of the event. */
   note?: string | undefined;
+  /** Event type: `Normal` or `Warning`. */
   type?: string | undefined;
+  /** Action taken or failed regarding the `regarding` object. */
   action?: string | undefined;
+  /** Controller that emitted the event, e.g. `kubernetes.io/kubelet`. */
   reportingController?: string | undefined;
+  /** Instance of the reporting controller, e.g. a pod name. */
   reportingInstance?: string | undefined;
+  /** Set when the event repeats: count and last observation time. */
   series?: { count: number; lastObservedTime: string } | undefined;
 }
 
 /** Schema for {@link EventV1}. */
-export const EventV1Schema: z.ZodType<EventV1> = z.looseObject({
+export const EventV1Schema: ResourceType<EventV1>["schema"] = z.looseObject({
   ...objectBase,
   eventTime: z.string().nullable(),
   regarding: ObjectReferenceSchema.optional(),

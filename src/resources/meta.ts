@@ -8,52 +8,85 @@
  * @module
  */
 import { z } from "zod";
+import type { ResourceType } from "./resource.ts";
 
 /** A reference from an object to its owner. */
 export interface OwnerReference {
+  /** API version of the owner, e.g. `apps/v1`. */
   apiVersion: string;
+  /** Kind of the owner, e.g. `ReplicaSet`. */
   kind: string;
+  /** Name of the owner. */
   name: string;
+  /** UID of the owner. */
   uid: string;
+  /** Whether the owner is the managing controller. */
   controller?: boolean | undefined;
+  /** If true, a foreground deletion of the owner waits until this object is gone. */
   blockOwnerDeletion?: boolean | undefined;
 }
 
 /** One entry of `metadata.managedFields` (kept opaque beyond its manager). */
 export interface ManagedFieldsEntry {
+  /** Name of the field manager, e.g. `kubectl`. */
   manager?: string | undefined;
+  /** Operation that set the fields: `Apply` or `Update`. */
   operation?: string | undefined;
+  /** API version of the fields' schema. */
   apiVersion?: string | undefined;
+  /** RFC 3339 time the fields were last changed. */
   time?: string | undefined;
+  /** Format of `fieldsV1`, always `FieldsV1`. */
   fieldsType?: string | undefined;
+  /** The set of managed fields, kept opaque. */
   fieldsV1?: unknown;
+  /** Subresource the fields were set through, e.g. `status`. */
   subresource?: string | undefined;
 }
 
 /** Standard object metadata. Resource versions are opaque strings. */
 export interface ObjectMeta {
+  /** Name, unique within the namespace (or cluster) for the kind. */
   name?: string | undefined;
+  /** Prefix for a server-generated name when `name` is empty. */
   generateName?: string | undefined;
+  /** Namespace; empty for cluster-scoped objects. */
   namespace?: string | undefined;
+  /** Unique ID set by the API server. */
   uid?: string | undefined;
+  /** Opaque version for optimistic concurrency and watches; never compare numerically. */
   resourceVersion?: string | undefined;
+  /** Sequence number of the desired state, bumped on spec changes. */
   generation?: number | undefined;
+  /** RFC 3339 time the object was created. */
   creationTimestamp?: string | undefined;
+  /** RFC 3339 time after which the object will be deleted; set when deletion is requested. */
   deletionTimestamp?: string | undefined;
+  /** Grace period in seconds before the object is removed once deleting. */
   deletionGracePeriodSeconds?: number | undefined;
+  /** Labels, used by selectors. */
   labels?: Record<string, string> | undefined;
+  /** Annotations: arbitrary non-identifying metadata. */
   annotations?: Record<string, string> | undefined;
+  /** Objects this object depends on, for garbage collection. */
   ownerReferences?: OwnerReference[] | undefined;
+  /** Finalizers that must be removed before the object is deleted. */
   finalizers?: string[] | undefined;
+  /** Which field manager owns which fields (server-side apply). */
   managedFields?: ManagedFieldsEntry[] | undefined;
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
 /** Any Kubernetes object: `apiVersion`, `kind` (both optional in list items) and `metadata`. */
 export interface KubernetesObject {
+  /** API version, e.g. `v1` or `apps/v1`. */
   apiVersion?: string | undefined;
+  /** Kind, e.g. `ConfigMap`. */
   kind?: string | undefined;
+  /** Standard object metadata. */
   metadata: ObjectMeta;
+  /** Other fields (`spec`, `status`, `data`, ...), kept as received. */
   [key: string]: unknown;
 }
 
@@ -116,7 +149,7 @@ export const ObjectMetaSchema: z.ZodType<ObjectMeta> = z.looseObject({
 });
 
 /** Schema for {@link KubernetesObject}: metadata required, everything else kept as is. */
-export const KubernetesObjectSchema: z.ZodType<KubernetesObject> = z.looseObject({
+export const KubernetesObjectSchema: ResourceType<KubernetesObject>["schema"] = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
   metadata: ObjectMetaSchema,
@@ -124,9 +157,13 @@ export const KubernetesObjectSchema: z.ZodType<KubernetesObject> = z.looseObject
 
 /** List metadata. */
 export interface ListMeta {
+  /** Resource version of the list, to start a watch from. */
   resourceVersion?: string | undefined;
+  /** Token to fetch the next page of a paginated list. */
   continue?: string | undefined;
+  /** Number of items after this page; may be an estimate, unset with selectors. */
   remainingItemCount?: number | undefined;
+  /** Deprecated link to the list; not set by current servers. */
   selfLink?: string | undefined;
 }
 
@@ -140,20 +177,31 @@ export const ListMetaSchema: z.ZodType<ListMeta> = z.looseObject({
 
 /** A `Status` cause detail. */
 export interface StatusCause {
+  /** Machine-readable cause, e.g. `FieldValueInvalid`. */
   reason?: string | undefined;
+  /** Human-readable description of the cause. */
   message?: string | undefined;
+  /** Path of the field that caused the error, e.g. `spec.replicas`. */
   field?: string | undefined;
 }
 
 /** A `Status` object: what the API server returns for errors (and some deletes). */
 export interface Status {
+  /** Always `v1`. */
   apiVersion?: string | undefined;
+  /** Always `Status`. */
   kind?: string | undefined;
+  /** List metadata; normally empty. */
   metadata?: ListMeta | undefined;
+  /** `Success` or `Failure`. */
   status?: string | undefined;
+  /** Human-readable description of the status. */
   message?: string | undefined;
+  /** Machine-readable reason, e.g. `NotFound`, `Conflict`, `Expired`. */
   reason?: string | undefined;
+  /** HTTP status code, e.g. `404`. */
   code?: number | undefined;
+  /** Details: the object concerned, causes and `retryAfterSeconds`. */
   details?:
     | {
         name?: string | undefined;
@@ -209,18 +257,22 @@ export type WatchEvent<T> =
 
 /** The object of a BOOKMARK event: only `metadata.resourceVersion` and annotations are meaningful. */
 export interface Bookmark {
+  /** API version of the watched kind. */
   apiVersion?: string | undefined;
+  /** Kind of the watched objects. */
   kind?: string | undefined;
+  /** Resource version to resume the watch from, and annotations. */
   metadata: {
     resourceVersion: string;
     annotations?: Record<string, string> | undefined;
     [key: string]: unknown;
   };
+  /** Fields not modelled here, kept as received. */
   [key: string]: unknown;
 }
 
 /** Schema for {@link Bookmark}: never validate a bookmark with the kind's schema. */
-export const BookmarkSchema: z.ZodType<Bookmark> = z.looseObject({
+export const BookmarkSchema: ResourceType<Bookmark>["schema"] = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
   metadata: z.looseObject({
@@ -234,9 +286,13 @@ export const INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end";
 
 /** A list response: items of `T` and list metadata. */
 export interface ObjectList<T> {
+  /** API version of the list, e.g. `v1`. */
   apiVersion?: string | undefined;
+  /** Kind of the list, e.g. `PodList`. */
   kind?: string | undefined;
+  /** List metadata: resource version and pagination token. */
   metadata: ListMeta;
+  /** The objects in the list. */
   items: T[];
 }
 
@@ -281,4 +337,5 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
 export type PartialObjectMetadata = KubernetesObject;
 
 /** Schema for {@link PartialObjectMetadata}. */
-export const PartialObjectMetadataSchema: z.ZodType<PartialObjectMetadata> = KubernetesObjectSchema;
+export const PartialObjectMetadataSchema: ResourceType<PartialObjectMetadata>["schema"] =
+  KubernetesObjectSchema;

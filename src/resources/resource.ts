@@ -29,11 +29,17 @@ export interface ResourceType<T extends KubernetesObject = KubernetesObject> {
 
 /** What {@link defineResource} takes. */
 export interface ResourceDefinition<S extends z.ZodType<KubernetesObject>> {
+  /** API group; `""` for the core group. */
   group: string;
+  /** API version within the group, e.g. `v1`. */
   version: string;
+  /** Kind, e.g. `Widget`. */
   kind: string;
+  /** Lower-case plural used in API paths, e.g. `widgets`. */
   plural: string;
+  /** Whether objects live in a namespace. */
   namespaced: boolean;
+  /** Zod schema every object of this kind is validated with. */
   schema: S;
 }
 
