@@ -35,7 +35,16 @@ export * from "./manager/mod.ts";
 export * from "./queue/mod.ts";
 export type { Event as CoreEvent } from "./resources/core.ts";
 export * from "./resources/mod.ts";
-export { detectRuntime, loadRuntime, type Runtime, type RuntimeName } from "./runtime/mod.ts";
+export {
+  detectRuntime,
+  type ExecOptions,
+  type ExecResult,
+  loadRuntime,
+  type Runtime,
+  type RuntimeName,
+  type TlsOptions,
+  TransportUnsupportedError,
+} from "./runtime/mod.ts";
 export * from "./util/backoff.ts";
 export * from "./util/clock.ts";
 export * from "./util/logger.ts";

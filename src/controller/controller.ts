@@ -98,7 +98,13 @@ export interface ControllerOptions<T extends KubernetesObject> {
  * ```
  */
 export class ControllerAlreadyRunningError extends Error {
+  /** Always `"ControllerAlreadyRunningError"`. */
   override readonly name = "ControllerAlreadyRunningError";
+  /**
+   * Create the error.
+   *
+   * @param controller the controller's name, used in the message.
+   */
   constructor(controller: string) {
     super(`controller ${controller} is already running`);
   }
@@ -122,7 +128,14 @@ export class ControllerAlreadyRunningError extends Error {
  * ```
  */
 export class InformerStoppedError extends Error {
+  /** Always `"InformerStoppedError"`. */
   override readonly name = "InformerStoppedError";
+  /**
+   * Create the error.
+   *
+   * @param controller the controller's name, used in the message.
+   * @param cause the informer's error, if it failed; kept as `cause`.
+   */
   constructor(controller: string, cause?: unknown) {
     super(
       `informer of controller ${controller} stopped${
@@ -206,6 +219,12 @@ export class Controller<T extends KubernetesObject> {
   #informer: ControllerInformer<T> | undefined;
   #running = false;
 
+  /**
+   * Create a controller (it does nothing until {@link Controller.run}).
+   *
+   * @throws {RangeError} if `workers` is not a positive integer or `maxRetries`
+   *   is not a non-negative integer.
+   */
   constructor(options: ControllerOptions<T>) {
     this.#resource = options.resource;
     this.#logger = options.logger ?? silentLogger;

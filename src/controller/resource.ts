@@ -60,6 +60,7 @@ export interface ControllerInformer<T extends KubernetesObject> {
  * ```
  */
 export interface ReconcileResult {
+  /** Add the key to the queue again after this many ms (0: right away). */
   requeueAfter?: number | undefined;
 }
 
@@ -91,7 +92,9 @@ export type ReconcileReturn = Promise<void | ReconcileResult> | void | Reconcile
  * ```
  */
 export interface ReconcileContext {
+  /** Aborts when the controller stops. */
   readonly signal: AbortSignal;
+  /** 1 on the first try for this key, counting up on each retry. */
   readonly attempt: number;
 }
 
@@ -172,6 +175,7 @@ export interface Resource<T extends KubernetesObject> {
  * ```
  */
 export interface Backgrounder {
+  /** Do the background work until `signal` aborts; the controller awaits the promise. */
   run(signal: AbortSignal): Promise<void>;
 }
 
@@ -203,7 +207,9 @@ export function isBackgrounder(x: unknown): x is Backgrounder {
  * ```
  */
 export interface Event<T> {
+  /** The object's key: `namespace/name`, or `name` when cluster-scoped. */
   key: string;
+  /** The object as it was in the event. */
   obj: T;
 }
 

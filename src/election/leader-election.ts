@@ -55,11 +55,19 @@ export const DEFAULT_JITTER_FACTOR = 1.2;
  * ```
  */
 export class LeadershipLostError extends Error {
+  /** Always `"LeadershipLostError"`. */
   override readonly name = "LeadershipLostError";
   /** The lease, as `namespace/name`. */
   readonly lease: string;
   /** This candidate's identity. */
   readonly identity: string;
+  /**
+   * Create the error.
+   *
+   * @param lease the lease, as `namespace/name`.
+   * @param identity this candidate's identity.
+   * @param detail why leadership was lost, appended to the message.
+   */
   constructor(lease: string, identity: string, detail: string) {
     super(`leader election: ${identity} lost lease ${lease}: ${detail}`);
     this.lease = lease;
@@ -263,6 +271,14 @@ export class LeaderElector {
   #lastRenewAt: number | undefined;
   #lastError: string | undefined;
 
+  /**
+   * Create an elector (it does not contend until run). Unset durations take
+   * the client-go defaults.
+   *
+   * @throws {TypeError} if `identity`, `name`, `namespace`, or both `store` and
+   *   `client` are missing.
+   * @throws {RangeError} if the timings are invalid.
+   */
   constructor(options: LeaderElectorOptions) {
     if (!options.identity) throw new TypeError("LeaderElector: identity is required");
     if (!options.name) throw new TypeError("LeaderElector: name is required");

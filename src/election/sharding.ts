@@ -280,6 +280,14 @@ export class ShardMembership implements ShardFilter {
   #wakeTimer: Timer | undefined;
   #running = false;
 
+  /**
+   * Create a membership (it does not join until run). Unset durations take
+   * the leader-election defaults; `joinDelayMs` defaults to `renewDeadlineMs`.
+   *
+   * @throws {TypeError} if `identity`, `group`, `namespace`, or both `store`
+   *   and `client` are missing.
+   * @throws {RangeError} if the timings are invalid or `joinDelayMs < 0`.
+   */
   constructor(options: ShardMembershipOptions) {
     if (!options.identity) throw new TypeError("ShardMembership: identity is required");
     if (!options.group) throw new TypeError("ShardMembership: group is required");

@@ -93,8 +93,11 @@ export interface ManagedBackgrounderOptions {
 
 /** Per-controller health. */
 export interface ManagedControllerHealth {
+  /** The controller's name. */
   name: string;
+  /** The controller's `run` is in progress on this replica. */
   running: boolean;
+  /** The controller's informer has synced. */
   synced: boolean;
 }
 
@@ -134,7 +137,9 @@ export interface ManagerHealth {
  * ```
  */
 export class ManagerAlreadyStartedError extends Error {
+  /** Always `"ManagerAlreadyStartedError"`. */
   override readonly name = "ManagerAlreadyStartedError";
+  /** Create the error with its fixed message. */
   constructor() {
     super("Manager.run() can be called only once; create a new Manager to run again");
   }
@@ -207,6 +212,13 @@ export class Manager {
   #factorySignal: AbortSignal | undefined;
   #backgrounders = 0;
 
+  /**
+   * Create a manager (nothing runs until {@link Manager.run}). Uses
+   * `options.factory` or a new {@link InformerFactory} on `options.client`.
+   *
+   * @throws {TypeError} if `client` is missing, both `leaderElection` and
+   *   `sharding` are given, or either needs a lease store the client cannot provide.
+   */
   constructor(options: ManagerOptions) {
     if (!options?.client) throw new TypeError("Manager: client is required");
     if (options.leaderElection && options.sharding) {
@@ -272,6 +284,10 @@ export class Manager {
     type: ResourceType<T>,
     opts: InformerOptions<PartialObjectMetadata> & { metadataOnly: true },
   ): Informer<PartialObjectMetadata>;
+  /**
+   * A shared informer from the factory, as a view whose `run` only waits
+   * (the manager runs the real informer once for everyone).
+   */
   informer<T extends KubernetesObject>(
     type: ResourceType<T>,
     opts?: InformerOptions<T>,

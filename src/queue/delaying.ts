@@ -46,6 +46,7 @@ export class DelayingQueue<K extends NonNullable<unknown> = string> extends Work
   #timer: Timer | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
 
+  /** Create an empty delaying queue; `options` are those of {@link WorkQueue}. */
   constructor(options: WorkQueueOptions = {}) {
     super(options);
   }
@@ -81,6 +82,10 @@ export class DelayingQueue<K extends NonNullable<unknown> = string> extends Work
     this.#arm();
   }
 
+  /**
+   * Shut the queue down (see {@link WorkQueue.shutDown}), also cancelling the
+   * delay timer and discarding every item still waiting for its delay.
+   */
   override shutDown(): void {
     if (this.shuttingDown) return;
     super.shutDown();

@@ -50,10 +50,17 @@ export interface RateLimiter<K> {
  * ```
  */
 export class ItemExponentialRateLimiter<K> implements RateLimiter<K> {
+  /** Delay in ms for an item's first failure. */
   readonly baseMs: number;
+  /** Upper bound on any delay in ms. */
   readonly maxMs: number;
   readonly #failures = new Map<K, number>();
 
+  /**
+   * Create a limiter with the given base and cap (ms).
+   *
+   * @throws {RangeError} if `baseMs` or `maxMs` is negative (or NaN).
+   */
   constructor(baseMs = 5, maxMs = 1_000_000) {
     if (!(baseMs >= 0) || !(maxMs >= 0)) {
       throw new RangeError(`invalid exponential limiter: baseMs=${baseMs} maxMs=${maxMs}`);
@@ -115,12 +122,19 @@ export interface BucketRateLimiterOptions {
  * ```
  */
 export class BucketRateLimiter<K = unknown> implements RateLimiter<K> {
+  /** Tokens added to the bucket per second. */
   readonly qps: number;
+  /** Bucket capacity; the bucket starts full. */
   readonly burst: number;
   readonly #clock: Clock;
   #tokens: number;
   #last: number;
 
+  /**
+   * Create a full bucket; unset options take their defaults.
+   *
+   * @throws {RangeError} if `qps <= 0` or `burst < 1`.
+   */
   constructor(options: BucketRateLimiterOptions = {}) {
     this.qps = options.qps ?? 10;
     this.burst = options.burst ?? 100;
@@ -166,8 +180,14 @@ export class BucketRateLimiter<K = unknown> implements RateLimiter<K> {
  * ```
  */
 export class MaxOfRateLimiter<K> implements RateLimiter<K> {
+  /** The combined limiters, in the order given. */
   readonly limiters: readonly RateLimiter<K>[];
 
+  /**
+   * Combine `limiters`; each call returns the largest of their delays.
+   *
+   * @throws {RangeError} if no limiter is given.
+   */
   constructor(...limiters: RateLimiter<K>[]) {
     if (limiters.length === 0) throw new RangeError("MaxOfRateLimiter needs at least one limiter");
     this.limiters = limiters;

@@ -54,6 +54,10 @@ export class RateLimitingQueue<K extends NonNullable<unknown> = string> extends 
   readonly rateLimiter: RateLimiter<K>;
   readonly #metrics: WorkQueueMetrics | undefined;
 
+  /**
+   * Create an empty queue. Without `options.rateLimiter` it uses
+   * `defaultControllerRateLimiter` on the queue's clock.
+   */
   constructor(options: RateLimitingQueueOptions<K> = {}) {
     super(options);
     this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter<K>(this.clock);

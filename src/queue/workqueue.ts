@@ -142,6 +142,10 @@ export class WorkQueue<K extends NonNullable<unknown> = string> {
   #metricsTimer: Timer | undefined;
   readonly #metricsPeriod: number;
 
+  /**
+   * Create an empty queue. When `options.metrics` is given (and is not the
+   * no-op sink) a timer reports unfinished work every `unfinishedWorkUpdateMs`.
+   */
   constructor(options: WorkQueueOptions = {}) {
     this.clock = options.clock ?? realClock;
     const metrics = options.metrics;

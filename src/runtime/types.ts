@@ -20,8 +20,11 @@ export interface TlsOptions {
 
 /** Result of {@link Runtime.exec}. */
 export interface ExecResult {
+  /** The process's exit code (0 on success). */
   code: number;
+  /** Everything the process wrote to standard output, decoded as UTF-8. */
   stdout: string;
+  /** Everything the process wrote to standard error, decoded as UTF-8. */
   stderr: string;
 }
 
@@ -29,6 +32,7 @@ export interface ExecResult {
 export interface ExecOptions {
   /** Extra environment variables, added to the current environment. */
   env?: Record<string, string> | undefined;
+  /** Kills the process when aborted. */
   signal?: AbortSignal | undefined;
 }
 
@@ -46,6 +50,7 @@ export type RuntimeName = "node" | "deno" | "bun" | "workerd" | "web";
  * ```
  */
 export interface Runtime {
+  /** Which runtime this is. */
   readonly name: RuntimeName;
   /** A `fetch` that uses `tls`. Throws {@link TransportUnsupportedError} where that is impossible. */
   createFetch(tls: TlsOptions): typeof fetch;
@@ -64,9 +69,16 @@ export interface Runtime {
  * a browser, ...). The message says what to do instead.
  */
 export class TransportUnsupportedError extends Error {
+  /** Always `"TransportUnsupportedError"`. */
   override readonly name = "TransportUnsupportedError";
   /** The runtime that refused. */
   readonly runtime: RuntimeName;
+  /**
+   * Create the error.
+   *
+   * @param runtime the runtime that refused.
+   * @param message what was refused and what to do instead.
+   */
   constructor(runtime: RuntimeName, message: string) {
     super(message);
     this.runtime = runtime;

@@ -23,6 +23,8 @@ export {
   type FailOptions,
   type FailRule,
   FaultInjector,
+  type FaultTarget,
+  type RequestInfo,
   type RequestMatch,
   type Verb,
 } from "./fake-apiserver/faults.ts";

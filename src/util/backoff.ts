@@ -44,16 +44,26 @@ export interface BackoffOptions {
  * ```
  */
 export class Backoff {
+  /** First delay in ms, before jitter (default 800). */
   readonly initialMs: number;
+  /** Upper bound on any delay in ms, jitter included (default 30 000). */
   readonly maxMs: number;
+  /** Multiplier applied to the base delay per attempt (default 2). */
   readonly factor: number;
+  /** Jitter fraction: each delay is scaled by `1 + jitter * random()` (default 1). */
   readonly jitter: number;
+  /** Idle time in ms after which the next delay starts again from `initialMs` (default 120 000). */
   readonly resetAfterMs: number;
   readonly #clock: Clock;
   readonly #random: () => number;
   #attempt = 0;
   #lastAt: number | undefined;
 
+  /**
+   * Create a backoff; unset options take their defaults.
+   *
+   * @throws {RangeError} if `initialMs < 0`, `maxMs < initialMs` or `factor < 1`.
+   */
   constructor(options: BackoffOptions = {}) {
     this.initialMs = options.initialMs ?? 800;
     this.maxMs = options.maxMs ?? 30_000;

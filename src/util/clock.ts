@@ -99,7 +99,11 @@ export class FakeClock implements Clock {
   #timers: FakeTimer[] = [];
   #waiters: { count: number; resolve: () => void }[] = [];
 
-  /** @param start the initial value of {@link FakeClock.now} (default 0). */
+  /**
+   * Create a fake clock stopped at `start`.
+   *
+   * @param start the initial value of {@link FakeClock.now} (default 0).
+   */
   constructor(start = 0) {
     this.#now = start;
   }

@@ -26,9 +26,13 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
  * ```
  */
 export interface Logger {
+  /** Log verbose diagnostic detail, with optional structured fields. */
   debug(msg: string, fields?: LogFields): void;
+  /** Log a normal operational event, with optional structured fields. */
   info(msg: string, fields?: LogFields): void;
+  /** Log a recoverable problem, with optional structured fields. */
   warn(msg: string, fields?: LogFields): void;
+  /** Log a failure, with optional structured fields. */
   error(msg: string, fields?: LogFields): void;
 }
 
@@ -78,8 +82,11 @@ export function consoleLogger(level: LogLevel = "info"): Logger {
 
 /** One captured log line. */
 export interface LogRecord {
+  /** Level the line was logged at. */
   level: LogLevel;
+  /** The message text. */
   msg: string;
+  /** Structured fields passed with the message, if any. */
   fields: LogFields | undefined;
 }
 
@@ -97,15 +104,19 @@ export interface LogRecord {
 export class MemoryLogger implements Logger {
   /** Everything logged so far, oldest first. */
   readonly records: LogRecord[] = [];
+  /** Record a `debug` line. */
   debug(msg: string, fields?: LogFields): void {
     this.records.push({ level: "debug", msg, fields });
   }
+  /** Record an `info` line. */
   info(msg: string, fields?: LogFields): void {
     this.records.push({ level: "info", msg, fields });
   }
+  /** Record a `warn` line. */
   warn(msg: string, fields?: LogFields): void {
     this.records.push({ level: "warn", msg, fields });
   }
+  /** Record an `error` line. */
   error(msg: string, fields?: LogFields): void {
     this.records.push({ level: "error", msg, fields });
   }

@@ -61,6 +61,7 @@ export interface FailOptions extends RequestMatch {
 
 /** A registered failure rule. */
 export interface FailRule {
+  /** A copy of the options the rule was registered with. */
   readonly options: FailOptions;
   /** Failures left to inject. */
   remaining: number;
@@ -70,21 +71,33 @@ export interface FailRule {
 
 /** What the request handler knows about a request when checking faults. */
 export interface RequestInfo {
+  /** HTTP method, upper-case. */
   method: string;
+  /** URL path without query or trailing slash. */
   path: string;
+  /** API verb, or `undefined` for non-resource paths. */
   verb: Verb | undefined;
+  /** Resource plural, or `undefined` for non-resource paths. */
   plural: string | undefined;
+  /** Subresource (e.g. `"status"`), if any. */
   subresource: string | undefined;
+  /** Whether this is a watch request. */
   watch: boolean;
 }
 
 /** Callbacks the injector drives on the server. */
 export interface FaultTarget {
+  /** End every open watch cleanly. */
   closeWatches(): void;
+  /** Write half a line on every open watch, then end it (as a reset if `reset`). */
   cutWatches(reset: boolean): void;
+  /** Stop sending on every open watch until resumed. */
   stallWatches(): void;
+  /** Resume stalled watches. */
   resumeWatches(): void;
+  /** Drop the event history, so older resource versions get 410. */
   compact(): void;
+  /** Store `obj` without validation, notify watchers, and return the stored object. */
   serveInvalid(type: ResourceType, obj: KubernetesObject): KubernetesObject;
 }
 
@@ -124,6 +137,7 @@ export class FaultInjector {
   #delayMs = 0;
   #delayMatch: RequestMatch | undefined;
 
+  /** Create an injector driving `target` (the server creates its own as `server.faults`). */
   constructor(target: FaultTarget) {
     this.#target = target;
   }

@@ -51,10 +51,13 @@ export interface HandlerContext {
 
 /** One logged request. */
 export interface RequestLogEntry {
+  /** HTTP method, upper-case. */
   method: string;
   /** Path and query, e.g. `/api/v1/namespaces/default/configmaps?limit=500`. */
   url: string;
+  /** API verb, or `undefined` for non-resource paths. */
   verb: Verb | undefined;
+  /** Resource plural, or `undefined` for non-resource paths. */
   resource: string | undefined;
   /** Response status code (200 for watches, whatever comes later). */
   status: number;

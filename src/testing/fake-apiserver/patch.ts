@@ -16,9 +16,13 @@ export type JsonValue =
 
 /** One RFC 6902 operation. */
 export interface JsonPatchOperation {
+  /** The operation. */
   op: "add" | "remove" | "replace" | "move" | "copy" | "test";
+  /** JSON Pointer (RFC 6901) to the target location. */
   path: string;
+  /** The value for `add`, `replace` and `test`. */
   value?: unknown;
+  /** JSON Pointer to the source location for `move` and `copy`. */
   from?: string;
 }
 
@@ -26,6 +30,12 @@ export interface JsonPatchOperation {
 export class PatchError extends Error {
   /** Whether the patch document itself is malformed (400) rather than not applicable (422). */
   readonly malformed: boolean;
+  /**
+   * Create the error.
+   *
+   * @param message what went wrong.
+   * @param malformed whether the patch document itself is malformed (default false).
+   */
   constructor(message: string, malformed = false) {
     super(message);
     this.name = "PatchError";

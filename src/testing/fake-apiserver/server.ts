@@ -79,8 +79,11 @@ export interface Listener {
 
 /** Options of {@link FakeApiServer.list}. */
 export interface DirectListOptions {
+  /** Only objects in this namespace (default: all namespaces). */
   namespace?: string | undefined;
+  /** Label selector, e.g. `"app=web,tier!=db"`. */
   labelSelector?: string | undefined;
+  /** Field selector, e.g. `"metadata.name=a"`. */
   fieldSelector?: string | undefined;
 }
 
@@ -121,6 +124,10 @@ export class FakeApiServer {
   readonly #requestLogLimit: number;
   #closed = false;
 
+  /**
+   * Create a server with the built-in resources (or `options.resources`)
+   * registered and an empty store.
+   */
   constructor(options: FakeApiServerOptions = {}) {
     const clock = options.clock ?? realClock;
     const logger = options.logger ?? silentLogger;

@@ -67,10 +67,15 @@ export function reasonForCode(code: number): StatusReason {
 
 /** Details attached to a {@link StatusError}. */
 export interface StatusDetails {
+  /** Name of the object the error is about. */
   name?: string | undefined;
+  /** API group of the object the error is about. */
   group?: string | undefined;
+  /** Kind (or resource) of the object the error is about. */
   kind?: string | undefined;
+  /** Individual causes, e.g. one per invalid field. */
   causes?: StatusCause[] | undefined;
+  /** How long the client should wait before retrying. */
   retryAfterSeconds?: number | undefined;
 }
 
@@ -100,6 +105,13 @@ export class StatusError extends Error {
   readonly details: StatusDetails | undefined;
   /** List metadata on the Status (a fresh `continue` token on an expired continue). */
   readonly listMeta: { continue?: string; resourceVersion?: string } | undefined;
+  /**
+   * Create the error.
+   *
+   * @param code HTTP status code.
+   * @param message human-readable message.
+   * @param options `reason` (default: the usual one for `code`), `details`, `listMeta`.
+   */
   constructor(
     code: number,
     message: string,
