@@ -42,6 +42,9 @@ export class InformerFactory {
   #signal: AbortSignal | undefined;
 
   /**
+   * Create a factory. Informers are made by {@link InformerFactory.informer}
+   * and run from {@link InformerFactory.start} (or {@link InformerFactory.run}).
+   *
    * @param client the client every informer uses
    * @param defaults options applied to every informer (overridden per informer)
    */
@@ -71,6 +74,7 @@ export class InformerFactory {
     type: ResourceType<T>,
     opts: FactoryInformerOptions<PartialObjectMetadata> & { metadataOnly: true },
   ): Informer<PartialObjectMetadata>;
+  /** The shared informer for `type` and these options (created on first use; started at once if the factory is running). */
   informer<T extends KubernetesObject>(
     type: ResourceType<T>,
     opts?: FactoryInformerOptions<T>,

@@ -37,9 +37,11 @@ export interface DeleteInfo {
 
 /** Callbacks for cache changes. Objects are the cached ones: read-only. */
 export interface EventHandler<T> {
+  /** An object appeared in the cache (initial list, watch ADDED, or found by a relist). */
   onAdd?(obj: T): void;
   /** Also called with `oldObj === newObj` on resync. */
   onUpdate?(oldObj: T, newObj: T): void;
+  /** An object left the cache; `info` says whether its final state is known. */
   onDelete?(obj: T, info: DeleteInfo): void;
 }
 
@@ -107,12 +109,15 @@ export interface Informer<T extends KubernetesObject> {
 export interface InformerOptions<T extends KubernetesObject> {
   /** Only this namespace (namespaced types); default all namespaces. */
   namespace?: string | undefined;
+  /** Only objects matching this label selector. */
   labelSelector?: string | undefined;
+  /** Only objects matching this field selector. */
   fieldSelector?: string | undefined;
   /** Re-deliver `onUpdate(obj, obj)` for every cached object this often (ms); default off. */
   resyncPeriodMs?: number | undefined;
   /** Clock for backoff, idle deadlines and resync (default: real clock). */
   clock?: Clock | undefined;
+  /** Logger for failures and lifecycle messages (default: silent). */
   logger?: Logger | undefined;
   /** Called for every failure (list, watch, invalid object, transform, handler); the informer keeps going. */
   onError?: ((err: unknown, info: ReflectorErrorInfo) => void) | undefined;
@@ -177,6 +182,7 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
   #syncWaiters = new Set<(ok: boolean) => void>();
   #resyncTimer: Timer | undefined;
 
+  /** Create an informer (not started: call {@link SharedInformer.run}); {@link createInformer} or an `InformerFactory` is the usual way. */
   constructor(client: ListWatchClient, type: ResourceType<T>, options: InformerOptions<T> = {}) {
     this.resourceType = type;
     this.#opts = options;
@@ -420,6 +426,7 @@ export function createInformer<T extends KubernetesObject>(
   type: ResourceType<T>,
   options: InformerOptions<PartialObjectMetadata> & { metadataOnly: true },
 ): Informer<PartialObjectMetadata>;
+/** Create an informer for one resource type; call `run(signal)` to start it. */
 export function createInformer<T extends KubernetesObject>(
   client: ListWatchClient,
   type: ResourceType<T>,

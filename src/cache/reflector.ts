@@ -24,6 +24,7 @@
  */
 import { z } from "zod";
 import type { ListOptions, WatchOptions } from "../client/client.ts";
+import type { ValidationIssue } from "../client/errors.ts";
 import {
   ApiError,
   type ValidationError as ClientValidationError,
@@ -86,10 +87,12 @@ export type ReflectorWatchOptions = Pick<
  * ```
  */
 export interface ListWatchClient {
+  /** List one page of `type` (the reflector sends `limit`/`continue`, `resourceVersion`, selectors and `metadataOnly`). */
   list<T extends KubernetesObject>(
     type: ResourceType<T>,
     opts?: ReflectorListOptions,
   ): Promise<ObjectList<T>>;
+  /** Watch `type`; the iteration ends when the server closes the stream and rejects on failures or abort. */
   watch<T extends KubernetesObject>(
     type: ResourceType<T>,
     opts?: ReflectorWatchOptions,
@@ -118,6 +121,7 @@ export interface ReflectorErrorInfo {
 
 /** An object failed its kind's schema; it was neither stored nor dispatched. */
 export class InvalidObjectError extends Error {
+  /** Always `"InvalidObjectError"`. */
   override readonly name = "InvalidObjectError";
   /** Kind of the resource type. */
   readonly kind: string;
@@ -125,13 +129,14 @@ export class InvalidObjectError extends Error {
   readonly key: string | undefined;
   /** Watch event type (`ADDED`, `MODIFIED`, `DELETED`) or `LIST`. */
   readonly eventType: string;
-  /** The zod issues. */
-  readonly issues: readonly z.core.$ZodIssue[];
+  /** The schema violations (zod issues). */
+  readonly issues: readonly ValidationIssue[];
+  /** Build the error; the message lists the first five issues. */
   constructor(
     kind: string,
     key: string | undefined,
     eventType: string,
-    issues: readonly z.core.$ZodIssue[],
+    issues: readonly ValidationIssue[],
   ) {
     const summary = issues
       .slice(0, 5)
@@ -147,9 +152,11 @@ export class InvalidObjectError extends Error {
 
 /** A watch delivered nothing (not even a bookmark) for longer than the idle timeout. */
 export class WatchStalledError extends Error {
+  /** Always `"WatchStalledError"`. */
   override readonly name = "WatchStalledError";
   /** The idle timeout that elapsed, in ms. */
   readonly idleMs: number;
+  /** `kind` is the resource kind, named in the message. */
   constructor(kind: string, idleMs: number) {
     super(`watch of ${kind} delivered nothing for ${idleMs} ms: aborted, resuming`);
     this.idleMs = idleMs;
@@ -158,7 +165,9 @@ export class WatchStalledError extends Error {
 
 /** A watch ended cleanly almost at once without delivering anything (treated as a failure, as client-go does). */
 export class ShortWatchError extends Error {
+  /** Always `"ShortWatchError"`. */
   override readonly name = "ShortWatchError";
+  /** `ms` is how long the watch lasted; `kind` is the resource kind. */
   constructor(kind: string, ms: number) {
     super(`watch of ${kind} ended after ${ms} ms without any event`);
   }
@@ -166,7 +175,9 @@ export class ShortWatchError extends Error {
 
 /** A streaming list did not end with the `k8s.io/initial-events-end` bookmark in time. */
 export class StreamingListTimeoutError extends Error {
+  /** Always `"StreamingListTimeoutError"`. */
   override readonly name = "StreamingListTimeoutError";
+  /** `ms` is the inactivity limit that elapsed; `kind` is the resource kind. */
   constructor(kind: string, ms: number) {
     super(
       `streaming list of ${kind}: no initial-events-end bookmark within ${ms} ms of inactivity`,
@@ -256,7 +267,9 @@ export interface ReflectorSink<T> {
 export interface ReflectorOptions<T extends KubernetesObject> {
   /** Only this namespace (namespaced types); default all. */
   namespace?: string | undefined;
+  /** Only objects matching this label selector. */
   labelSelector?: string | undefined;
+  /** Only objects matching this field selector. */
   fieldSelector?: string | undefined;
   /** List page size (default 500; 0 disables paging). */
   pageSize?: number | undefined;
@@ -291,6 +304,7 @@ export interface ReflectorOptions<T extends KubernetesObject> {
   random?: (() => number) | undefined;
   /** Reconnect backoff (default: 800 ms doubling to 30 s with jitter, reset after 2 min). */
   backoff?: BackoffOptions | undefined;
+  /** Logger for failures and lifecycle messages (default: silent). */
   logger?: Logger | undefined;
   /** Called for every failure; must not throw (if it does, that is logged). */
   onError?: ((err: unknown, info: ReflectorErrorInfo) => void) | undefined;
@@ -413,6 +427,7 @@ class IdleDeadline {
  * ```
  */
 export class Reflector<T extends KubernetesObject> {
+  /** The resource type this reflector lists and watches. */
   readonly resourceType: ResourceType<T>;
   readonly #client: ListWatchClient;
   readonly #sink: ReflectorSink<T>;
@@ -433,6 +448,7 @@ export class Reflector<T extends KubernetesObject> {
   #gonesWithoutProgress = 0;
   #needList = true;
 
+  /** Create a reflector (not started: call {@link Reflector.run}). Objects are validated against `type.schema` unless `options.validate` is false or `metadataOnly` is set. */
   constructor(
     client: ListWatchClient,
     type: ResourceType<T>,

@@ -82,7 +82,9 @@ export interface StoreOptions<T extends KubernetesObject> {
 
 /** One key that vanished in {@link Store.replace}, with its last known object. */
 export interface StoreDeletion<T> {
+  /** The vanished key. */
   key: string;
+  /** The object last stored under `key`. */
   object: T;
 }
 
@@ -152,6 +154,7 @@ export class Store<T extends KubernetesObject> implements StoreReader<T> {
   readonly #onIndexError: ((index: string, obj: T, err: unknown) => void) | undefined;
   #resourceVersion: string | undefined;
 
+  /** Create an empty store with the built-in `namespace` index plus `options.indexers`. */
   constructor(options: StoreOptions<T> = {}) {
     this.#freeze = options.freeze ?? false;
     this.#keyFunc = options.keyFunc ?? objectKey;

@@ -45,7 +45,9 @@ export const ACCEPT_PARTIAL_OBJECT_METADATA_LIST =
 
 /** Options of {@link KubeClient.get}. */
 export interface GetOptions {
+  /** Namespace of a namespaced type (default: `config.namespace`, then `default`). */
   namespace?: string | undefined;
+  /** Aborts the request; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
   /** Fetch only metadata (`PartialObjectMetadata`). */
   metadataOnly?: boolean | undefined;
@@ -55,14 +57,19 @@ export interface GetOptions {
 export interface ListOptions {
   /** Namespace to list in; omit for all namespaces (namespaced types) or cluster-scoped types. */
   namespace?: string | undefined;
+  /** Label selector, e.g. `app=web,tier!=db`. */
   labelSelector?: string | undefined;
+  /** Field selector, e.g. `metadata.name=web`. */
   fieldSelector?: string | undefined;
   /** Page size (`listAll` defaults to 500). */
   limit?: number | undefined;
   /** Continue token of the previous page. Never sent together with `resourceVersion`. */
   continue?: string | undefined;
+  /** List at this resource version (`"0"`: any cached state); ignored when `continue` is set. */
   resourceVersion?: string | undefined;
+  /** How `resourceVersion` is matched; sent only together with `resourceVersion`. */
   resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
+  /** Aborts the request; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
   /** List only metadata (`PartialObjectMetadataList`). */
   metadataOnly?: boolean | undefined;
@@ -72,11 +79,17 @@ export interface ListOptions {
 
 /** Options of {@link KubeClient.watch}. */
 export interface WatchOptions {
+  /** Namespace to watch; omit for all namespaces (namespaced types) or cluster-scoped types. */
   namespace?: string | undefined;
+  /** Label selector, e.g. `app=web`. */
   labelSelector?: string | undefined;
+  /** Field selector, e.g. `metadata.name=web`. */
   fieldSelector?: string | undefined;
+  /** Start after this resource version (omit: the server's current state as ADDED events, then changes). */
   resourceVersion?: string | undefined;
+  /** How `resourceVersion` is matched (Kubernetes uses it with `sendInitialEvents`). */
   resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
+  /** Ask the server for BOOKMARK events carrying the latest resource version. */
   allowWatchBookmarks?: boolean | undefined;
   /** Server-side watch timeout. */
   timeoutSeconds?: number | undefined;
@@ -84,6 +97,7 @@ export interface WatchOptions {
   sendInitialEvents?: boolean | undefined;
   /** Stops the watch; the iteration then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
+  /** Watch only metadata (`PartialObjectMetadata` objects). */
   metadataOnly?: boolean | undefined;
   /** Largest accepted line in bytes (default 16 MiB). */
   maxLineBytes?: number | undefined;
@@ -97,9 +111,13 @@ export interface WatchOptions {
 
 /** Options of {@link KubeClient.create}, {@link KubeClient.replace} and {@link KubeClient.replaceStatus}. */
 export interface WriteOptions {
+  /** Namespace of a namespaced type (default: the object's, then `config.namespace`, then `default`). */
   namespace?: string | undefined;
+  /** Name of the actor making the change, recorded in `managedFields`. */
   fieldManager?: string | undefined;
+  /** Validate and admit on the server without persisting (`dryRun=All`). */
   dryRun?: boolean | undefined;
+  /** Aborts the request; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
 }
 
@@ -114,19 +132,29 @@ export interface PatchOptions {
   fieldManager?: string | undefined;
   /** Server-side apply: take ownership of conflicting fields. */
   force?: boolean | undefined;
+  /** Namespace of a namespaced type (default: the patch's `metadata.namespace`, then `config.namespace`, then `default`). */
   namespace?: string | undefined;
+  /** Patch the `status` subresource instead of the object. */
   subresource?: "status" | undefined;
+  /** Validate and admit on the server without persisting (`dryRun=All`). */
   dryRun?: boolean | undefined;
+  /** Aborts the request; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
 }
 
 /** Options of {@link KubeClient.delete}. */
 export interface DeleteOptions {
+  /** Namespace of a namespaced type (default: `config.namespace`, then `default`). */
   namespace?: string | undefined;
+  /** How dependents are garbage-collected (server default depends on the type). */
   propagationPolicy?: "Foreground" | "Background" | "Orphan" | undefined;
+  /** Delete only if the object still has this uid and/or resourceVersion (else 409). */
   preconditions?: { uid?: string | undefined; resourceVersion?: string | undefined } | undefined;
+  /** Seconds before the object is deleted (`0`: immediately; default: the server's). */
   gracePeriodSeconds?: number | undefined;
+  /** Validate on the server without deleting (`dryRun=All`). */
   dryRun?: boolean | undefined;
+  /** Aborts the request; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
 }
 
@@ -139,8 +167,11 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 
 /** Where a request goes: namespace, name and subresource are optional. */
 export interface PathOptions {
+  /** Namespace segment (only used for namespaced types). */
   namespace?: string | undefined;
+  /** Object name (omit for the collection). */
   name?: string | undefined;
+  /** Subresource after the name, e.g. `status` or `log`. */
   subresource?: string | undefined;
 }
 
@@ -265,6 +296,7 @@ export class KubeClient {
   readonly #secrets: string[];
   #fetch: Promise<typeof fetch> | undefined;
 
+  /** Create a client. Throws `TypeError` if `config.server` is missing or not an http(s) URL; credentials in the URL are stripped and used as basic auth when no other auth is set. */
   constructor(config: ClusterConfig) {
     if (!config || typeof config.server !== "string" || !config.server) {
       throw new TypeError("KubeClient: config.server is required");
@@ -336,11 +368,12 @@ export class KubeClient {
     return { server: this.server, namespace: this.namespace, auth };
   }
 
-  /** @returns `KubeClient(<server>)`. */
+  /** A short description without secrets: `KubeClient(<server>)`. */
   toString(): string {
     return `KubeClient(${this.server})`;
   }
 
+  /** Node's `util.inspect` shows the redacted {@link KubeClient.toString} form. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
@@ -587,6 +620,7 @@ export class KubeClient {
     name: string,
     opts: GetOptions & { metadataOnly: true },
   ): Promise<PartialObjectMetadata>;
+  /** Get one object by name, validated against the type's schema. */
   get<T extends KubernetesObject>(
     type: ResourceType<T>,
     name: string,
@@ -619,6 +653,7 @@ export class KubeClient {
     type: ResourceType<T>,
     opts: ListOptions & { metadataOnly: true },
   ): Promise<ObjectList<PartialObjectMetadata>>;
+  /** List one page, items validated against the type's schema. */
   list<T extends KubernetesObject>(
     type: ResourceType<T>,
     opts?: ListOptions,
@@ -710,6 +745,7 @@ export class KubeClient {
     type: ResourceType<T>,
     opts: ListOptions & { metadataOnly: true },
   ): Promise<ObjectList<PartialObjectMetadata>>;
+  /** List every page, items validated against the type's schema. */
   listAll<T extends KubernetesObject>(
     type: ResourceType<T>,
     opts?: ListOptions,
@@ -934,6 +970,7 @@ export class KubeClient {
     type: ResourceType<T>,
     opts: WatchOptions & { metadataOnly: true },
   ): AsyncIterable<WatchEvent<PartialObjectMetadata>>;
+  /** Watch a resource type; events validated against the type's schema. */
   watch<T extends KubernetesObject>(
     type: ResourceType<T>,
     opts?: WatchOptions,

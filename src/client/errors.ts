@@ -9,7 +9,6 @@
  *
  * @module
  */
-import type { z } from "zod";
 import { type Status, StatusSchema } from "../resources/meta.ts";
 
 /** Remove credentials (`user:pass@`) from a URL for messages and logs. */
@@ -39,12 +38,19 @@ export function parseRetryAfter(
 
 /** Options of the {@link ApiError} constructor. */
 export interface ApiErrorInit {
+  /** HTTP status code. */
   code: number;
+  /** `Status.reason`, or one derived from the code (see {@link reasonForCode}). */
   reason: string;
+  /** Human-readable detail (`Status.message` or the start of the body). */
   message: string;
+  /** HTTP method of the failed request. */
   method: string;
+  /** URL of the failed request, used as given (strip credentials with {@link safeUrl}). */
   url: string;
+  /** The `Status` body, when the server sent one. */
   status?: Status | undefined;
+  /** Seconds to wait before retrying, if known. */
   retryAfter?: number | undefined;
 }
 
@@ -65,6 +71,7 @@ export interface ApiErrorInit {
  * ```
  */
 export class ApiError extends Error {
+  /** Always `"ApiError"`. */
   override readonly name = "ApiError";
   /** HTTP status code. */
   readonly code: number;
@@ -78,6 +85,7 @@ export class ApiError extends Error {
   readonly method: string;
   /** URL of the failed request, without credentials. */
   readonly url: string;
+  /** Build the error; the message is `<method> <url>: <code> <reason>: <message>`. */
   constructor(init: ApiErrorInit) {
     super(`${init.method} ${init.url}: ${init.code} ${init.reason}: ${init.message}`);
     this.code = init.code;
@@ -169,9 +177,13 @@ export async function apiErrorFromResponse(
  * connection reset mid-stream. `cause` is the runtime's error.
  */
 export class NetworkError extends Error {
+  /** Always `"NetworkError"`. */
   override readonly name = "NetworkError";
+  /** HTTP method of the failed request. */
   readonly method: string;
+  /** URL of the failed request, without credentials. */
   readonly url: string;
+  /** Wrap the runtime's error (`cause`); credentials are stripped from `url`. */
   constructor(method: string, url: string, cause: unknown) {
     const detail = cause instanceof Error ? describeCause(cause) : String(cause);
     super(`${method} ${safeUrl(url)}: network error: ${detail}`, { cause });
@@ -190,10 +202,15 @@ function describeCause(err: Error): string {
 
 /** A request (or a watch's idle period) exceeded its time limit. */
 export class TimeoutError extends Error {
+  /** Always `"TimeoutError"`. */
   override readonly name = "TimeoutError";
+  /** HTTP method of the request. */
   readonly method: string;
+  /** URL of the request, without credentials. */
   readonly url: string;
+  /** The limit that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
+  /** `what` names the limit in the message (default `request`; an idle watch uses `watch idle`). */
   constructor(method: string, url: string, timeoutMs: number, what = "request") {
     super(`${method} ${safeUrl(url)}: ${what} timed out after ${timeoutMs} ms`);
     this.method = method;
@@ -202,8 +219,29 @@ export class TimeoutError extends Error {
   }
 }
 
+/**
+ * One schema violation of a {@link ValidationError} or an informer's
+ * `InvalidObjectError` (the fields kubeloop relies on from a zod issue; the
+ * objects are zod's issues, so they carry zod's extra fields too).
+ *
+ * @example
+ * ```ts
+ * import type { ValidationIssue } from "kubeloop";
+ * const describe = (i: ValidationIssue): string => `${i.path.join(".")}: ${i.message}`;
+ * ```
+ */
+export interface ValidationIssue {
+  /** Path of the offending value inside the object, e.g. `["metadata", "name"]`. */
+  readonly path: PropertyKey[];
+  /** Human-readable description of the problem. */
+  readonly message: string;
+  /** zod's issue code, e.g. `invalid_type`. */
+  readonly code: string;
+}
+
 /** An object from the server (or given to the client) failed its kind's schema. */
 export class ValidationError extends Error {
+  /** Always `"ValidationError"`. */
   override readonly name = "ValidationError";
   /** Kind of the resource type, e.g. `Pod`. */
   readonly kind: string;
@@ -213,9 +251,10 @@ export class ValidationError extends Error {
   readonly objectName: string | undefined;
   /** Cache key (`namespace/name` or `name`), when it could be read. */
   readonly key: string | undefined;
-  /** The zod issues. */
-  readonly issues: z.core.$ZodIssue[];
-  constructor(kind: string, object: unknown, issues: z.core.$ZodIssue[], where = "") {
+  /** The schema violations (zod issues). */
+  readonly issues: ValidationIssue[];
+  /** Build the error from the object (its metadata gives name, namespace and key) and its issues; the message lists the first five issues. */
+  constructor(kind: string, object: unknown, issues: ValidationIssue[], where = "") {
     const meta = (object as { metadata?: { name?: unknown; namespace?: unknown } } | null)
       ?.metadata;
     const name = typeof meta?.name === "string" ? meta.name : undefined;
@@ -244,10 +283,13 @@ export type WatchDecodeErrorKind =
 
 /** A watch stream broke: a line over the size bound, a truncated last line, or a line that is not a watch event. */
 export class WatchDecodeError extends Error {
+  /** Always `"WatchDecodeError"`. */
   override readonly name = "WatchDecodeError";
+  /** What went wrong. */
   readonly kind: WatchDecodeErrorKind;
   /** 1-based line number in the stream. */
   readonly line: number;
+  /** The message is prefixed with `watch stream line <line>:`. */
   constructor(kind: WatchDecodeErrorKind, line: number, message: string) {
     super(`watch stream line ${line}: ${message}`);
     this.kind = kind;
@@ -257,9 +299,11 @@ export class WatchDecodeError extends Error {
 
 /** Configuration (kubeconfig, in-cluster files, ClusterConfig) is missing or malformed. */
 export class ConfigError extends Error {
+  /** Always `"ConfigError"`. */
   override readonly name = "ConfigError";
   /** Where the problem is, e.g. `kubeconfig users[0].user` or a file path. */
   readonly where: string;
+  /** The message is prefixed with `<where>:`; `options.cause` is passed to `Error`. */
   constructor(where: string, message: string, options?: { cause?: unknown }) {
     super(`${where}: ${message}`, options);
     this.where = where;

@@ -16,57 +16,93 @@ import { ConfigError } from "./errors.ts";
 
 /** A kubeconfig cluster entry. */
 export interface KubeconfigCluster {
+  /** API server URL (`https://host:port`); required by {@link fromKubeconfig}. */
   server?: string;
+  /** Base64-encoded PEM CA bundle that verifies the server (wins over `certificate-authority`). */
   "certificate-authority-data"?: string;
+  /** Path of a PEM CA file (relative paths resolve against `basePath`). */
   "certificate-authority"?: string;
+  /** Skip verifying the server certificate (only `true` has an effect). */
   "insecure-skip-tls-verify"?: boolean;
+  /** Server name for TLS verification (parsed but not used by kubeloop). */
   "tls-server-name"?: string;
+  /** Proxy URL (parsed but not used by kubeloop). */
   "proxy-url"?: string;
+  /** Other fields are kept as-is. */
   [key: string]: unknown;
 }
 
 /** An exec credential plugin (`client.authentication.k8s.io`). */
 export interface KubeconfigExec {
+  /** Program to run (looked up on `PATH` by the runtime). */
   command: string;
+  /** Arguments for `command`. */
   args?: string[] | null;
+  /** Extra environment variables for the plugin. */
   env?: { name: string; value: string }[] | null;
+  /** ExecCredential API version sent in `KUBERNETES_EXEC_INFO` (default: `client.authentication.k8s.io/v1`). */
   apiVersion?: string;
+  /** kubectl's interactive mode; ignored: kubeloop always runs plugins non-interactively. */
   interactiveMode?: string;
+  /** Pass the cluster's server and CA in `KUBERNETES_EXEC_INFO`. */
   provideClusterInfo?: boolean;
+  /** Other fields are kept as-is. */
   [key: string]: unknown;
 }
 
 /** A kubeconfig user entry. */
 export interface KubeconfigUser {
+  /** Bearer token (wins over `tokenFile`, `exec` and `auth-provider`). */
   token?: string;
+  /** Path of a file holding a bearer token, re-read at most once a minute. */
   tokenFile?: string;
+  /** Base64-encoded PEM client certificate (wins over `client-certificate`). */
   "client-certificate-data"?: string;
+  /** Base64-encoded PEM client key (wins over `client-key`). */
   "client-key-data"?: string;
+  /** Path of a PEM client certificate file. */
   "client-certificate"?: string;
+  /** Path of a PEM client key file. */
   "client-key"?: string;
+  /** Basic-auth user name (used only together with `password`). */
   username?: string;
+  /** Basic-auth password (used only together with `username`). */
   password?: string;
+  /** Exec credential plugin that prints a token. */
   exec?: KubeconfigExec;
+  /** Legacy auth provider; only its cached `id-token` or `access-token` is used. */
   "auth-provider"?: { name?: string; config?: Record<string, string> };
+  /** Other fields are kept as-is. */
   [key: string]: unknown;
 }
 
 /** A kubeconfig context entry. */
 export interface KubeconfigContext {
+  /** Name of the entry in `clusters`. */
   cluster: string;
+  /** Name of the entry in `users` (none: no credentials). */
   user?: string;
+  /** Default namespace (becomes `ClusterConfig.namespace`). */
   namespace?: string;
+  /** Other fields are kept as-is. */
   [key: string]: unknown;
 }
 
 /** A parsed kubeconfig document. */
 export interface Kubeconfig {
+  /** Usually `v1` (not checked). */
   apiVersion?: string;
+  /** Usually `Config` (not checked). */
   kind?: string;
+  /** Context used when no `context` option is given. */
   "current-context"?: string;
+  /** Named cluster entries. */
   clusters?: { name: string; cluster: KubeconfigCluster }[];
+  /** Named user entries. */
   users?: { name: string; user: KubeconfigUser }[];
+  /** Named contexts (cluster + user + namespace). */
   contexts?: { name: string; context: KubeconfigContext }[];
+  /** Other fields are kept as-is. */
   [key: string]: unknown;
 }
 

@@ -46,6 +46,7 @@ export {
   safeUrl,
   TimeoutError,
   ValidationError,
+  type ValidationIssue,
   WatchDecodeError,
   type WatchDecodeErrorKind,
 } from "./errors.ts";

@@ -26,13 +26,16 @@ export interface RateLimitOptions {
  * ```
  */
 export class TokenBucket {
+  /** Tokens added per second. */
   readonly qps: number;
+  /** Bucket size: the most requests that may go at once; the bucket starts full. */
   readonly burst: number;
   readonly #clock: Clock;
   #tokens: number;
   #last: number;
   #tail: Promise<void> = Promise.resolve();
 
+  /** Throws `RangeError` unless `qps > 0` and `burst >= 1`. `clock` drives refills and waits (default: real clock). */
   constructor(options: RateLimitOptions, clock: Clock = realClock) {
     if (!(options.qps > 0) || !(options.burst >= 1)) {
       throw new RangeError(`invalid rate limit: qps=${options.qps} burst=${options.burst}`);

@@ -16,7 +16,9 @@ export const DEFAULT_MAX_LINE_BYTES: number = 16 * 1024 * 1024;
 
 /** A watch event as decoded from the stream, before schema validation. */
 export interface RawWatchEvent {
+  /** Event type as sent by the server (any string), normally `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`. */
   type: string;
+  /** The event's object (a `Status` for `ERROR`), not yet validated. */
   object: unknown;
 }
 
@@ -43,12 +45,14 @@ const NEWLINE = 0x0a;
  * ```
  */
 export class WatchLineDecoder {
+  /** Largest accepted line in bytes. */
   readonly maxLineBytes: number;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #line = 0;
   #decoder = new TextDecoder("utf-8", { fatal: true });
 
+  /** Create a decoder; `options.maxLineBytes` defaults to {@link DEFAULT_MAX_LINE_BYTES}. */
   constructor(options: WatchDecoderOptions = {}) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
