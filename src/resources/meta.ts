@@ -10,7 +10,22 @@
 import { z } from "zod";
 import type { ResourceType } from "./resource.ts";
 
-/** A reference from an object to its owner. */
+/**
+ * A reference from an object to its owner.
+ *
+ * @example
+ * ```ts
+ * import type { OwnerReference } from "kubeloop";
+ * const owner: OwnerReference = {
+ *   apiVersion: "apps/v1",
+ *   kind: "ReplicaSet",
+ *   name: "web-7d9f",
+ *   uid: "0c9b1f6e-2a1d-4f0b-9a51-3f1d6f2b8c10",
+ *   controller: true,
+ *   blockOwnerDeletion: true,
+ * };
+ * ```
+ */
 export interface OwnerReference {
   /** API version of the owner, e.g. `apps/v1`. */
   apiVersion: string;
@@ -26,7 +41,21 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean | undefined;
 }
 
-/** One entry of `metadata.managedFields` (kept opaque beyond its manager). */
+/**
+ * One entry of `metadata.managedFields` (kept opaque beyond its manager).
+ *
+ * @example
+ * ```ts
+ * import type { ManagedFieldsEntry } from "kubeloop";
+ * const entry: ManagedFieldsEntry = {
+ *   manager: "kubectl",
+ *   operation: "Apply",
+ *   apiVersion: "v1",
+ *   time: "2024-01-01T00:00:00Z",
+ *   fieldsType: "FieldsV1",
+ * };
+ * ```
+ */
 export interface ManagedFieldsEntry {
   /** Name of the field manager, e.g. `kubectl`. */
   manager?: string | undefined;
@@ -44,7 +73,20 @@ export interface ManagedFieldsEntry {
   subresource?: string | undefined;
 }
 
-/** Standard object metadata. Resource versions are opaque strings. */
+/**
+ * Standard object metadata. Resource versions are opaque strings.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectMeta } from "kubeloop";
+ * const meta: ObjectMeta = {
+ *   name: "web",
+ *   namespace: "default",
+ *   labels: { app: "web" },
+ *   annotations: { "example.com/owner": "team-a" },
+ * };
+ * ```
+ */
 export interface ObjectMeta {
   /** Name, unique within the namespace (or cluster) for the kind. */
   name?: string | undefined;
@@ -78,7 +120,18 @@ export interface ObjectMeta {
   [key: string]: unknown;
 }
 
-/** Any Kubernetes object: `apiVersion`, `kind` (both optional in list items) and `metadata`. */
+/**
+ * Any Kubernetes object: `apiVersion`, `kind` (both optional in list items) and `metadata`.
+ *
+ * @example
+ * ```ts
+ * import type { KubernetesObject } from "kubeloop";
+ * function describe(obj: KubernetesObject): string {
+ *   return `${obj.kind ?? "?"} ${obj.metadata.namespace ?? ""}/${obj.metadata.name ?? ""}`;
+ * }
+ * describe({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "default" } });
+ * ```
+ */
 export interface KubernetesObject {
   /** API version, e.g. `v1` or `apps/v1`. */
   apiVersion?: string | undefined;
@@ -99,6 +152,13 @@ function isStringMap(v: unknown): v is Record<string, string> {
 /**
  * A `map[string]string` (labels, annotations, ConfigMap data). A single
  * check function instead of `z.record`: four times cheaper, same result.
+ *
+ * @example
+ * ```ts
+ * import { StringMapSchema } from "kubeloop";
+ * StringMapSchema.safeParse({ app: "web" }).success; // true
+ * StringMapSchema.safeParse({ replicas: 3 }).success; // false
+ * ```
  */
 export const StringMapSchema: z.ZodType<Record<string, string>> = z.custom<Record<string, string>>(
   isStringMap,
@@ -109,7 +169,16 @@ export const StringMapSchema: z.ZodType<Record<string, string>> = z.custom<Recor
 
 const stringMap = StringMapSchema;
 
-/** Schema for {@link OwnerReference}. */
+/**
+ * Schema for {@link OwnerReference}.
+ *
+ * @example
+ * ```ts
+ * import { OwnerReferenceSchema } from "kubeloop";
+ * const r = OwnerReferenceSchema.safeParse({ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-7d9f", uid: "1234" });
+ * if (r.success) console.log(r.data.kind);
+ * ```
+ */
 export const OwnerReferenceSchema: z.ZodType<OwnerReference> = z.looseObject({
   apiVersion: z.string(),
   kind: z.string(),
@@ -119,7 +188,16 @@ export const OwnerReferenceSchema: z.ZodType<OwnerReference> = z.looseObject({
   blockOwnerDeletion: z.boolean().optional(),
 });
 
-/** Schema for {@link ManagedFieldsEntry}. */
+/**
+ * Schema for {@link ManagedFieldsEntry}.
+ *
+ * @example
+ * ```ts
+ * import { ManagedFieldsEntrySchema } from "kubeloop";
+ * const r = ManagedFieldsEntrySchema.safeParse({ manager: "kubectl", operation: "Update" });
+ * if (r.success) console.log(r.data.manager);
+ * ```
+ */
 export const ManagedFieldsEntrySchema: z.ZodType<ManagedFieldsEntry> = z.looseObject({
   manager: z.string().optional(),
   operation: z.string().optional(),
@@ -130,7 +208,16 @@ export const ManagedFieldsEntrySchema: z.ZodType<ManagedFieldsEntry> = z.looseOb
   subresource: z.string().optional(),
 });
 
-/** Schema for {@link ObjectMeta}: strict about types, loose about unknown fields. */
+/**
+ * Schema for {@link ObjectMeta}: strict about types, loose about unknown fields.
+ *
+ * @example
+ * ```ts
+ * import { ObjectMetaSchema } from "kubeloop";
+ * const r = ObjectMetaSchema.safeParse({ name: "web", namespace: "default", labels: { app: "web" } });
+ * if (!r.success) console.log(r.error.issues);
+ * ```
+ */
 export const ObjectMetaSchema: z.ZodType<ObjectMeta> = z.looseObject({
   name: z.string().optional(),
   generateName: z.string().optional(),
@@ -148,14 +235,32 @@ export const ObjectMetaSchema: z.ZodType<ObjectMeta> = z.looseObject({
   managedFields: z.array(ManagedFieldsEntrySchema).optional(),
 });
 
-/** Schema for {@link KubernetesObject}: metadata required, everything else kept as is. */
+/**
+ * Schema for {@link KubernetesObject}: metadata required, everything else kept as is.
+ *
+ * @example
+ * ```ts
+ * import { KubernetesObjectSchema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = KubernetesObjectSchema.safeParse(json);
+ * if (r.success) console.log(r.data.kind, r.data.metadata.name);
+ * ```
+ */
 export const KubernetesObjectSchema: ResourceType<KubernetesObject>["schema"] = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
   metadata: ObjectMetaSchema,
 });
 
-/** List metadata. */
+/**
+ * List metadata.
+ *
+ * @example
+ * ```ts
+ * import type { ListMeta } from "kubeloop";
+ * const meta: ListMeta = { resourceVersion: "12345", continue: "eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ" };
+ * ```
+ */
 export interface ListMeta {
   /** Resource version of the list, to start a watch from. */
   resourceVersion?: string | undefined;
@@ -167,7 +272,16 @@ export interface ListMeta {
   selfLink?: string | undefined;
 }
 
-/** Schema for {@link ListMeta}. */
+/**
+ * Schema for {@link ListMeta}.
+ *
+ * @example
+ * ```ts
+ * import { ListMetaSchema } from "kubeloop";
+ * const r = ListMetaSchema.safeParse({ resourceVersion: "12345", remainingItemCount: 10 });
+ * if (r.success) console.log(r.data.resourceVersion);
+ * ```
+ */
 export const ListMetaSchema: z.ZodType<ListMeta> = z.looseObject({
   resourceVersion: z.string().optional(),
   continue: z.string().optional(),
@@ -175,7 +289,19 @@ export const ListMetaSchema: z.ZodType<ListMeta> = z.looseObject({
   selfLink: z.string().optional(),
 });
 
-/** A `Status` cause detail. */
+/**
+ * A `Status` cause detail.
+ *
+ * @example
+ * ```ts
+ * import type { StatusCause } from "kubeloop";
+ * const cause: StatusCause = {
+ *   reason: "FieldValueInvalid",
+ *   message: "Invalid value: \"Web\"",
+ *   field: "metadata.name",
+ * };
+ * ```
+ */
 export interface StatusCause {
   /** Machine-readable cause, e.g. `FieldValueInvalid`. */
   reason?: string | undefined;
@@ -185,7 +311,23 @@ export interface StatusCause {
   field?: string | undefined;
 }
 
-/** A `Status` object: what the API server returns for errors (and some deletes). */
+/**
+ * A `Status` object: what the API server returns for errors (and some deletes).
+ *
+ * @example
+ * ```ts
+ * import type { Status } from "kubeloop";
+ * const notFound: Status = {
+ *   apiVersion: "v1",
+ *   kind: "Status",
+ *   status: "Failure",
+ *   reason: "NotFound",
+ *   message: 'configmaps "settings" not found',
+ *   code: 404,
+ *   details: { name: "settings", kind: "configmaps" },
+ * };
+ * ```
+ */
 export interface Status {
   /** Always `v1`. */
   apiVersion?: string | undefined;
@@ -214,7 +356,17 @@ export interface Status {
     | undefined;
 }
 
-/** Schema for {@link Status}. */
+/**
+ * Schema for {@link Status}.
+ *
+ * @example
+ * ```ts
+ * import { StatusSchema } from "kubeloop";
+ * declare const body: unknown;
+ * const r = StatusSchema.safeParse(body);
+ * if (r.success && r.data.reason === "Conflict") console.log("retry");
+ * ```
+ */
 export const StatusSchema: z.ZodType<Status> = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
@@ -243,19 +395,49 @@ export const StatusSchema: z.ZodType<Status> = z.looseObject({
     .optional(),
 });
 
-/** Watch event types sent by the API server. */
+/**
+ * Watch event types sent by the API server.
+ *
+ * @example
+ * ```ts
+ * import type { WatchEventType } from "kubeloop";
+ * const isChange = (t: WatchEventType): boolean => t === "ADDED" || t === "MODIFIED" || t === "DELETED";
+ * ```
+ */
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
 
 /**
  * A decoded watch event. `ADDED`/`MODIFIED`/`DELETED` carry a validated object,
  * `BOOKMARK` only a resource version (and annotations), `ERROR` a {@link Status}.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap, WatchEvent } from "kubeloop";
+ * function handle(ev: WatchEvent<ConfigMap>): void {
+ *   if (ev.type === "BOOKMARK") console.log("at", ev.object.metadata.resourceVersion);
+ *   else if (ev.type === "ERROR") console.log("watch failed", ev.object.reason);
+ *   else console.log(ev.type, ev.object.metadata.name, ev.object.data);
+ * }
+ * ```
  */
 export type WatchEvent<T> =
   | { type: "ADDED" | "MODIFIED" | "DELETED"; object: T }
   | { type: "BOOKMARK"; object: Bookmark }
   | { type: "ERROR"; object: Status };
 
-/** The object of a BOOKMARK event: only `metadata.resourceVersion` and annotations are meaningful. */
+/**
+ * The object of a BOOKMARK event: only `metadata.resourceVersion` and annotations are meaningful.
+ *
+ * @example
+ * ```ts
+ * import type { Bookmark } from "kubeloop";
+ * const bookmark: Bookmark = {
+ *   kind: "ConfigMap",
+ *   apiVersion: "v1",
+ *   metadata: { resourceVersion: "12345", annotations: { "k8s.io/initial-events-end": "true" } },
+ * };
+ * ```
+ */
 export interface Bookmark {
   /** API version of the watched kind. */
   apiVersion?: string | undefined;
@@ -271,7 +453,16 @@ export interface Bookmark {
   [key: string]: unknown;
 }
 
-/** Schema for {@link Bookmark}: never validate a bookmark with the kind's schema. */
+/**
+ * Schema for {@link Bookmark}: never validate a bookmark with the kind's schema.
+ *
+ * @example
+ * ```ts
+ * import { BookmarkSchema } from "kubeloop";
+ * const r = BookmarkSchema.safeParse({ kind: "ConfigMap", apiVersion: "v1", metadata: { resourceVersion: "12345" } });
+ * if (r.success) console.log(r.data.metadata.resourceVersion);
+ * ```
+ */
 export const BookmarkSchema: ResourceType<Bookmark>["schema"] = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
@@ -281,10 +472,32 @@ export const BookmarkSchema: ResourceType<Bookmark>["schema"] = z.looseObject({
   }),
 });
 
-/** The annotation on the BOOKMARK that ends a streaming list's initial events. */
+/**
+ * The annotation on the BOOKMARK that ends a streaming list's initial events.
+ *
+ * @example
+ * ```ts
+ * import { type Bookmark, INITIAL_EVENTS_END_ANNOTATION } from "kubeloop";
+ * declare const bookmark: Bookmark;
+ * const initialListDone = bookmark.metadata.annotations?.[INITIAL_EVENTS_END_ANNOTATION] === "true";
+ * ```
+ */
 export const INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end";
 
-/** A list response: items of `T` and list metadata. */
+/**
+ * A list response: items of `T` and list metadata.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap, ObjectList } from "kubeloop";
+ * const list: ObjectList<ConfigMap> = {
+ *   apiVersion: "v1",
+ *   kind: "ConfigMapList",
+ *   metadata: { resourceVersion: "12345" },
+ *   items: [{ metadata: { name: "a", namespace: "default" }, data: { k: "v" } }],
+ * };
+ * ```
+ */
 export interface ObjectList<T> {
   /** API version of the list, e.g. `v1`. */
   apiVersion?: string | undefined;
@@ -333,9 +546,33 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
 /**
  * An object as returned with `metadataOnly` (the API server's
  * `PartialObjectMetadata`): `apiVersion`, `kind` and full `metadata`, no spec or status.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps, type KubeClient, type PartialObjectMetadata } from "kubeloop";
+ * declare const client: KubeClient;
+ * const meta: PartialObjectMetadata = await client.get(ConfigMaps, "settings", {
+ *   namespace: "default",
+ *   metadataOnly: true,
+ * });
+ * console.log(meta.metadata.resourceVersion);
+ * ```
  */
 export type PartialObjectMetadata = KubernetesObject;
 
-/** Schema for {@link PartialObjectMetadata}. */
+/**
+ * Schema for {@link PartialObjectMetadata}.
+ *
+ * @example
+ * ```ts
+ * import { PartialObjectMetadataSchema } from "kubeloop";
+ * const r = PartialObjectMetadataSchema.safeParse({
+ *   apiVersion: "meta.k8s.io/v1",
+ *   kind: "PartialObjectMetadata",
+ *   metadata: { name: "settings", namespace: "default" },
+ * });
+ * if (r.success) console.log(r.data.metadata.name);
+ * ```
+ */
 export const PartialObjectMetadataSchema: ResourceType<PartialObjectMetadata>["schema"] =
   KubernetesObjectSchema;
