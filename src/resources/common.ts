@@ -8,7 +8,20 @@
 import { z } from "zod";
 import { type ObjectMeta, ObjectMetaSchema, StringMapSchema } from "./meta.ts";
 
-/** A status condition, as used by most kinds (`type`, `status`, reason, message, times). */
+/**
+ * A status condition, as used by most kinds (`type`, `status`, reason, message, times).
+ *
+ * @example
+ * ```ts
+ * import type { Condition } from "kubeloop";
+ * const ready: Condition = {
+ *   type: "Ready",
+ *   status: "True",
+ *   reason: "MinimumReplicasAvailable",
+ *   lastTransitionTime: "2024-01-01T00:00:00Z",
+ * };
+ * ```
+ */
 export interface Condition {
   /** Condition type, e.g. `Ready` or `Available`. */
   type: string;
@@ -32,7 +45,16 @@ export interface Condition {
   [key: string]: unknown;
 }
 
-/** Schema for {@link Condition}. */
+/**
+ * Schema for {@link Condition}.
+ *
+ * @example
+ * ```ts
+ * import { ConditionSchema } from "kubeloop";
+ * const r = ConditionSchema.safeParse({ type: "Ready", status: "False", reason: "Unhealthy" });
+ * if (r.success) console.log(r.data.type, r.data.status);
+ * ```
+ */
 export const ConditionSchema: z.ZodType<Condition> = z.looseObject({
   type: z.string(),
   status: z.string(),
@@ -45,7 +67,15 @@ export const ConditionSchema: z.ZodType<Condition> = z.looseObject({
   observedGeneration: z.number().optional(),
 });
 
-/** A label selector requirement (`key`, `operator`, `values`). */
+/**
+ * A label selector requirement (`key`, `operator`, `values`).
+ *
+ * @example
+ * ```ts
+ * import type { LabelSelectorRequirement } from "kubeloop";
+ * const req: LabelSelectorRequirement = { key: "tier", operator: "In", values: ["frontend", "cache"] };
+ * ```
+ */
 export interface LabelSelectorRequirement {
   /** Label key the requirement applies to. */
   key: string;
@@ -55,7 +85,18 @@ export interface LabelSelectorRequirement {
   values?: string[] | undefined;
 }
 
-/** A structured label selector, as in a Deployment's `spec.selector`. */
+/**
+ * A structured label selector, as in a Deployment's `spec.selector`.
+ *
+ * @example
+ * ```ts
+ * import type { LabelSelector } from "kubeloop";
+ * const selector: LabelSelector = {
+ *   matchLabels: { app: "web" },
+ *   matchExpressions: [{ key: "env", operator: "NotIn", values: ["dev"] }],
+ * };
+ * ```
+ */
 export interface LabelSelector {
   /** Labels that must all match exactly (ANDed with `matchExpressions`). */
   matchLabels?: Record<string, string> | undefined;
@@ -65,7 +106,16 @@ export interface LabelSelector {
   [key: string]: unknown;
 }
 
-/** Schema for {@link LabelSelector}. */
+/**
+ * Schema for {@link LabelSelector}.
+ *
+ * @example
+ * ```ts
+ * import { LabelSelectorSchema } from "kubeloop";
+ * const r = LabelSelectorSchema.safeParse({ matchLabels: { app: "web" } });
+ * if (r.success) console.log(r.data.matchLabels);
+ * ```
+ */
 export const LabelSelectorSchema: z.ZodType<LabelSelector> = z.looseObject({
   matchLabels: StringMapSchema.optional(),
   matchExpressions: z
@@ -82,6 +132,12 @@ export const LabelSelectorSchema: z.ZodType<LabelSelector> = z.looseObject({
 /**
  * A container. Only `name` and `image` are checked; the rest of the (large)
  * container spec is kept unvalidated so that validation stays cheap.
+ *
+ * @example
+ * ```ts
+ * import type { Container } from "kubeloop";
+ * const web: Container = { name: "web", image: "nginx:1.27", ports: [{ containerPort: 80 }] };
+ * ```
  */
 export interface Container {
   /** Container name, unique within the pod (a DNS label). */
@@ -92,13 +148,34 @@ export interface Container {
   [key: string]: unknown;
 }
 
-/** Schema for {@link Container}. */
+/**
+ * Schema for {@link Container}.
+ *
+ * @example
+ * ```ts
+ * import { ContainerSchema } from "kubeloop";
+ * const r = ContainerSchema.safeParse({ name: "web", image: "nginx:1.27" });
+ * if (r.success) console.log(r.data.image);
+ * ```
+ */
 export const ContainerSchema: z.ZodType<Container> = z.looseObject({
   name: z.string(),
   image: z.string().optional(),
 });
 
-/** A pod spec: containers (name and image checked) and the commonly read scheduling fields. */
+/**
+ * A pod spec: containers (name and image checked) and the commonly read scheduling fields.
+ *
+ * @example
+ * ```ts
+ * import type { PodSpec } from "kubeloop";
+ * const spec: PodSpec = {
+ *   containers: [{ name: "web", image: "nginx:1.27" }],
+ *   restartPolicy: "Always",
+ *   nodeSelector: { "kubernetes.io/os": "linux" },
+ * };
+ * ```
+ */
 export interface PodSpec {
   /** Containers of the pod; at least one. */
   containers: Container[];
@@ -124,7 +201,16 @@ export interface PodSpec {
   [key: string]: unknown;
 }
 
-/** Schema for {@link PodSpec}. */
+/**
+ * Schema for {@link PodSpec}.
+ *
+ * @example
+ * ```ts
+ * import { PodSpecSchema } from "kubeloop";
+ * const r = PodSpecSchema.safeParse({ containers: [{ name: "web", image: "nginx:1.27" }] });
+ * if (!r.success) console.log(r.error.issues);
+ * ```
+ */
 export const PodSpecSchema: z.ZodType<PodSpec> = z.looseObject({
   containers: z.array(ContainerSchema),
   initContainers: z.array(ContainerSchema).optional(),
@@ -138,7 +224,18 @@ export const PodSpecSchema: z.ZodType<PodSpec> = z.looseObject({
   schedulerName: z.string().optional(),
 });
 
-/** A pod template (in Deployments, ReplicaSets, StatefulSets, DaemonSets and Jobs). */
+/**
+ * A pod template (in Deployments, ReplicaSets, StatefulSets, DaemonSets and Jobs).
+ *
+ * @example
+ * ```ts
+ * import type { PodTemplateSpec } from "kubeloop";
+ * const template: PodTemplateSpec = {
+ *   metadata: { labels: { app: "web" } },
+ *   spec: { containers: [{ name: "web", image: "nginx:1.27" }] },
+ * };
+ * ```
+ */
 export interface PodTemplateSpec {
   /** Metadata (labels, annotations) given to pods created from the template. */
   metadata?: ObjectMeta | undefined;
@@ -148,13 +245,33 @@ export interface PodTemplateSpec {
   [key: string]: unknown;
 }
 
-/** Schema for {@link PodTemplateSpec}. */
+/**
+ * Schema for {@link PodTemplateSpec}.
+ *
+ * @example
+ * ```ts
+ * import { PodTemplateSpecSchema } from "kubeloop";
+ * const r = PodTemplateSpecSchema.safeParse({
+ *   metadata: { labels: { app: "web" } },
+ *   spec: { containers: [{ name: "web", image: "nginx:1.27" }] },
+ * });
+ * if (r.success) console.log(r.data.spec?.containers.length);
+ * ```
+ */
 export const PodTemplateSpecSchema: z.ZodType<PodTemplateSpec> = z.looseObject({
   metadata: ObjectMetaSchema.optional(),
   spec: PodSpecSchema.optional(),
 });
 
-/** A reference to an object (`kind`, `name`, `namespace`, ...), as in Events and EndpointSlices. */
+/**
+ * A reference to an object (`kind`, `name`, `namespace`, ...), as in Events and EndpointSlices.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectReference } from "kubeloop";
+ * const ref: ObjectReference = { apiVersion: "v1", kind: "Pod", namespace: "default", name: "web-0" };
+ * ```
+ */
 export interface ObjectReference {
   /** Kind of the referent, e.g. `Pod`. */
   kind?: string | undefined;
@@ -174,7 +291,16 @@ export interface ObjectReference {
   [key: string]: unknown;
 }
 
-/** Schema for {@link ObjectReference}. */
+/**
+ * Schema for {@link ObjectReference}.
+ *
+ * @example
+ * ```ts
+ * import { ObjectReferenceSchema } from "kubeloop";
+ * const r = ObjectReferenceSchema.safeParse({ kind: "Pod", namespace: "default", name: "web-0" });
+ * if (r.success) console.log(r.data.kind, r.data.name);
+ * ```
+ */
 export const ObjectReferenceSchema: z.ZodType<ObjectReference> = z.looseObject({
   kind: z.string().optional(),
   name: z.string().optional(),

@@ -9,6 +9,15 @@ import type { KubernetesObject } from "./meta.ts";
 /**
  * One Kubernetes kind: where it lives in the API and the zod schema its objects
  * must pass before they reach a cache or a handler.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps, type KubeClient, type ResourceType } from "kubeloop";
+ * declare const client: KubeClient;
+ * const type: ResourceType = ConfigMaps;
+ * console.log(type.apiVersion, type.plural, type.namespaced); // "v1" "configmaps" true
+ * const page = await client.list(ConfigMaps, { namespace: "default" });
+ * ```
  */
 export interface ResourceType<T extends KubernetesObject = KubernetesObject> {
   /** API group; `""` for the core group. */
@@ -27,7 +36,31 @@ export interface ResourceType<T extends KubernetesObject = KubernetesObject> {
   readonly schema: z.ZodType<T>;
 }
 
-/** What {@link defineResource} takes. */
+/**
+ * What {@link defineResource} takes.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { defineResource, ObjectMetaSchema, type ResourceDefinition } from "kubeloop";
+ *
+ * const WidgetSchema = z.looseObject({
+ *   apiVersion: z.string().optional(),
+ *   kind: z.string().optional(),
+ *   metadata: ObjectMetaSchema,
+ *   spec: z.looseObject({ size: z.number() }).optional(),
+ * });
+ * const def: ResourceDefinition<typeof WidgetSchema> = {
+ *   group: "example.com",
+ *   version: "v1",
+ *   kind: "Widget",
+ *   plural: "widgets",
+ *   namespaced: true,
+ *   schema: WidgetSchema,
+ * };
+ * const Widgets = defineResource(def);
+ * ```
+ */
 export interface ResourceDefinition<S extends z.ZodType<KubernetesObject>> {
   /** API group; `""` for the core group. */
   group: string;

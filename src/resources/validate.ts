@@ -13,7 +13,18 @@
  */
 import type { z } from "zod";
 
-/** Result of {@link validate}: zod's `safeParse` shape. */
+/**
+ * Result of {@link validate}: zod's `safeParse` shape.
+ *
+ * @example
+ * ```ts
+ * import { PodSchema, type Pod, type ValidationResult, validate } from "kubeloop";
+ * declare const json: unknown;
+ * const r: ValidationResult<Pod> = validate(PodSchema, json);
+ * if (r.success) console.log(r.data.metadata.name);
+ * else console.log(r.error.issues);
+ * ```
+ */
 export type ValidationResult<T> =
   | { success: true; data: T }
   | { success: false; error: z.ZodError };
@@ -150,6 +161,7 @@ function checkerFor(schema: object): Check | null {
  * @example
  * ```ts
  * import { validate, PodSchema } from "kubeloop";
+ * declare const text: string;
  * const r = validate(PodSchema, JSON.parse(text));
  * if (!r.success) console.log(r.error.issues);
  * ```
@@ -160,7 +172,15 @@ export function validate<T>(schema: z.ZodType<T>, value: unknown): ValidationRes
   return schema.safeParse(value) as ValidationResult<T>;
 }
 
-/** Whether {@link validate} has a compiled fast path for `schema` (for tests and benchmarks). */
+/**
+ * Whether {@link validate} has a compiled fast path for `schema` (for tests and benchmarks).
+ *
+ * @example
+ * ```ts
+ * import { ConfigMapSchema, hasFastPath } from "kubeloop";
+ * console.log(hasFastPath(ConfigMapSchema)); // true: validate() skips zod for valid ConfigMaps
+ * ```
+ */
 export function hasFastPath(schema: z.ZodType<unknown>): boolean {
   return checkerFor(schema) !== null;
 }
