@@ -36,14 +36,40 @@ import {
 import { TokenBucket } from "./rate-limit.ts";
 import { DEFAULT_MAX_LINE_BYTES, decodeWatchStream } from "./watch.ts";
 
-/** `Accept` header for a metadata-only object. */
+/**
+ * `Accept` header for a metadata-only object.
+ *
+ * @example
+ * ```ts
+ * import { ACCEPT_PARTIAL_OBJECT_METADATA } from "kubeloop";
+ * const headers = new Headers({ Accept: ACCEPT_PARTIAL_OBJECT_METADATA });
+ * ```
+ */
 export const ACCEPT_PARTIAL_OBJECT_METADATA =
   "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
-/** `Accept` header for a metadata-only list. */
+/**
+ * `Accept` header for a metadata-only list.
+ *
+ * @example
+ * ```ts
+ * import { ACCEPT_PARTIAL_OBJECT_METADATA_LIST } from "kubeloop";
+ * const headers = new Headers({ Accept: ACCEPT_PARTIAL_OBJECT_METADATA_LIST });
+ * ```
+ */
 export const ACCEPT_PARTIAL_OBJECT_METADATA_LIST =
   "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
 
-/** Options of {@link KubeClient.get}. */
+/**
+ * Options of {@link KubeClient.get}.
+ *
+ * @example
+ * ```ts
+ * import { type GetOptions, type KubeClient, ConfigMaps } from "kubeloop";
+ * declare const client: KubeClient;
+ * const opts: GetOptions = { namespace: "kube-system", signal: AbortSignal.timeout(5_000) };
+ * const cm = await client.get(ConfigMaps, "coredns", opts);
+ * ```
+ */
 export interface GetOptions {
   /** Namespace of a namespaced type (default: `config.namespace`, then `default`). */
   namespace?: string | undefined;
@@ -53,7 +79,17 @@ export interface GetOptions {
   metadataOnly?: boolean | undefined;
 }
 
-/** Options of {@link KubeClient.list} and {@link KubeClient.listAll}. */
+/**
+ * Options of {@link KubeClient.list} and {@link KubeClient.listAll}.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, type ListOptions, Pods } from "kubeloop";
+ * declare const client: KubeClient;
+ * const opts: ListOptions = { namespace: "default", labelSelector: "app=web", limit: 100 };
+ * const page = await client.list(Pods, opts);
+ * ```
+ */
 export interface ListOptions {
   /** Namespace to list in; omit for all namespaces (namespaced types) or cluster-scoped types. */
   namespace?: string | undefined;
@@ -77,7 +113,18 @@ export interface ListOptions {
   onInvalid?: ((err: ValidationError) => void) | undefined;
 }
 
-/** Options of {@link KubeClient.watch}. */
+/**
+ * Options of {@link KubeClient.watch}.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, type WatchOptions, ConfigMaps } from "kubeloop";
+ * declare const client: KubeClient;
+ * declare const resourceVersion: string;
+ * const opts: WatchOptions = { namespace: "default", resourceVersion, allowWatchBookmarks: true };
+ * for await (const ev of client.watch(ConfigMaps, opts)) console.log(ev.type);
+ * ```
+ */
 export interface WatchOptions {
   /** Namespace to watch; omit for all namespaces (namespaced types) or cluster-scoped types. */
   namespace?: string | undefined;
@@ -109,7 +156,17 @@ export interface WatchOptions {
   clock?: Clock | undefined;
 }
 
-/** Options of {@link KubeClient.create}, {@link KubeClient.replace} and {@link KubeClient.replaceStatus}. */
+/**
+ * Options of {@link KubeClient.create}, {@link KubeClient.replace} and {@link KubeClient.replaceStatus}.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, type WriteOptions, ConfigMaps } from "kubeloop";
+ * declare const client: KubeClient;
+ * const opts: WriteOptions = { namespace: "default", fieldManager: "my-controller", dryRun: true };
+ * await client.create(ConfigMaps, { metadata: { name: "settings" }, data: { a: "1" } }, opts);
+ * ```
+ */
 export interface WriteOptions {
   /** Namespace of a namespaced type (default: the object's, then `config.namespace`, then `default`). */
   namespace?: string | undefined;
@@ -121,10 +178,28 @@ export interface WriteOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Patch flavours. */
+/**
+ * Patch flavours.
+ *
+ * @example
+ * ```ts
+ * import type { PatchType } from "kubeloop";
+ * const type: PatchType = "merge";
+ * ```
+ */
 export type PatchType = "merge" | "json" | "apply" | "strategic";
 
-/** Options of {@link KubeClient.patch}. */
+/**
+ * Options of {@link KubeClient.patch}.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, type PatchOptions, Deployments } from "kubeloop";
+ * declare const client: KubeClient;
+ * const opts: PatchOptions = { type: "apply", fieldManager: "my-controller", force: true, namespace: "default" };
+ * await client.patch(Deployments, "web", { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" }, spec: { replicas: 3 } }, opts);
+ * ```
+ */
 export interface PatchOptions {
   /** `merge` (RFC 7386), `json` (RFC 6902), `apply` (server-side apply), `strategic`. */
   type: PatchType;
@@ -142,7 +217,17 @@ export interface PatchOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Options of {@link KubeClient.delete}. */
+/**
+ * Options of {@link KubeClient.delete}.
+ *
+ * @example
+ * ```ts
+ * import { type DeleteOptions, type KubeClient, Pods } from "kubeloop";
+ * declare const client: KubeClient;
+ * const opts: DeleteOptions = { namespace: "default", gracePeriodSeconds: 0, preconditions: { uid: "1234" } };
+ * await client.delete(Pods, "web-0", opts);
+ * ```
+ */
 export interface DeleteOptions {
   /** Namespace of a namespaced type (default: `config.namespace`, then `default`). */
   namespace?: string | undefined;
@@ -165,7 +250,16 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   strategic: "application/strategic-merge-patch+json",
 };
 
-/** Where a request goes: namespace, name and subresource are optional. */
+/**
+ * Where a request goes: namespace, name and subresource are optional.
+ *
+ * @example
+ * ```ts
+ * import { type PathOptions, Pods, resourcePath } from "kubeloop";
+ * const where: PathOptions = { namespace: "default", name: "web-0", subresource: "log" };
+ * resourcePath(Pods, where); // "/api/v1/namespaces/default/pods/web-0/log"
+ * ```
+ */
 export interface PathOptions {
   /** Namespace segment (only used for namespaced types). */
   namespace?: string | undefined;
@@ -202,6 +296,12 @@ export function resourcePath(type: ResourceType<KubernetesObject>, opts: PathOpt
 /**
  * The query parameters of a list request. A `continue` request carries
  * neither `resourceVersion` nor `resourceVersionMatch`.
+ *
+ * @example
+ * ```ts
+ * import { listQuery } from "kubeloop";
+ * listQuery({ labelSelector: "app=web", limit: 50 }).toString(); // "labelSelector=app%3Dweb&limit=50"
+ * ```
  */
 export function listQuery(opts: ListOptions): URLSearchParams {
   const q = new URLSearchParams();
@@ -219,7 +319,16 @@ export function listQuery(opts: ListOptions): URLSearchParams {
   return q;
 }
 
-/** The query parameters of a watch request. */
+/**
+ * The query parameters of a watch request.
+ *
+ * @example
+ * ```ts
+ * import { watchQuery } from "kubeloop";
+ * watchQuery({ resourceVersion: "42", allowWatchBookmarks: true }).toString();
+ * // "watch=true&resourceVersion=42&allowWatchBookmarks=true"
+ * ```
+ */
 export function watchQuery(opts: WatchOptions): URLSearchParams {
   const q = new URLSearchParams();
   q.set("watch", "true");
@@ -277,10 +386,14 @@ type Validator<T> = {
  * @example
  * ```ts
  * import { KubeClient, Pods, ConfigMaps } from "kubeloop";
+ * declare const token: string;
+ * declare const signal: AbortSignal;
  * const client = new KubeClient({ server: "https://127.0.0.1:6443", token });
  * const pods = await client.listAll(Pods, { namespace: "default" });
  * for await (const ev of client.watch(ConfigMaps, { namespace: "default", signal })) {
- *   console.log(ev.type, ev.object.metadata.name);
+ *   if (ev.type === "ADDED" || ev.type === "MODIFIED" || ev.type === "DELETED") {
+ *     console.log(ev.type, ev.object.metadata.name);
+ *   }
  * }
  * await client.patch(ConfigMaps, "settings", { apiVersion: "v1", kind: "ConfigMap",
  *   metadata: { name: "settings" }, data: { mode: "fast" } },
@@ -612,6 +725,8 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { type KubeClient, ConfigMaps } from "kubeloop";
+   * declare const client: KubeClient;
    * const cm = await client.get(ConfigMaps, "settings", { namespace: "default" });
    * ```
    */
@@ -646,6 +761,8 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { type KubeClient, Pods } from "kubeloop";
+   * declare const client: KubeClient;
    * const page = await client.list(Pods, { namespace: "default", limit: 100 });
    * ```
    */
@@ -738,6 +855,8 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { type KubeClient, Pods } from "kubeloop";
+   * declare const client: KubeClient;
    * const all = await client.listAll(Pods, { labelSelector: "app=web" });
    * ```
    */
@@ -783,6 +902,8 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { type KubeClient, ConfigMaps } from "kubeloop";
+   * declare const client: KubeClient;
    * await client.create(ConfigMaps, { metadata: { name: "settings" }, data: { a: "1" } });
    * ```
    */
@@ -807,6 +928,9 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { type KubeClient, ConfigMaps } from "kubeloop";
+   * declare const client: KubeClient;
+   * const cm = await client.get(ConfigMaps, "settings");
    * cm.data = { a: "2" };
    * await client.replace(ConfigMaps, cm);
    * ```
@@ -824,6 +948,9 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { type KubeClient, Deployments } from "kubeloop";
+   * declare const client: KubeClient;
+   * const dep = await client.get(Deployments, "web");
    * await client.replaceStatus(Deployments, { ...dep, status: { replicas: 1 } });
    * ```
    */
@@ -864,6 +991,8 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { type KubeClient, ConfigMaps, Deployments } from "kubeloop";
+   * declare const client: KubeClient;
    * await client.patch(ConfigMaps, "settings", { data: { a: "3" } }, { type: "merge" });
    * await client.patch(Deployments, "web", [{ op: "replace", path: "/spec/replicas", value: 3 }], { type: "json" });
    * ```
@@ -916,6 +1045,8 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { type KubeClient, Deployments } from "kubeloop";
+   * declare const client: KubeClient;
    * await client.delete(Deployments, "web", { propagationPolicy: "Foreground" });
    * ```
    */
@@ -958,6 +1089,8 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { type KubeClient, ConfigMaps } from "kubeloop";
+   * declare const client: KubeClient;
    * const ac = new AbortController();
    * for await (const ev of client.watch(ConfigMaps, { namespace: "default", allowWatchBookmarks: true, signal: ac.signal })) {
    *   if (ev.type === "BOOKMARK") continue;

@@ -21,6 +21,7 @@ import type { RateLimitOptions } from "./rate-limit.ts";
  * @example
  * ```ts
  * import { KubeClient, type ClusterConfig } from "kubeloop";
+ * declare const caPem: string;
  * const config: ClusterConfig = { server: "https://127.0.0.1:6443", token: "...", caCertificate: caPem };
  * const client = new KubeClient(config);
  * ```
@@ -95,6 +96,14 @@ export function redactConfig(config: ClusterConfig): Record<string, unknown> {
  * Make `config` redact itself in `JSON.stringify`, `String()` and the Node /
  * Deno inspectors (non-enumerable hooks; a spread copy loses them). Returns
  * the same object.
+ *
+ * @example
+ * ```ts
+ * import { protectConfig } from "kubeloop";
+ * const config = protectConfig({ server: "https://k8s", token: "secret" });
+ * JSON.stringify(config); // '{"server":"https://k8s","token":"<redacted>"}'
+ * String(config); // "ClusterConfig(https://k8s)"
+ * ```
  */
 export function protectConfig<C extends ClusterConfig>(config: C): C {
   const redacted = (): Record<string, unknown> => redactConfig(config);
@@ -120,7 +129,16 @@ export function protectConfig<C extends ClusterConfig>(config: C): C {
   return config;
 }
 
-/** Options of {@link inCluster}. */
+/**
+ * Options of {@link inCluster}.
+ *
+ * @example
+ * ```ts
+ * import { inCluster, type InClusterOptions } from "kubeloop";
+ * const opts: InClusterOptions = { serviceAccountDir: "/var/run/secrets/kubernetes.io/serviceaccount", tokenRefreshMs: 30_000 };
+ * const config = await inCluster(opts);
+ * ```
+ */
 export interface InClusterOptions {
   /** Runtime for file reads and env (default: detected). */
   runtime?: Runtime | undefined;
@@ -132,7 +150,15 @@ export interface InClusterOptions {
   clock?: Clock | undefined;
 }
 
-/** The default service-account directory mounted into pods. */
+/**
+ * The default service-account directory mounted into pods.
+ *
+ * @example
+ * ```ts
+ * import { fileTokenProvider, loadRuntime, SERVICE_ACCOUNT_DIR } from "kubeloop";
+ * const provider = fileTokenProvider(await loadRuntime(), `${SERVICE_ACCOUNT_DIR}/token`);
+ * ```
+ */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /**

@@ -11,7 +11,15 @@
  */
 import { type Status, StatusSchema } from "../resources/meta.ts";
 
-/** Remove credentials (`user:pass@`) from a URL for messages and logs. */
+/**
+ * Remove credentials (`user:pass@`) from a URL for messages and logs.
+ *
+ * @example
+ * ```ts
+ * import { safeUrl } from "kubeloop";
+ * safeUrl("https://admin:secret@k8s.example:6443/api"); // "https://k8s.example:6443/api"
+ * ```
+ */
 export function safeUrl(url: string | URL): string {
   try {
     const u = new URL(String(url));
@@ -23,7 +31,17 @@ export function safeUrl(url: string | URL): string {
   }
 }
 
-/** Parse a `Retry-After` header (seconds or HTTP date) into seconds, or `undefined`. */
+/**
+ * Parse a `Retry-After` header (seconds or HTTP date) into seconds, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { parseRetryAfter } from "kubeloop";
+ * parseRetryAfter("5"); // 5
+ * parseRetryAfter("Wed, 21 Oct 2015 07:28:10 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT")); // 10
+ * parseRetryAfter(null); // undefined
+ * ```
+ */
 export function parseRetryAfter(
   value: string | null | undefined,
   now: number = Date.now(),
@@ -36,7 +54,22 @@ export function parseRetryAfter(
   return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-/** Options of the {@link ApiError} constructor. */
+/**
+ * Options of the {@link ApiError} constructor.
+ *
+ * @example
+ * ```ts
+ * import { ApiError, type ApiErrorInit } from "kubeloop";
+ * const init: ApiErrorInit = {
+ *   code: 409,
+ *   reason: "Conflict",
+ *   message: "the object has been modified",
+ *   method: "PUT",
+ *   url: "https://k8s/api/v1/namespaces/default/configmaps/settings",
+ * };
+ * const err = new ApiError(init);
+ * ```
+ */
 export interface ApiErrorInit {
   /** HTTP status code. */
   code: number;
@@ -62,7 +95,8 @@ export interface ApiErrorInit {
  *
  * @example
  * ```ts
- * import { ApiError } from "kubeloop";
+ * import { ApiError, type KubeClient, ConfigMaps } from "kubeloop";
+ * declare const client: KubeClient;
  * try {
  *   await client.get(ConfigMaps, "missing", { namespace: "default" });
  * } catch (err) {
@@ -129,7 +163,16 @@ const REASONS: Record<number, string> = {
   504: "Timeout",
 };
 
-/** The Kubernetes `StatusReason` conventionally used for an HTTP code. */
+/**
+ * The Kubernetes `StatusReason` conventionally used for an HTTP code.
+ *
+ * @example
+ * ```ts
+ * import { reasonForCode } from "kubeloop";
+ * reasonForCode(404); // "NotFound"
+ * reasonForCode(502); // "InternalError"
+ * ```
+ */
 export function reasonForCode(code: number): string {
   return REASONS[code] ?? (code >= 500 ? "InternalError" : "Unknown");
 }
@@ -139,6 +182,14 @@ const MAX_ERROR_BODY = 64 * 1024;
 /**
  * Read an error response defensively: a JSON `Status`, any other JSON, plain
  * text or nothing all give an {@link ApiError}.
+ *
+ * @example
+ * ```ts
+ * import { apiErrorFromResponse } from "kubeloop";
+ * const url = "https://k8s/api/v1/namespaces";
+ * const res = await fetch(url);
+ * if (!res.ok) throw await apiErrorFromResponse(res, "GET", url);
+ * ```
  */
 export async function apiErrorFromResponse(
   res: Response,
@@ -175,6 +226,17 @@ export async function apiErrorFromResponse(
 /**
  * The request never got an answer: DNS, connection refused, TLS failure,
  * connection reset mid-stream. `cause` is the runtime's error.
+ *
+ * @example
+ * ```ts
+ * import { NetworkError, type KubeClient, Pods } from "kubeloop";
+ * declare const client: KubeClient;
+ * try {
+ *   await client.list(Pods);
+ * } catch (err) {
+ *   if (err instanceof NetworkError) console.log("API server unreachable:", err.url, err.cause);
+ * }
+ * ```
  */
 export class NetworkError extends Error {
   /** Always `"NetworkError"`. */
@@ -200,7 +262,20 @@ function describeCause(err: Error): string {
   return err.message;
 }
 
-/** A request (or a watch's idle period) exceeded its time limit. */
+/**
+ * A request (or a watch's idle period) exceeded its time limit.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError, type KubeClient, Pods } from "kubeloop";
+ * declare const client: KubeClient;
+ * try {
+ *   await client.list(Pods);
+ * } catch (err) {
+ *   if (err instanceof TimeoutError) console.log(`gave up after ${err.timeoutMs} ms`);
+ * }
+ * ```
+ */
 export class TimeoutError extends Error {
   /** Always `"TimeoutError"`. */
   override readonly name = "TimeoutError";
@@ -239,7 +314,18 @@ export interface ValidationIssue {
   readonly code: string;
 }
 
-/** An object from the server (or given to the client) failed its kind's schema. */
+/**
+ * An object from the server (or given to the client) failed its kind's schema.
+ *
+ * @example
+ * ```ts
+ * import { ValidationError, type KubeClient, Pods } from "kubeloop";
+ * declare const client: KubeClient;
+ * const page = await client.list(Pods, {
+ *   onInvalid: (err: ValidationError) => console.warn(err.key, err.issues.map((i) => i.message)),
+ * });
+ * ```
+ */
 export class ValidationError extends Error {
   /** Always `"ValidationError"`. */
   override readonly name = "ValidationError";
@@ -273,7 +359,16 @@ export class ValidationError extends Error {
   }
 }
 
-/** Why a watch stream could not be decoded. */
+/**
+ * Why a watch stream could not be decoded.
+ *
+ * @example
+ * ```ts
+ * import { WatchDecodeError, type WatchDecodeErrorKind } from "kubeloop";
+ * const kindOf = (err: unknown): WatchDecodeErrorKind | undefined =>
+ *   err instanceof WatchDecodeError ? err.kind : undefined;
+ * ```
+ */
 export type WatchDecodeErrorKind =
   | "line-too-long"
   | "truncated"
@@ -281,7 +376,20 @@ export type WatchDecodeErrorKind =
   | "invalid-utf8"
   | "invalid-event";
 
-/** A watch stream broke: a line over the size bound, a truncated last line, or a line that is not a watch event. */
+/**
+ * A watch stream broke: a line over the size bound, a truncated last line, or a line that is not a watch event.
+ *
+ * @example
+ * ```ts
+ * import { WatchDecodeError, type KubeClient, ConfigMaps } from "kubeloop";
+ * declare const client: KubeClient;
+ * try {
+ *   for await (const ev of client.watch(ConfigMaps)) console.log(ev.type);
+ * } catch (err) {
+ *   if (err instanceof WatchDecodeError) console.log(err.kind, "at line", err.line);
+ * }
+ * ```
+ */
 export class WatchDecodeError extends Error {
   /** Always `"WatchDecodeError"`. */
   override readonly name = "WatchDecodeError";
@@ -297,7 +405,19 @@ export class WatchDecodeError extends Error {
   }
 }
 
-/** Configuration (kubeconfig, in-cluster files, ClusterConfig) is missing or malformed. */
+/**
+ * Configuration (kubeconfig, in-cluster files, ClusterConfig) is missing or malformed.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, inCluster } from "kubeloop";
+ * try {
+ *   await inCluster();
+ * } catch (err) {
+ *   if (err instanceof ConfigError) console.log("not in a pod?", err.where, err.message);
+ * }
+ * ```
+ */
 export class ConfigError extends Error {
   /** Always `"ConfigError"`. */
   override readonly name = "ConfigError";
@@ -317,6 +437,8 @@ export class ConfigError extends Error {
  * @example
  * ```ts
  * import { isGone } from "kubeloop";
+ * declare const err: unknown;
+ * declare function relist(): void;
  * if (isGone(err)) relist();
  * ```
  */
@@ -331,12 +453,37 @@ export function isGone(err: unknown): boolean {
   );
 }
 
-/** Is `err` a 404 `NotFound` {@link ApiError}? */
+/**
+ * Is `err` a 404 `NotFound` {@link ApiError}?
+ *
+ * @example
+ * ```ts
+ * import { isNotFound, type KubeClient, ConfigMaps } from "kubeloop";
+ * declare const client: KubeClient;
+ * const cm = await client.get(ConfigMaps, "settings").catch((err: unknown) => {
+ *   if (isNotFound(err)) return undefined;
+ *   throw err;
+ * });
+ * ```
+ */
 export function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === 404;
 }
 
-/** Is `err` a 409 `Conflict` (or `AlreadyExists`) {@link ApiError}? */
+/**
+ * Is `err` a 409 `Conflict` (or `AlreadyExists`) {@link ApiError}?
+ *
+ * @example
+ * ```ts
+ * import { isConflict, type KubeClient, ConfigMaps } from "kubeloop";
+ * declare const client: KubeClient;
+ * try {
+ *   await client.create(ConfigMaps, { metadata: { name: "settings" }, data: { a: "1" } });
+ * } catch (err) {
+ *   if (!isConflict(err)) throw err; // already exists: fine
+ * }
+ * ```
+ */
 export function isConflict(err: unknown): boolean {
   return err instanceof ApiError && err.code === 409;
 }
@@ -347,7 +494,10 @@ export function isConflict(err: unknown): boolean {
  *
  * @example
  * ```ts
- * import { isRetryable } from "kubeloop";
+ * import { type Backoff, isRetryable } from "kubeloop";
+ * declare const err: unknown;
+ * declare const backoff: Backoff;
+ * declare const signal: AbortSignal;
  * if (isRetryable(err)) await backoff.wait(signal);
  * ```
  */
@@ -358,7 +508,17 @@ export function isRetryable(err: unknown): boolean {
   return false;
 }
 
-/** Is `err` an abort (a `DOMException`/`Error` named `AbortError`)? */
+/**
+ * Is `err` an abort (a `DOMException`/`Error` named `AbortError`)?
+ *
+ * @example
+ * ```ts
+ * import { isAbortError } from "kubeloop";
+ * const ac = new AbortController();
+ * ac.abort();
+ * isAbortError(ac.signal.reason); // true
+ * ```
+ */
 export function isAbortError(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === "AbortError";
 }

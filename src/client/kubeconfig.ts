@@ -14,7 +14,18 @@ import { type Clock, realClock } from "../util/clock.ts";
 import { type ClusterConfig, fileTokenProvider, inCluster, protectConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 
-/** A kubeconfig cluster entry. */
+/**
+ * A kubeconfig cluster entry.
+ *
+ * @example
+ * ```ts
+ * import type { KubeconfigCluster } from "kubeloop/kubeconfig";
+ * const cluster: KubeconfigCluster = {
+ *   server: "https://127.0.0.1:6443",
+ *   "certificate-authority": "ca.crt",
+ * };
+ * ```
+ */
 export interface KubeconfigCluster {
   /** API server URL (`https://host:port`); required by {@link fromKubeconfig}. */
   server?: string;
@@ -32,7 +43,20 @@ export interface KubeconfigCluster {
   [key: string]: unknown;
 }
 
-/** An exec credential plugin (`client.authentication.k8s.io`). */
+/**
+ * An exec credential plugin (`client.authentication.k8s.io`).
+ *
+ * @example
+ * ```ts
+ * import type { KubeconfigExec } from "kubeloop/kubeconfig";
+ * const exec: KubeconfigExec = {
+ *   apiVersion: "client.authentication.k8s.io/v1beta1",
+ *   command: "aws",
+ *   args: ["eks", "get-token", "--cluster-name", "prod"],
+ *   env: [{ name: "AWS_PROFILE", value: "prod" }],
+ * };
+ * ```
+ */
 export interface KubeconfigExec {
   /** Program to run (looked up on `PATH` by the runtime). */
   command: string;
@@ -50,7 +74,15 @@ export interface KubeconfigExec {
   [key: string]: unknown;
 }
 
-/** A kubeconfig user entry. */
+/**
+ * A kubeconfig user entry.
+ *
+ * @example
+ * ```ts
+ * import type { KubeconfigUser } from "kubeloop/kubeconfig";
+ * const user: KubeconfigUser = { "client-certificate": "dev.crt", "client-key": "dev.key" };
+ * ```
+ */
 export interface KubeconfigUser {
   /** Bearer token (wins over `tokenFile`, `exec` and `auth-provider`). */
   token?: string;
@@ -76,7 +108,15 @@ export interface KubeconfigUser {
   [key: string]: unknown;
 }
 
-/** A kubeconfig context entry. */
+/**
+ * A kubeconfig context entry.
+ *
+ * @example
+ * ```ts
+ * import type { KubeconfigContext } from "kubeloop/kubeconfig";
+ * const context: KubeconfigContext = { cluster: "kind-dev", user: "kind-dev", namespace: "apps" };
+ * ```
+ */
 export interface KubeconfigContext {
   /** Name of the entry in `clusters`. */
   cluster: string;
@@ -88,7 +128,21 @@ export interface KubeconfigContext {
   [key: string]: unknown;
 }
 
-/** A parsed kubeconfig document. */
+/**
+ * A parsed kubeconfig document.
+ *
+ * @example
+ * ```ts
+ * import { fromKubeconfig, type Kubeconfig } from "kubeloop/kubeconfig";
+ * const kc: Kubeconfig = {
+ *   "current-context": "dev",
+ *   clusters: [{ name: "dev", cluster: { server: "https://127.0.0.1:6443" } }],
+ *   users: [{ name: "dev", user: { token: "abc" } }],
+ *   contexts: [{ name: "dev", context: { cluster: "dev", user: "dev", namespace: "apps" } }],
+ * };
+ * const config = await fromKubeconfig(kc);
+ * ```
+ */
 export interface Kubeconfig {
   /** Usually `v1` (not checked). */
   apiVersion?: string;
@@ -106,7 +160,17 @@ export interface Kubeconfig {
   [key: string]: unknown;
 }
 
-/** Options of {@link fromKubeconfig}. */
+/**
+ * Options of {@link fromKubeconfig}.
+ *
+ * @example
+ * ```ts
+ * import { fromKubeconfig, type KubeconfigOptions } from "kubeloop/kubeconfig";
+ * declare const text: string;
+ * const opts: KubeconfigOptions = { context: "kind-dev", basePath: "/home/me/.kube" };
+ * const config = await fromKubeconfig(text, opts);
+ * ```
+ */
 export interface KubeconfigOptions {
   /** Context to use (default: `current-context`). */
   context?: string | undefined;
@@ -145,6 +209,7 @@ function loadYaml(where: string): Promise<YamlParse> {
  * @example
  * ```ts
  * import { parseKubeconfig } from "kubeloop/kubeconfig";
+ * declare const text: string;
  * const kc = await parseKubeconfig(text);
  * console.log(kc["current-context"]);
  * ```
@@ -242,6 +307,18 @@ interface ExecCredential {
  * A token provider running an exec credential plugin (`kubectl`'s
  * `users[].user.exec`), caching the token until shortly before its
  * `expirationTimestamp`.
+ *
+ * @example
+ * ```ts
+ * import { execTokenProvider } from "kubeloop/kubeconfig";
+ * import { KubeClient, loadRuntime } from "kubeloop";
+ * const tokenProvider = execTokenProvider(
+ *   await loadRuntime(),
+ *   { command: "gke-gcloud-auth-plugin", apiVersion: "client.authentication.k8s.io/v1beta1" },
+ *   "kubeconfig users[\"gke\"]",
+ * );
+ * const client = new KubeClient({ server: "https://34.1.2.3", tokenProvider });
+ * ```
  */
 export function execTokenProvider(
   runtime: Runtime,
@@ -351,6 +428,7 @@ export function execTokenProvider(
  * ```ts
  * import { fromKubeconfig } from "kubeloop/kubeconfig";
  * import { KubeClient } from "kubeloop";
+ * declare const text: string;
  * const client = new KubeClient(await fromKubeconfig(text, { context: "kind-dev" }));
  * ```
  */
@@ -470,7 +548,16 @@ export async function fromKubeconfig(
   return protectConfig(config);
 }
 
-/** Options of {@link loadKubeconfigFile} and {@link fromEnvironment}. */
+/**
+ * Options of {@link loadKubeconfigFile} and {@link fromEnvironment}.
+ *
+ * @example
+ * ```ts
+ * import { fromEnvironment, type LoadOptions } from "kubeloop/kubeconfig";
+ * const opts: LoadOptions = { context: "prod" };
+ * const config = await fromEnvironment(opts);
+ * ```
+ */
 export type LoadOptions = Omit<KubeconfigOptions, "basePath">;
 
 function dirname(path: string): string {
@@ -550,7 +637,18 @@ export async function fromEnvironment(options: LoadOptions = {}): Promise<Cluste
   return inCluster({ runtime, clock: options.clock });
 }
 
-/** Merge kubeconfigs as kubectl does: the first occurrence of each name (and of `current-context`) wins. */
+/**
+ * Merge kubeconfigs as kubectl does: the first occurrence of each name (and of `current-context`) wins.
+ *
+ * @example
+ * ```ts
+ * import { fromKubeconfig, mergeKubeconfigs, parseKubeconfig } from "kubeloop/kubeconfig";
+ * declare const mainText: string;
+ * declare const extraText: string;
+ * const merged = mergeKubeconfigs([await parseKubeconfig(mainText), await parseKubeconfig(extraText)]);
+ * const config = await fromKubeconfig(merged);
+ * ```
+ */
 export function mergeKubeconfigs(docs: Kubeconfig[]): Kubeconfig {
   const out: Kubeconfig = { clusters: [], users: [], contexts: [] };
   for (const kc of docs) {

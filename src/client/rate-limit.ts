@@ -6,7 +6,16 @@
  */
 import { type Clock, realClock } from "../util/clock.ts";
 
-/** Token bucket settings. */
+/**
+ * Token bucket settings.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient, type RateLimitOptions } from "kubeloop";
+ * const rateLimit: RateLimitOptions = { qps: 5, burst: 10 };
+ * const client = new KubeClient({ server: "https://127.0.0.1:6443", rateLimit });
+ * ```
+ */
 export interface RateLimitOptions {
   /** Tokens added per second. */
   qps: number;

@@ -11,10 +11,29 @@
  */
 import { WatchDecodeError } from "./errors.ts";
 
-/** Default bound on one watch line: 16 MiB. */
+/**
+ * Default bound on one watch line: 16 MiB.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_LINE_BYTES, WatchLineDecoder } from "kubeloop";
+ * const dec = new WatchLineDecoder({ maxLineBytes: 4 * DEFAULT_MAX_LINE_BYTES });
+ * ```
+ */
 export const DEFAULT_MAX_LINE_BYTES: number = 16 * 1024 * 1024;
 
-/** A watch event as decoded from the stream, before schema validation. */
+/**
+ * A watch event as decoded from the stream, before schema validation.
+ *
+ * @example
+ * ```ts
+ * import { decodeWatchChunks, type RawWatchEvent } from "kubeloop";
+ * const events: RawWatchEvent[] = decodeWatchChunks([
+ *   new TextEncoder().encode('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n'),
+ * ]);
+ * events[0]?.type; // "ADDED"
+ * ```
+ */
 export interface RawWatchEvent {
   /** Event type as sent by the server (any string), normally `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`. */
   type: string;
@@ -22,7 +41,16 @@ export interface RawWatchEvent {
   object: unknown;
 }
 
-/** Options of the watch decoders. */
+/**
+ * Options of the watch decoders.
+ *
+ * @example
+ * ```ts
+ * import { decodeWatchChunks, type WatchDecoderOptions } from "kubeloop";
+ * const opts: WatchDecoderOptions = { maxLineBytes: 1024 * 1024 };
+ * decodeWatchChunks([new TextEncoder().encode('{"type":"DELETED","object":{}}\n')], opts);
+ * ```
+ */
 export interface WatchDecoderOptions {
   /** Largest accepted line in bytes (default {@link DEFAULT_MAX_LINE_BYTES}). */
   maxLineBytes?: number | undefined;
@@ -207,7 +235,18 @@ export function decodeWatchChunks(
   return out;
 }
 
-/** Options of {@link decodeWatchStream}. */
+/**
+ * Options of {@link decodeWatchStream}.
+ *
+ * @example
+ * ```ts
+ * import { decodeWatchStream, type DecodeWatchStreamOptions } from "kubeloop";
+ * declare const body: ReadableStream<Uint8Array>;
+ * const ac = new AbortController();
+ * const opts: DecodeWatchStreamOptions = { signal: ac.signal, maxLineBytes: 1024 * 1024 };
+ * for await (const ev of decodeWatchStream(body, opts)) console.log(ev.type);
+ * ```
+ */
 export interface DecodeWatchStreamOptions extends WatchDecoderOptions {
   /**
    * Wraps each read, e.g. to add an idle timeout. Receives the pending read;
@@ -229,6 +268,7 @@ export interface DecodeWatchStreamOptions extends WatchDecoderOptions {
  * @example
  * ```ts
  * import { decodeWatchStream } from "kubeloop";
+ * const url = "https://127.0.0.1:6443/api/v1/configmaps?watch=true";
  * const res = await fetch(url);
  * for await (const ev of decodeWatchStream(res.body!)) console.log(ev.type);
  * ```
