@@ -16,7 +16,15 @@ import {
 import { type KubernetesObject, ObjectMetaSchema, StringMapSchema } from "./meta.ts";
 import { defineResource, type ResourceType } from "./resource.ts";
 
-/** A ConfigMap. */
+/**
+ * A ConfigMap.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap } from "kubeloop";
+ * const cm: ConfigMap = { metadata: { name: "settings", namespace: "default" }, data: { mode: "fast" } };
+ * ```
+ */
 export interface ConfigMap extends KubernetesObject {
   /** UTF-8 string entries. */
   data?: Record<string, string> | undefined;
@@ -26,7 +34,16 @@ export interface ConfigMap extends KubernetesObject {
   immutable?: boolean | undefined;
 }
 
-/** Schema for {@link ConfigMap}. */
+/**
+ * Schema for {@link ConfigMap}.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMapSchema } from "kubeloop";
+ * const r = ConfigMapSchema.safeParse({ metadata: { name: "settings", namespace: "default" }, data: { mode: "fast" } });
+ * if (r.success) console.log(r.data.data?.mode);
+ * ```
+ */
 export const ConfigMapSchema: ResourceType<ConfigMap>["schema"] = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
@@ -36,7 +53,18 @@ export const ConfigMapSchema: ResourceType<ConfigMap>["schema"] = z.looseObject(
   immutable: z.boolean().optional(),
 });
 
-/** `v1` ConfigMaps. */
+/**
+ * `v1` ConfigMaps.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * await client.create(ConfigMaps, { metadata: { name: "settings", namespace: "default" }, data: { mode: "fast" } });
+ * const cm = await client.get(ConfigMaps, "settings", { namespace: "default" });
+ * console.log(cm.data?.mode);
+ * ```
+ */
 export const ConfigMaps: ResourceType<ConfigMap> = defineResource({
   group: "",
   version: "v1",
@@ -46,7 +74,15 @@ export const ConfigMaps: ResourceType<ConfigMap> = defineResource({
   schema: ConfigMapSchema,
 });
 
-/** A Namespace. */
+/**
+ * A Namespace.
+ *
+ * @example
+ * ```ts
+ * import type { Namespace } from "kubeloop";
+ * const ns: Namespace = { metadata: { name: "team-a", labels: { team: "a" } } };
+ * ```
+ */
 export interface Namespace extends KubernetesObject {
   /** Finalizers that must be removed before the namespace is deleted. */
   spec?: { finalizers?: string[] | undefined; [key: string]: unknown } | undefined;
@@ -54,7 +90,16 @@ export interface Namespace extends KubernetesObject {
   status?: { phase?: string | undefined; [key: string]: unknown } | undefined;
 }
 
-/** Schema for {@link Namespace}. */
+/**
+ * Schema for {@link Namespace}.
+ *
+ * @example
+ * ```ts
+ * import { NamespaceSchema } from "kubeloop";
+ * const r = NamespaceSchema.safeParse({ metadata: { name: "team-a" }, status: { phase: "Active" } });
+ * if (r.success) console.log(r.data.status?.phase);
+ * ```
+ */
 export const NamespaceSchema: ResourceType<Namespace>["schema"] = z.looseObject({
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
@@ -63,7 +108,17 @@ export const NamespaceSchema: ResourceType<Namespace>["schema"] = z.looseObject(
   status: z.looseObject({ phase: z.string().optional() }).optional(),
 });
 
-/** `v1` Namespaces (cluster-scoped). */
+/**
+ * `v1` Namespaces (cluster-scoped).
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, Namespaces } from "kubeloop";
+ * declare const client: KubeClient;
+ * const list = await client.list(Namespaces, { labelSelector: "team=a" });
+ * for (const ns of list.items) console.log(ns.metadata.name, ns.status?.phase);
+ * ```
+ */
 export const Namespaces: ResourceType<Namespace> = defineResource({
   group: "",
   version: "v1",
@@ -73,7 +128,20 @@ export const Namespaces: ResourceType<Namespace> = defineResource({
   schema: NamespaceSchema,
 });
 
-/** Pod status: phase, conditions, IPs and container statuses (loose). */
+/**
+ * Pod status: phase, conditions, IPs and container statuses (loose).
+ *
+ * @example
+ * ```ts
+ * import type { PodStatus } from "kubeloop";
+ * const status: PodStatus = {
+ *   phase: "Running",
+ *   podIP: "10.244.0.12",
+ *   conditions: [{ type: "Ready", status: "True" }],
+ *   containerStatuses: [{ name: "web", ready: true, restartCount: 0 }],
+ * };
+ * ```
+ */
 export interface PodStatus {
   /** Lifecycle phase: `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`. */
   phase?: string | undefined;
@@ -101,7 +169,17 @@ export interface PodStatus {
   [key: string]: unknown;
 }
 
-/** A container status: name, readiness, restarts; state kept unvalidated. */
+/**
+ * A container status: name, readiness, restarts; state kept unvalidated.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerStatus, Pod } from "kubeloop";
+ * declare const pod: Pod;
+ * const statuses: ContainerStatus[] = pod.status?.containerStatuses ?? [];
+ * const restarts = statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0);
+ * ```
+ */
 export interface ContainerStatus {
   /** Container name, as in the pod spec. */
   name: string;
@@ -131,7 +209,18 @@ const ContainerStatusSchema: z.ZodType<ContainerStatus> = z.looseObject({
   started: z.boolean().optional(),
 });
 
-/** A Pod. */
+/**
+ * A Pod.
+ *
+ * @example
+ * ```ts
+ * import type { Pod } from "kubeloop";
+ * const pod: Pod = {
+ *   metadata: { name: "web-0", namespace: "default", labels: { app: "web" } },
+ *   spec: { containers: [{ name: "web", image: "nginx:1.27" }] },
+ * };
+ * ```
+ */
 export interface Pod extends KubernetesObject {
   /** Desired state of the pod. */
   spec?: PodSpec | undefined;
@@ -139,7 +228,18 @@ export interface Pod extends KubernetesObject {
   status?: PodStatus | undefined;
 }
 
-/** Schema for {@link Pod}. Containers are checked for `name`/`image` only, to keep validation cheap. */
+/**
+ * Schema for {@link Pod}. Containers are checked for `name`/`image` only, to keep validation cheap.
+ *
+ * @example
+ * ```ts
+ * import { PodSchema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = PodSchema.safeParse(json);
+ * if (r.success) console.log(r.data.metadata.name, r.data.status?.phase);
+ * else console.log(r.error.issues);
+ * ```
+ */
 export const PodSchema: ResourceType<Pod>["schema"] = z.looseObject({
   ...objectBase,
   spec: PodSpecSchema.optional(),
@@ -160,7 +260,17 @@ export const PodSchema: ResourceType<Pod>["schema"] = z.looseObject({
     .optional(),
 });
 
-/** `v1` Pods. */
+/**
+ * `v1` Pods.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, Pods } from "kubeloop";
+ * declare const client: KubeClient;
+ * const page = await client.list(Pods, { namespace: "default", labelSelector: "app=web" });
+ * for (const pod of page.items) console.log(pod.metadata.name, pod.status?.phase);
+ * ```
+ */
 export const Pods: ResourceType<Pod> = defineResource({
   group: "",
   version: "v1",
@@ -170,7 +280,19 @@ export const Pods: ResourceType<Pod> = defineResource({
   schema: PodSchema,
 });
 
-/** A Secret. Values in `data` are base64; `stringData` is write-only. */
+/**
+ * A Secret. Values in `data` are base64; `stringData` is write-only.
+ *
+ * @example
+ * ```ts
+ * import type { Secret } from "kubeloop";
+ * const secret: Secret = {
+ *   metadata: { name: "db-credentials", namespace: "default" },
+ *   type: "Opaque",
+ *   stringData: { username: "app", password: "s3cret" },
+ * };
+ * ```
+ */
 export interface Secret extends KubernetesObject {
   /** Secret type, e.g. `Opaque` or `kubernetes.io/tls`. */
   type?: string | undefined;
@@ -182,7 +304,16 @@ export interface Secret extends KubernetesObject {
   immutable?: boolean | undefined;
 }
 
-/** Schema for {@link Secret}. */
+/**
+ * Schema for {@link Secret}.
+ *
+ * @example
+ * ```ts
+ * import { SecretSchema } from "kubeloop";
+ * const r = SecretSchema.safeParse({ metadata: { name: "db-credentials" }, type: "Opaque", data: { username: "YXBw" } });
+ * if (r.success) console.log(r.data.type);
+ * ```
+ */
 export const SecretSchema: ResourceType<Secret>["schema"] = z.looseObject({
   ...objectBase,
   type: z.string().optional(),
@@ -191,7 +322,17 @@ export const SecretSchema: ResourceType<Secret>["schema"] = z.looseObject({
   immutable: z.boolean().optional(),
 });
 
-/** `v1` Secrets. */
+/**
+ * `v1` Secrets.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, Secrets } from "kubeloop";
+ * declare const client: KubeClient;
+ * const secret = await client.get(Secrets, "db-credentials", { namespace: "default" });
+ * const username = atob(secret.data?.username ?? "");
+ * ```
+ */
 export const Secrets: ResourceType<Secret> = defineResource({
   group: "",
   version: "v1",
@@ -201,7 +342,15 @@ export const Secrets: ResourceType<Secret> = defineResource({
   schema: SecretSchema,
 });
 
-/** A port of a Service. */
+/**
+ * A port of a Service.
+ *
+ * @example
+ * ```ts
+ * import type { ServicePort } from "kubeloop";
+ * const http: ServicePort = { name: "http", protocol: "TCP", port: 80, targetPort: 8080 };
+ * ```
+ */
 export interface ServicePort {
   /** Port name, unique within the Service; required with several ports. */
   name?: string | undefined;
@@ -219,7 +368,18 @@ export interface ServicePort {
   [key: string]: unknown;
 }
 
-/** A Service. */
+/**
+ * A Service.
+ *
+ * @example
+ * ```ts
+ * import type { Service } from "kubeloop";
+ * const svc: Service = {
+ *   metadata: { name: "web", namespace: "default" },
+ *   spec: { type: "ClusterIP", selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] },
+ * };
+ * ```
+ */
 export interface Service extends KubernetesObject {
   /** Desired state: type, selector, ports and cluster IPs. */
   spec?:
@@ -253,7 +413,16 @@ export interface Service extends KubernetesObject {
     | undefined;
 }
 
-/** Schema for {@link Service}. */
+/**
+ * Schema for {@link Service}.
+ *
+ * @example
+ * ```ts
+ * import { ServiceSchema } from "kubeloop";
+ * const r = ServiceSchema.safeParse({ metadata: { name: "web" }, spec: { ports: [{ port: 80 }] } });
+ * if (r.success) console.log(r.data.spec?.ports?.[0]?.port);
+ * ```
+ */
 export const ServiceSchema: ResourceType<Service>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
@@ -291,7 +460,17 @@ export const ServiceSchema: ResourceType<Service>["schema"] = z.looseObject({
     .optional(),
 });
 
-/** `v1` Services. */
+/**
+ * `v1` Services.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, Services } from "kubeloop";
+ * declare const client: KubeClient;
+ * const svc = await client.get(Services, "web", { namespace: "default" });
+ * console.log(svc.spec?.clusterIP, svc.status?.loadBalancer?.ingress?.[0]?.ip);
+ * ```
+ */
 export const Services: ResourceType<Service> = defineResource({
   group: "",
   version: "v1",
@@ -301,7 +480,18 @@ export const Services: ResourceType<Service> = defineResource({
   schema: ServiceSchema,
 });
 
-/** One subset of an {@link Endpoints} object. */
+/**
+ * One subset of an {@link Endpoints} object.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointSubset } from "kubeloop";
+ * const subset: EndpointSubset = {
+ *   addresses: [{ ip: "10.244.0.12", targetRef: { kind: "Pod", namespace: "default", name: "web-0" } }],
+ *   ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+ * };
+ * ```
+ */
 export interface EndpointSubset {
   /** Addresses ready to receive traffic. */
   addresses?:
@@ -328,7 +518,18 @@ export interface EndpointSubset {
   [key: string]: unknown;
 }
 
-/** An Endpoints object (legacy; prefer EndpointSlice). */
+/**
+ * An Endpoints object (legacy; prefer EndpointSlice).
+ *
+ * @example
+ * ```ts
+ * import type { Endpoints } from "kubeloop";
+ * const ep: Endpoints = {
+ *   metadata: { name: "web", namespace: "default" },
+ *   subsets: [{ addresses: [{ ip: "10.244.0.12" }], ports: [{ port: 8080 }] }],
+ * };
+ * ```
+ */
 export interface Endpoints extends KubernetesObject {
   /** Groups of addresses that share the same ports. */
   subsets?: EndpointSubset[] | undefined;
@@ -341,7 +542,16 @@ const EndpointAddressSchema = z.looseObject({
   targetRef: ObjectReferenceSchema.optional(),
 });
 
-/** Schema for {@link Endpoints}. */
+/**
+ * Schema for {@link Endpoints}.
+ *
+ * @example
+ * ```ts
+ * import { EndpointsSchema } from "kubeloop";
+ * const r = EndpointsSchema.safeParse({ metadata: { name: "web" }, subsets: [{ addresses: [{ ip: "10.244.0.12" }] }] });
+ * if (r.success) console.log(r.data.subsets?.length);
+ * ```
+ */
 export const EndpointsSchema: ResourceType<Endpoints>["schema"] = z.looseObject({
   ...objectBase,
   subsets: z
@@ -363,7 +573,17 @@ export const EndpointsSchema: ResourceType<Endpoints>["schema"] = z.looseObject(
     .optional(),
 });
 
-/** `v1` Endpoints. */
+/**
+ * `v1` Endpoints.
+ *
+ * @example
+ * ```ts
+ * import { EndpointsResource, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * const ep = await client.get(EndpointsResource, "web", { namespace: "default" });
+ * const ips = (ep.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip));
+ * ```
+ */
 export const EndpointsResource: ResourceType<Endpoints> = defineResource({
   group: "",
   version: "v1",
@@ -373,7 +593,18 @@ export const EndpointsResource: ResourceType<Endpoints> = defineResource({
   schema: EndpointsSchema,
 });
 
-/** A Node. */
+/**
+ * A Node.
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "kubeloop";
+ * const node: Node = {
+ *   metadata: { name: "node-1", labels: { "kubernetes.io/os": "linux" } },
+ *   spec: { unschedulable: false, taints: [{ key: "dedicated", value: "gpu", effect: "NoSchedule" }] },
+ * };
+ * ```
+ */
 export interface Node extends KubernetesObject {
   /** Desired state: pod CIDRs, provider ID, taints and whether the node is schedulable. */
   spec?:
@@ -401,7 +632,16 @@ export interface Node extends KubernetesObject {
     | undefined;
 }
 
-/** Schema for {@link Node}. */
+/**
+ * Schema for {@link Node}.
+ *
+ * @example
+ * ```ts
+ * import { NodeSchema } from "kubeloop";
+ * const r = NodeSchema.safeParse({ metadata: { name: "node-1" }, status: { conditions: [{ type: "Ready", status: "True" }] } });
+ * if (r.success) console.log(r.data.status?.conditions?.[0]?.status);
+ * ```
+ */
 export const NodeSchema: ResourceType<Node>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
@@ -426,7 +666,19 @@ export const NodeSchema: ResourceType<Node>["schema"] = z.looseObject({
     .optional(),
 });
 
-/** `v1` Nodes (cluster-scoped). */
+/**
+ * `v1` Nodes (cluster-scoped).
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, Nodes } from "kubeloop";
+ * declare const client: KubeClient;
+ * const nodes = await client.list(Nodes);
+ * const ready = nodes.items.filter((n) =>
+ *   n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+ * );
+ * ```
+ */
 export const Nodes: ResourceType<Node> = defineResource({
   group: "",
   version: "v1",
@@ -436,7 +688,19 @@ export const Nodes: ResourceType<Node> = defineResource({
   schema: NodeSchema,
 });
 
-/** A ServiceAccount. */
+/**
+ * A ServiceAccount.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceAccount } from "kubeloop";
+ * const sa: ServiceAccount = {
+ *   metadata: { name: "controller", namespace: "default" },
+ *   automountServiceAccountToken: false,
+ *   imagePullSecrets: [{ name: "registry" }],
+ * };
+ * ```
+ */
 export interface ServiceAccount extends KubernetesObject {
   /** Secrets pods of this account may use (legacy token secrets). */
   secrets?: ObjectReference[] | undefined;
@@ -446,7 +710,16 @@ export interface ServiceAccount extends KubernetesObject {
   automountServiceAccountToken?: boolean | undefined;
 }
 
-/** Schema for {@link ServiceAccount}. */
+/**
+ * Schema for {@link ServiceAccount}.
+ *
+ * @example
+ * ```ts
+ * import { ServiceAccountSchema } from "kubeloop";
+ * const r = ServiceAccountSchema.safeParse({ metadata: { name: "controller", namespace: "default" } });
+ * if (r.success) console.log(r.data.metadata.name);
+ * ```
+ */
 export const ServiceAccountSchema: ResourceType<ServiceAccount>["schema"] = z.looseObject({
   ...objectBase,
   secrets: z.array(ObjectReferenceSchema).optional(),
@@ -454,7 +727,16 @@ export const ServiceAccountSchema: ResourceType<ServiceAccount>["schema"] = z.lo
   automountServiceAccountToken: z.boolean().optional(),
 });
 
-/** `v1` ServiceAccounts. */
+/**
+ * `v1` ServiceAccounts.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, ServiceAccounts } from "kubeloop";
+ * declare const client: KubeClient;
+ * await client.create(ServiceAccounts, { metadata: { name: "controller", namespace: "default" } });
+ * ```
+ */
 export const ServiceAccounts: ResourceType<ServiceAccount> = defineResource({
   group: "",
   version: "v1",
@@ -464,7 +746,22 @@ export const ServiceAccounts: ResourceType<ServiceAccount> = defineResource({
   schema: ServiceAccountSchema,
 });
 
-/** A core `v1` Event. */
+/**
+ * A core `v1` Event.
+ *
+ * @example
+ * ```ts
+ * import type { CoreEvent } from "kubeloop";
+ * const ev: CoreEvent = {
+ *   metadata: { name: "web-0.17a1b2c3", namespace: "default" },
+ *   involvedObject: { kind: "Pod", namespace: "default", name: "web-0" },
+ *   reason: "Pulled",
+ *   message: 'Container image "nginx:1.27" already present on machine',
+ *   type: "Normal",
+ *   count: 1,
+ * };
+ * ```
+ */
 export interface Event extends KubernetesObject {
   /** The object the event is about. */
   involvedObject: ObjectReference;
@@ -492,7 +789,17 @@ export interface Event extends KubernetesObject {
   action?: string | undefined;
 }
 
-/** Schema for {@link Event}. */
+/**
+ * Schema for {@link Event}.
+ *
+ * @example
+ * ```ts
+ * import { EventSchema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = EventSchema.safeParse(json);
+ * if (r.success) console.log(r.data.involvedObject.name, r.data.reason);
+ * ```
+ */
 export const EventSchema: ResourceType<Event>["schema"] = z.looseObject({
   ...objectBase,
   involvedObject: ObjectReferenceSchema,
@@ -511,7 +818,20 @@ export const EventSchema: ResourceType<Event>["schema"] = z.looseObject({
   action: z.string().optional(),
 });
 
-/** Core `v1` Events. */
+/**
+ * Core `v1` Events.
+ *
+ * @example
+ * ```ts
+ * import { Events, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * const events = await client.list(Events, {
+ *   namespace: "default",
+ *   fieldSelector: "involvedObject.kind=Pod,involvedObject.name=web-0",
+ * });
+ * for (const ev of events.items) console.log(ev.type, ev.reason, ev.message);
+ * ```
+ */
 export const Events: ResourceType<Event> = defineResource({
   group: "",
   version: "v1",
