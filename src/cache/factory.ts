@@ -10,7 +10,17 @@ import type { ResourceType } from "../resources/resource.ts";
 import { type Informer, type InformerOptions, SharedInformer } from "./informer.ts";
 import type { ListWatchClient } from "./reflector.ts";
 
-/** Options of {@link InformerFactory.informer}: what identifies the informer, plus its settings. */
+/**
+ * Options of {@link InformerFactory.informer}: what identifies the informer, plus its settings.
+ *
+ * @example
+ * ```ts
+ * import { InformerFactory, Pods, type FactoryInformerOptions, type KubeClient, type Pod } from "kubeloop";
+ * declare const client: KubeClient;
+ * const opts: FactoryInformerOptions<Pod> = { namespace: "default", labelSelector: "app=web" };
+ * const pods = new InformerFactory(client).informer(Pods, opts);
+ * ```
+ */
 export type FactoryInformerOptions<T extends KubernetesObject> = InformerOptions<T>;
 
 /**

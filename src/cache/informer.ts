@@ -23,7 +23,20 @@ import {
 } from "./reflector.ts";
 import { type IndexFunc, Store, type StoreReader } from "./store.ts";
 
-/** Details of a delete notification. */
+/**
+ * Details of a delete notification.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps, createInformer, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * createInformer(client, ConfigMaps).addEventHandler({
+ *   onDelete: (cm, info) => {
+ *     if (info.finalStateUnknown) console.log("missed the delete of", cm.metadata.name);
+ *   },
+ * });
+ * ```
+ */
 export interface DeleteInfo {
   /**
    * True when the delete was inferred from a relist (the object vanished
@@ -35,7 +48,19 @@ export interface DeleteInfo {
   finalStateUnknown: boolean;
 }
 
-/** Callbacks for cache changes. Objects are the cached ones: read-only. */
+/**
+ * Callbacks for cache changes. Objects are the cached ones: read-only.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap, EventHandler } from "kubeloop";
+ * const handler: EventHandler<ConfigMap> = {
+ *   onAdd: (cm) => console.log("add", cm.metadata.name),
+ *   onUpdate: (oldCm, newCm) => console.log("update", newCm.metadata.name, oldCm === newCm),
+ *   onDelete: (cm) => console.log("delete", cm.metadata.name),
+ * };
+ * ```
+ */
 export interface EventHandler<T> {
   /** An object appeared in the cache (initial list, watch ADDED, or found by a relist). */
   onAdd?(obj: T): void;
@@ -45,13 +70,34 @@ export interface EventHandler<T> {
   onDelete?(obj: T, info: DeleteInfo): void;
 }
 
-/** Returned by {@link Informer.addEventHandler}. */
+/**
+ * Returned by {@link Informer.addEventHandler}.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps, createInformer, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * const informer = createInformer(client, ConfigMaps);
+ * const registration = informer.addEventHandler({ onAdd: (cm) => console.log(cm.metadata.name) });
+ * registration.remove(); // no more calls
+ * ```
+ */
 export interface EventHandlerRegistration {
   /** Stop calling the handler. */
   remove(): void;
 }
 
-/** Counters of an informer (see {@link ReflectorStats}). */
+/**
+ * Counters of an informer (see {@link ReflectorStats}).
+ *
+ * @example
+ * ```ts
+ * import type { Informer, InformerStats, Pod } from "kubeloop";
+ * declare const informer: Informer<Pod>;
+ * const stats: InformerStats = informer.stats();
+ * console.log(stats.relists, stats.events, stats.errors);
+ * ```
+ */
 export type InformerStats = ReflectorStats;
 
 /**
@@ -105,7 +151,23 @@ export interface Informer<T extends KubernetesObject> {
   stats(): InformerStats;
 }
 
-/** Options of {@link createInformer}. */
+/**
+ * Options of {@link createInformer}.
+ *
+ * @example
+ * ```ts
+ * import { createInformer, Pods, type InformerOptions, type KubeClient, type Pod } from "kubeloop";
+ * declare const client: KubeClient;
+ * const options: InformerOptions<Pod> = {
+ *   namespace: "default",
+ *   labelSelector: "app=web",
+ *   resyncPeriodMs: 10 * 60_000,
+ *   indexers: { byNode: (pod) => (pod.spec?.nodeName ? [pod.spec.nodeName] : []) },
+ *   onError: (err, info) => console.error(info.phase, info.kind, err),
+ * };
+ * const informer = createInformer(client, Pods, options);
+ * ```
+ */
 export interface InformerOptions<T extends KubernetesObject> {
   /** Only this namespace (namespaced types); default all namespaces. */
   namespace?: string | undefined;

@@ -45,7 +45,15 @@ import { Backoff, type BackoffOptions } from "../util/backoff.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
 import { type Logger, silentLogger } from "../util/logger.ts";
 
-/** The list options the reflector passes to {@link ListWatchClient.list} (a subset of the client's {@link ListOptions}). */
+/**
+ * The list options the reflector passes to {@link ListWatchClient.list} (a subset of the client's {@link ListOptions}).
+ *
+ * @example
+ * ```ts
+ * import type { ReflectorListOptions } from "kubeloop";
+ * const page: ReflectorListOptions = { namespace: "default", limit: 500, resourceVersion: "0" };
+ * ```
+ */
 export type ReflectorListOptions = Pick<
   ListOptions,
   | "namespace"
@@ -60,7 +68,20 @@ export type ReflectorListOptions = Pick<
   | "onInvalid"
 >;
 
-/** The watch options the reflector passes to {@link ListWatchClient.watch} (a subset of the client's {@link WatchOptions}). */
+/**
+ * The watch options the reflector passes to {@link ListWatchClient.watch} (a subset of the client's {@link WatchOptions}).
+ *
+ * @example
+ * ```ts
+ * import type { ReflectorWatchOptions } from "kubeloop";
+ * const watch: ReflectorWatchOptions = {
+ *   namespace: "default",
+ *   resourceVersion: "12345",
+ *   allowWatchBookmarks: true,
+ *   timeoutSeconds: 300,
+ * };
+ * ```
+ */
 export type ReflectorWatchOptions = Pick<
   WatchOptions,
   | "namespace"
@@ -99,7 +120,19 @@ export interface ListWatchClient {
   ): AsyncIterable<WatchEvent<T>>;
 }
 
-/** Where a failure happened, as reported to `onError`. */
+/**
+ * Where a failure happened, as reported to `onError`.
+ *
+ * @example
+ * ```ts
+ * import { createInformer, Pods, type KubeClient, type ReflectorPhase } from "kubeloop";
+ * declare const client: KubeClient;
+ * const failures = new Map<ReflectorPhase, number>();
+ * createInformer(client, Pods, {
+ *   onError: (_err, { phase }) => failures.set(phase, (failures.get(phase) ?? 0) + 1),
+ * });
+ * ```
+ */
 export type ReflectorPhase =
   | "list"
   | "watch"
@@ -109,7 +142,17 @@ export type ReflectorPhase =
   | "handler"
   | "resync";
 
-/** Context passed to `onError` with each failure. */
+/**
+ * Context passed to `onError` with each failure.
+ *
+ * @example
+ * ```ts
+ * import type { ReflectorErrorInfo } from "kubeloop";
+ * function report(err: unknown, info: ReflectorErrorInfo): void {
+ *   console.error(`${info.kind} ${info.phase}${info.key ? ` ${info.key}` : ""}:`, err);
+ * }
+ * ```
+ */
 export interface ReflectorErrorInfo {
   /** Where it happened. */
   phase: ReflectorPhase;
@@ -119,7 +162,20 @@ export interface ReflectorErrorInfo {
   key?: string | undefined;
 }
 
-/** An object failed its kind's schema; it was neither stored nor dispatched. */
+/**
+ * An object failed its kind's schema; it was neither stored nor dispatched.
+ *
+ * @example
+ * ```ts
+ * import { createInformer, InvalidObjectError, Pods, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * createInformer(client, Pods, {
+ *   onError: (err) => {
+ *     if (err instanceof InvalidObjectError) console.warn(err.key, err.eventType, err.issues.length);
+ *   },
+ * });
+ * ```
+ */
 export class InvalidObjectError extends Error {
   /** Always `"InvalidObjectError"`. */
   override readonly name = "InvalidObjectError";
@@ -150,7 +206,21 @@ export class InvalidObjectError extends Error {
   }
 }
 
-/** A watch delivered nothing (not even a bookmark) for longer than the idle timeout. */
+/**
+ * A watch delivered nothing (not even a bookmark) for longer than the idle timeout.
+ *
+ * @example
+ * ```ts
+ * import { createInformer, Pods, WatchStalledError, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * createInformer(client, Pods, {
+ *   idleTimeoutMs: 120_000,
+ *   onError: (err) => {
+ *     if (err instanceof WatchStalledError) console.warn(`watch idle for ${err.idleMs} ms`);
+ *   },
+ * });
+ * ```
+ */
 export class WatchStalledError extends Error {
   /** Always `"WatchStalledError"`. */
   override readonly name = "WatchStalledError";
@@ -163,7 +233,20 @@ export class WatchStalledError extends Error {
   }
 }
 
-/** A watch ended cleanly almost at once without delivering anything (treated as a failure, as client-go does). */
+/**
+ * A watch ended cleanly almost at once without delivering anything (treated as a failure, as client-go does).
+ *
+ * @example
+ * ```ts
+ * import { createInformer, Pods, ShortWatchError, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * createInformer(client, Pods, {
+ *   onError: (err) => {
+ *     if (err instanceof ShortWatchError) console.warn(err.message); // retried with backoff
+ *   },
+ * });
+ * ```
+ */
 export class ShortWatchError extends Error {
   /** Always `"ShortWatchError"`. */
   override readonly name = "ShortWatchError";
@@ -173,7 +256,21 @@ export class ShortWatchError extends Error {
   }
 }
 
-/** A streaming list did not end with the `k8s.io/initial-events-end` bookmark in time. */
+/**
+ * A streaming list did not end with the `k8s.io/initial-events-end` bookmark in time.
+ *
+ * @example
+ * ```ts
+ * import { createInformer, Pods, StreamingListTimeoutError, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * createInformer(client, Pods, {
+ *   streamingList: true,
+ *   onError: (err) => {
+ *     if (err instanceof StreamingListTimeoutError) console.warn("falling back to list + watch");
+ *   },
+ * });
+ * ```
+ */
 export class StreamingListTimeoutError extends Error {
   /** Always `"StreamingListTimeoutError"`. */
   override readonly name = "StreamingListTimeoutError";
@@ -185,7 +282,17 @@ export class StreamingListTimeoutError extends Error {
   }
 }
 
-/** Counters of a reflector (and its informer): cumulative since creation. */
+/**
+ * Counters of a reflector (and its informer): cumulative since creation.
+ *
+ * @example
+ * ```ts
+ * import type { Informer, Pod, ReflectorStats } from "kubeloop";
+ * declare const informer: Informer<Pod>;
+ * const s: ReflectorStats = informer.stats();
+ * if (s.gone > 0) console.log(`${s.relists} relists after ${s.gone} 410 Gone responses`);
+ * ```
+ */
 export interface ReflectorStats {
   /** Complete lists (initial list and relists; a streaming list counts too). */
   lists: number;
@@ -219,7 +326,21 @@ export interface ReflectorStats {
   resyncs: number;
 }
 
-/** A fresh, zeroed {@link ReflectorStats}. */
+/**
+ * A fresh, zeroed {@link ReflectorStats}.
+ *
+ * @example
+ * ```ts
+ * import { emptyStats, Reflector, Store, ConfigMaps, type ConfigMap, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * const stats = emptyStats(); // every counter 0
+ * const store = new Store<ConfigMap>();
+ * const reflector = new Reflector(client, ConfigMaps, {
+ *   replace: (objs, rv) => store.replace(objs, rv),
+ *   apply: (type, obj) => (type === "DELETED" ? store.delete(obj) : store.update(obj)),
+ * }, { stats });
+ * ```
+ */
 export function emptyStats(): ReflectorStats {
   return {
     lists: 0,
@@ -240,7 +361,25 @@ export function emptyStats(): ReflectorStats {
   };
 }
 
-/** Receives what the reflector learns; an informer implements it over its store. */
+/**
+ * Receives what the reflector learns; an informer implements it over its store.
+ *
+ * @example
+ * ```ts
+ * import { objectKey, type ConfigMap, type ReflectorSink } from "kubeloop";
+ * const byKey = new Map<string, ConfigMap>();
+ * const sink: ReflectorSink<ConfigMap> = {
+ *   replace: (objects) => {
+ *     byKey.clear();
+ *     for (const cm of objects) byKey.set(objectKey(cm), cm);
+ *   },
+ *   apply: (type, cm) => {
+ *     if (type === "DELETED") byKey.delete(objectKey(cm));
+ *     else byKey.set(objectKey(cm), cm);
+ *   },
+ * };
+ * ```
+ */
 export interface ReflectorSink<T> {
   /**
    * A complete state: `objects` is everything that exists at `resourceVersion`.
@@ -263,7 +402,23 @@ export interface ReflectorSink<T> {
   bookmark?(resourceVersion: string): void;
 }
 
-/** Options of {@link Reflector}. */
+/**
+ * Options of {@link Reflector}.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps, Reflector, type ConfigMap, type KubeClient, type ReflectorOptions, type ReflectorSink } from "kubeloop";
+ * declare const client: KubeClient;
+ * declare const sink: ReflectorSink<ConfigMap>;
+ * const options: ReflectorOptions<ConfigMap> = {
+ *   namespace: "default",
+ *   pageSize: 200,
+ *   idleTimeoutMs: 120_000,
+ *   backoff: { initialMs: 500, maxMs: 10_000 },
+ * };
+ * const reflector = new Reflector(client, ConfigMaps, sink, options);
+ * ```
+ */
 export interface ReflectorOptions<T extends KubernetesObject> {
   /** Only this namespace (namespaced types); default all. */
   namespace?: string | undefined;

@@ -12,10 +12,30 @@
  */
 import { type KubernetesObject, objectKey } from "../resources/meta.ts";
 
-/** Computes the index values of an object; an object may sit under several values or none. */
+/**
+ * Computes the index values of an object; an object may sit under several values or none.
+ *
+ * @example
+ * ```ts
+ * import { Store, type IndexFunc, type Pod } from "kubeloop";
+ * const byNode: IndexFunc<Pod> = (pod) => (pod.spec?.nodeName ? [pod.spec.nodeName] : []);
+ * const store = new Store<Pod>({ indexers: { byNode } });
+ * store.byIndex("byNode", "node-1");
+ * ```
+ */
 export type IndexFunc<T> = (obj: T) => string[];
 
-/** Name of the index every store has: objects by `metadata.namespace` (`""` for cluster-scoped). */
+/**
+ * Name of the index every store has: objects by `metadata.namespace` (`""` for cluster-scoped).
+ *
+ * @example
+ * ```ts
+ * import { NAMESPACE_INDEX, Store, type ConfigMap } from "kubeloop";
+ * const store = new Store<ConfigMap>();
+ * store.add({ metadata: { namespace: "default", name: "a" } });
+ * store.byIndex(NAMESPACE_INDEX, "default"); // [the ConfigMap]
+ * ```
+ */
 export const NAMESPACE_INDEX = "namespace";
 
 /**
@@ -65,7 +85,20 @@ export interface StoreReader<T extends KubernetesObject> {
   readonly resourceVersion: string | undefined;
 }
 
-/** Options of {@link Store}. */
+/**
+ * Options of {@link Store}.
+ *
+ * @example
+ * ```ts
+ * import { Store, type ConfigMap, type StoreOptions } from "kubeloop";
+ * const options: StoreOptions<ConfigMap> = {
+ *   freeze: true,
+ *   indexers: { byApp: (cm) => (cm.metadata.labels?.app ? [cm.metadata.labels.app] : []) },
+ *   onIndexError: (index, cm, err) => console.warn(index, cm.metadata.name, err),
+ * };
+ * const store = new Store(options);
+ * ```
+ */
 export interface StoreOptions<T extends KubernetesObject> {
   /** Deep-freeze objects on insert (default `false`): cheap insurance against accidental mutation in development. */
   freeze?: boolean | undefined;
@@ -80,7 +113,18 @@ export interface StoreOptions<T extends KubernetesObject> {
   onIndexError?: ((index: string, obj: T, err: unknown) => void) | undefined;
 }
 
-/** One key that vanished in {@link Store.replace}, with its last known object. */
+/**
+ * One key that vanished in {@link Store.replace}, with its last known object.
+ *
+ * @example
+ * ```ts
+ * import { Store, type ConfigMap } from "kubeloop";
+ * const store = new Store<ConfigMap>();
+ * store.add({ metadata: { namespace: "default", name: "old" } });
+ * const { deleted } = store.replace([], "42");
+ * for (const { key, object } of deleted) console.log("gone:", key, object.metadata.name);
+ * ```
+ */
 export interface StoreDeletion<T> {
   /** The vanished key. */
   key: string;
@@ -88,7 +132,20 @@ export interface StoreDeletion<T> {
   object: T;
 }
 
-/** What {@link Store.replace} changed. */
+/**
+ * What {@link Store.replace} changed.
+ *
+ * @example
+ * ```ts
+ * import { Store, type ConfigMap, type ReplaceResult } from "kubeloop";
+ * const store = new Store<ConfigMap>();
+ * const result: ReplaceResult<ConfigMap> = store.replace(
+ *   [{ metadata: { namespace: "default", name: "a", resourceVersion: "7" } }],
+ *   "7",
+ * );
+ * console.log(result.added.length, result.updated.length, result.deleted.length, result.unchanged);
+ * ```
+ */
 export interface ReplaceResult<T> {
   /** Keys present before and missing from the new set, with their last known objects. */
   deleted: StoreDeletion<T>[];

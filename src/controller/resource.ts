@@ -87,7 +87,10 @@ export type ReconcileReturn = Promise<void | ReconcileResult> | void | Reconcile
  * ```ts
  * import type { ConfigMap, ReconcileContext } from "kubeloop";
  * async function upsert(key: string, cm: ConfigMap, ctx?: ReconcileContext) {
- *   await fetch(`https://example.com/sync/${key}`, { method: "POST", signal: ctx?.signal });
+ *   await fetch(`https://example.com/sync/${key}`, {
+ *     method: "POST",
+ *     ...(ctx ? { signal: ctx.signal } : {}),
+ *   });
  * }
  * ```
  */

@@ -49,6 +49,12 @@ export interface WorkQueueMetrics {
 /**
  * Metrics that record nothing: the default. A queue given this object skips
  * all metrics bookkeeping (no clock reads, no timestamps kept).
+ *
+ * @example
+ * ```ts
+ * import { noopQueueMetrics, WorkQueue } from "kubeloop";
+ * const queue = new WorkQueue<string>({ metrics: noopQueueMetrics }); // same as the default
+ * ```
  */
 export const noopQueueMetrics: WorkQueueMetrics = Object.freeze({
   depth() {},

@@ -16,12 +16,17 @@ interface BunTls {
 }
 
 /**
- * A `fetch` for Bun that passes `tls` on every request.
+ * A `fetch` for Bun that passes `tls` on every request. Not exported from
+ * the package: on Bun, {@link Runtime.createFetch} of the runtime that
+ * `loadRuntime()` returns is this function.
  *
  * @example
  * ```ts
- * import { bunFetch } from "kubeloop/runtime/bun";
- * const f = bunFetch({ ca: caPem });
+ * import { loadRuntime } from "kubeloop";
+ * declare const caPem: string;
+ * const rt = await loadRuntime(); // bunRuntime on Bun
+ * const f = rt.createFetch({ ca: caPem });
+ * const res = await f("https://127.0.0.1:6443/version");
  * ```
  */
 export function bunFetch(tls: TlsOptions): typeof fetch {
@@ -42,12 +47,17 @@ function env(name: string): string | undefined {
 }
 
 /**
- * The Bun {@link Runtime}.
+ * The Bun {@link Runtime}. Not exported from the package: `loadRuntime()`
+ * returns it when running on Bun.
  *
  * @example
  * ```ts
- * import { bunRuntime } from "kubeloop/runtime/bun";
- * const f = bunRuntime.createFetch({ ca: caPem });
+ * import { loadRuntime } from "kubeloop";
+ * declare const caPem: string;
+ * const rt = await loadRuntime();
+ * if (rt.name === "bun") {
+ *   const f = rt.createFetch({ ca: caPem });
+ * }
  * ```
  */
 export const bunRuntime: Runtime = {

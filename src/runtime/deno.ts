@@ -30,11 +30,16 @@ function deno(): DenoLike {
 
 /**
  * A `fetch` for Deno using an HTTP client with the given CA and client certificate.
+ * Not exported from the package: on Deno, {@link Runtime.createFetch} of the
+ * runtime that `loadRuntime()` returns uses it.
  *
  * @example
  * ```ts
- * import { denoFetch } from "kubeloop/runtime/deno";
- * const f = denoFetch({ ca: caPem });
+ * import { loadRuntime } from "kubeloop";
+ * declare const caPem: string;
+ * const rt = await loadRuntime(); // denoRuntime on Deno
+ * const f = rt.createFetch({ ca: caPem });
+ * const res = await f("https://127.0.0.1:6443/version");
  * ```
  */
 export function denoFetch(tls: TlsOptions): typeof fetch {
@@ -51,12 +56,17 @@ export function denoFetch(tls: TlsOptions): typeof fetch {
 let insecureFetch: Promise<(tls: TlsOptions) => typeof fetch> | undefined;
 
 /**
- * The Deno {@link Runtime}.
+ * The Deno {@link Runtime}. Not exported from the package: `loadRuntime()`
+ * returns it when running on Deno.
  *
  * @example
  * ```ts
- * import { denoRuntime } from "kubeloop/runtime/deno";
- * const f = denoRuntime.createFetch({ ca: caPem });
+ * import { loadRuntime } from "kubeloop";
+ * declare const caPem: string;
+ * const rt = await loadRuntime();
+ * if (rt.name === "deno") {
+ *   const f = rt.createFetch({ ca: caPem });
+ * }
  * ```
  */
 export const denoRuntime: Runtime = {

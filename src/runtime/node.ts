@@ -21,12 +21,16 @@ function abortReason(signal: AbortSignal): unknown {
 
 /**
  * A `fetch` implemented on `node:http`/`node:https` with the given TLS
- * settings. The response body streams.
+ * settings. The response body streams. Not exported from the package: on
+ * Node, {@link Runtime.createFetch} of the runtime that `loadRuntime()`
+ * returns uses it when custom TLS is needed.
  *
  * @example
  * ```ts
- * import { nodeHttpsFetch } from "kubeloop/runtime/node";
- * const f = nodeHttpsFetch({ ca: caPem });
+ * import { loadRuntime } from "kubeloop";
+ * declare const caPem: string;
+ * const rt = await loadRuntime(); // nodeRuntime on Node
+ * const f = rt.createFetch({ ca: caPem });
  * const res = await f("https://127.0.0.1:6443/version");
  * ```
  */
@@ -143,12 +147,32 @@ export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
   return doFetch as typeof fetch;
 }
 
-/** Read a UTF-8 file with `node:fs`. */
+/**
+ * Read a UTF-8 file with `node:fs`.
+ *
+ * @example
+ * ```ts
+ * import { loadRuntime } from "kubeloop";
+ * // Not exported from the package: on Node, `readTextFile` of the loaded runtime is this function.
+ * const rt = await loadRuntime();
+ * const token = await rt.readTextFile("/var/run/secrets/kubernetes.io/serviceaccount/token");
+ * ```
+ */
 export function nodeReadTextFile(path: string): Promise<string> {
   return readFile(path, "utf8");
 }
 
-/** Run a process with `node:child_process` and collect its output. */
+/**
+ * Run a process with `node:child_process` and collect its output.
+ *
+ * @example
+ * ```ts
+ * import { loadRuntime } from "kubeloop";
+ * // Not exported from the package: on Node, `exec` of the loaded runtime is this function.
+ * const rt = await loadRuntime();
+ * const { code, stdout } = (await rt.exec?.("kubectl", ["version", "--client"])) ?? { code: -1, stdout: "" };
+ * ```
+ */
 export function nodeExec(
   command: string,
   args: string[],
@@ -176,12 +200,14 @@ export function nodeExec(
 }
 
 /**
- * The Node.js {@link Runtime}.
+ * The Node.js {@link Runtime}. Not exported from the package:
+ * `loadRuntime()` returns it when running on Node.
  *
  * @example
  * ```ts
- * import { nodeRuntime } from "kubeloop/runtime/node";
- * const text = await nodeRuntime.readTextFile("/etc/hostname");
+ * import { loadRuntime } from "kubeloop";
+ * const rt = await loadRuntime();
+ * const text = await rt.readTextFile("/etc/hostname");
  * ```
  */
 export const nodeRuntime: Runtime = {

@@ -45,10 +45,11 @@ async function readBody(req: http.IncomingMessage): Promise<Uint8Array> {
 
 /**
  * Serve `handler` with `node:http` (or `node:https` when `tls` is given).
+ * Internal: not exported from the package; use {@link serve}.
  *
  * @example
  * ```ts
- * import { serveNode } from "kubeloop/runtime/serve-node";
+ * import { serveNode } from "./serve-node.ts";
  * const handle = await serveNode(() => new Response("ok"), {});
  * await handle.close();
  * ```

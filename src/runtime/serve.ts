@@ -7,10 +7,29 @@
  * @module
  */
 
-/** A web fetch handler. */
+/**
+ * A web fetch handler.
+ *
+ * @example
+ * ```ts
+ * import type { FetchHandler } from "./serve.ts";
+ * const handler: FetchHandler = (req) =>
+ *   new URL(req.url).pathname === "/healthz" ? new Response("ok") : new Response("not found", { status: 404 });
+ * ```
+ */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
-/** Options of {@link serve}. */
+/**
+ * Options of {@link serve}.
+ *
+ * @example
+ * ```ts
+ * import { serve, type ServeOptions } from "./serve.ts";
+ * declare const certPem: string, keyPem: string;
+ * const options: ServeOptions = { port: 8443, hostname: "0.0.0.0", tls: { cert: certPem, key: keyPem } };
+ * const handle = await serve(() => new Response("ok"), options);
+ * ```
+ */
 export interface ServeOptions {
   /** Port to listen on (default 0: any free port). */
   port?: number | undefined;
@@ -20,7 +39,17 @@ export interface ServeOptions {
   tls?: { cert: string; key: string } | undefined;
 }
 
-/** A running listener. */
+/**
+ * A running listener.
+ *
+ * @example
+ * ```ts
+ * import { serve, type ServeHandle } from "./serve.ts";
+ * const handle: ServeHandle = await serve(() => new Response("ok"));
+ * console.log(handle.url, handle.port, handle.hostname);
+ * await handle.close();
+ * ```
+ */
 export interface ServeHandle {
   /** Base URL, e.g. `http://127.0.0.1:34567`. */
   readonly url: string;
@@ -36,11 +65,13 @@ export interface ServeHandle {
  * Start an HTTP(S) listener for `handler`. Request bodies are read fully
  * before the handler runs; response bodies are streamed chunk by chunk, with
  * backpressure, and cancelled when the client disconnects (the handler also
- * sees `request.signal` abort).
+ * sees `request.signal` abort). Internal: not exported from the package
+ * (`FakeApiServer.listen()` from `kubeloop/testing` is built on it), so the
+ * example imports the module directly.
  *
  * @example
  * ```ts
- * import { serve } from "kubeloop/runtime/serve";
+ * import { serve } from "./serve.ts";
  * const handle = await serve(() => new Response("hello"), { port: 0 });
  * console.log(await (await fetch(handle.url)).text()); // "hello"
  * await handle.close();

@@ -6,7 +6,17 @@
  * @module
  */
 
-/** TLS settings a transport must honour. Certificates and keys are PEM text. */
+/**
+ * TLS settings a transport must honour. Certificates and keys are PEM text.
+ *
+ * @example
+ * ```ts
+ * import { loadRuntime, type TlsOptions } from "kubeloop";
+ * declare const caPem: string, certPem: string, keyPem: string;
+ * const tls: TlsOptions = { ca: caPem, cert: certPem, key: keyPem };
+ * const f = (await loadRuntime()).createFetch(tls);
+ * ```
+ */
 export interface TlsOptions {
   /** PEM CA bundle to trust instead of the system roots. */
   ca?: string | undefined;
@@ -18,7 +28,19 @@ export interface TlsOptions {
   insecureSkipTLSVerify?: boolean | undefined;
 }
 
-/** Result of {@link Runtime.exec}. */
+/**
+ * Result of {@link Runtime.exec}.
+ *
+ * @example
+ * ```ts
+ * import { loadRuntime, type ExecResult } from "kubeloop";
+ * const rt = await loadRuntime();
+ * if (rt.exec) {
+ *   const result: ExecResult = await rt.exec("kubectl", ["version", "--client"]);
+ *   if (result.code !== 0) console.error(result.stderr);
+ * }
+ * ```
+ */
 export interface ExecResult {
   /** The process's exit code (0 on success). */
   code: number;
@@ -28,7 +50,17 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Options of {@link Runtime.exec}. */
+/**
+ * Options of {@link Runtime.exec}.
+ *
+ * @example
+ * ```ts
+ * import { loadRuntime, type ExecOptions } from "kubeloop";
+ * const rt = await loadRuntime();
+ * const options: ExecOptions = { env: { KUBERNETES_EXEC_INFO: "{}" }, signal: AbortSignal.timeout(10_000) };
+ * const result = await rt.exec?.("aws-iam-authenticator", ["token", "-i", "my-cluster"], options);
+ * ```
+ */
 export interface ExecOptions {
   /** Extra environment variables, added to the current environment. */
   env?: Record<string, string> | undefined;
@@ -36,7 +68,16 @@ export interface ExecOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Names of the runtimes kubeloop detects. */
+/**
+ * Names of the runtimes kubeloop detects.
+ *
+ * @example
+ * ```ts
+ * import { detectRuntime, type RuntimeName } from "kubeloop";
+ * const name: RuntimeName = detectRuntime();
+ * const canSpawn = name === "node" || name === "deno" || name === "bun";
+ * ```
+ */
 export type RuntimeName = "node" | "deno" | "bun" | "workerd" | "web";
 
 /**
@@ -67,6 +108,18 @@ export interface Runtime {
 /**
  * The runtime cannot do what was asked (a custom CA on workerd, file reads in
  * a browser, ...). The message says what to do instead.
+ *
+ * @example
+ * ```ts
+ * import { loadRuntime, TransportUnsupportedError } from "kubeloop";
+ * declare const caPem: string;
+ * const rt = await loadRuntime();
+ * try {
+ *   rt.createFetch({ ca: caPem });
+ * } catch (err) {
+ *   if (err instanceof TransportUnsupportedError) console.error(err.runtime, err.message);
+ * }
+ * ```
  */
 export class TransportUnsupportedError extends Error {
   /** Always `"TransportUnsupportedError"`. */
@@ -85,7 +138,16 @@ export class TransportUnsupportedError extends Error {
   }
 }
 
-/** Does `tls` need anything beyond the platform's default trust store? */
+/**
+ * Does `tls` need anything beyond the platform's default trust store?
+ *
+ * @example
+ * ```ts
+ * import { needsCustomTls } from "./types.ts";
+ * needsCustomTls({}); // false
+ * needsCustomTls({ ca: "-----BEGIN CERTIFICATE-----..." }); // true
+ * ```
+ */
 export function needsCustomTls(tls: TlsOptions): boolean {
   return Boolean(tls.ca || tls.cert || tls.key || tls.insecureSkipTLSVerify);
 }

@@ -16,13 +16,16 @@ import {
 } from "./types.ts";
 
 /**
- * A {@link Runtime} for web-standard environments.
+ * A {@link Runtime} for web-standard environments. Not exported from the
+ * package: `loadRuntime()` returns it on workerd and in browsers.
  *
  * @example
  * ```ts
- * import { webRuntime } from "kubeloop/runtime";
- * const rt = webRuntime("workerd");
- * const f = rt.createFetch({}); // globalThis.fetch
+ * import { loadRuntime } from "kubeloop";
+ * const rt = await loadRuntime();
+ * if (rt.name === "workerd" || rt.name === "web") {
+ *   const f = rt.createFetch({}); // globalThis.fetch
+ * }
  * ```
  */
 export function webRuntime(name: RuntimeName = "web"): Runtime {

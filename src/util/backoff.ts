@@ -6,7 +6,23 @@
  */
 import { type Clock, realClock } from "./clock.ts";
 
-/** Options for {@link Backoff}. Every field has the client-go reflector default. */
+/**
+ * Options for {@link Backoff}. Every field has the client-go reflector default.
+ *
+ * @example
+ * ```ts
+ * import { Backoff, FakeClock, type BackoffOptions } from "kubeloop";
+ * const options: BackoffOptions = {
+ *   initialMs: 100,
+ *   maxMs: 5_000,
+ *   factor: 2,
+ *   jitter: 0,
+ *   clock: new FakeClock(),
+ * };
+ * const backoff = new Backoff(options);
+ * backoff.next(); // 100
+ * ```
+ */
 export interface BackoffOptions {
   /** First delay in ms (default 800). */
   initialMs?: number;

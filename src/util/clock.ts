@@ -6,7 +6,16 @@
  * @module
  */
 
-/** A scheduled callback that can be cancelled. */
+/**
+ * A scheduled callback that can be cancelled.
+ *
+ * @example
+ * ```ts
+ * import { realClock, type Timer } from "kubeloop";
+ * const timer: Timer = realClock.setTimer(() => console.log("resync"), 60_000);
+ * timer.cancel(); // never fires
+ * ```
+ */
 export interface Timer {
   /** Cancel the timer. Calling it after the timer fired, or twice, does nothing. */
   cancel(): void;
@@ -54,7 +63,17 @@ function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void
   });
 }
 
-/** The wall clock: `Date.now()` and the global `setTimeout`. */
+/**
+ * The wall clock: `Date.now()` and the global `setTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { Backoff, realClock } from "kubeloop";
+ * const backoff = new Backoff({ clock: realClock });
+ * const ac = new AbortController();
+ * await realClock.sleep(backoff.next(), ac.signal);
+ * ```
+ */
 export const realClock: Clock = {
   now: () => Date.now(),
   setTimer(fn: () => void, ms: number): Timer {
@@ -73,7 +92,19 @@ interface FakeTimer {
   cancelled: boolean;
 }
 
-/** Let pending promise callbacks and I/O run: one turn of the real event loop. */
+/**
+ * Let pending promise callbacks and I/O run: one turn of the real event loop.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, flushMicrotasks } from "kubeloop";
+ * const clock = new FakeClock();
+ * let woke = false;
+ * void clock.sleep(100).then(() => { woke = true; });
+ * await clock.advance(100);
+ * await flushMicrotasks(); // woke === true
+ * ```
+ */
 export function flushMicrotasks(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -5,10 +5,28 @@
  * @module
  */
 
-/** Structured fields attached to a log line. */
+/**
+ * Structured fields attached to a log line.
+ *
+ * @example
+ * ```ts
+ * import { consoleLogger, type LogFields } from "kubeloop";
+ * const fields: LogFields = { key: "default/web", attempt: 2 };
+ * consoleLogger().warn("reconcile failed", fields);
+ * ```
+ */
 export type LogFields = Record<string, unknown>;
 
-/** Log levels, least to most severe. */
+/**
+ * Log levels, least to most severe.
+ *
+ * @example
+ * ```ts
+ * import { consoleLogger, type LogLevel } from "kubeloop";
+ * const level: LogLevel = "debug";
+ * const logger = consoleLogger(level);
+ * ```
+ */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /**
@@ -38,7 +56,17 @@ export interface Logger {
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-/** A logger that drops everything. */
+/**
+ * A logger that drops everything.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps, createInformer, silentLogger, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * // the default wherever a `logger` option is left out
+ * const informer = createInformer(client, ConfigMaps, { logger: silentLogger });
+ * ```
+ */
 export const silentLogger: Logger = {
   debug() {},
   info() {},
@@ -80,7 +108,18 @@ export function consoleLogger(level: LogLevel = "info"): Logger {
   };
 }
 
-/** One captured log line. */
+/**
+ * One captured log line.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLogger, type LogRecord } from "kubeloop";
+ * const logger = new MemoryLogger();
+ * logger.error("list failed", { kind: "Pod" });
+ * const [first]: LogRecord[] = logger.records;
+ * first?.level; // "error"
+ * ```
+ */
 export interface LogRecord {
   /** Level the line was logged at. */
   level: LogLevel;
