@@ -17,7 +17,20 @@ import {
 import type { KubernetesObject } from "./meta.ts";
 import { defineResource, type ResourceType } from "./resource.ts";
 
-/** Status fields shared by the workload kinds. */
+/**
+ * Status fields shared by the workload kinds.
+ *
+ * @example
+ * ```ts
+ * import type { Deployment, WorkloadStatus } from "kubeloop";
+ * declare const deploy: Deployment;
+ * const status: WorkloadStatus = deploy.status ?? {};
+ * const rolledOut =
+ *   (status.observedGeneration ?? 0) >= (deploy.metadata.generation ?? 0) &&
+ *   status.updatedReplicas === deploy.spec?.replicas &&
+ *   status.availableReplicas === deploy.spec?.replicas;
+ * ```
+ */
 export interface WorkloadStatus {
   /** The `metadata.generation` last observed by the controller. */
   observedGeneration?: number | undefined;
@@ -47,7 +60,25 @@ const workloadStatusShape = {
   conditions: z.array(ConditionSchema).optional(),
 };
 
-/** A Deployment. */
+/**
+ * A Deployment.
+ *
+ * @example
+ * ```ts
+ * import type { Deployment } from "kubeloop";
+ * const deploy: Deployment = {
+ *   metadata: { name: "web", namespace: "default" },
+ *   spec: {
+ *     replicas: 3,
+ *     selector: { matchLabels: { app: "web" } },
+ *     template: {
+ *       metadata: { labels: { app: "web" } },
+ *       spec: { containers: [{ name: "web", image: "nginx:1.27" }] },
+ *     },
+ *   },
+ * };
+ * ```
+ */
 export interface Deployment extends KubernetesObject {
   /** Desired state: replicas, selector, pod template and rollout strategy. */
   spec?:
@@ -67,7 +98,17 @@ export interface Deployment extends KubernetesObject {
   status?: WorkloadStatus | undefined;
 }
 
-/** Schema for {@link Deployment}. */
+/**
+ * Schema for {@link Deployment}.
+ *
+ * @example
+ * ```ts
+ * import { DeploymentSchema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = DeploymentSchema.safeParse(json);
+ * if (r.success) console.log(r.data.spec?.replicas, r.data.status?.readyReplicas);
+ * ```
+ */
 export const DeploymentSchema: ResourceType<Deployment>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
@@ -85,7 +126,18 @@ export const DeploymentSchema: ResourceType<Deployment>["schema"] = z.looseObjec
   status: z.looseObject(workloadStatusShape).optional(),
 });
 
-/** `apps/v1` Deployments. */
+/**
+ * `apps/v1` Deployments.
+ *
+ * @example
+ * ```ts
+ * import { Deployments, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * await client.patch(Deployments, "web", { spec: { replicas: 5 } }, { type: "merge", namespace: "default" });
+ * const deploy = await client.get(Deployments, "web", { namespace: "default" });
+ * console.log(deploy.status?.readyReplicas);
+ * ```
+ */
 export const Deployments: ResourceType<Deployment> = defineResource({
   group: "apps",
   version: "v1",
@@ -95,7 +147,22 @@ export const Deployments: ResourceType<Deployment> = defineResource({
   schema: DeploymentSchema,
 });
 
-/** A ReplicaSet. */
+/**
+ * A ReplicaSet.
+ *
+ * @example
+ * ```ts
+ * import type { ReplicaSet } from "kubeloop";
+ * const rs: ReplicaSet = {
+ *   metadata: {
+ *     name: "web-7d9f",
+ *     namespace: "default",
+ *     ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "1234", controller: true }],
+ *   },
+ *   spec: { replicas: 3, selector: { matchLabels: { app: "web" } } },
+ * };
+ * ```
+ */
 export interface ReplicaSet extends KubernetesObject {
   /** Desired state: replicas, selector and pod template. */
   spec?:
@@ -111,7 +178,16 @@ export interface ReplicaSet extends KubernetesObject {
   status?: (WorkloadStatus & { fullyLabeledReplicas?: number | undefined }) | undefined;
 }
 
-/** Schema for {@link ReplicaSet}. */
+/**
+ * Schema for {@link ReplicaSet}.
+ *
+ * @example
+ * ```ts
+ * import { ReplicaSetSchema } from "kubeloop";
+ * const r = ReplicaSetSchema.safeParse({ metadata: { name: "web-7d9f" }, spec: { selector: { matchLabels: { app: "web" } } } });
+ * if (r.success) console.log(r.data.spec?.selector.matchLabels);
+ * ```
+ */
 export const ReplicaSetSchema: ResourceType<ReplicaSet>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
@@ -127,7 +203,17 @@ export const ReplicaSetSchema: ResourceType<ReplicaSet>["schema"] = z.looseObjec
     .optional(),
 });
 
-/** `apps/v1` ReplicaSets. */
+/**
+ * `apps/v1` ReplicaSets.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, ReplicaSets } from "kubeloop";
+ * declare const client: KubeClient;
+ * const list = await client.list(ReplicaSets, { namespace: "default", labelSelector: "app=web" });
+ * const owned = list.items.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.kind === "Deployment"));
+ * ```
+ */
 export const ReplicaSets: ResourceType<ReplicaSet> = defineResource({
   group: "apps",
   version: "v1",
@@ -137,7 +223,26 @@ export const ReplicaSets: ResourceType<ReplicaSet> = defineResource({
   schema: ReplicaSetSchema,
 });
 
-/** A StatefulSet. */
+/**
+ * A StatefulSet.
+ *
+ * @example
+ * ```ts
+ * import type { StatefulSet } from "kubeloop";
+ * const sts: StatefulSet = {
+ *   metadata: { name: "db", namespace: "default" },
+ *   spec: {
+ *     replicas: 3,
+ *     serviceName: "db",
+ *     selector: { matchLabels: { app: "db" } },
+ *     template: {
+ *       metadata: { labels: { app: "db" } },
+ *       spec: { containers: [{ name: "postgres", image: "postgres:16" }] },
+ *     },
+ *   },
+ * };
+ * ```
+ */
 export interface StatefulSet extends KubernetesObject {
   /** Desired state: replicas, selector, pod template, governing Service and volume claims. */
   spec?:
@@ -162,7 +267,17 @@ export interface StatefulSet extends KubernetesObject {
     | undefined;
 }
 
-/** Schema for {@link StatefulSet}. `volumeClaimTemplates` are kept unvalidated. */
+/**
+ * Schema for {@link StatefulSet}. `volumeClaimTemplates` are kept unvalidated.
+ *
+ * @example
+ * ```ts
+ * import { StatefulSetSchema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = StatefulSetSchema.safeParse(json);
+ * if (r.success) console.log(r.data.status?.currentRevision, r.data.status?.updateRevision);
+ * ```
+ */
 export const StatefulSetSchema: ResourceType<StatefulSet>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
@@ -186,7 +301,17 @@ export const StatefulSetSchema: ResourceType<StatefulSet>["schema"] = z.looseObj
     .optional(),
 });
 
-/** `apps/v1` StatefulSets. */
+/**
+ * `apps/v1` StatefulSets.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, StatefulSets } from "kubeloop";
+ * declare const client: KubeClient;
+ * const sts = await client.get(StatefulSets, "db", { namespace: "default" });
+ * console.log(sts.status?.readyReplicas, "/", sts.spec?.replicas);
+ * ```
+ */
 export const StatefulSets: ResourceType<StatefulSet> = defineResource({
   group: "apps",
   version: "v1",
@@ -196,7 +321,24 @@ export const StatefulSets: ResourceType<StatefulSet> = defineResource({
   schema: StatefulSetSchema,
 });
 
-/** A DaemonSet. */
+/**
+ * A DaemonSet.
+ *
+ * @example
+ * ```ts
+ * import type { DaemonSet } from "kubeloop";
+ * const ds: DaemonSet = {
+ *   metadata: { name: "node-exporter", namespace: "monitoring" },
+ *   spec: {
+ *     selector: { matchLabels: { app: "node-exporter" } },
+ *     template: {
+ *       metadata: { labels: { app: "node-exporter" } },
+ *       spec: { containers: [{ name: "exporter", image: "prom/node-exporter:v1.8.0" }], hostNetwork: true },
+ *     },
+ *   },
+ * };
+ * ```
+ */
 export interface DaemonSet extends KubernetesObject {
   /** Desired state: selector, pod template and update strategy. */
   spec?:
@@ -224,7 +366,17 @@ export interface DaemonSet extends KubernetesObject {
     | undefined;
 }
 
-/** Schema for {@link DaemonSet}. */
+/**
+ * Schema for {@link DaemonSet}.
+ *
+ * @example
+ * ```ts
+ * import { DaemonSetSchema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = DaemonSetSchema.safeParse(json);
+ * if (r.success) console.log(r.data.status?.numberReady, "/", r.data.status?.desiredNumberScheduled);
+ * ```
+ */
 export const DaemonSetSchema: ResourceType<DaemonSet>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
@@ -249,7 +401,17 @@ export const DaemonSetSchema: ResourceType<DaemonSet>["schema"] = z.looseObject(
     .optional(),
 });
 
-/** `apps/v1` DaemonSets. */
+/**
+ * `apps/v1` DaemonSets.
+ *
+ * @example
+ * ```ts
+ * import { DaemonSets, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * const list = await client.list(DaemonSets, { namespace: "monitoring" });
+ * for (const ds of list.items) console.log(ds.metadata.name, ds.status?.numberReady);
+ * ```
+ */
 export const DaemonSets: ResourceType<DaemonSet> = defineResource({
   group: "apps",
   version: "v1",

@@ -18,7 +18,21 @@ import {
 import { type KubernetesObject, type ObjectMeta, ObjectMetaSchema } from "./meta.ts";
 import { defineResource, type ResourceType } from "./resource.ts";
 
-/** The spec of a Job (also used in a CronJob's `jobTemplate`). */
+/**
+ * The spec of a Job (also used in a CronJob's `jobTemplate`).
+ *
+ * @example
+ * ```ts
+ * import type { JobSpec } from "kubeloop";
+ * const spec: JobSpec = {
+ *   backoffLimit: 3,
+ *   ttlSecondsAfterFinished: 600,
+ *   template: {
+ *     spec: { restartPolicy: "Never", containers: [{ name: "migrate", image: "example.com/migrate:1.0" }] },
+ *   },
+ * };
+ * ```
+ */
 export interface JobSpec {
   /** Template of the pods the Job creates. */
   template: PodTemplateSpec;
@@ -54,7 +68,23 @@ const JobSpecSchema: z.ZodType<JobSpec> = z.looseObject({
   completionMode: z.string().optional(),
 });
 
-/** A Job. */
+/**
+ * A Job.
+ *
+ * @example
+ * ```ts
+ * import type { Job } from "kubeloop";
+ * const job: Job = {
+ *   metadata: { name: "migrate", namespace: "default" },
+ *   spec: {
+ *     backoffLimit: 3,
+ *     template: {
+ *       spec: { restartPolicy: "Never", containers: [{ name: "migrate", image: "example.com/migrate:1.0" }] },
+ *     },
+ *   },
+ * };
+ * ```
+ */
 export interface Job extends KubernetesObject {
   /** Desired state of the Job. */
   spec?: JobSpec | undefined;
@@ -73,7 +103,17 @@ export interface Job extends KubernetesObject {
     | undefined;
 }
 
-/** Schema for {@link Job}. */
+/**
+ * Schema for {@link Job}.
+ *
+ * @example
+ * ```ts
+ * import { JobSchema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = JobSchema.safeParse(json);
+ * if (r.success) console.log(r.data.status?.succeeded, r.data.status?.failed);
+ * ```
+ */
 export const JobSchema: ResourceType<Job>["schema"] = z.looseObject({
   ...objectBase,
   spec: JobSpecSchema.optional(),
@@ -90,7 +130,17 @@ export const JobSchema: ResourceType<Job>["schema"] = z.looseObject({
     .optional(),
 });
 
-/** `batch/v1` Jobs. */
+/**
+ * `batch/v1` Jobs.
+ *
+ * @example
+ * ```ts
+ * import { Jobs, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * const job = await client.get(Jobs, "migrate", { namespace: "default" });
+ * const done = job.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True") ?? false;
+ * ```
+ */
 export const Jobs: ResourceType<Job> = defineResource({
   group: "batch",
   version: "v1",
@@ -100,7 +150,28 @@ export const Jobs: ResourceType<Job> = defineResource({
   schema: JobSchema,
 });
 
-/** A CronJob. */
+/**
+ * A CronJob.
+ *
+ * @example
+ * ```ts
+ * import type { CronJob } from "kubeloop";
+ * const cron: CronJob = {
+ *   metadata: { name: "nightly-backup", namespace: "default" },
+ *   spec: {
+ *     schedule: "0 2 * * *",
+ *     concurrencyPolicy: "Forbid",
+ *     jobTemplate: {
+ *       spec: {
+ *         template: {
+ *           spec: { restartPolicy: "OnFailure", containers: [{ name: "backup", image: "example.com/backup:1.0" }] },
+ *         },
+ *       },
+ *     },
+ *   },
+ * };
+ * ```
+ */
 export interface CronJob extends KubernetesObject {
   /** Schedule (cron syntax), time zone, Job template and concurrency/history settings. */
   spec?:
@@ -131,7 +202,17 @@ export interface CronJob extends KubernetesObject {
     | undefined;
 }
 
-/** Schema for {@link CronJob}. */
+/**
+ * Schema for {@link CronJob}.
+ *
+ * @example
+ * ```ts
+ * import { CronJobSchema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = CronJobSchema.safeParse(json);
+ * if (r.success) console.log(r.data.spec?.schedule, r.data.status?.lastScheduleTime);
+ * ```
+ */
 export const CronJobSchema: ResourceType<CronJob>["schema"] = z.looseObject({
   ...objectBase,
   spec: z
@@ -158,7 +239,16 @@ export const CronJobSchema: ResourceType<CronJob>["schema"] = z.looseObject({
     .optional(),
 });
 
-/** `batch/v1` CronJobs. */
+/**
+ * `batch/v1` CronJobs.
+ *
+ * @example
+ * ```ts
+ * import { CronJobs, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * await client.patch(CronJobs, "nightly-backup", { spec: { suspend: true } }, { type: "merge", namespace: "default" });
+ * ```
+ */
 export const CronJobs: ResourceType<CronJob> = defineResource({
   group: "batch",
   version: "v1",
