@@ -31,13 +31,53 @@ import {
 } from "./lease-store.ts";
 import { errorMessage, type LinkedSignal, linkSignals, sleepUnlessAborted } from "./signals.ts";
 
-/** client-go / controller-runtime default lease duration (15 s). */
+/**
+ * client-go / controller-runtime default lease duration (15 s).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, type KubeClient, LeaderElector } from "kubeloop";
+ * declare const client: KubeClient;
+ * const elector = new LeaderElector({
+ *   client,
+ *   namespace: "kube-system",
+ *   name: "my-controller",
+ *   identity: "pod-a",
+ *   leaseDurationMs: 2 * DEFAULT_LEASE_DURATION_MS,
+ *   renewDeadlineMs: 2 * DEFAULT_RENEW_DEADLINE_MS,
+ * });
+ * ```
+ */
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
-/** client-go / controller-runtime default renew deadline (10 s). */
+/**
+ * client-go / controller-runtime default renew deadline (10 s).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, validateElectionTimings } from "kubeloop";
+ * validateElectionTimings(DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, 1.2);
+ * ```
+ */
 export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
-/** client-go / controller-runtime default retry period (2 s). */
+/**
+ * client-go / controller-runtime default retry period (2 s).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RETRY_PERIOD_MS, type LeaderElectorOptions } from "kubeloop";
+ * const fast: Partial<LeaderElectorOptions> = { retryPeriodMs: DEFAULT_RETRY_PERIOD_MS / 2 };
+ * ```
+ */
 export const DEFAULT_RETRY_PERIOD_MS = 2_000;
-/** client-go's jitter factor for acquire retries (a retry waits 1x to 2.2x the retry period). */
+/**
+ * client-go's jitter factor for acquire retries (a retry waits 1x to 2.2x the retry period).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_JITTER_FACTOR, DEFAULT_RETRY_PERIOD_MS } from "kubeloop";
+ * const maxRetryWaitMs = DEFAULT_RETRY_PERIOD_MS * (1 + DEFAULT_JITTER_FACTOR); // 4 400
+ * ```
+ */
 export const DEFAULT_JITTER_FACTOR = 1.2;
 
 /**
@@ -46,12 +86,16 @@ export const DEFAULT_JITTER_FACTOR = 1.2;
  *
  * @example
  * ```ts
- * import { LeadershipLostError } from "kubeloop";
- * elector.options.onStartedLeading = async (signal) => {
- *   signal.addEventListener("abort", () => {
- *     if (signal.reason instanceof LeadershipLostError) console.error("lost the lease");
- *   });
- * };
+ * import { type KubeClient, LeaderElector, LeadershipLostError } from "kubeloop";
+ * declare const client: KubeClient;
+ * const elector = new LeaderElector({
+ *   client, namespace: "kube-system", name: "my-controller", identity: "pod-a",
+ *   onStartedLeading: (signal) => {
+ *     signal.addEventListener("abort", () => {
+ *       if (signal.reason instanceof LeadershipLostError) console.error("lost the lease");
+ *     });
+ *   },
+ * });
  * ```
  */
 export class LeadershipLostError extends Error {
@@ -75,7 +119,23 @@ export class LeadershipLostError extends Error {
   }
 }
 
-/** Options of {@link LeaderElector}. Durations are milliseconds. */
+/**
+ * Options of {@link LeaderElector}. Durations are milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, LeaderElector, type LeaderElectorOptions } from "kubeloop";
+ * declare const client: KubeClient;
+ * const options: LeaderElectorOptions = {
+ *   client,
+ *   namespace: "kube-system",
+ *   name: "my-controller",
+ *   identity: `pod-a-${crypto.randomUUID()}`,
+ *   onStartedLeading: (signal) => console.log("leading until", signal.aborted),
+ * };
+ * const elector = new LeaderElector(options);
+ * ```
+ */
 export interface LeaderElectorOptions {
   /** Where the lease lives: a {@link LeaseStore} ... */
   store?: LeaseStore | undefined;
@@ -118,14 +178,34 @@ export interface LeaderElectorOptions {
   onNewLeader?: ((identity: string) => void) | undefined;
 }
 
-/** How {@link LeaderElector.run} ended. */
+/**
+ * How {@link LeaderElector.run} ended.
+ *
+ * @example
+ * ```ts
+ * import type { LeaderElectionOutcome, LeaderElector } from "kubeloop";
+ * declare const elector: LeaderElector;
+ * const outcome: LeaderElectionOutcome = await elector.run(new AbortController().signal);
+ * if (outcome === "lost") console.error("lost leadership; exiting so the pod restarts");
+ * ```
+ */
 export type LeaderElectionOutcome =
   /** The run signal aborted (any leadership was released or given up). */
   | "stopped"
   /** This candidate led and lost the lease (renew deadline, or another holder seen). */
   | "lost";
 
-/** A snapshot of an elector's state, for health checks and metrics. */
+/**
+ * A snapshot of an elector's state, for health checks and metrics.
+ *
+ * @example
+ * ```ts
+ * import type { LeaderElectionStatus, LeaderElector } from "kubeloop";
+ * declare const elector: LeaderElector;
+ * const s: LeaderElectionStatus = elector.status();
+ * console.log(s.identity, s.leading ? "leads" : `follows ${s.leader}`, s.lastError ?? "");
+ * ```
+ */
 export interface LeaderElectionStatus {
   /** This candidate's identity. */
   identity: string;
@@ -229,6 +309,9 @@ export function validateElectionTimings(
  * @example
  * ```ts
  * import { KubeClient, LeaderElector } from "kubeloop";
+ * declare const token: string;
+ * declare const hostname: string;
+ * declare function runControllers(signal: AbortSignal): Promise<void>;
  * const client = new KubeClient({ server: "https://10.0.0.1:6443", token });
  * const elector = new LeaderElector({
  *   client,

@@ -20,7 +20,8 @@ import { type Lease, Leases } from "../resources/coordination.ts";
  *
  * @example
  * ```ts
- * import { kubeLeaseStore, type LeaseStore } from "kubeloop";
+ * import { type KubeClient, kubeLeaseStore, type LeaseStore } from "kubeloop";
+ * declare const client: KubeClient;
  * const store: LeaseStore = kubeLeaseStore(client);
  * const lease = await store.get("kube-system", "my-controller");
  * ```
@@ -46,6 +47,7 @@ export interface LeaseStore {
  * @example
  * ```ts
  * import { KubeClient, kubeLeaseStore, LeaderElector } from "kubeloop";
+ * declare const token: string;
  * const client = new KubeClient({ server: "https://10.0.0.1:6443", token });
  * const elector = new LeaderElector({
  *   store: kubeLeaseStore(client), namespace: "kube-system", name: "my-controller",
@@ -88,7 +90,9 @@ export function kubeLeaseStore(client: KubeClient): LeaseStore {
  *
  * @example
  * ```ts
- * import { isLeaseConflict } from "kubeloop";
+ * import { isLeaseConflict, type Lease, type LeaseStore } from "kubeloop";
+ * declare const store: LeaseStore;
+ * declare const staleLease: Lease;
  * try { await store.replace(staleLease); } catch (err) { if (isLeaseConflict(err)) console.log("re-read"); }
  * ```
  */

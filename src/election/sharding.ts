@@ -49,7 +49,19 @@ import {
 } from "./lease-store.ts";
 import { errorMessage, linkSignals, sleepUnlessAborted } from "./signals.ts";
 
-/** Label that marks a shard membership lease with its group. */
+/**
+ * Label that marks a shard membership lease with its group.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, Leases, SHARD_GROUP_LABEL } from "kubeloop";
+ * declare const client: KubeClient;
+ * const members = await client.listAll(Leases, {
+ *   namespace: "kube-system",
+ *   labelSelector: `${SHARD_GROUP_LABEL}=my-controller`,
+ * });
+ * ```
+ */
 export const SHARD_GROUP_LABEL = "kubeloop.dev/shard-group";
 
 const encoder = new TextEncoder();
@@ -151,7 +163,20 @@ export interface ShardFilter {
   subscribe(listener: () => void): () => void;
 }
 
-/** Options of {@link ShardMembership}. Durations are milliseconds. */
+/**
+ * Options of {@link ShardMembership}. Durations are milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, ShardMembership, type ShardMembershipOptions } from "kubeloop";
+ * declare const client: KubeClient;
+ * const options: ShardMembershipOptions = {
+ *   client, namespace: "kube-system", group: "my-controller", identity: "pod-a",
+ *   joinDelayMs: 5_000,
+ * };
+ * const membership = new ShardMembership(options);
+ * ```
+ */
 export interface ShardMembershipOptions {
   /** Where the membership leases live: a {@link LeaseStore} ... */
   store?: LeaseStore | undefined;
@@ -179,7 +204,17 @@ export interface ShardMembershipOptions {
   logger?: Logger | undefined;
 }
 
-/** A snapshot of a member's view, for health checks and tests. */
+/**
+ * A snapshot of a member's view, for health checks and tests.
+ *
+ * @example
+ * ```ts
+ * import type { ShardMembership, ShardStatus } from "kubeloop";
+ * declare const membership: ShardMembership;
+ * const s: ShardStatus = membership.status();
+ * console.log(s.active ? `one of ${s.members.length} members` : `stale: ${s.lastError}`);
+ * ```
+ */
 export interface ShardStatus {
   /** This replica's identity. */
   identity: string;
@@ -238,7 +273,10 @@ export function shardLeaseName(group: string, identity: string): string {
  *
  * @example
  * ```ts
- * import { Controller, KubeClient, ShardMembership, shardedResource } from "kubeloop";
+ * import { type ConfigMap, Controller, type KubeClient, type Resource, ShardMembership, shardedResource } from "kubeloop";
+ * declare const client: KubeClient;
+ * declare const podName: string;
+ * declare const myResource: Resource<ConfigMap>;
  * const membership = new ShardMembership({
  *   client, namespace: "kube-system", group: "my-controller", identity: podName,
  * });
@@ -638,7 +676,9 @@ export class ShardMembership implements ShardFilter {
  *
  * @example
  * ```ts
- * import { filteredInformer } from "kubeloop";
+ * import { type ConfigMap, type ControllerInformer, filteredInformer, type ShardFilter } from "kubeloop";
+ * declare const informer: ControllerInformer<ConfigMap>;
+ * declare const membership: ShardFilter;
  * const mine = filteredInformer(informer, membership);
  * mine.addEventHandler({ onAdd: (obj) => console.log("mine:", obj.metadata.name) });
  * ```
@@ -712,7 +752,10 @@ export function filteredInformer<T extends KubernetesObject>(
  *
  * @example
  * ```ts
- * import { Controller, ShardMembership, shardedResource } from "kubeloop";
+ * import { type ConfigMap, Controller, type KubeClient, type Resource, ShardMembership, shardedResource } from "kubeloop";
+ * declare const client: KubeClient;
+ * declare const pod: string;
+ * declare const resource: Resource<ConfigMap>;
  * const membership = new ShardMembership({ client, namespace: "ops", group: "web", identity: pod });
  * const controller = new Controller({ resource: shardedResource(resource, membership) });
  * ```

@@ -30,7 +30,19 @@ import type { ResourceType } from "../resources/resource.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import { type Logger, silentLogger } from "../util/logger.ts";
 
-/** Leader election settings of a {@link Manager}. */
+/**
+ * Leader election settings of a {@link Manager}.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, Manager, type ManagerLeaderElectionOptions } from "kubeloop";
+ * declare const client: KubeClient;
+ * const leaderElection: ManagerLeaderElectionOptions = {
+ *   namespace: "ops", name: "cm-controller", identity: `pod-a-${crypto.randomUUID()}`, rejoin: true,
+ * };
+ * const manager = new Manager({ client, leaderElection });
+ * ```
+ */
 export type ManagerLeaderElectionOptions = Omit<
   LeaderElectorOptions,
   "store" | "client" | "clock" | "logger" | "onStartedLeading" | "onStoppedLeading"
@@ -45,7 +57,17 @@ export type ManagerLeaderElectionOptions = Omit<
   rejoin?: boolean | undefined;
 };
 
-/** Sharding settings of a {@link Manager}. */
+/**
+ * Sharding settings of a {@link Manager}.
+ *
+ * @example
+ * ```ts
+ * import { type KubeClient, Manager, type ManagerShardingOptions } from "kubeloop";
+ * declare const client: KubeClient;
+ * const sharding: ManagerShardingOptions = { namespace: "ops", group: "cm-controller", identity: "pod-a" };
+ * const manager = new Manager({ client, sharding });
+ * ```
+ */
 export type ManagerShardingOptions = Omit<
   ShardMembershipOptions,
   "store" | "client" | "clock" | "logger"
@@ -54,7 +76,17 @@ export type ManagerShardingOptions = Omit<
   store?: LeaseStore | undefined;
 };
 
-/** Options of {@link Manager}. */
+/**
+ * Options of {@link Manager}.
+ *
+ * @example
+ * ```ts
+ * import { consoleLogger, type KubeClient, Manager, type ManagerOptions } from "kubeloop";
+ * declare const client: KubeClient;
+ * const options: ManagerOptions = { client, logger: consoleLogger("info") };
+ * const manager = new Manager(options);
+ * ```
+ */
 export interface ManagerOptions {
   /** The client for informers and leases. */
   client: KubeClient | ListWatchClient;
@@ -72,7 +104,18 @@ export interface ManagerOptions {
   logger?: Logger | undefined;
 }
 
-/** Options of {@link Manager.add}: a controller's options without the resource. */
+/**
+ * Options of {@link Manager.add}: a controller's options without the resource.
+ *
+ * @example
+ * ```ts
+ * import { type ConfigMap, type Manager, type ManagedControllerOptions, type Resource } from "kubeloop";
+ * declare const manager: Manager;
+ * declare const resource: Resource<ConfigMap>;
+ * const options: ManagedControllerOptions<ConfigMap> = { name: "configmaps", workers: 4, sharded: false };
+ * manager.add(resource, options);
+ * ```
+ */
 export type ManagedControllerOptions<T extends KubernetesObject> = Omit<
   ControllerOptions<T>,
   "resource"
@@ -83,7 +126,20 @@ export type ManagedControllerOptions<T extends KubernetesObject> = Omit<
   sharded?: boolean | undefined;
 };
 
-/** Options of {@link Manager.addBackgrounder}. */
+/**
+ * Options of {@link Manager.addBackgrounder}.
+ *
+ * @example
+ * ```ts
+ * import type { ManagedBackgrounderOptions, Manager } from "kubeloop";
+ * declare const manager: Manager;
+ * const options: ManagedBackgrounderOptions = { name: "metrics-pusher", needsLeaderElection: false };
+ * const pusher = {
+ *   run: (signal: AbortSignal) => new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve())),
+ * };
+ * manager.addBackgrounder(pusher, options);
+ * ```
+ */
 export interface ManagedBackgrounderOptions {
   /** Name for logs and health (default `backgrounder-<n>`). */
   name?: string | undefined;
@@ -91,7 +147,17 @@ export interface ManagedBackgrounderOptions {
   needsLeaderElection?: boolean | undefined;
 }
 
-/** Per-controller health. */
+/**
+ * Per-controller health.
+ *
+ * @example
+ * ```ts
+ * import type { ManagedControllerHealth, Manager } from "kubeloop";
+ * declare const manager: Manager;
+ * const notSynced: ManagedControllerHealth[] = manager.health().controllers.filter((c) => !c.synced);
+ * console.log("waiting for", notSynced.map((c) => c.name));
+ * ```
+ */
 export interface ManagedControllerHealth {
   /** The controller's name. */
   name: string;
@@ -101,7 +167,18 @@ export interface ManagedControllerHealth {
   synced: boolean;
 }
 
-/** What {@link Manager.health} reports (serve it from probes). */
+/**
+ * What {@link Manager.health} reports (serve it from probes).
+ *
+ * @example
+ * ```ts
+ * import type { Manager, ManagerHealth } from "kubeloop";
+ * declare const manager: Manager;
+ * const h: ManagerHealth = manager.health();
+ * const status = h.ready ? 200 : 503;
+ * console.log(status, h.leading ? "leader" : `standby (leader: ${h.leader})`, h.error ?? "");
+ * ```
+ */
 export interface ManagerHealth {
   /** `run` is in progress. */
   running: boolean;
@@ -130,7 +207,9 @@ export interface ManagerHealth {
  *
  * @example
  * ```ts
- * import { ManagerAlreadyStartedError } from "kubeloop";
+ * import { type Manager, ManagerAlreadyStartedError } from "kubeloop";
+ * declare const manager: Manager;
+ * declare const signal: AbortSignal;
  * try { await manager.run(signal); } catch (err) {
  *   if (err instanceof ManagerAlreadyStartedError) console.log("create a new Manager");
  * }
@@ -183,6 +262,8 @@ function message(err: unknown): string {
  * @example
  * ```ts
  * import { ConfigMaps, KubeClient, Manager, newResource } from "kubeloop";
+ * declare const token: string;
+ * declare const podName: string;
  * const client = new KubeClient({ server: "https://10.0.0.1:6443", token });
  * const manager = new Manager({
  *   client,

@@ -9,10 +9,28 @@
  */
 import type { LabelSelector } from "../resources/common.ts";
 
-/** Operators of a label selector requirement. `exists` is `key`, `!` is `!key`. */
+/**
+ * Operators of a label selector requirement. `exists` is `key`, `!` is `!key`.
+ *
+ * @example
+ * ```ts
+ * import { type LabelOperator, parseLabelSelector } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
+ * const ops: LabelOperator[] = parseLabelSelector("app=web,!canary").requirements.map((r) => r.operator);
+ * // ["=", "!"]
+ * ```
+ */
 export type LabelOperator = "=" | "!=" | "in" | "notin" | "exists" | "!" | "gt" | "lt";
 
-/** One requirement of a label selector, e.g. `tier in (web,api)`. */
+/**
+ * One requirement of a label selector, e.g. `tier in (web,api)`.
+ *
+ * @example
+ * ```ts
+ * import { type LabelRequirement, parseLabelSelector } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
+ * const [req]: readonly LabelRequirement[] = parseLabelSelector("tier in (web,api)").requirements;
+ * // { key: "tier", operator: "in", values: ["web", "api"] }
+ * ```
+ */
 export interface LabelRequirement {
   readonly key: string;
   readonly operator: LabelOperator;
@@ -20,7 +38,17 @@ export interface LabelRequirement {
   readonly values: readonly string[];
 }
 
-/** A parsed label selector. An empty selector matches everything. */
+/**
+ * A parsed label selector. An empty selector matches everything.
+ *
+ * @example
+ * ```ts
+ * import { type ParsedLabelSelector, parseLabelSelector } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
+ * const sel: ParsedLabelSelector = parseLabelSelector("app=web");
+ * sel.matches({ app: "web" }); // true
+ * sel.toString(); // "app=web"
+ * ```
+ */
 export interface ParsedLabelSelector {
   readonly requirements: readonly LabelRequirement[];
   /** Whether `labels` (an object's `metadata.labels`) satisfies every requirement. */
@@ -29,17 +57,44 @@ export interface ParsedLabelSelector {
   toString(): string;
 }
 
-/** Operators of a field selector requirement. */
+/**
+ * Operators of a field selector requirement.
+ *
+ * @example
+ * ```ts
+ * import { type FieldOperator, parseFieldSelector } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
+ * const op: FieldOperator | undefined = parseFieldSelector("status.phase!=Running").requirements[0]?.operator;
+ * // "!="
+ * ```
+ */
 export type FieldOperator = "=" | "!=";
 
-/** One requirement of a field selector, e.g. `metadata.name=web`. */
+/**
+ * One requirement of a field selector, e.g. `metadata.name=web`.
+ *
+ * @example
+ * ```ts
+ * import { type FieldRequirement, parseFieldSelector } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
+ * const reqs: readonly FieldRequirement[] = parseFieldSelector("metadata.name=web").requirements;
+ * // [{ field: "metadata.name", operator: "=", value: "web" }]
+ * ```
+ */
 export interface FieldRequirement {
   readonly field: string;
   readonly operator: FieldOperator;
   readonly value: string;
 }
 
-/** A parsed field selector. An empty selector matches everything. */
+/**
+ * A parsed field selector. An empty selector matches everything.
+ *
+ * @example
+ * ```ts
+ * import { type ParsedFieldSelector, parseFieldSelector } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
+ * const sel: ParsedFieldSelector = parseFieldSelector("metadata.name=web");
+ * sel.matches({ metadata: { name: "web" } }); // true
+ * ```
+ */
 export interface ParsedFieldSelector {
   readonly requirements: readonly FieldRequirement[];
   /** Whether the object's fields (looked up by dotted path, e.g. `metadata.name`) satisfy every requirement. */
@@ -54,7 +109,8 @@ export interface ParsedFieldSelector {
  *
  * @example
  * ```ts
- * import { parseLabelSelector, SelectorParseError } from "kubeloop";
+ * // internal module (not re-exported by "kubeloop"); the fake API server and the cache use it
+ * import { parseLabelSelector, SelectorParseError } from "./selector.ts";
  * try {
  *   parseLabelSelector("a in (b");
  * } catch (e) {
@@ -78,7 +134,16 @@ export class SelectorParseError extends Error {
 const NAME_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS1123_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Whether `key` is a valid label key: optional DNS subdomain prefix and `/`, then a name of at most 63 characters. */
+/**
+ * Whether `key` is a valid label key: optional DNS subdomain prefix and `/`, then a name of at most 63 characters.
+ *
+ * @example
+ * ```ts
+ * import { isValidLabelKey } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
+ * isValidLabelKey("app.kubernetes.io/name"); // true
+ * isValidLabelKey("-bad"); // false
+ * ```
+ */
 export function isValidLabelKey(key: string): boolean {
   const slash = key.lastIndexOf("/");
   let name = key;
@@ -92,7 +157,16 @@ export function isValidLabelKey(key: string): boolean {
   return name.length > 0 && name.length <= 63 && NAME_RE.test(name);
 }
 
-/** Whether `value` is a valid label value: empty, or a name of at most 63 characters. */
+/**
+ * Whether `value` is a valid label value: empty, or a name of at most 63 characters.
+ *
+ * @example
+ * ```ts
+ * import { isValidLabelValue } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
+ * isValidLabelValue(""); // true
+ * isValidLabelValue("has space"); // false
+ * ```
+ */
 export function isValidLabelValue(value: string): boolean {
   return value === "" || (value.length <= 63 && NAME_RE.test(value));
 }
@@ -154,7 +228,16 @@ function makeLabelSelector(requirements: LabelRequirement[]): ParsedLabelSelecto
   };
 }
 
-/** A selector that matches everything. */
+/**
+ * A selector that matches everything.
+ *
+ * @example
+ * ```ts
+ * import { everythingLabelSelector } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
+ * everythingLabelSelector.matches(undefined); // true
+ * everythingLabelSelector.toString(); // ""
+ * ```
+ */
 export const everythingLabelSelector: ParsedLabelSelector = makeLabelSelector([]);
 
 /**
@@ -164,7 +247,7 @@ export const everythingLabelSelector: ParsedLabelSelector = makeLabelSelector([]
  *
  * @example
  * ```ts
- * import { parseLabelSelector } from "kubeloop";
+ * import { parseLabelSelector } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
  * const sel = parseLabelSelector("app=web,tier in (frontend,backend),!canary");
  * sel.matches({ app: "web", tier: "frontend" }); // true
  * sel.matches({ app: "web", tier: "frontend", canary: "yes" }); // false
@@ -269,7 +352,7 @@ const OBJECT_OPERATORS: Record<string, LabelOperator | undefined> = {
  *
  * @example
  * ```ts
- * import { labelSelectorFromObject } from "kubeloop";
+ * import { labelSelectorFromObject } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
  * labelSelectorFromObject({ matchLabels: { app: "web" } }).toString(); // "app=web"
  * ```
  */
@@ -296,7 +379,7 @@ export function labelSelectorFromObject(obj: LabelSelector): ParsedLabelSelector
  *
  * @example
  * ```ts
- * import { matchLabels } from "kubeloop";
+ * import { matchLabels } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
  * matchLabels("env!=prod", { env: "dev" }); // true
  * ```
  */
@@ -356,7 +439,15 @@ function makeFieldSelector(requirements: FieldRequirement[]): ParsedFieldSelecto
   };
 }
 
-/** A field selector that matches everything. */
+/**
+ * A field selector that matches everything.
+ *
+ * @example
+ * ```ts
+ * import { everythingFieldSelector } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
+ * everythingFieldSelector.matches({ metadata: { name: "any" } }); // true
+ * ```
+ */
 export const everythingFieldSelector: ParsedFieldSelector = makeFieldSelector([]);
 
 /**
@@ -367,7 +458,7 @@ export const everythingFieldSelector: ParsedFieldSelector = makeFieldSelector([]
  *
  * @example
  * ```ts
- * import { parseFieldSelector } from "kubeloop";
+ * import { parseFieldSelector } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
  * const sel = parseFieldSelector("metadata.namespace!=kube-system");
  * sel.matches({ metadata: { name: "a", namespace: "default" } }); // true
  * ```
@@ -406,7 +497,7 @@ function isEscaped(s: string, i: number): boolean {
  *
  * @example
  * ```ts
- * import { matchFields } from "kubeloop";
+ * import { matchFields } from "./selector.ts"; // internal module, not re-exported by "kubeloop"
  * matchFields("metadata.name=web", { metadata: { name: "web" } }); // true
  * ```
  */

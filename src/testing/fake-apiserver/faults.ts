@@ -7,7 +7,17 @@
 import type { KubernetesObject } from "../../resources/meta.ts";
 import type { ResourceType } from "../../resources/resource.ts";
 
-/** API verbs, as the API server names them. */
+/**
+ * API verbs, as the API server names them.
+ *
+ * @example
+ * ```ts
+ * import { FakeApiServer, type Verb } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * const verb: Verb = "update";
+ * server.faults.failNext({ verb, status: 409 });
+ * ```
+ */
 export type Verb =
   | "get"
   | "list"
@@ -18,7 +28,18 @@ export type Verb =
   | "delete"
   | "deletecollection";
 
-/** Which requests a {@link FailRule} applies to. Every given field must match. */
+/**
+ * Which requests a {@link FailRule} applies to. Every given field must match.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps } from "kubeloop";
+ * import { FakeApiServer, type RequestMatch } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * const configMapLists: RequestMatch = { verb: "list", resource: ConfigMaps };
+ * server.faults.delay(500, configMapLists);
+ * ```
+ */
 export interface RequestMatch {
   /** HTTP method, e.g. `"GET"`. */
   method?: string | undefined;
@@ -34,7 +55,17 @@ export interface RequestMatch {
   subresource?: string | undefined;
 }
 
-/** Options of {@link FaultInjector.failNext}. */
+/**
+ * Options of {@link FaultInjector.failNext}.
+ *
+ * @example
+ * ```ts
+ * import { type FailOptions, FakeApiServer } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * const throttle: FailOptions = { verb: "list", status: 429, times: 3, retryAfterSeconds: 1, plainText: true };
+ * server.faults.failNext(throttle);
+ * ```
+ */
 export interface FailOptions extends RequestMatch {
   /** HTTP status to answer with (500, 503, 429, 410, 403, …). */
   status: number;
@@ -59,7 +90,18 @@ export interface FailOptions extends RequestMatch {
   asWatchEvent?: boolean | undefined;
 }
 
-/** A registered failure rule. */
+/**
+ * A registered failure rule.
+ *
+ * @example
+ * ```ts
+ * import { type FailRule, FakeApiServer } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * const rule: FailRule = server.faults.failNext({ verb: "create", status: 500, times: 2 });
+ * // ... exercise the client ...
+ * console.log(rule.hits, rule.remaining);
+ * ```
+ */
 export interface FailRule {
   /** A copy of the options the rule was registered with. */
   readonly options: FailOptions;
@@ -69,7 +111,20 @@ export interface FailRule {
   hits: number;
 }
 
-/** What the request handler knows about a request when checking faults. */
+/**
+ * What the request handler knows about a request when checking faults.
+ *
+ * @example
+ * ```ts
+ * import { FakeApiServer, type RequestInfo } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * const info: RequestInfo = {
+ *   method: "GET", path: "/api/v1/namespaces/default/configmaps", verb: "list",
+ *   plural: "configmaps", subresource: undefined, watch: false,
+ * };
+ * const delayMs = server.faults.delayFor(info);
+ * ```
+ */
 export interface RequestInfo {
   /** HTTP method, upper-case. */
   method: string;
@@ -85,7 +140,23 @@ export interface RequestInfo {
   watch: boolean;
 }
 
-/** Callbacks the injector drives on the server. */
+/**
+ * Callbacks the injector drives on the server.
+ *
+ * @example
+ * ```ts
+ * import { FaultInjector, type FaultTarget } from "kubeloop/testing";
+ * const target: FaultTarget = {
+ *   closeWatches: () => {},
+ *   cutWatches: (reset) => console.log("cut", reset),
+ *   stallWatches: () => {},
+ *   resumeWatches: () => {},
+ *   compact: () => {},
+ *   serveInvalid: (_type, obj) => obj,
+ * };
+ * const faults = new FaultInjector(target);
+ * ```
+ */
 export interface FaultTarget {
   /** End every open watch cleanly. */
   closeWatches(): void;

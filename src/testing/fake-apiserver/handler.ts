@@ -31,7 +31,16 @@ import { badRequest, notFound, StatusError, statusObject } from "./status.ts";
 import type { ObjectStore } from "./store.ts";
 import { toPartialMetadata, Watcher, type WatchHub } from "./watch.ts";
 
-/** How the server treats `sendInitialEvents=true` (streaming lists). */
+/**
+ * How the server treats `sendInitialEvents=true` (streaming lists).
+ *
+ * @example
+ * ```ts
+ * import { FakeApiServer, type StreamingListMode } from "kubeloop/testing";
+ * const mode: StreamingListMode = "rejected"; // as a server without the WatchList feature
+ * const server = new FakeApiServer({ streamingLists: mode });
+ * ```
+ */
 export type StreamingListMode = "supported" | "rejected" | "ignored";
 
 /** What the handler needs from the server. */
@@ -49,7 +58,18 @@ export interface HandlerContext {
   onWatcherEnd: (w: Watcher) => void;
 }
 
-/** One logged request. */
+/**
+ * One logged request.
+ *
+ * @example
+ * ```ts
+ * import { FakeApiServer, type RequestLogEntry } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * await server.fetch("http://fake/api/v1/namespaces/default/configmaps");
+ * const lists: RequestLogEntry[] = server.requests.filter((r) => r.verb === "list");
+ * console.log(lists.map((r) => `${r.method} ${r.url} -> ${r.status}`));
+ * ```
+ */
 export interface RequestLogEntry {
   /** HTTP method, upper-case. */
   method: string;

@@ -14,7 +14,19 @@ export type JsonValue =
   | JsonValue[]
   | { [key: string]: JsonValue };
 
-/** One RFC 6902 operation. */
+/**
+ * One RFC 6902 operation.
+ *
+ * @example
+ * ```ts
+ * import { applyJsonPatch, type JsonPatchOperation } from "kubeloop/testing";
+ * const ops: JsonPatchOperation[] = [
+ *   { op: "test", path: "/data/k", value: "v" },
+ *   { op: "replace", path: "/data/k", value: "w" },
+ * ];
+ * applyJsonPatch({ data: { k: "v" } }, ops); // { data: { k: "w" } }
+ * ```
+ */
 export interface JsonPatchOperation {
   /** The operation. */
   op: "add" | "remove" | "replace" | "move" | "copy" | "test";
@@ -26,7 +38,19 @@ export interface JsonPatchOperation {
   from?: string;
 }
 
-/** Thrown when a patch cannot be applied (the server answers 422, or 400 for a malformed patch). */
+/**
+ * Thrown when a patch cannot be applied (the server answers 422, or 400 for a malformed patch).
+ *
+ * @example
+ * ```ts
+ * import { applyJsonPatch, PatchError } from "kubeloop/testing";
+ * try {
+ *   applyJsonPatch({ data: {} }, [{ op: "remove", path: "/data/missing" }]);
+ * } catch (e) {
+ *   if (e instanceof PatchError) console.log(e.malformed ? 400 : 422, e.message);
+ * }
+ * ```
+ */
 export class PatchError extends Error {
   /** Whether the patch document itself is malformed (400) rather than not applicable (422). */
   readonly malformed: boolean;
@@ -258,7 +282,19 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
   return doc;
 }
 
-/** Patch kinds the fake API server accepts, by request `Content-Type`. */
+/**
+ * Patch kinds the fake API server accepts, by request `Content-Type`.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps } from "kubeloop";
+ * import { FakeApiServer, type PatchType } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * server.create(ConfigMaps, { metadata: { name: "a", namespace: "default" }, data: { k: "v" } });
+ * const patchType: PatchType = "json";
+ * server.patch(ConfigMaps, "a", [{ op: "add", path: "/data/x", value: "1" }], { namespace: "default", patchType });
+ * ```
+ */
 export type PatchType = "json" | "merge" | "strategic" | "apply";
 
 /** Map a request `Content-Type` to a {@link PatchType}, or undefined if unsupported. */

@@ -17,7 +17,17 @@ import { badRequest, StatusError } from "./status.ts";
 import { ObjectStore } from "./store.ts";
 import { type Watcher, WatchHub } from "./watch.ts";
 
-/** Options of {@link FakeApiServer}. */
+/**
+ * Options of {@link FakeApiServer}.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock } from "kubeloop";
+ * import { FakeApiServer, type FakeApiServerOptions } from "kubeloop/testing";
+ * const options: FakeApiServerOptions = { clock: new FakeClock(), token: "secret", requireNamespaces: true };
+ * const server = new FakeApiServer(options);
+ * ```
+ */
 export interface FakeApiServerOptions {
   /** Resource types served (default: every built-in kind). Add CRDs with {@link FakeApiServer.register}. */
   resources?: readonly ResourceType[] | undefined;
@@ -59,7 +69,18 @@ export interface FakeApiServerOptions {
   requireNamespaces?: boolean | undefined;
 }
 
-/** Options of {@link FakeApiServer.listen}. */
+/**
+ * Options of {@link FakeApiServer.listen}.
+ *
+ * @example
+ * ```ts
+ * import { FakeApiServer, type ListenOptions } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * const options: ListenOptions = { port: 0, hostname: "127.0.0.1" };
+ * const listener = await server.listen(options);
+ * await listener.close();
+ * ```
+ */
 export interface ListenOptions {
   /** Port (default 0: any free port). */
   port?: number | undefined;
@@ -69,7 +90,19 @@ export interface ListenOptions {
   tls?: { cert: string; key: string } | undefined;
 }
 
-/** A running HTTP(S) listener of a {@link FakeApiServer}. */
+/**
+ * A running HTTP(S) listener of a {@link FakeApiServer}.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient } from "kubeloop";
+ * import { FakeApiServer, type Listener } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * const listener: Listener = await server.listen();
+ * const client = new KubeClient({ server: listener.url });
+ * await listener.close();
+ * ```
+ */
 export interface Listener {
   /** Base URL, e.g. `http://127.0.0.1:34567`. */
   readonly url: string;
@@ -77,7 +110,18 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-/** Options of {@link FakeApiServer.list}. */
+/**
+ * Options of {@link FakeApiServer.list}.
+ *
+ * @example
+ * ```ts
+ * import { Pods } from "kubeloop";
+ * import { type DirectListOptions, FakeApiServer } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * const options: DirectListOptions = { namespace: "default", labelSelector: "app=web" };
+ * const pods = server.list(Pods, options);
+ * ```
+ */
 export interface DirectListOptions {
   /** Only objects in this namespace (default: all namespaces). */
   namespace?: string | undefined;

@@ -6,7 +6,20 @@
  */
 import type { Status, StatusCause } from "../../resources/meta.ts";
 
-/** Status reasons the fake API server uses (the Kubernetes `StatusReason` values). */
+/**
+ * Status reasons the fake API server uses (the Kubernetes `StatusReason` values).
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps } from "kubeloop";
+ * import { FakeApiServer, StatusError, type StatusReason } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * let reason: StatusReason | undefined;
+ * try { server.delete(ConfigMaps, "missing", "default"); } catch (e) {
+ *   if (e instanceof StatusError) reason = e.reason; // "NotFound"
+ * }
+ * ```
+ */
 export type StatusReason =
   | "BadRequest"
   | "Unauthorized"
@@ -65,7 +78,20 @@ export function reasonForCode(code: number): StatusReason {
   }
 }
 
-/** Details attached to a {@link StatusError}. */
+/**
+ * Details attached to a {@link StatusError}.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps } from "kubeloop";
+ * import { FakeApiServer, type StatusDetails, StatusError } from "kubeloop/testing";
+ * const server = new FakeApiServer();
+ * try { server.delete(ConfigMaps, "missing", "default"); } catch (e) {
+ *   const details: StatusDetails | undefined = e instanceof StatusError ? e.details : undefined;
+ *   console.log(details?.kind, details?.name); // "configmaps" "missing"
+ * }
+ * ```
+ */
 export interface StatusDetails {
   /** Name of the object the error is about. */
   name?: string | undefined;
