@@ -8,7 +8,21 @@ import { type Condition, ConditionSchema, objectBase } from "./common.ts";
 import type { KubernetesObject } from "./meta.ts";
 import { defineResource, type ResourceType } from "./resource.ts";
 
-/** Names of a custom resource. */
+/**
+ * Names of a custom resource.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceDefinitionNames } from "kubeloop";
+ * const names: CustomResourceDefinitionNames = {
+ *   plural: "widgets",
+ *   singular: "widget",
+ *   kind: "Widget",
+ *   listKind: "WidgetList",
+ *   shortNames: ["wd"],
+ * };
+ * ```
+ */
 export interface CustomResourceDefinitionNames {
   /** Lower-case plural used in API paths, e.g. `widgets`. */
   plural: string;
@@ -24,7 +38,21 @@ export interface CustomResourceDefinitionNames {
   categories?: string[] | undefined;
 }
 
-/** One served version of a custom resource; `schema` is kept unvalidated. */
+/**
+ * One served version of a custom resource; `schema` is kept unvalidated.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceDefinitionVersion } from "kubeloop";
+ * const v1: CustomResourceDefinitionVersion = {
+ *   name: "v1",
+ *   served: true,
+ *   storage: true,
+ *   schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+ *   subresources: { status: {} },
+ * };
+ * ```
+ */
 export interface CustomResourceDefinitionVersion {
   /** Version name, e.g. `v1` or `v1beta1`. */
   name: string;
@@ -44,7 +72,23 @@ export interface CustomResourceDefinitionVersion {
   [key: string]: unknown;
 }
 
-/** A CustomResourceDefinition. */
+/**
+ * A CustomResourceDefinition.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResourceDefinition } from "kubeloop";
+ * const crd: CustomResourceDefinition = {
+ *   metadata: { name: "widgets.example.com" },
+ *   spec: {
+ *     group: "example.com",
+ *     names: { plural: "widgets", singular: "widget", kind: "Widget" },
+ *     scope: "Namespaced",
+ *     versions: [{ name: "v1", served: true, storage: true, subresources: { status: {} } }],
+ *   },
+ * };
+ * ```
+ */
 export interface CustomResourceDefinition extends KubernetesObject {
   /** Group, names, scope (`Namespaced` or `Cluster`) and versions of the custom resource. */
   spec: {
@@ -82,7 +126,17 @@ const NamesSchema = z.looseObject({
   categories: z.array(z.string()).optional(),
 });
 
-/** Schema for {@link CustomResourceDefinition}. OpenAPI schemas are not deep-validated. */
+/**
+ * Schema for {@link CustomResourceDefinition}. OpenAPI schemas are not deep-validated.
+ *
+ * @example
+ * ```ts
+ * import { CustomResourceDefinitionSchema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = CustomResourceDefinitionSchema.safeParse(json);
+ * if (r.success) console.log(r.data.spec.names.kind, r.data.status?.storedVersions);
+ * ```
+ */
 export const CustomResourceDefinitionSchema: ResourceType<CustomResourceDefinition>["schema"] =
   z.looseObject({
     ...objectBase,
@@ -115,7 +169,17 @@ export const CustomResourceDefinitionSchema: ResourceType<CustomResourceDefiniti
       .optional(),
   });
 
-/** `apiextensions.k8s.io/v1` CustomResourceDefinitions (cluster-scoped). */
+/**
+ * `apiextensions.k8s.io/v1` CustomResourceDefinitions (cluster-scoped).
+ *
+ * @example
+ * ```ts
+ * import { CustomResourceDefinitions, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * const crd = await client.get(CustomResourceDefinitions, "widgets.example.com");
+ * const established = crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+ * ```
+ */
 export const CustomResourceDefinitions: ResourceType<CustomResourceDefinition> = defineResource({
   group: "apiextensions.k8s.io",
   version: "v1",

@@ -8,7 +8,20 @@ import { type ObjectReference, ObjectReferenceSchema, objectBase } from "./commo
 import type { KubernetesObject } from "./meta.ts";
 import { defineResource, type ResourceType } from "./resource.ts";
 
-/** One endpoint of an {@link EndpointSlice}. */
+/**
+ * One endpoint of an {@link EndpointSlice}.
+ *
+ * @example
+ * ```ts
+ * import type { Endpoint } from "kubeloop";
+ * const endpoint: Endpoint = {
+ *   addresses: ["10.244.0.12"],
+ *   conditions: { ready: true, serving: true, terminating: false },
+ *   nodeName: "node-1",
+ *   targetRef: { kind: "Pod", namespace: "default", name: "web-0" },
+ * };
+ * ```
+ */
 export interface Endpoint {
   /** IP addresses (or FQDNs) of the endpoint, per `addressType`. */
   addresses: string[];
@@ -32,7 +45,20 @@ export interface Endpoint {
   [key: string]: unknown;
 }
 
-/** An EndpointSlice. */
+/**
+ * An EndpointSlice.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointSlice } from "kubeloop";
+ * const slice: EndpointSlice = {
+ *   metadata: { name: "web-abc12", namespace: "default", labels: { "kubernetes.io/service-name": "web" } },
+ *   addressType: "IPv4",
+ *   endpoints: [{ addresses: ["10.244.0.12"], conditions: { ready: true } }],
+ *   ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+ * };
+ * ```
+ */
 export interface EndpointSlice extends KubernetesObject {
   /** Address type: `IPv4`, `IPv6` or `FQDN`. */
   addressType: string;
@@ -51,7 +77,17 @@ export interface EndpointSlice extends KubernetesObject {
     | undefined;
 }
 
-/** Schema for {@link EndpointSlice}. */
+/**
+ * Schema for {@link EndpointSlice}.
+ *
+ * @example
+ * ```ts
+ * import { EndpointSliceSchema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = EndpointSliceSchema.safeParse(json);
+ * if (r.success) console.log(r.data.addressType, r.data.endpoints?.length);
+ * ```
+ */
 export const EndpointSliceSchema: ResourceType<EndpointSlice>["schema"] = z.looseObject({
   ...objectBase,
   addressType: z.string(),
@@ -87,7 +123,20 @@ export const EndpointSliceSchema: ResourceType<EndpointSlice>["schema"] = z.loos
     .optional(),
 });
 
-/** `discovery.k8s.io/v1` EndpointSlices. */
+/**
+ * `discovery.k8s.io/v1` EndpointSlices.
+ *
+ * @example
+ * ```ts
+ * import { EndpointSlices, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * const slices = await client.list(EndpointSlices, {
+ *   namespace: "default",
+ *   labelSelector: "kubernetes.io/service-name=web",
+ * });
+ * const ready = slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready));
+ * ```
+ */
 export const EndpointSlices: ResourceType<EndpointSlice> = defineResource({
   group: "discovery.k8s.io",
   version: "v1",

@@ -9,7 +9,25 @@ import { type ObjectReference, ObjectReferenceSchema, objectBase } from "./commo
 import type { KubernetesObject } from "./meta.ts";
 import { defineResource, type ResourceType } from "./resource.ts";
 
-/** An `events.k8s.io/v1` Event. */
+/**
+ * An `events.k8s.io/v1` Event.
+ *
+ * @example
+ * ```ts
+ * import type { EventV1 } from "kubeloop";
+ * const ev: EventV1 = {
+ *   metadata: { name: "web.17a1b2c3", namespace: "default" },
+ *   eventTime: "2024-01-01T00:00:00.000000Z",
+ *   regarding: { apiVersion: "apps/v1", kind: "Deployment", namespace: "default", name: "web" },
+ *   reason: "Scaled",
+ *   note: "Scaled up to 5 replicas",
+ *   type: "Normal",
+ *   action: "Scale",
+ *   reportingController: "example.com/web-controller",
+ *   reportingInstance: "web-controller-0",
+ * };
+ * ```
+ */
 export interface EventV1 extends KubernetesObject {
   /** RFC 3339 micro-time the event was first observed. */
   eventTime: string | null;
@@ -33,7 +51,17 @@ export interface EventV1 extends KubernetesObject {
   series?: { count: number; lastObservedTime: string } | undefined;
 }
 
-/** Schema for {@link EventV1}. */
+/**
+ * Schema for {@link EventV1}.
+ *
+ * @example
+ * ```ts
+ * import { EventV1Schema } from "kubeloop";
+ * declare const json: unknown;
+ * const r = EventV1Schema.safeParse(json);
+ * if (r.success) console.log(r.data.regarding?.name, r.data.reason, r.data.note);
+ * ```
+ */
 export const EventV1Schema: ResourceType<EventV1>["schema"] = z.looseObject({
   ...objectBase,
   eventTime: z.string().nullable(),
@@ -48,7 +76,26 @@ export const EventV1Schema: ResourceType<EventV1>["schema"] = z.looseObject({
   series: z.looseObject({ count: z.number(), lastObservedTime: z.string() }).optional(),
 });
 
-/** `events.k8s.io/v1` Events. */
+/**
+ * `events.k8s.io/v1` Events.
+ *
+ * @example
+ * ```ts
+ * import { EventsV1, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * await client.create(EventsV1, {
+ *   metadata: { generateName: "web.", namespace: "default" },
+ *   eventTime: new Date().toISOString().replace(/Z$/, "000Z"), // MicroTime: 6 fractional digits
+ *   regarding: { apiVersion: "apps/v1", kind: "Deployment", namespace: "default", name: "web" },
+ *   reason: "Scaled",
+ *   note: "Scaled up to 5 replicas",
+ *   type: "Normal",
+ *   action: "Scale",
+ *   reportingController: "example.com/web-controller",
+ *   reportingInstance: "web-controller-0",
+ * });
+ * ```
+ */
 export const EventsV1: ResourceType<EventV1> = defineResource({
   group: "events.k8s.io",
   version: "v1",
