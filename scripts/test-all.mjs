@@ -57,6 +57,7 @@ const steps = [
   { name: "typecheck", cmd: bin("tsc"), args: ["--noEmit", "-p", "."] },
   { name: "lint", cmd: bin("biome"), args: ["check", "src", "test", "scripts", "examples"] },
   { name: "runtime-agnostic", cmd: process.execPath, args: ["scripts/check-runtime-agnostic.mjs"] },
+  { name: "API docs", cmd: process.execPath, args: ["scripts/check-docs.mjs"] },
   { name: "build", cmd: bin("tsup"), args: [] },
   {
     name: `Node ${process.versions.node}`,
