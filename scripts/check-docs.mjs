@@ -17,6 +17,7 @@ const entries = [
   "src/client/kubeconfig.ts",
   "src/fluent/mod.ts",
 ];
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
 const strip = (s) => s.replace(/\u001b\[[0-9;]*m/g, "");
 const run = (args) => {
   const r = spawnSync(deno, args, {
