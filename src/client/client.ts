@@ -19,6 +19,7 @@ import {
 } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
 import { validate } from "../resources/validate.ts";
+import { nodeInspect } from "../runtime/inspect.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import { type Logger, silentLogger } from "../util/logger.ts";
@@ -487,7 +488,7 @@ export class KubeClient {
   }
 
   /** Node's `util.inspect` shows the redacted {@link KubeClient.toString} form. */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
+  [nodeInspect](): string {
     return this.toString();
   }
 

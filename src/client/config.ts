@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+import { inspectorHooks } from "../runtime/inspect.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -114,16 +116,7 @@ export function protectConfig<C extends ClusterConfig>(config: C): C {
       enumerable: false,
       configurable: true,
     },
-    [Symbol.for("nodejs.util.inspect.custom")]: {
-      value: redacted,
-      enumerable: false,
-      configurable: true,
-    },
-    [Symbol.for("Deno.customInspect")]: {
-      value: () => JSON.stringify(redacted()),
-      enumerable: false,
-      configurable: true,
-    },
+    ...inspectorHooks(redacted),
   };
   Object.defineProperties(config, hooks);
   return config;
