@@ -39,7 +39,10 @@ const patterns = [
   { re: /(?<![\w.$"'`])process\s*\.\s*\w/g, what: "process global" },
   { re: /(?<![\w.$"'`])Buffer\s*\.\s*\w/g, what: "Buffer global" },
   { re: /\brequire\s*\(/g, what: "require()" },
-  { re: /Symbol\.for\(\s*["'](?:Deno|nodejs|Bun)\./g, what: "runtime inspector symbol (use src/runtime/inspect.ts)" },
+  {
+    re: /Symbol\.for\(\s*["'](?:Deno|nodejs|Bun)\./g,
+    what: "runtime inspector symbol (use src/runtime/inspect.ts)",
+  },
 ];
 
 function* walk(dir) {
