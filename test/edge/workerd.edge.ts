@@ -3,26 +3,10 @@
 // over real HTTP on 127.0.0.1. Node only (Miniflare is the host); needs `npm run build`.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { ConfigMaps } from "../../src/resources/core.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
-
-async function bundleWorker(): Promise<string> {
-  const result = await build({
-    entryPoints: [new URL("./worker.js", import.meta.url).pathname],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "import"],
-    write: false,
-    logLevel: "silent",
-  });
-  const text = result.outputFiles[0]!.text;
-  assert.ok(!/from\s*["']node:/.test(text), "the edge bundle must not import node: modules");
-  return text;
-}
+import { bundleWorker } from "./bundle.ts";
 
 describe("workerd smoke", () => {
   let mf: Miniflare;
@@ -37,7 +21,7 @@ describe("workerd smoke", () => {
     listener = await server.listen();
     mf = new Miniflare({
       modules: true,
-      script: await bundleWorker(),
+      script: await bundleWorker(new URL("./worker.js", import.meta.url).pathname),
       compatibilityDate: "2026-04-01",
     });
   });

@@ -4,38 +4,13 @@
 // edge bundle (dist/edge/mod.js), so it needs `npm run build` first.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { build, type Plugin } from "esbuild";
 import { Miniflare } from "miniflare";
 import { MIRROR_LABEL } from "../../examples/shared/mirror.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/mod.ts";
 import { FakeApiServer, type Listener } from "../../src/testing/mod.ts";
+import { bundleWorker } from "../edge/bundle.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
-
-/** The examples import `../../src/mod.ts`; a user's worker imports `kubeloop`. Both become the edge bundle. */
-const useBuiltKubeloop: Plugin = {
-  name: "use-built-kubeloop",
-  setup(b) {
-    b.onResolve({ filter: /(^kubeloop$)|(\/src\/mod\.ts$)/ }, () => ({
-      path: `${root}dist/edge/mod.js`,
-    }));
-  },
-};
-
-async function bundleWorker(): Promise<string> {
-  const result = await build({
-    entryPoints: [`${root}examples/worker/worker.ts`],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "import"],
-    plugins: [useBuiltKubeloop],
-    write: false,
-    logLevel: "silent",
-  });
-  return result.outputFiles[0]!.text;
-}
 
 describe("examples/worker in workerd", () => {
   let mf: Miniflare;
@@ -55,7 +30,7 @@ describe("examples/worker in workerd", () => {
     listener = await server.listen();
     mf = new Miniflare({
       modules: true,
-      script: await bundleWorker(),
+      script: await bundleWorker(`${root}examples/worker/worker.ts`),
       compatibilityDate: "2026-04-01",
     });
   });
