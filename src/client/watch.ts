@@ -9,6 +9,8 @@
  *
  * @module
  */
+
+import { concatBytes } from "../util/bytes.ts";
 import { WatchDecodeError } from "./errors.ts";
 
 /**
@@ -105,7 +107,7 @@ export class WatchLineDecoder {
         bytes = piece;
       } else {
         this.#pending.push(piece);
-        bytes = concat(this.#pending, this.#pendingBytes + piece.byteLength);
+        bytes = concatBytes(this.#pending, this.#pendingBytes + piece.byteLength);
         this.#pending = [];
         this.#pendingBytes = 0;
       }
@@ -133,7 +135,7 @@ export class WatchLineDecoder {
    */
   end(): void {
     if (this.#pendingBytes === 0) return;
-    const bytes = concat(this.#pending, this.#pendingBytes);
+    const bytes = concatBytes(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
     let text: string;
@@ -199,17 +201,6 @@ export class WatchLineDecoder {
     }
     return value as RawWatchEvent;
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.byteLength;
-  }
-  return out;
 }
 
 /**

@@ -7,6 +7,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { Socket } from "node:net";
+import { concatBytes } from "../util/bytes.ts";
 import type { FetchHandler, ServeHandle, ServeOptions } from "./serve.ts";
 
 const SKIP_REQUEST_HEADERS = new Set([
@@ -32,15 +33,7 @@ async function readBody(req: http.IncomingMessage): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for await (const c of req)
     chunks.push(typeof c === "string" ? new TextEncoder().encode(c) : (c as Uint8Array));
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /**

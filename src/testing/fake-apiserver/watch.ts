@@ -9,6 +9,7 @@
 import type { KubernetesObject, Status } from "../../resources/meta.ts";
 import { INITIAL_EVENTS_END_ANNOTATION } from "../../resources/meta.ts";
 import type { ResourceType } from "../../resources/resource.ts";
+import { concatBytes } from "../../util/bytes.ts";
 import type { Clock, Timer } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { ParsedFieldSelector, ParsedLabelSelector } from "../../util/selector.ts";
@@ -56,19 +57,6 @@ function lineFor(ev: StoreEvent, type: string, metadataOnly: boolean): Uint8Arra
     ev.cache.set(variant, bytes);
   }
   return bytes;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
 }
 
 /** One open watch. */
@@ -320,12 +308,12 @@ export class Watcher {
         this.#pump();
         return;
       }
-      chunk = concat(lines);
+      chunk = concatBytes(lines);
     } else if (this.#initialEndLine) {
       chunk = this.#initialEndLine;
       this.#initialEndLine = undefined;
     } else if (this.#pending.length > 0) {
-      chunk = concat(this.#pending);
+      chunk = concatBytes(this.#pending);
       this.#pending = [];
     } else if (this.#ending) {
       try {
