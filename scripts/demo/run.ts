@@ -25,6 +25,7 @@ import {
   type WorkQueueMetrics,
 } from "../../src/mod.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
+import { seededRandom } from "../../src/testing/random.ts";
 
 /** Where the demo writes progress (a terminal or a pipe). */
 export interface DemoOutput {
@@ -102,18 +103,6 @@ export interface DemoSummary {
   durationMs: number;
 }
 
-/** A small seeded PRNG (mulberry32) so a demo run is repeatable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal?.aborted) return resolve();
@@ -140,7 +129,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const maxObjects = options.maxObjects ?? 40;
   const sourceNs = options.sourceNamespace ?? "kubeloop-demo";
   const targetNs = options.targetNamespace ?? "kubeloop-demo-mirror";
-  const random = prng(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const out = options.out;
   const color = out?.color ?? false;
   const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);

@@ -45,4 +45,5 @@ export {
   type ListenOptions,
 } from "./fake-apiserver/server.ts";
 export { type StatusDetails, StatusError, type StatusReason } from "./fake-apiserver/status.ts";
+export { seededRandom } from "./random.ts";
 export { type TestControllerRunOptions, testControllerRun } from "./run.ts";

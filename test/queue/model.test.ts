@@ -4,18 +4,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DelayingQueue } from "../../src/queue/delaying.ts";
 import { WorkQueue } from "../../src/queue/workqueue.ts";
+import { seededRandom as prng } from "../../src/testing/random.ts";
 import { FakeClock } from "../../src/util/clock.ts";
-
-function prng(seed: number): () => number {
-  // mulberry32
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("WorkQueue model check", () => {
   for (const seed of [1, 2, 3, 42, 1234]) {

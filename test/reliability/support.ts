@@ -1,6 +1,8 @@
 // Shared helpers of the reliability suite (not a test file).
 import type { Parameters } from "fast-check";
 
+export { seededRandom as prng } from "../../src/testing/random.ts";
+
 type Env = { env?: Record<string, string | undefined> };
 
 /** An environment variable, on Node, Deno (with -A) and Bun alike. */
@@ -29,16 +31,4 @@ export function fcParams<T>(numRuns: number): Parameters<T> {
   const path = env("FC_PATH");
   if (path !== undefined) p.path = path;
   return p;
-}
-
-/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

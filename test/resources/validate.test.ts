@@ -6,21 +6,11 @@ import { builtinResources } from "../../src/resources/builtin.ts";
 import { PodSchema } from "../../src/resources/core.ts";
 import { BookmarkSchema, ObjectMetaSchema, StatusSchema } from "../../src/resources/meta.ts";
 import { hasFastPath, validate } from "../../src/resources/validate.ts";
+import { seededRandom as rng } from "../../src/testing/random.ts";
 
 const pod = JSON.parse(
   readFileSync(new URL("../fixtures/pod.json", import.meta.url), "utf8"),
 ) as Record<string, unknown>;
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WEIRD: unknown[] = [
   null,
