@@ -193,7 +193,11 @@ export interface InformerOptions<T extends KubernetesObject> {
   streamingListTimeoutMs?: number | undefined;
   /** List page size (default 500). */
   pageSize?: number | undefined;
-  /** Abort and resume a watch silent for this long (ms, default 300 000; 0 disables). */
+  /**
+   * Abort and resume a watch silent for this long (ms; 0 disables). Default:
+   * derived per watch from its `timeoutSeconds` and the observed bookmark
+   * interval (`watchIdleDeadlineMs`), so a quiet watch is never taken for a stalled one.
+   */
   idleTimeoutMs?: number | undefined;
   /** Server-side watch timeout range in seconds (default 300–600). */
   watchTimeoutSeconds?: { min: number; max: number } | undefined;

@@ -32,6 +32,7 @@ export {
   ShortWatchError,
   StreamingListTimeoutError,
   WatchStalledError,
+  watchIdleDeadlineMs,
 } from "./reflector.ts";
 export {
   deepFreeze,

@@ -443,8 +443,10 @@ export interface ReflectorOptions<T extends KubernetesObject> {
   streamingListTimeoutMs?: number | undefined;
   /**
    * Abort and resume a watch that delivered no event (bookmarks included) for
-   * this long, in ms (default 300 000: real servers send a bookmark about
-   * once a minute). 0 disables.
+   * this long, in ms. 0 disables. Default: derived per watch by
+   * {@link watchIdleDeadlineMs}, from the watch's own `timeoutSeconds` (a
+   * healthy server ends the watch then; a 1.20 server sends its only bookmark
+   * about 2 s before) and the bookmark interval observed on the previous watch.
    */
   idleTimeoutMs?: number | undefined;
   /** Server-side watch timeout range in seconds, picked at random per watch (default 300–600). */
@@ -492,7 +494,6 @@ export function dropManagedFields<T extends KubernetesObject>(obj: T): T {
 const PASS_THROUGH: z.ZodType<KubernetesObject> = z.any() as unknown as z.ZodType<KubernetesObject>;
 
 const DEFAULT_PAGE_SIZE = 500;
-const DEFAULT_IDLE_MS = 300_000;
 const DEFAULT_STREAMING_TIMEOUT_MS = 30_000;
 const SHORT_WATCH_MS = 1000;
 
@@ -529,6 +530,67 @@ function rvOfRaw(raw: unknown): string | undefined {
   const rv = (raw as { metadata?: { resourceVersion?: unknown } } | null)?.metadata
     ?.resourceVersion;
   return typeof rv === "string" ? rv : undefined;
+}
+
+/** The smallest slack added to a watch's timeout or bookmark interval before it counts as stalled. */
+const MIN_IDLE_MARGIN_MS = 5_000;
+
+/**
+ * How long a watch may deliver nothing (no event, no bookmark) before the
+ * reflector takes it for stalled, when `idleTimeoutMs` is not set.
+ *
+ * - A healthy server ends every watch cleanly at its `timeoutSeconds`, and
+ *   may send nothing before: a 1.20 server sends its only bookmark about 2 s
+ *   before that deadline, newer ones send periodic bookmarks only once the
+ *   resource type has changed. So the deadline is the watch's own timeout
+ *   plus a margin (10 %, at least 5 s): a quiet watch is never taken for a
+ *   stalled one.
+ * - When the previous watch showed a bookmark cadence (`bookmarkIntervalMs`:
+ *   the longest gap between two bookmarks of one watch), a dead connection is
+ *   found sooner: two missed bookmarks plus 5 s, if that is shorter.
+ *
+ * @example
+ * ```ts
+ * import { watchIdleDeadlineMs } from "kubeloop";
+ * watchIdleDeadlineMs(300); // 330_000: a quiet 1.20 watch ends (at 300 s) before it
+ * watchIdleDeadlineMs(300, 60_000); // 125_000: bookmarks came every minute last time
+ * ```
+ */
+export function watchIdleDeadlineMs(timeoutSeconds: number, bookmarkIntervalMs?: number): number {
+  const timeoutMs = timeoutSeconds * 1000;
+  const byTimeout = timeoutMs + Math.max(MIN_IDLE_MARGIN_MS, timeoutMs / 10);
+  if (bookmarkIntervalMs === undefined || !(bookmarkIntervalMs > 0)) return byTimeout;
+  return Math.min(byTimeout, 2 * bookmarkIntervalMs + MIN_IDLE_MARGIN_MS);
+}
+
+/**
+ * The bookmark cadence a reflector observes: the longest gap between two
+ * consecutive bookmarks of the last watch that carried at least two
+ * (`undefined` after a watch with fewer, so a server that stops sending
+ * periodic bookmarks falls back to the timeout-based deadline at once).
+ */
+class BookmarkCadence {
+  #intervalMs: number | undefined;
+  #last: number | undefined;
+  #longest: number | undefined;
+  /** The interval observed on the previous watch, if any. */
+  get intervalMs(): number | undefined {
+    return this.#intervalMs;
+  }
+  /** A watch starts. */
+  begin(): void {
+    this.#last = undefined;
+    this.#longest = undefined;
+  }
+  /** A bookmark arrived at `now` (ms). */
+  bookmark(now: number): void {
+    if (this.#last !== undefined) this.#longest = Math.max(this.#longest ?? 0, now - this.#last);
+    this.#last = now;
+  }
+  /** The watch ended (any way): what it showed becomes the observed interval. */
+  end(): void {
+    this.#intervalMs = this.#longest;
+  }
 }
 
 /** Something that fires `fn` once nothing called `touch()` for `ms` (one timer per period, not per event). */
@@ -602,6 +664,7 @@ export class Reflector<T extends KubernetesObject> {
   #running = false;
   #gonesWithoutProgress = 0;
   #needList = true;
+  readonly #cadence = new BookmarkCadence();
 
   /** Create a reflector (not started: call {@link Reflector.run}). Objects are validated against `type.schema` unless `options.validate` is false or `metadataOnly` is set. */
   constructor(
@@ -935,7 +998,7 @@ export class Reflector<T extends KubernetesObject> {
     const onAbort = (): void => ac.abort(signal.reason);
     if (signal.aborted) throw signal.reason;
     signal.addEventListener("abort", onAbort, { once: true });
-    const idleMs = this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_MS;
+    const idleMs = this.#idleMs(timeoutSeconds);
     const deadline =
       idleMs > 0
         ? new IdleDeadline(this.#clock, idleMs, () => ac.abort(new WatchStalledError(kind, idleMs)))
@@ -944,6 +1007,8 @@ export class Reflector<T extends KubernetesObject> {
     if (!afterList) this.#stats.reconnects++;
     const started = this.#clock.now();
     let received = 0;
+    this.#cadence.begin();
+    this.#logger.debug("watching", { kind, resourceVersion: this.#rv, timeoutSeconds, idleMs });
     try {
       const stream = this.#client.watch(this.#rawType, {
         ...this.#selectors(),
@@ -972,6 +1037,7 @@ export class Reflector<T extends KubernetesObject> {
       throw new PhaseError(err, "watch");
     } finally {
       deadline?.cancel();
+      this.#cadence.end();
       signal.removeEventListener("abort", onAbort);
       ac.abort();
     }
@@ -1011,8 +1077,16 @@ export class Reflector<T extends KubernetesObject> {
     }
   }
 
+  /** The idle deadline of a watch that asked for `timeoutSeconds`: the option, else derived. */
+  #idleMs(timeoutSeconds: number): number {
+    return (
+      this.#opts.idleTimeoutMs ?? watchIdleDeadlineMs(timeoutSeconds, this.#cadence.intervalMs)
+    );
+  }
+
   #bookmark(b: Bookmark): void {
     this.#stats.bookmarks++;
+    this.#cadence.bookmark(this.#clock.now());
     const rv = b.metadata.resourceVersion;
     if (rv) {
       this.#rv = rv;
@@ -1032,7 +1106,8 @@ export class Reflector<T extends KubernetesObject> {
     if (signal.aborted) throw signal.reason;
     signal.addEventListener("abort", onAbort, { once: true });
     const streamMs = this.#opts.streamingListTimeoutMs ?? DEFAULT_STREAMING_TIMEOUT_MS;
-    const idleMs = this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_MS;
+    const timeoutSeconds = this.#watchTimeoutSeconds();
+    const idleMs = this.#idleMs(timeoutSeconds);
     let initial = true;
     let progressed = false;
     let deadline: IdleDeadline | undefined = new IdleDeadline(this.#clock, streamMs, () =>
@@ -1041,6 +1116,7 @@ export class Reflector<T extends KubernetesObject> {
     const buffer = new Map<string, T>();
     const invalidKeys = new Set<string>();
     this.#stats.watches++;
+    this.#cadence.begin();
     try {
       const stream = this.#client.watch(this.#rawType, {
         ...this.#selectors(),
@@ -1048,7 +1124,7 @@ export class Reflector<T extends KubernetesObject> {
         resourceVersionMatch: "NotOlderThan",
         sendInitialEvents: true,
         allowWatchBookmarks: true,
-        timeoutSeconds: this.#watchTimeoutSeconds(),
+        timeoutSeconds,
         signal: ac.signal,
         metadataOnly: this.#opts.metadataOnly,
         onInvalid: (err) => {
@@ -1120,6 +1196,7 @@ export class Reflector<T extends KubernetesObject> {
       throw new PhaseError(err, initial ? "streaming-list" : "watch");
     } finally {
       deadline?.cancel();
+      this.#cadence.end();
       signal.removeEventListener("abort", onAbort);
       ac.abort();
     }
