@@ -103,7 +103,8 @@ export interface CustomResourceDefinition extends KubernetesObject {
   /** Conditions, the names actually accepted, and versions ever stored. */
   status?:
     | {
-        conditions?: Condition[] | undefined;
+        /** `null` right after creation, before the server's CRD controllers ran. */
+        conditions?: Condition[] | null | undefined;
         acceptedNames?:
           | {
               [K in keyof CustomResourceDefinitionNames]?:
@@ -162,7 +163,8 @@ export const CustomResourceDefinitionSchema: ResourceType<CustomResourceDefiniti
     }),
     status: z
       .looseObject({
-        conditions: z.array(ConditionSchema).optional(),
+        // null until the API server's CRD controllers have run (a nil slice without omitempty)
+        conditions: z.array(ConditionSchema).nullable().optional(),
         acceptedNames: NamesSchema.partial().optional(),
         storedVersions: z.array(z.string()).optional(),
       })

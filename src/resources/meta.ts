@@ -100,8 +100,12 @@ export interface ObjectMeta {
   resourceVersion?: string | undefined;
   /** Sequence number of the desired state, bumped on spec changes. */
   generation?: number | undefined;
-  /** RFC 3339 time the object was created. */
-  creationTimestamp?: string | undefined;
+  /**
+   * RFC 3339 time the object was created. `null` in embedded metadata (pod
+   * templates, job templates, volume claim templates): a real API server
+   * writes `"creationTimestamp": null` there.
+   */
+  creationTimestamp?: string | null | undefined;
   /** RFC 3339 time after which the object will be deleted; set when deletion is requested. */
   deletionTimestamp?: string | undefined;
   /** Grace period in seconds before the object is removed once deleting. */
@@ -225,7 +229,8 @@ export const ObjectMetaSchema: z.ZodType<ObjectMeta> = z.looseObject({
   uid: z.string().optional(),
   resourceVersion: z.string().optional(),
   generation: z.number().int().optional(),
-  creationTimestamp: z.string().optional(),
+  // null in every pod template a real server sends (Go's zero metav1.Time)
+  creationTimestamp: z.string().nullable().optional(),
   deletionTimestamp: z.string().optional(),
   deletionGracePeriodSeconds: z.number().int().optional(),
   labels: stringMap.optional(),
