@@ -5,12 +5,15 @@
  * @module
  */
 
+import type { InformerFactory } from "../cache/factory.ts";
 import type { WorkQueueMetrics } from "../queue/metrics.ts";
 import { defaultControllerRateLimiter, type RateLimiter } from "../queue/rate-limiters.ts";
 import { RateLimitingQueue } from "../queue/rate-limiting.ts";
 import { type KubernetesObject, objectKey } from "../resources/meta.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import { type Logger, silentLogger } from "../util/logger.ts";
+import type { ControllerFilter } from "./filter.ts";
+import type { ReconcileMetrics } from "./metrics.ts";
 import {
   type ControllerInformer,
   isBackgrounder,
@@ -18,6 +21,7 @@ import {
   type ReconcileResult,
   type Resource,
 } from "./resource.ts";
+import { isInformerSource, type Trigger, type TriggerContext } from "./trigger.ts";
 
 /**
  * What {@link ControllerOptions.onError} is told about a failed callback.
@@ -78,8 +82,25 @@ export interface ControllerOptions<T extends KubernetesObject> {
   onError?: ((err: unknown, info: ControllerErrorInfo) => void) | undefined;
   /** Work-queue metrics hooks (default: none). */
   metrics?: WorkQueueMetrics | undefined;
-  /** Name used in log lines (default: the informer's resource plural, or `"controller"`). */
+  /** Reconcile metrics hooks (default: none). */
+  reconcileMetrics?: ReconcileMetrics | undefined;
+  /** Name used in log lines and metrics (default: the informer's resource plural, or `"controller"`). */
   name?: string | undefined;
+  /**
+   * Related kinds whose changes reconcile primary objects: {@link owns},
+   * {@link watches}, or any {@link Trigger}. The primary resource is a
+   * trigger too (each object maps to its own key).
+   */
+  triggers?: readonly Trigger[] | undefined;
+  /**
+   * Where triggers that name a kind get their informers. The factory runs
+   * its informers; the controller only attaches handlers and waits for
+   * their sync (start the factory yourself, or let a `Manager` do it).
+   * Informers the controller was handed that no factory owns, it runs itself.
+   */
+  factory?: InformerFactory | undefined;
+  /** Which primary keys to process (see {@link ControllerFilter}); a plain function works too. */
+  filter?: ControllerFilter | ((key: string) => boolean) | undefined;
 }
 
 /**
@@ -146,6 +167,36 @@ export class InformerStoppedError extends Error {
   }
 }
 
+/**
+ * A trigger names a kind, but the controller has no `factory` to get an
+ * informer for it from.
+ *
+ * @example
+ * ```ts
+ * import { Controller, Deployments, MissingFactoryError, newResource, owns, type ConfigMap, type ControllerInformer } from "kubeloop";
+ * declare const informer: ControllerInformer<ConfigMap>;
+ * try {
+ *   new Controller({ resource: newResource(informer, () => {}, () => {}), triggers: [owns(Deployments)] });
+ * } catch (err) {
+ *   if (err instanceof MissingFactoryError) console.log("pass factory: ... (or use a Manager)");
+ * }
+ * ```
+ */
+export class MissingFactoryError extends TypeError {
+  /** Always `"MissingFactoryError"`. */
+  override readonly name = "MissingFactoryError";
+  /**
+   * Create the error.
+   *
+   * @param trigger the trigger's name, used in the message.
+   */
+  constructor(trigger: string) {
+    super(
+      `trigger "${trigger}" names a kind, but the controller has no factory: pass \`factory\` (a Manager does) or an informer`,
+    );
+  }
+}
+
 /** The key and object of a deleted object, unwrapping a `{ key, obj }` tombstone. */
 function unwrapDeleted<T extends KubernetesObject>(deleted: T): { key: string; obj: T } {
   const d = deleted as unknown as { metadata?: unknown; key?: unknown; obj?: unknown };
@@ -166,26 +217,42 @@ interface RunState<T> {
   readonly signal: AbortSignal;
 }
 
+/** One trigger, resolved for a run: its informer and map. */
+interface Source {
+  readonly name: string;
+  readonly informer: ControllerInformer<KubernetesObject>;
+  /** `undefined` for the primary resource (the object's own key). */
+  readonly map: Trigger["map"] | undefined;
+}
+
 /**
- * Runs a {@link Resource}: watches its informer, queues changed keys, and
- * calls `upsert(key, latest)` while the object exists in the informer's cache
- * or `delete(key, lastKnown)` once it is gone.
+ * Runs a {@link Resource}: watches its informer (and the informers of its
+ * {@link Trigger}s), queues changed keys, and calls `upsert(key, latest)`
+ * while the object exists in the informer's cache or `delete(key,
+ * lastKnown)` once it is gone.
  *
  * - The queue is keyed by the object key, so a burst of events for one
  *   object results in one reconcile of its latest state.
+ * - Related kinds enter as triggers ({@link owns}, {@link watches}): an
+ *   informer plus a map from object to primary keys. The primary resource is
+ *   the trigger that maps an object to its own key.
  * - Deleted objects: the delete event's object (unwrapped from a
  *   final-state-unknown tombstone) is kept beside the queue until the key is
  *   processed, so `delete` gets the last known state.
- * - Processing starts once the informer has synced.
+ * - Processing starts once every informer (primary and triggers) has synced.
+ * - A `filter` decides which keys this controller processes (sharding uses it).
+ * - One owner runs informers: informers of the `factory` are run by the
+ *   factory; the controller runs only the informers it was handed that no
+ *   factory owns.
  * - A throwing callback is retried through the rate limiter up to
  *   `maxRetries` times, then dropped (logged at error level and reported to
  *   `onError` with `dropped: true`). Success resets the key's backoff. A
  *   callback may return `{ requeueAfter: ms }` to be called again later.
- * - `run(signal)` resolves once `signal` aborts and the informer, all
- *   in-flight callbacks and the resource's backgrounder (if it implements
- *   {@link Backgrounder}) have finished. If the informer stops on its own,
- *   the controller shuts down the same way and `run` rejects with
- *   {@link InformerStoppedError}.
+ * - `run(signal)` resolves once `signal` aborts and the informers it runs,
+ *   all in-flight callbacks and the resource's backgrounder (if it
+ *   implements {@link Backgrounder}) have finished. If an informer it runs
+ *   stops on its own, the controller shuts down the same way and `run`
+ *   rejects with {@link InformerStoppedError}.
  *
  * @example
  * ```ts
@@ -215,15 +282,22 @@ export class Controller<T extends KubernetesObject> {
   readonly #clock: Clock;
   readonly #onError: ((err: unknown, info: ControllerErrorInfo) => void) | undefined;
   readonly #metrics: WorkQueueMetrics | undefined;
+  readonly #reconcileMetrics: ReconcileMetrics | undefined;
   readonly #name: string | undefined;
+  readonly #triggers: readonly Trigger[];
+  readonly #factory: InformerFactory | undefined;
+  readonly #filter: ControllerFilter | undefined;
   #informer: ControllerInformer<T> | undefined;
+  #sources: Source[] | undefined;
   #running = false;
+  #busy = 0;
 
   /**
    * Create a controller (it does nothing until {@link Controller.run}).
    *
    * @throws {RangeError} if `workers` is not a positive integer or `maxRetries`
    *   is not a non-negative integer.
+   * @throws {MissingFactoryError} if a trigger names a kind and there is no `factory`.
    */
   constructor(options: ControllerOptions<T>) {
     this.#resource = options.resource;
@@ -240,7 +314,17 @@ export class Controller<T extends KubernetesObject> {
     this.#clock = options.clock ?? realClock;
     this.#onError = options.onError;
     this.#metrics = options.metrics;
+    this.#reconcileMetrics = options.reconcileMetrics;
     this.#name = options.name;
+    this.#triggers = [...(options.triggers ?? [])];
+    this.#factory = options.factory;
+    const filter = options.filter;
+    this.#filter = typeof filter === "function" ? { accepts: filter } : filter;
+    for (const t of this.#triggers) {
+      if (!isInformerSource(t.source) && this.#factory === undefined) {
+        throw new MissingFactoryError(t.name);
+      }
+    }
   }
 
   /**
@@ -262,26 +346,47 @@ export class Controller<T extends KubernetesObject> {
     return this.#running;
   }
 
-  /** Whether the informer has synced (its initial list is in the cache). */
-  hasSynced(): boolean {
-    return this.informer.hasSynced();
+  /** The triggers besides the primary resource, as configured. */
+  get triggers(): readonly Trigger[] {
+    return this.#triggers;
   }
 
-  /** The informer's last synced resource version. */
+  /**
+   * Whether every informer has synced: the primary's and, once a run has
+   * resolved them, the triggers'.
+   */
+  hasSynced(): boolean {
+    const sources = this.#sources;
+    if (sources === undefined) return this.informer.hasSynced();
+    return sources.every((s) => s.informer.hasSynced());
+  }
+
+  /**
+   * Resolve `true` once every informer of the current (or next) run has
+   * synced, `false` if `signal` aborts or an informer stops first.
+   */
+  async waitForSync(signal?: AbortSignal): Promise<boolean> {
+    const sources = this.#sources ?? this.#resolve(this.informer);
+    const results = await Promise.all(sources.map((s) => s.informer.waitForSync(signal)));
+    return results.every(Boolean);
+  }
+
+  /** The primary informer's last synced resource version. */
   lastSyncResourceVersion(): string | undefined {
     return this.informer.lastSyncResourceVersion();
   }
 
   /**
-   * Run until `signal` aborts. Resolves once the informer, the workers (with
-   * their in-flight callbacks) and the backgrounder have stopped. Rejects
-   * with {@link ControllerAlreadyRunningError} if already running, or with
-   * {@link InformerStoppedError} (after the same orderly shutdown) if the
-   * informer stopped while `signal` was not aborted.
+   * Run until `signal` aborts. Resolves once the informers it runs, the
+   * workers (with their in-flight callbacks) and the backgrounder have
+   * stopped. Rejects with {@link ControllerAlreadyRunningError} if already
+   * running, or with {@link InformerStoppedError} (after the same orderly
+   * shutdown) if an informer it runs stopped while `signal` was not aborted.
    *
-   * Each run calls `resource.informer()` once and runs that informer. A
-   * `SharedInformer` runs only once, so to run a controller again after it
-   * stopped, its resource must hand out a new informer.
+   * Each run calls `resource.informer()` once and runs that informer (unless
+   * the `factory` owns it). A `SharedInformer` runs only once, so to run a
+   * controller again after it stopped, its resource must hand out a new
+   * informer, or take it from a factory.
    */
   async run(signal: AbortSignal): Promise<void> {
     if (this.#running) throw new ControllerAlreadyRunningError(this.name);
@@ -293,14 +398,45 @@ export class Controller<T extends KubernetesObject> {
     }
   }
 
+  /** The primary source plus one source per trigger, informers resolved. */
+  #resolve(primary: ControllerInformer<T>): Source[] {
+    const sources: Source[] = [
+      {
+        name: "primary",
+        informer: primary as unknown as ControllerInformer<KubernetesObject>,
+        map: undefined,
+      },
+    ];
+    for (const t of this.#triggers) {
+      let informer: ControllerInformer<KubernetesObject>;
+      if (isInformerSource(t.source)) informer = t.source;
+      else {
+        const factory = this.#factory;
+        if (factory === undefined) throw new MissingFactoryError(t.name);
+        informer = factory.informer(t.source.type, t.source.options ?? {});
+      }
+      sources.push({ name: t.name, informer, map: (obj, ctx) => t.map(obj, ctx) });
+    }
+    return sources;
+  }
+
+  /** Whether the controller's factory runs `informer` (then the controller must not). */
+  #factoryRuns(informer: ControllerInformer<KubernetesObject>): boolean {
+    const factory = this.#factory;
+    return factory !== undefined && (factory.informers() as readonly object[]).includes(informer);
+  }
+
   async #run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     // Once per run: a resource may hand out a fresh informer for each run
     // (a SharedInformer runs only once).
     const informer = this.#resource.informer();
     this.#informer = informer;
+    const sources = this.#resolve(informer);
+    this.#sources = sources;
     const name = this.name;
     const log = this.#logger;
+    const filter = this.#filter;
     const queue = new RateLimitingQueue<string>({
       clock: this.#clock,
       rateLimiter: this.#rateLimiter ?? defaultControllerRateLimiter<string>(this.#clock),
@@ -311,49 +447,119 @@ export class Controller<T extends KubernetesObject> {
     const stopped = new Promise<void>((resolve) =>
       inner.signal.addEventListener("abort", () => resolve(), { once: true }),
     );
-    const registration = informer.addEventHandler({
-      onAdd: (obj) => {
-        const key = objectKey(obj);
-        tombstones.delete(key);
-        queue.add(key);
-      },
-      onUpdate: (_old, obj) => {
-        const key = objectKey(obj);
-        tombstones.delete(key);
-        queue.add(key);
-      },
-      onDelete: (deleted, info) => {
-        // kubeloop's informer hands over the last known object itself (with
-        // info.finalStateUnknown); unwrap client-go style tombstones
-        // ({ key, obj }) from other informers too.
-        const { key, obj } = unwrapDeleted(deleted);
-        if (info?.finalStateUnknown) {
-          log.debug("delete with unknown final state", { controller: name, key });
+    // Keys the filter accepted when last asked (only kept when it can change its mind).
+    const accepted = filter?.subscribe ? new Set<string>() : undefined;
+    const enqueue = (key: string): void => {
+      if (filter !== undefined) {
+        let ok: boolean;
+        try {
+          ok = filter.accepts(key);
+        } catch (err) {
+          log.error("filter threw; key skipped", { controller: name, key, error: err });
+          return;
         }
-        tombstones.set(key, obj);
+        if (!ok) {
+          accepted?.delete(key);
+          return;
+        }
+        accepted?.add(key);
+      }
+      queue.add(key);
+    };
+    const ctx: TriggerContext = {
+      primary: informer.resourceType as TriggerContext["primary"],
+    };
+    const mapped = (source: Source, obj: KubernetesObject): readonly string[] => {
+      try {
+        return source.map!(obj, ctx);
+      } catch (err) {
+        log.error("trigger map threw; event skipped", {
+          controller: name,
+          trigger: source.name,
+          error: err,
+        });
+        return [];
+      }
+    };
+    const registrations = sources.map((source) => {
+      if (source.map === undefined) {
+        return source.informer.addEventHandler({
+          onAdd: (obj) => {
+            const key = objectKey(obj);
+            tombstones.delete(key);
+            enqueue(key);
+          },
+          onUpdate: (_old, obj) => {
+            const key = objectKey(obj);
+            tombstones.delete(key);
+            enqueue(key);
+          },
+          onDelete: (deleted, info) => {
+            // kubeloop's informer hands over the last known object itself (with
+            // info.finalStateUnknown); unwrap client-go style tombstones
+            // ({ key, obj }) from other informers too.
+            const { key, obj } = unwrapDeleted(deleted);
+            if (info?.finalStateUnknown) {
+              log.debug("delete with unknown final state", { controller: name, key });
+            }
+            tombstones.set(key, obj as unknown as T);
+            accepted?.delete(key);
+            enqueue(key);
+          },
+        });
+      }
+      return source.informer.addEventHandler({
+        onAdd: (obj) => {
+          for (const key of mapped(source, obj)) enqueue(key);
+        },
+        onUpdate: (oldObj, obj) => {
+          const keys = new Set([...mapped(source, oldObj), ...mapped(source, obj)]);
+          for (const key of keys) enqueue(key);
+        },
+        onDelete: (deleted) => {
+          for (const key of mapped(source, unwrapDeleted(deleted).obj)) enqueue(key);
+        },
+      });
+    });
+    // A filter that changes its mind: queue the cached primary keys it now accepts.
+    const unsubscribe = filter?.subscribe?.(() => {
+      if (accepted === undefined) return;
+      for (const key of [...accepted]) {
+        if (!safeAccepts(filter, key)) accepted.delete(key);
+      }
+      for (const key of informer.store.keys()) {
+        if (accepted.has(key) || !safeAccepts(filter, key)) continue;
+        accepted.add(key);
         queue.add(key);
-      },
+      }
     });
     const onAbort = (): void => inner.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
 
+    // One owner runs informers: the factory runs its own, the controller the rest (once each).
+    const toRun = [...new Set(sources.map((s) => s.informer))].filter((i) => !this.#factoryRuns(i));
     let informerFailed = false;
     let informerError: unknown;
-    const informerDone = (async () => {
-      try {
-        await informer.run(inner.signal);
-      } catch (err) {
-        informerError = err;
-      }
-      if (!inner.signal.aborted) {
-        informerFailed = true;
-        log.error("informer stopped; shutting the controller down", {
-          controller: name,
-          error: informerError,
-        });
-        inner.abort(new InformerStoppedError(name, informerError));
-      }
-    })();
+    const informersDone = Promise.all(
+      toRun.map(async (i) => {
+        let error: unknown;
+        try {
+          await i.run(inner.signal);
+        } catch (err) {
+          error = err;
+        }
+        if (!inner.signal.aborted) {
+          informerFailed = true;
+          informerError = error;
+          log.error("informer stopped; shutting the controller down", {
+            controller: name,
+            kind: i.resourceType?.kind,
+            error,
+          });
+          inner.abort(new InformerStoppedError(name, error));
+        }
+      }),
+    );
 
     const resource = this.#resource;
     const backgrounderDone = isBackgrounder(resource)
@@ -367,11 +573,17 @@ export class Controller<T extends KubernetesObject> {
         })()
       : Promise.resolve();
 
-    log.info("controller starting", { controller: name, workers: this.#workers });
+    log.info("controller starting", {
+      controller: name,
+      workers: this.#workers,
+      ...(this.#triggers.length > 0 ? { triggers: this.#triggers.map((t) => t.name) } : {}),
+    });
     let synced = false;
     try {
       synced = await Promise.race([
-        informer.waitForSync(inner.signal).catch(() => false),
+        Promise.all(sources.map((s) => s.informer.waitForSync(inner.signal)))
+          .then((r) => r.every(Boolean))
+          .catch(() => false),
         stopped.then(() => false),
       ]);
     } catch {
@@ -398,9 +610,10 @@ export class Controller<T extends KubernetesObject> {
     log.info("controller stopping", { controller: name });
     queue.shutDown();
     await Promise.all(workers);
-    await informerDone;
+    await informersDone;
     await backgrounderDone;
-    registration.remove();
+    unsubscribe?.();
+    for (const r of registrations) r.remove();
     signal.removeEventListener("abort", onAbort);
     log.info("controller stopped", { controller: name });
     if (informerFailed) throw new InformerStoppedError(name, informerError);
@@ -411,9 +624,11 @@ export class Controller<T extends KubernetesObject> {
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
+      this.#reconcileMetrics?.activeWorkers(++this.#busy);
       try {
         await this.#process(key, state);
       } finally {
+        this.#reconcileMetrics?.activeWorkers(--this.#busy);
         queue.done(key);
       }
     }
@@ -421,6 +636,16 @@ export class Controller<T extends KubernetesObject> {
 
   async #process(key: string, state: RunState<T>): Promise<void> {
     const { queue, informer, tombstones, failures } = state;
+    if (this.#filter !== undefined && !safeAccepts(this.#filter, key)) {
+      // handed over to someone else while queued
+      this.#logger.debug("key no longer accepted by the filter; skipped", {
+        controller: this.name,
+        key,
+      });
+      failures.delete(key);
+      queue.forget(key);
+      return;
+    }
     const attempt = (failures.get(key) ?? 0) + 1;
     const ctx: ReconcileContext = { signal: state.signal, attempt };
     const start = this.#clock.now();
@@ -450,20 +675,28 @@ export class Controller<T extends KubernetesObject> {
       failures.delete(key);
       queue.forget(key);
       const requeueAfter = result?.requeueAfter;
+      const durationMs = this.#clock.now() - start;
       this.#logger.debug(`${op} done`, {
         controller: this.name,
         key,
         attempt,
-        durationMs: this.#clock.now() - start,
+        durationMs,
         ...(requeueAfter !== undefined ? { requeueAfter } : {}),
       });
-      if (typeof requeueAfter === "number" && requeueAfter >= 0) queue.addAfter(key, requeueAfter);
+      const requeue = typeof requeueAfter === "number" && requeueAfter >= 0;
+      this.#reconcileMetrics?.reconcile(
+        !requeue ? "success" : requeueAfter === 0 ? "requeue" : "requeue_after",
+        durationMs,
+      );
+      if (requeue) queue.addAfter(key, requeueAfter);
     } catch (err) {
       const durationMs = this.#clock.now() - start;
+      this.#reconcileMetrics?.reconcile("error", durationMs);
       const dropped = attempt > this.#maxRetries;
       if (dropped) {
         failures.delete(key);
         queue.forget(key);
+        this.#reconcileMetrics?.dropped();
         if (lastKnown !== undefined && tombstones.get(key) === lastKnown) tombstones.delete(key);
         this.#logger.error(`${op} failed; giving up on key`, {
           controller: this.name,
@@ -491,5 +724,13 @@ export class Controller<T extends KubernetesObject> {
         }
       }
     }
+  }
+}
+
+function safeAccepts(filter: ControllerFilter, key: string): boolean {
+  try {
+    return filter.accepts(key);
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Controllers: run a {@link Resource}'s `upsert` / `delete` callbacks for
- * every change its informer sees, through a rate-limited work queue.
+ * every change its informer (and its {@link Trigger}s' informers) see,
+ * through a rate-limited work queue.
  *
  * @module
  */
@@ -10,7 +11,10 @@ export {
   type ControllerErrorInfo,
   type ControllerOptions,
   InformerStoppedError,
+  MissingFactoryError,
 } from "./controller.ts";
+export type { ControllerFilter } from "./filter.ts";
+export type { ReconcileMetrics, ReconcileOutcome } from "./metrics.ts";
 export {
   type Backgrounder,
   type ControllerEvent,
@@ -25,3 +29,14 @@ export {
   type ResourceDeleteFunc,
   type ResourceUpsertFunc,
 } from "./resource.ts";
+export {
+  isInformerSource,
+  type OwnsOptions,
+  ownerKeys,
+  owns,
+  type Trigger,
+  type TriggerContext,
+  type TriggerSource,
+  type WatchesOptions,
+  watches,
+} from "./trigger.ts";

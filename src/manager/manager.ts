@@ -12,7 +12,8 @@ import type { ListWatchClient } from "../cache/reflector.ts";
 import type { KubeClient } from "../client/client.ts";
 import { isAbortError } from "../client/errors.ts";
 import { Controller, type ControllerOptions } from "../controller/controller.ts";
-import type { Backgrounder, ControllerInformer, Resource } from "../controller/resource.ts";
+import type { ControllerFilter } from "../controller/filter.ts";
+import type { Backgrounder, Resource } from "../controller/resource.ts";
 import {
   LeaderElector,
   type LeaderElectorOptions,
@@ -23,7 +24,6 @@ import {
   ShardMembership,
   type ShardMembershipOptions,
   type ShardStatus,
-  shardedResource,
 } from "../election/sharding.ts";
 import type { KubernetesObject, PartialObjectMetadata } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
@@ -228,14 +228,37 @@ interface Runnable {
   name: string;
   leaderOnly: boolean;
   run(signal: AbortSignal): Promise<void>;
-  controller?: Controller<KubernetesObject> | undefined;
+  /** Set for controllers: what health reads. */
+  controller?: { readonly running: boolean; hasSynced(): boolean } | undefined;
 }
 
-function waitForAbort(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) =>
-    signal.addEventListener("abort", () => resolve(), { once: true }),
-  );
+/** The controller filter of a shard membership: this replica's keys. */
+function shardFilter(membership: ShardMembership): ControllerFilter {
+  return {
+    accepts: (key) => membership.owns(key),
+    subscribe: (listener) => membership.subscribe(listener),
+  };
+}
+
+/** A filter accepting what both accept (either may be absent). */
+function combineFilters(
+  a: ControllerFilter | ((key: string) => boolean) | undefined,
+  b: ControllerFilter | undefined,
+): ControllerFilter | ((key: string) => boolean) | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const fa: ControllerFilter = typeof a === "function" ? { accepts: a } : a;
+  return {
+    accepts: (key) => fa.accepts(key) && b.accepts(key),
+    subscribe: (listener) => {
+      const offA = fa.subscribe?.(listener);
+      const offB = b.subscribe?.(listener);
+      return () => {
+        offA?.();
+        offB?.();
+      };
+    },
+  };
 }
 
 function message(err: unknown): string {
@@ -249,7 +272,7 @@ function message(err: unknown): string {
  *   and leader-only backgrounders start once this replica leads (with
  *   `leaderElection`), or right away.
  * - With `sharding`, every replica runs the controllers, each processing only
- *   the keys it owns ({@link ShardMembership}, {@link shardedResource}).
+ *   the keys it owns: the {@link ShardMembership} is the controllers' filter.
  * - Take informers for managed controllers from {@link Manager.informer}: the
  *   factory runs them, and controllers only attach handlers.
  * - The first controller or backgrounder that fails stops everything and
@@ -285,12 +308,10 @@ export class Manager {
   readonly #rejoin: boolean;
   readonly #membership: ShardMembership | undefined;
   readonly #runnables: Runnable[] = [];
-  readonly #views = new WeakMap<object, Informer<KubernetesObject>>();
   #started = false;
   #running = false;
   #error: unknown;
   #factoryStopped: Promise<void> = Promise.resolve();
-  #factorySignal: AbortSignal | undefined;
   #backgrounders = 0;
 
   /**
@@ -357,18 +378,15 @@ export class Manager {
   }
 
   /**
-   * A shared informer from the factory, as a view whose `run` only waits
-   * (the manager runs the real informer once for everyone). Pass it to
-   * `newResource` for controllers added with {@link Manager.add}.
+   * The factory's shared informer for `type` and these options. The manager
+   * runs it (once, for everyone); pass it to `newResource` for controllers
+   * added with {@link Manager.add}, which only attach handlers.
    */
   informer<T extends KubernetesObject>(
     type: ResourceType<T>,
     opts: InformerOptions<PartialObjectMetadata> & { metadataOnly: true },
   ): Informer<PartialObjectMetadata>;
-  /**
-   * A shared informer from the factory, as a view whose `run` only waits
-   * (the manager runs the real informer once for everyone).
-   */
+  /** The factory's shared informer for `type` and these options (the manager runs it). */
   informer<T extends KubernetesObject>(
     type: ResourceType<T>,
     opts?: InformerOptions<T>,
@@ -377,91 +395,39 @@ export class Manager {
     type: ResourceType<T>,
     opts: InformerOptions<T> = {},
   ): Informer<T> {
-    const real = this.factory.informer(type, opts) as unknown as Informer<KubernetesObject>;
-    return this.#view(real) as unknown as Informer<T>;
-  }
-
-  #view(real: Informer<KubernetesObject>): Informer<KubernetesObject> {
-    let view = this.#views.get(real);
-    if (!view) {
-      const v: Informer<KubernetesObject> = {
-        get resourceType() {
-          return real.resourceType;
-        },
-        get store() {
-          return real.store;
-        },
-        addEventHandler: (h) => real.addEventHandler(h),
-        addIndexer: (name, fn) => real.addIndexer(name, fn),
-        hasSynced: () => real.hasSynced(),
-        waitForSync: (signal) => real.waitForSync(signal),
-        lastSyncResourceVersion: () => real.lastSyncResourceVersion(),
-        lastError: () => real.lastError(),
-        stats: () => real.stats(),
-        // The factory runs the informer: wait until the caller stops or the factory does.
-        run: (signal) =>
-          Promise.race([
-            waitForAbort(signal),
-            this.#factorySignal ? waitForAbort(this.#factorySignal) : Promise.resolve(),
-          ]),
-      };
-      view = v;
-      this.#views.set(real, view);
-      this.#views.set(view, view);
-    }
-    return view;
-  }
-
-  /** Replace a factory informer by its view, so the controller does not start it twice. */
-  #controllerInformer<T extends KubernetesObject>(
-    informer: ControllerInformer<T>,
-  ): ControllerInformer<T> {
-    const known = this.#views.get(informer as object);
-    if (known) return known as unknown as ControllerInformer<T>;
-    if ((this.factory.informers() as object[]).includes(informer)) {
-      return this.#view(
-        informer as unknown as Informer<KubernetesObject>,
-      ) as unknown as ControllerInformer<T>;
-    }
-    return informer;
+    return this.factory.informer(type, opts);
   }
 
   /**
    * Add a controller for `resource`. Returns the {@link Controller} (for its
-   * name and state); the manager runs it.
+   * name and state); the manager runs it. The controller gets the manager's
+   * factory (its triggers' informers are shared and run by the manager), and
+   * with sharding a filter that accepts only this replica's keys.
    */
   add<T extends KubernetesObject>(
     resource: Resource<T>,
     options: ManagedControllerOptions<T> = {},
   ): Controller<T> {
     if (this.#started) throw new Error("Manager: add controllers before run()");
-    const { needsLeaderElection, sharded, ...controllerOptions } = options;
+    const { needsLeaderElection, sharded, filter, ...controllerOptions } = options;
     const useShard = sharded ?? this.#membership !== undefined;
     if (useShard && !this.#membership) {
       throw new TypeError("Manager: sharded controllers need the `sharding` option");
     }
-    let wrapped: Resource<T> = {
-      informer: () => this.#controllerInformer(resource.informer()),
-      upsert: (key, obj, ctx) => resource.upsert(key, obj, ctx),
-      delete: (key, obj, ctx) => resource.delete(key, obj, ctx),
-    };
-    const bg = (resource as { run?: unknown }).run;
-    if (typeof bg === "function") {
-      (wrapped as Resource<T> & Backgrounder).run = (signal) =>
-        (bg as (s: AbortSignal) => Promise<void>).call(resource, signal);
-    }
-    if (useShard && this.#membership) wrapped = shardedResource(wrapped, this.#membership);
+    const membership = useShard ? this.#membership : undefined;
     const controller = new Controller<T>({
       clock: this.#clock,
       logger: this.#logger,
+      factory: this.factory,
       ...controllerOptions,
-      resource: wrapped,
+      resource,
+      filter: combineFilters(filter, membership && shardFilter(membership)),
     });
     this.#runnables.push({
       name: controller.name,
       leaderOnly: needsLeaderElection ?? true,
       run: (signal) => controller.run(signal),
-      controller: controller as unknown as Controller<KubernetesObject>,
+      controller,
     });
     return controller;
   }
@@ -478,13 +444,15 @@ export class Manager {
 
   /** Health and readiness, for probes and dashboards. */
   health(): ManagerHealth {
-    const controllers = this.#runnables
-      .filter((r) => r.controller)
-      .map((r) => ({
+    const controllers: ManagedControllerHealth[] = [];
+    for (const r of this.#runnables) {
+      if (r.controller === undefined) continue;
+      controllers.push({
         name: r.name,
-        running: r.controller!.running,
-        synced: r.controller!.hasSynced(),
-      }));
+        running: r.controller.running,
+        synced: r.controller.hasSynced(),
+      });
+    }
     const informersSynced = this.factory.informers().every((i) => i.hasSynced());
     const synced =
       this.#started && informersSynced && controllers.every((c) => c.synced || !c.running);
@@ -532,7 +500,6 @@ export class Manager {
     this.#started = true;
     this.#running = true;
     const factoryCtl = new AbortController();
-    this.#factorySignal = factoryCtl.signal;
     const work = new AbortController();
     this.#work = work;
     const onAbort = (): void => work.abort(signal.reason);

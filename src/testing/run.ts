@@ -32,8 +32,8 @@ export type TestControllerRunOptions<T extends KubernetesObject> = Omit<
 >;
 
 /**
- * Start a {@link Controller} for `resource`, wait until its informer has
- * synced, and return an async function that stops the controller and waits
+ * Start a {@link Controller} for `resource`, wait until its informers have
+ * synced (the primary's and its triggers'), and return an async function that stops the controller and waits
  * for `run` to finish (informer, in-flight callbacks, backgrounder). The
  * returned function rethrows the error `run` ended with, if any (for example
  * an `InformerStoppedError`). If the controller ends before its informer
@@ -70,7 +70,7 @@ export async function testControllerRun<T extends KubernetesObject>(
     },
   );
   const synced = await Promise.race([
-    controller.informer.waitForSync(abort.signal),
+    controller.waitForSync(abort.signal),
     running.then(() => false),
   ]);
   if (!synced || settled) {
