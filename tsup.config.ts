@@ -32,7 +32,8 @@ const edgeRuntimeStub: Plugin = {
 export default defineConfig([
   {
     // kubeloop/fluent adapts kubernetes-fluent-client models: Node only, so not in the edge build.
-    entry: { ...entry, fluent: "src/fluent/mod.ts" },
+    // kubeloop/envtest starts etcd and kube-apiserver processes: Node, Deno and Bun only, not in the edge build.
+    entry: { ...entry, fluent: "src/fluent/mod.ts", envtest: "src/envtest/mod.ts" },
     format: ["esm", "cjs"],
     dts: true,
     clean: true,

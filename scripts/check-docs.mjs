@@ -16,6 +16,7 @@ const entries = [
   "src/testing/mod.ts",
   "src/client/kubeconfig.ts",
   "src/fluent/mod.ts",
+  "src/envtest/mod.ts",
 ];
 // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
 const strip = (s) => s.replace(/\u001b\[[0-9;]*m/g, "");
