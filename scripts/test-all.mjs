@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-// `npm test`: every check and the whole suite on every runtime kubeloop claims.
+// `npm test`: every check and the whole suite on every runtime kubeloop claims, then the real API
+// server step: one cluster started with kubeloop/envtest, the conformance suite's real target and
+// every *.real.ts file against it (on Node).
 // Steps run in order; a step that fails (or whose runtime cannot start) fails the run.
 // At the end it prints which runtimes ran and their pass counts.
+//
+// Real API server step: binaries come from the envtest lookup (see docs/testing.md). When they
+// are missing the step is reported as NOT RUN, unless KUBELOOP_ENVTEST_REQUIRED=1 (CI), which
+// makes it fail. KUBELOOP_ENVTEST_KUBECONFIG (+ _UNPRIV) runs it against an existing cluster.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -38,6 +45,19 @@ function findFiles(dir, suffixes) {
 
 const nodeTestFiles = [...findFiles("test", [".test.ts"]), ...findFiles("test", [".node.ts"])];
 const edgeFiles = findFiles("test", [".edge.ts"]);
+const conformanceDir = join(root, "test", "conformance");
+const realFiles = [
+  ...(existsSync(conformanceDir)
+    ? readdirSync(conformanceDir)
+        .filter((n) => n.endsWith(".test.ts"))
+        .sort()
+        .map((n) => `test/conformance/${n}`)
+    : []),
+  ...findFiles("test", [".real.ts"]),
+];
+// The per-runtime runs exercise the conformance suite on the fake server's targets only.
+const fakeTargetsEnv = { KUBELOOP_CONFORMANCE_TARGETS: "in-process,http" };
+const envtestRequired = process.env.KUBELOOP_ENVTEST_REQUIRED === "1";
 
 // How each runner reports its totals.
 const parsers = {
@@ -77,6 +97,7 @@ const steps = [
     cmd: systemNode,
     args: nodeArgs,
     parse: parsers.node,
+    env: fakeTargetsEnv,
   },
   {
     name: "Node 24",
@@ -84,6 +105,7 @@ const steps = [
     cmd: node24,
     args: nodeArgs,
     parse: parsers.node,
+    env: fakeTargetsEnv,
     version: [node24, ["--version"]],
   },
   {
@@ -91,6 +113,7 @@ const steps = [
     runtime: true,
     cmd: bin("deno"),
     args: ["test", "-A", "--no-check", "test/"],
+    env: fakeTargetsEnv,
     parse: parsers.deno,
     version: [bin("deno"), ["--version"]],
   },
@@ -100,6 +123,7 @@ const steps = [
     pre: [systemNode, ["node_modules/bun/install.js"]],
     cmd: bin("bun"),
     args: ["test", "./test/"],
+    env: fakeTargetsEnv,
     parse: parsers.bun,
     version: [bin("bun"), ["--version"]],
   },
@@ -111,17 +135,18 @@ const steps = [
     parse: parsers.node,
     version: [bin("workerd"), ["--version"]],
   },
+  { name: "real API server", runtime: true, custom: realServerStep },
   { name: "publint", cmd: bin("publint"), args: [] },
   { name: "attw", cmd: bin("attw"), args: ["--pack", ".", "--profile", "node16"] },
   { name: "JSR dry run", cmd: bin("deno"), args: ["publish", "--dry-run", "--allow-dirty"] },
 ];
 
-function run(cmd, args, { capture = false, quiet = false } = {}) {
+function run(cmd, args, { capture = false, quiet = false, env = {} } = {}) {
   return new Promise((resolve) => {
     if (!existsSync(cmd)) return resolve({ code: 127, out: `${cmd}: not found (run npm ci)\n` });
     const child = spawn(cmd, args, {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...process.env, NO_COLOR: "1", ...env },
     });
     let out = "";
     const onData = (stream) => (chunk) => {
@@ -133,6 +158,89 @@ function run(cmd, args, { capture = false, quiet = false } = {}) {
     child.on("error", (e) => resolve({ code: 127, out: `${cmd}: ${e.message}\n` }));
     child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out }));
   });
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+const stripAnsi = (text) => text.replace(/\u001b\[[0-9;]*m/g, "");
+
+/**
+ * Start one cluster with kubeloop/envtest (dogfooding), write both kubeconfigs to a temporary
+ * folder and run the real-server tests on Node against it. Returns the step's result.
+ */
+async function realServerStep() {
+  const { tsImport } = await import("tsx/esm/api");
+  const envtest = await tsImport("../src/envtest/mod.ts", import.meta.url);
+  const install = "bash scripts/envtest/install.sh (Debian 12), or set KUBEBUILDER_ASSETS";
+  if (!process.env[envtest.ENVTEST_ENV.kubeconfig]) {
+    try {
+      const found = await envtest.findBinaries();
+      console.log(`etcd:           ${found.etcd.path} (from ${found.etcd.source})`);
+      console.log(
+        `kube-apiserver: ${found.kubeApiserver.path} (from ${found.kubeApiserver.source})`,
+      );
+    } catch (err) {
+      if (!(err instanceof envtest.BinaryNotFoundError)) throw err;
+      console.log(err.message);
+      if (envtestRequired) {
+        return {
+          ok: false,
+          detail: `${err.missing.join(", ")} not found (KUBELOOP_ENVTEST_REQUIRED=1)`,
+        };
+      }
+      return {
+        ok: true,
+        notRun: true,
+        detail: `NOT RUN: ${err.missing.join(", ")} not found; ${install}`,
+      };
+    }
+  }
+  const t0 = Date.now();
+  let cluster;
+  try {
+    cluster = await envtest.startTestCluster();
+  } catch (err) {
+    console.error(err?.message ?? err);
+    return { ok: false, detail: "the cluster did not start" };
+  }
+  const version = cluster.version.gitVersion;
+  const dir = mkdtempSync(join(tmpdir(), "kubeloop-real-tests-"));
+  try {
+    console.log(
+      `${cluster.existing ? "existing cluster" : "started"} ${version} at ${cluster.server} in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+    );
+    const paths = await cluster.writeKubeconfigs(dir);
+    if (realFiles.length === 0) {
+      return { ok: true, version, detail: "cluster ok; no real-server test files yet" };
+    }
+    console.log(`${realFiles.length} file(s): ${realFiles.join(" ")}`);
+    const r = await run(
+      systemNode,
+      ["--import", "tsx", "--test", "--test-reporter=tap", ...realFiles],
+      {
+        capture: true,
+        env: {
+          KUBELOOP_TEST_KUBECONFIG: paths.admin,
+          KUBELOOP_TEST_KUBECONFIG_UNPRIV: paths.unprivileged,
+          KUBELOOP_CONFORMANCE_TARGETS: "real",
+        },
+      },
+    );
+    const counts = parsers.node(stripAnsi(r.out));
+    if (!counts) return { ok: false, version, detail: `no test summary found (exit ${r.code})` };
+    return {
+      ok: r.code === 0 && counts.fail === 0 && counts.pass > 0,
+      version,
+      counts,
+      detail: `${counts.pass} passed, ${counts.fail} failed`,
+    };
+  } finally {
+    try {
+      await cluster.stop();
+    } catch (err) {
+      console.error(err?.message ?? err);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const only = process.argv.slice(2);
@@ -154,9 +262,15 @@ for (const step of steps) {
     }
     version = v.out.trim().split("\n")[0];
   }
-  const r = await run(step.cmd, step.args, { capture: !!step.parse });
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
-  r.out = r.out.replace(/\u001b\[[0-9;]*m/g, "");
+  if (step.custom) {
+    const r = await step.custom();
+    if (r.counts) step.counts = r.counts;
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    results.push({ step, ok: r.ok, notRun: r.notRun, detail: r.detail, secs, version: r.version });
+    continue;
+  }
+  const r = await run(step.cmd, step.args, { capture: !!step.parse, env: step.env });
+  r.out = stripAnsi(r.out);
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   let ok = r.code === 0;
   let detail = ok ? "ok" : `exit ${r.code}`;
@@ -178,9 +292,10 @@ for (const step of steps) {
 console.log("\n=== summary ===");
 let pass = 0;
 let fail = 0;
-for (const { step, ok, detail, secs, version } of results) {
+for (const { step, ok, notRun, detail, secs, version } of results) {
   const v = version ? ` [${version}]` : "";
-  console.log(`${ok ? "PASS" : "FAIL"}  ${step.name.padEnd(22)} ${detail}${v} (${secs}s)`);
+  const status = notRun ? "SKIP" : ok ? "PASS" : "FAIL";
+  console.log(`${status}  ${step.name.padEnd(22)} ${detail}${v} (${secs}s)`);
   if (step.counts) {
     pass += step.counts.pass;
     fail += step.counts.fail;
