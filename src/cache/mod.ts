@@ -1,10 +1,17 @@
 /**
- * Informers and their cache: the list-and-watch {@link Reflector}, the
+ * Informers and their cache: list-and-watch as a state machine
+ * ({@link ListWatchState}, {@link listWatchStep}) run by the {@link Reflector}, the
  * indexed {@link Store}, {@link SharedInformer} / {@link createInformer} and
  * {@link InformerFactory}.
  *
  * @module
  */
+export {
+  InvalidObjectError,
+  ShortWatchError,
+  StreamingListTimeoutError,
+  WatchStalledError,
+} from "./errors.ts";
 export { type FactoryInformerOptions, InformerFactory } from "./factory.ts";
 export {
   createInformer,
@@ -17,9 +24,23 @@ export {
   SharedInformer,
 } from "./informer.ts";
 export {
+  type EmptyPhase,
+  type ListedPhase,
+  type ListWatchEvent,
+  type ListWatchFailureCause,
+  type ListWatchIO,
+  type ListWatchPageRequest,
+  type ListWatchState,
+  type ListWatchStep,
+  type ListWatchWatchRequest,
+  listWatchStep,
+  type PagingPhase,
+  type StreamingPhase,
+  type WatchingPhase,
+} from "./list-watch.ts";
+export {
   dropManagedFields,
   emptyStats,
-  InvalidObjectError,
   type ListWatchClient,
   Reflector,
   type ReflectorErrorInfo,
@@ -29,9 +50,6 @@ export {
   type ReflectorSink,
   type ReflectorStats,
   type ReflectorWatchOptions,
-  ShortWatchError,
-  StreamingListTimeoutError,
-  WatchStalledError,
   watchIdleDeadlineMs,
 } from "./reflector.ts";
 export {

@@ -10,7 +10,7 @@
  * expired continue token relists; a 504 "Too large resource version" (a
  * restarted server behind the client's version) relists with a consistent
  * read (`resourceVersion=""`) after backoff; a watch that delivers nothing for
- * `idleTimeoutMs` is aborted and resumed; network errors, 5xx and 429 back
+ * its idle deadline ({@link watchIdleDeadlineMs}) is aborted and resumed; network errors, 5xx and 429 back
  * off (honouring `Retry-After`) and it never gives up while running.
  * Optionally it uses a streaming list (`sendInitialEvents=true`) and falls
  * back to list + watch when the server refuses it or never ends it.
@@ -24,26 +24,31 @@
  */
 import { z } from "zod";
 import type { ListOptions, WatchOptions } from "../client/client.ts";
-import type { ValidationIssue } from "../client/errors.ts";
-import {
-  ApiError,
-  type ValidationError as ClientValidationError,
-  isGone,
-} from "../client/errors.ts";
-import {
-  type Bookmark,
-  INITIAL_EVENTS_END_ANNOTATION,
-  type KubernetesObject,
-  type ObjectList,
-  objectKey,
-  type Status,
-  type WatchEvent,
-} from "../resources/meta.ts";
+import { ApiError, type ValidationError as ClientValidationError } from "../client/errors.ts";
+import type { KubernetesObject, ObjectList, WatchEvent } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
 import { validate } from "../resources/validate.ts";
 import { Backoff, type BackoffOptions } from "../util/backoff.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
 import { type Logger, silentLogger } from "../util/logger.ts";
+import {
+  InvalidObjectError,
+  ShortWatchError,
+  StreamingListTimeoutError,
+  WatchStalledError,
+} from "./errors.ts";
+import {
+  keyOfRaw,
+  type ListWatchEvent,
+  type ListWatchIO,
+  type ListWatchPageRequest,
+  type ListWatchState,
+  type ListWatchStep,
+  type ListWatchWatchRequest,
+  listWatchStep,
+} from "./list-watch.ts";
+
+export { InvalidObjectError, ShortWatchError, StreamingListTimeoutError, WatchStalledError };
 
 /**
  * The list options the reflector passes to {@link ListWatchClient.list} (a subset of the client's {@link ListOptions}).
@@ -140,7 +145,8 @@ export type ReflectorPhase =
   | "validation"
   | "transform"
   | "handler"
-  | "resync";
+  | "resync"
+  | "checkpoint";
 
 /**
  * Context passed to `onError` with each failure.
@@ -160,126 +166,6 @@ export interface ReflectorErrorInfo {
   kind: string;
   /** Object key, for validation, transform and handler failures. */
   key?: string | undefined;
-}
-
-/**
- * An object failed its kind's schema; it was neither stored nor dispatched.
- *
- * @example
- * ```ts
- * import { createInformer, InvalidObjectError, Pods, type KubeClient } from "kubeloop";
- * declare const client: KubeClient;
- * createInformer(client, Pods, {
- *   onError: (err) => {
- *     if (err instanceof InvalidObjectError) console.warn(err.key, err.eventType, err.issues.length);
- *   },
- * });
- * ```
- */
-export class InvalidObjectError extends Error {
-  /** Always `"InvalidObjectError"`. */
-  override readonly name = "InvalidObjectError";
-  /** Kind of the resource type. */
-  readonly kind: string;
-  /** Cache key of the object, when its metadata could be read. */
-  readonly key: string | undefined;
-  /** Watch event type (`ADDED`, `MODIFIED`, `DELETED`) or `LIST`. */
-  readonly eventType: string;
-  /** The schema violations (zod issues). */
-  readonly issues: readonly ValidationIssue[];
-  /** Build the error; the message lists the first five issues. */
-  constructor(
-    kind: string,
-    key: string | undefined,
-    eventType: string,
-    issues: readonly ValidationIssue[],
-  ) {
-    const summary = issues
-      .slice(0, 5)
-      .map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`)
-      .join("; ");
-    super(`invalid ${kind}${key ? ` ${key}` : ""} (${eventType}): ${summary}`);
-    this.kind = kind;
-    this.key = key;
-    this.eventType = eventType;
-    this.issues = issues;
-  }
-}
-
-/**
- * A watch delivered nothing (not even a bookmark) for longer than the idle timeout.
- *
- * @example
- * ```ts
- * import { createInformer, Pods, WatchStalledError, type KubeClient } from "kubeloop";
- * declare const client: KubeClient;
- * createInformer(client, Pods, {
- *   idleTimeoutMs: 120_000,
- *   onError: (err) => {
- *     if (err instanceof WatchStalledError) console.warn(`watch idle for ${err.idleMs} ms`);
- *   },
- * });
- * ```
- */
-export class WatchStalledError extends Error {
-  /** Always `"WatchStalledError"`. */
-  override readonly name = "WatchStalledError";
-  /** The idle timeout that elapsed, in ms. */
-  readonly idleMs: number;
-  /** `kind` is the resource kind, named in the message. */
-  constructor(kind: string, idleMs: number) {
-    super(`watch of ${kind} delivered nothing for ${idleMs} ms: aborted, resuming`);
-    this.idleMs = idleMs;
-  }
-}
-
-/**
- * A watch ended cleanly almost at once without delivering anything (treated as a failure, as client-go does).
- *
- * @example
- * ```ts
- * import { createInformer, Pods, ShortWatchError, type KubeClient } from "kubeloop";
- * declare const client: KubeClient;
- * createInformer(client, Pods, {
- *   onError: (err) => {
- *     if (err instanceof ShortWatchError) console.warn(err.message); // retried with backoff
- *   },
- * });
- * ```
- */
-export class ShortWatchError extends Error {
-  /** Always `"ShortWatchError"`. */
-  override readonly name = "ShortWatchError";
-  /** `ms` is how long the watch lasted; `kind` is the resource kind. */
-  constructor(kind: string, ms: number) {
-    super(`watch of ${kind} ended after ${ms} ms without any event`);
-  }
-}
-
-/**
- * A streaming list did not end with the `k8s.io/initial-events-end` bookmark in time.
- *
- * @example
- * ```ts
- * import { createInformer, Pods, StreamingListTimeoutError, type KubeClient } from "kubeloop";
- * declare const client: KubeClient;
- * createInformer(client, Pods, {
- *   streamingList: true,
- *   onError: (err) => {
- *     if (err instanceof StreamingListTimeoutError) console.warn("falling back to list + watch");
- *   },
- * });
- * ```
- */
-export class StreamingListTimeoutError extends Error {
-  /** Always `"StreamingListTimeoutError"`. */
-  override readonly name = "StreamingListTimeoutError";
-  /** `ms` is the inactivity limit that elapsed; `kind` is the resource kind. */
-  constructor(kind: string, ms: number) {
-    super(
-      `streaming list of ${kind}: no initial-events-end bookmark within ${ms} ms of inactivity`,
-    );
-  }
 }
 
 /**
@@ -467,6 +353,12 @@ export interface ReflectorOptions<T extends KubernetesObject> {
   onError?: ((err: unknown, info: ReflectorErrorInfo) => void) | undefined;
   /** Shared counters (the informer passes its own). */
   stats?: ReflectorStats | undefined;
+  /**
+   * Start by watching from this resource version instead of listing (a
+   * restored checkpoint whose objects the sink already holds). A 410 then
+   * relists, and the sink's `replace` delivers what vanished meanwhile.
+   */
+  resumeFrom?: string | undefined;
 }
 
 /**
@@ -495,42 +387,6 @@ const PASS_THROUGH: z.ZodType<KubernetesObject> = z.any() as unknown as z.ZodTyp
 
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_STREAMING_TIMEOUT_MS = 30_000;
-const SHORT_WATCH_MS = 1000;
-
-class GoneSignal extends Error {
-  override readonly name = "GoneSignal";
-  readonly inner: unknown;
-  readonly phase: ReflectorPhase;
-  constructor(inner: unknown, phase: ReflectorPhase) {
-    super(inner instanceof Error ? inner.message : "410 Gone");
-    this.inner = inner;
-    this.phase = phase;
-  }
-}
-
-class PhaseError extends Error {
-  readonly inner: unknown;
-  readonly phase: ReflectorPhase;
-  constructor(inner: unknown, phase: ReflectorPhase) {
-    super(inner instanceof Error ? inner.message : String(inner));
-    this.inner = inner;
-    this.phase = phase;
-  }
-}
-
-function keyOfRaw(raw: unknown): string | undefined {
-  const meta = (raw as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
-  if (typeof meta?.name !== "string") return undefined;
-  return typeof meta.namespace === "string" && meta.namespace
-    ? `${meta.namespace}/${meta.name}`
-    : meta.name;
-}
-
-function rvOfRaw(raw: unknown): string | undefined {
-  const rv = (raw as { metadata?: { resourceVersion?: unknown } } | null)?.metadata
-    ?.resourceVersion;
-  return typeof rv === "string" ? rv : undefined;
-}
 
 /** The smallest slack added to a watch's timeout or bookmark interval before it counts as stalled. */
 const MIN_IDLE_MARGIN_MS = 5_000;
@@ -568,6 +424,7 @@ export function watchIdleDeadlineMs(timeoutSeconds: number, bookmarkIntervalMs?:
  * consecutive bookmarks of the last watch that carried at least two
  * (`undefined` after a watch with fewer, so a server that stops sending
  * periodic bookmarks falls back to the timeout-based deadline at once).
+ * A streaming list's initial bookmarks do not count.
  */
 class BookmarkCadence {
   #intervalMs: number | undefined;
@@ -624,8 +481,229 @@ class IdleDeadline {
   }
 }
 
+/** The one watch a {@link Connection} holds open. */
+interface OpenWatch<T> {
+  ac: AbortController;
+  it: AsyncIterator<WatchEvent<T>>;
+  onAbort: () => void;
+  timeoutSeconds: number;
+  /** Before a streaming list's end bookmark. */
+  initial: boolean;
+}
+
+/**
+ * The reflector's {@link ListWatchIO}: the client with the reflector's
+ * selectors, signal and validation bound, holding at most one open watch and
+ * its deadline (the streaming-list timeout, then the idle timeout).
+ */
+class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
+  readonly kind: string;
+  readonly pageSize: number;
+  readonly stats: ReflectorStats;
+  streamingList = false;
+  readonly #reflector: Reflector<T>;
+  readonly #client: ListWatchClient;
+  readonly #type: ResourceType<T>;
+  readonly #opts: ReflectorOptions<T>;
+  readonly #clock: Clock;
+  readonly #signal: AbortSignal;
+  readonly #accept: (raw: unknown, eventType: string) => T | undefined;
+  readonly #invalid: (err: InvalidObjectError) => void;
+  readonly #cadence: BookmarkCadence;
+  readonly #logger: Logger;
+  #invalidKeys: string[] = [];
+  #watch: OpenWatch<T> | undefined;
+  #deadline: IdleDeadline | undefined;
+
+  constructor(
+    reflector: Reflector<T>,
+    client: ListWatchClient,
+    rawType: ResourceType<T>,
+    opts: ReflectorOptions<T>,
+    clock: Clock,
+    signal: AbortSignal,
+    accept: (raw: unknown, eventType: string) => T | undefined,
+    invalid: (err: InvalidObjectError) => void,
+    cadence: BookmarkCadence,
+    logger: Logger,
+  ) {
+    this.#reflector = reflector;
+    this.#cadence = cadence;
+    this.#logger = logger;
+    this.kind = rawType.kind;
+    this.pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
+    this.stats = reflector.stats as ReflectorStats;
+    this.#client = client;
+    this.#type = rawType;
+    this.#opts = opts;
+    this.#clock = clock;
+    this.#signal = signal;
+    this.#accept = accept;
+    this.#invalid = invalid;
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  watchTimeoutSeconds(): number {
+    return this.#reflector.watchTimeoutSeconds();
+  }
+
+  list(request: ListWatchPageRequest): Promise<ObjectList<T>> {
+    this.#invalidKeys = [];
+    return this.#client.list(this.#type, {
+      ...this.#selectors(),
+      ...(this.pageSize > 0 ? { limit: this.pageSize } : {}),
+      ...(request.continue !== undefined
+        ? { continue: request.continue }
+        : { resourceVersion: request.resourceVersion }),
+      signal: this.#signal,
+      metadataOnly: this.#opts.metadataOnly,
+      onInvalid: this.#onInvalid("LIST"),
+    });
+  }
+
+  openWatch(request: ListWatchWatchRequest): void {
+    this.closeWatch();
+    this.#invalidKeys = [];
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort(this.#signal.reason);
+    this.#signal.addEventListener("abort", onAbort, { once: true });
+    if (this.#signal.aborted) ac.abort(this.#signal.reason);
+    const stream = this.#client.watch(this.#type, {
+      ...this.#selectors(),
+      ...(request.streamingList
+        ? {
+            resourceVersion: "",
+            resourceVersionMatch: "NotOlderThan" as const,
+            sendInitialEvents: true,
+          }
+        : { resourceVersion: request.resourceVersion }),
+      allowWatchBookmarks: true,
+      timeoutSeconds: request.timeoutSeconds,
+      signal: ac.signal,
+      metadataOnly: this.#opts.metadataOnly,
+      onInvalid: this.#onInvalid("WATCH"),
+    });
+    const w: OpenWatch<T> = {
+      ac,
+      it: stream[Symbol.asyncIterator](),
+      onAbort,
+      timeoutSeconds: request.timeoutSeconds,
+      initial: request.streamingList,
+    };
+    this.#watch = w;
+    this.#cadence.begin();
+    if (request.streamingList) {
+      const ms = this.#opts.streamingListTimeoutMs ?? DEFAULT_STREAMING_TIMEOUT_MS;
+      this.#deadline = new IdleDeadline(this.#clock, ms, () =>
+        ac.abort(new StreamingListTimeoutError(this.kind, ms)),
+      );
+    } else {
+      const idleMs = this.#armIdle(w);
+      this.#logger.debug("watching", {
+        kind: this.kind,
+        resourceVersion: request.resourceVersion,
+        timeoutSeconds: request.timeoutSeconds,
+        idleMs,
+      });
+    }
+  }
+
+  async next(): Promise<IteratorResult<WatchEvent<T>>> {
+    const w = this.#watch;
+    if (w === undefined) return { done: true, value: undefined };
+    try {
+      const r = await w.it.next();
+      this.#deadline?.touch();
+      if (!w.initial && r.done !== true && r.value.type === "BOOKMARK") {
+        this.#cadence.bookmark(this.#clock.now());
+      }
+      return r;
+    } catch (err) {
+      const reason: unknown = w.ac.signal.aborted ? w.ac.signal.reason : undefined;
+      if (!this.#signal.aborted) {
+        if (reason instanceof WatchStalledError || reason instanceof StreamingListTimeoutError)
+          throw reason;
+      }
+      throw err;
+    }
+  }
+
+  streamingListEnded(): void {
+    this.#deadline?.cancel();
+    this.#deadline = undefined;
+    const w = this.#watch;
+    if (w === undefined) return;
+    w.initial = false;
+    this.#armIdle(w);
+  }
+
+  closeWatch(): void {
+    this.#deadline?.cancel();
+    this.#deadline = undefined;
+    const w = this.#watch;
+    if (w === undefined) return;
+    this.#watch = undefined;
+    this.#cadence.end();
+    this.#signal.removeEventListener("abort", w.onAbort);
+    w.ac.abort();
+    // let the client's generator run its cleanup (it rejects or ends once aborted)
+    void w.it.return?.().catch(() => {});
+  }
+
+  accept(raw: unknown, eventType: string): T | undefined {
+    return this.#accept(raw, eventType);
+  }
+
+  takeInvalidKeys(): string[] {
+    if (this.#invalidKeys.length === 0) return EMPTY_KEYS;
+    const keys = this.#invalidKeys;
+    this.#invalidKeys = [];
+    return keys;
+  }
+
+  /** Arm the idle deadline of a watch: the option, else derived from its timeout and the bookmark cadence. */
+  #armIdle(w: OpenWatch<T>): number {
+    const idleMs =
+      this.#opts.idleTimeoutMs ?? watchIdleDeadlineMs(w.timeoutSeconds, this.#cadence.intervalMs);
+    this.#deadline =
+      idleMs > 0
+        ? new IdleDeadline(this.#clock, idleMs, () =>
+            w.ac.abort(new WatchStalledError(this.kind, idleMs)),
+          )
+        : undefined;
+    return idleMs;
+  }
+
+  /** The client's own validation failed (metadata-only mode). */
+  #onInvalid(eventType: string): (err: ClientValidationError) => void {
+    return (err) => {
+      if (err.key !== undefined) this.#invalidKeys.push(err.key);
+      this.#invalid(new InvalidObjectError(this.kind, err.key, eventType, err.issues));
+    };
+  }
+
+  #selectors(): { namespace?: string; labelSelector?: string; fieldSelector?: string } {
+    const o = this.#opts;
+    const out: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {};
+    if (o.namespace !== undefined && this.#type.namespaced) out.namespace = o.namespace;
+    if (o.labelSelector) out.labelSelector = o.labelSelector;
+    if (o.fieldSelector) out.fieldSelector = o.fieldSelector;
+    return out;
+  }
+}
+
+const EMPTY_KEYS: string[] = [];
+
 /**
  * The list-and-watch loop for one resource type. Feeds a {@link ReflectorSink}.
+ *
+ * The loop runs {@link listWatchStep} from phase to phase
+ * ({@link ListWatchState}); it applies what each step yields to the sink,
+ * reports failures to `onError` and the logger, and backs off as the
+ * failure's cause says ({@link ListWatchFailureCause}).
  *
  * @example
  * ```ts
@@ -657,13 +735,14 @@ export class Reflector<T extends KubernetesObject> {
   readonly #stats: ReflectorStats;
   readonly #transform: (obj: T) => T;
   readonly #validate: boolean;
+  #state: ListWatchState<T>;
   #rv: string | undefined;
   #lastError: unknown;
   #listedOnce = false;
   #streamingDisabled = false;
   #running = false;
+  #ran = false;
   #gonesWithoutProgress = 0;
-  #needList = true;
   readonly #cadence = new BookmarkCadence();
 
   /** Create a reflector (not started: call {@link Reflector.run}). Objects are validated against `type.schema` unless `options.validate` is false or `metadataOnly` is set. */
@@ -687,11 +766,18 @@ export class Reflector<T extends KubernetesObject> {
     // metadata-only objects are validated by the client (PartialObjectMetadata);
     // full objects pass through the client untouched and are validated here.
     this.#rawType = options.metadataOnly ? type : { ...type, schema: PASS_THROUGH as z.ZodType<T> };
+    this.#state = this.#initialState();
+    this.#rv = options.resumeFrom;
   }
 
   /** Counters (the live object: read, do not write). */
   get stats(): Readonly<ReflectorStats> {
     return this.#stats;
+  }
+
+  /** The current phase (the live object: read, do not write). */
+  get state(): Readonly<ListWatchState<T>> {
+    return this.#state;
   }
 
   /** The resource version of the last list, event or bookmark applied. */
@@ -709,115 +795,194 @@ export class Reflector<T extends KubernetesObject> {
     return this.#streamingDisabled;
   }
 
+  /** A server-side watch timeout in seconds, picked at random from `watchTimeoutSeconds`. */
+  watchTimeoutSeconds(): number {
+    const range = this.#opts.watchTimeoutSeconds ?? { min: 300, max: 600 };
+    return Math.floor(range.min + this.#random() * Math.max(0, range.max - range.min));
+  }
+
   /**
    * Run until `signal` aborts. Never rejects because of the server: every
    * failure is reported and retried. Resolves once stopped, with no request
-   * or timer left behind.
+   * or timer left behind. A reflector that ran before starts over with a
+   * list (or from `resumeFrom` if it never listed).
    */
   async run(signal: AbortSignal): Promise<void> {
     if (this.#running)
       throw new Error(`reflector for ${this.resourceType.kind} is already running`);
     this.#running = true;
-    const kind = this.resourceType.kind;
-    this.#needList = true;
-    let consistentList = false;
-    let afterList = false;
+    const io = new Connection<T>(
+      this,
+      this.#client,
+      this.#rawType,
+      this.#opts,
+      this.#clock,
+      signal,
+      (raw, eventType) => this.#accept(raw, eventType),
+      (err) => this.#invalid(err),
+      this.#cadence,
+      this.#logger,
+    );
+    // a second run starts over with a list, as a new reflector would (but keeps its counters)
+    if (this.#ran) this.#state = { phase: "empty", consistent: false };
+    this.#ran = true;
     try {
       while (!signal.aborted) {
+        io.streamingList = (this.#opts.streamingList ?? false) && !this.#streamingDisabled;
+        const prev = this.#state;
+        let result: ListWatchStep<T>;
         try {
-          if (this.#needList) {
-            if (this.#opts.streamingList && !this.#streamingDisabled) {
-              // the streaming list is a watch that then goes on as the regular watch
-              await this.#streamingListAndWatch(signal);
-              afterList = false;
-              continue;
-            }
-            await this.#list(signal, consistentList ? "" : "0");
-            consistentList = false;
-            afterList = true;
-          }
-          await this.#watch(signal, afterList);
-          afterList = false;
+          result = await listWatchStep(prev, io);
         } catch (err) {
+          // a bug, not a server failure (steps return those as events): start over
           if (signal.aborted) break;
-          const phase =
-            err instanceof PhaseError || err instanceof GoneSignal ? err.phase : "watch";
-          const inner = err instanceof PhaseError || err instanceof GoneSignal ? err.inner : err;
-          if (err instanceof GoneSignal) {
-            this.#stats.gone++;
-            this.#gonesWithoutProgress++;
-            this.#logger.info("resource version expired (410); relisting", {
-              kind,
-              phase,
-              resourceVersion: this.#rv,
-            });
-            this.#needList = true;
-            consistentList = true;
-            afterList = false;
-            if (this.#gonesWithoutProgress > 1) {
-              // 410 again without any progress in between: do not hammer the server
-              this.#report(inner, { phase, kind });
-              await this.#wait(signal, undefined);
-            }
-            continue;
-          }
-          if (isTooLargeResourceVersion(inner)) {
-            // the server has not reached our resource version: a restarted API
-            // server counting from scratch (or one lagging behind). Retrying the
-            // same version could wait forever; as client-go does, relist with a
-            // consistent read (resourceVersion "") after backoff. The Status's
-            // retryAfterSeconds is not honoured: that read cannot be too large.
-            this.#logger.info("resource version too large for the server; relisting", {
-              kind,
-              phase,
-              resourceVersion: this.#rv,
-            });
-            this.#lastError = inner;
-            this.#report(inner, { phase, kind });
-            this.#needList = true;
-            consistentList = true;
-            afterList = false;
-            await this.#wait(signal, undefined);
-            continue;
-          }
-          if (inner instanceof WatchStalledError) {
-            this.#stats.stalls++;
-            this.#logger.warn("watch stalled; aborted, resuming from the last resource version", {
-              kind,
-              idleMs: inner.idleMs,
-              resourceVersion: this.#rv,
-            });
-            this.#report(inner, { phase, kind });
-            afterList = false;
-            continue;
-          }
-          if (
-            inner instanceof StreamingListTimeoutError ||
-            (phase === "streaming-list" && isRefusal(inner))
-          ) {
-            this.#streamingDisabled = true;
-            this.#stats.streamingFallbacks++;
-            this.#logger.warn(
-              "streaming list not supported or not ended; falling back to list + watch",
-              {
-                kind,
-                error: describe(inner),
-              },
-            );
-            this.#report(inner, { phase, kind });
-            this.#needList = true;
-            continue;
-          }
-          this.#lastError = inner;
-          this.#report(inner, { phase, kind });
-          afterList = false;
-          const retryAfter = inner instanceof ApiError ? inner.retryAfter : undefined;
-          await this.#wait(signal, retryAfter);
+          io.closeWatch();
+          this.#state = { phase: "empty", consistent: false };
+          await this.#failed(err, prev.phase === "paging" ? "list" : "watch", undefined, signal);
+          continue;
+        }
+        // a transport may complete a request that was aborted meanwhile: apply nothing
+        if (signal.aborted) break;
+        this.#state = result.state;
+        const rs = result.state;
+        if (rs.phase === "listed" || rs.phase === "watching") this.#rv = rs.resourceVersion;
+        if (result.progress) {
+          // a watch delivered: healthy again
+          this.#gonesWithoutProgress = 0;
+          this.#lastError = undefined;
+          this.#backoff.reset();
+        }
+        if (result.event !== undefined) await this.#apply(result.event, prev, signal);
+        else if (prev.phase === "watching" && result.state.phase === "listed") {
+          this.#logger.debug("watch ended; resuming", {
+            kind: this.resourceType.kind,
+            events: prev.events,
+            resourceVersion: this.#rv,
+          });
         }
       }
     } finally {
+      io.closeWatch();
       this.#running = false;
     }
+  }
+
+  #initialState(): ListWatchState<T> {
+    const rv = this.#opts.resumeFrom;
+    return rv !== undefined
+      ? { phase: "listed", resourceVersion: rv, afterList: false }
+      : { phase: "empty", consistent: false };
+  }
+
+  async #apply(ev: ListWatchEvent<T>, prev: ListWatchState<T>, signal: AbortSignal): Promise<void> {
+    const kind = this.resourceType.kind;
+    switch (ev.type) {
+      case "replace":
+        this.#stats.lists++;
+        if (this.#listedOnce) this.#stats.relists++;
+        this.#listedOnce = true;
+        this.#sink.replace(ev.objects, ev.resourceVersion, ev.invalidKeys);
+        // synced, but the backoff only resets once a watch delivers (a server that
+        // lists fine and then fails every watch must not get relisted every 800 ms)
+        this.#lastError = undefined;
+        this.#logger.debug(prev.phase === "streaming" ? "streaming list ended" : "listed", {
+          kind,
+          count: ev.objects.length,
+          resourceVersion: ev.resourceVersion,
+        });
+        return;
+      case "apply":
+        this.#stats.events++;
+        this.#sink.apply(ev.change, ev.object);
+        return;
+      case "deleteKey":
+        this.#sink.deleteKey?.(ev.key);
+        return;
+      case "bookmark":
+        this.#sink.bookmark?.(ev.resourceVersion);
+        return;
+      case "failure":
+        await this.#failure(ev, signal);
+        return;
+    }
+  }
+
+  /** The loop's policy per failure cause: count, log, report, back off. */
+  async #failure(
+    ev: Extract<ListWatchEvent<T>, { type: "failure" }>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const kind = this.resourceType.kind;
+    const { error, where: phase } = ev;
+    switch (ev.cause) {
+      case "listGone":
+        this.#stats.gone++;
+        this.#logger.info(
+          "list 410 (expired continue token or resource version); restarting the list",
+          {
+            kind,
+          },
+        );
+        return;
+      case "gone":
+        this.#stats.gone++;
+        this.#gonesWithoutProgress++;
+        this.#logger.info("resource version expired (410); relisting", {
+          kind,
+          phase,
+          resourceVersion: this.#rv,
+        });
+        if (this.#gonesWithoutProgress > 1) {
+          // 410 again without any progress in between: do not hammer the server
+          this.#report(error, { phase, kind });
+          await this.#wait(signal, undefined);
+        }
+        return;
+      case "tooLarge":
+        // the Status's retryAfterSeconds is not honoured: a consistent read cannot be too large
+        this.#logger.info("resource version too large for the server; relisting", {
+          kind,
+          phase,
+          resourceVersion: this.#rv,
+        });
+        await this.#failed(error, phase, undefined, signal);
+        return;
+      case "stalled":
+        this.#stats.stalls++;
+        this.#logger.warn("watch stalled; aborted, resuming from the last resource version", {
+          kind,
+          idleMs: error instanceof WatchStalledError ? error.idleMs : undefined,
+          resourceVersion: this.#rv,
+        });
+        this.#report(error, { phase, kind });
+        return;
+      case "unsupported":
+        this.#streamingDisabled = true;
+        this.#stats.streamingFallbacks++;
+        this.#logger.warn(
+          "streaming list not supported or not ended; falling back to list + watch",
+          {
+            kind,
+            error: describe(error),
+          },
+        );
+        this.#report(error, { phase, kind });
+        return;
+      case "failed":
+        await this.#failed(error, phase, ev.retryAfterSeconds, signal);
+        return;
+    }
+  }
+
+  async #failed(
+    error: unknown,
+    phase: ReflectorPhase,
+    retryAfterSeconds: number | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    this.#lastError = error;
+    this.#report(error, { phase, kind: this.resourceType.kind });
+    await this.#wait(signal, retryAfterSeconds);
   }
 
   async #wait(signal: AbortSignal, retryAfterSeconds: number | undefined): Promise<void> {
@@ -858,12 +1023,6 @@ export class Reflector<T extends KubernetesObject> {
     }
   }
 
-  /** A watch delivered an event: healthy again. */
-  #success(): void {
-    this.#lastError = undefined;
-    this.#backoff.reset();
-  }
-
   /** Validate and transform one raw object; `undefined` if it must be skipped (already reported). */
   #accept(raw: unknown, eventType: string): T | undefined {
     let obj: T;
@@ -898,339 +1057,6 @@ export class Reflector<T extends KubernetesObject> {
     });
     this.#report(err, { phase: "validation", kind: err.kind, key: err.key });
   }
-
-  /** The client's own validation failed (metadata-only mode). */
-  #clientInvalid(
-    eventType: string,
-    invalidKeys?: Set<string>,
-  ): (err: ClientValidationError) => void {
-    return (err) => {
-      if (err.key !== undefined) invalidKeys?.add(err.key);
-      this.#invalid(new InvalidObjectError(this.resourceType.kind, err.key, eventType, err.issues));
-    };
-  }
-
-  #selectors(): { namespace?: string; labelSelector?: string; fieldSelector?: string } {
-    const o = this.#opts;
-    const out: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {};
-    if (o.namespace !== undefined && this.resourceType.namespaced) out.namespace = o.namespace;
-    if (o.labelSelector) out.labelSelector = o.labelSelector;
-    if (o.fieldSelector) out.fieldSelector = o.fieldSelector;
-    return out;
-  }
-
-  async #list(signal: AbortSignal, firstRv: string): Promise<void> {
-    const kind = this.resourceType.kind;
-    const limit = this.#opts.pageSize ?? DEFAULT_PAGE_SIZE;
-    let rvParam = firstRv;
-    let restarts = 0;
-    restart: for (;;) {
-      const items: T[] = [];
-      const invalidKeys = new Set<string>();
-      let cont: string | undefined;
-      for (;;) {
-        let page: ObjectList<T>;
-        try {
-          page = await this.#client.list(this.#rawType, {
-            ...this.#selectors(),
-            ...(limit > 0 ? { limit } : {}),
-            ...(cont ? { continue: cont } : { resourceVersion: rvParam }),
-            signal,
-            metadataOnly: this.#opts.metadataOnly,
-            onInvalid: this.#clientInvalid("LIST", invalidKeys),
-          });
-        } catch (err) {
-          if (signal.aborted) throw err;
-          // restart at once, but only once: a server that keeps answering 410 gets the backoff
-          if (isGone(err) && restarts++ === 0) {
-            this.#stats.gone++;
-            this.#logger.info(
-              cont ? "continue token expired (410); restarting the list" : "list 410; relisting",
-              {
-                kind,
-              },
-            );
-            rvParam = "";
-            continue restart;
-          }
-          throw new PhaseError(err, "list");
-        }
-        // a transport may complete a request that was aborted meanwhile
-        if (signal.aborted) throw signal.reason;
-        this.#stats.pages++;
-        for (const raw of page.items) {
-          const obj = this.#accept(raw, "LIST");
-          if (obj !== undefined) items.push(obj);
-          else {
-            const key = keyOfRaw(raw);
-            if (key !== undefined) invalidKeys.add(key);
-          }
-        }
-        cont = page.metadata.continue || undefined;
-        if (!cont) {
-          const rv = page.metadata.resourceVersion || undefined;
-          this.#stats.lists++;
-          if (this.#listedOnce) this.#stats.relists++;
-          this.#listedOnce = true;
-          this.#rv = rv;
-          this.#needList = false;
-          this.#sink.replace(items, rv, invalidKeys);
-          // synced, but the backoff only resets once a watch delivers (a server that
-          // lists fine and then fails every watch must not get relisted every 800 ms)
-          this.#lastError = undefined;
-          this.#logger.debug("listed", { kind, count: items.length, resourceVersion: rv });
-          return;
-        }
-      }
-    }
-  }
-
-  #watchTimeoutSeconds(): number {
-    const range = this.#opts.watchTimeoutSeconds ?? { min: 300, max: 600 };
-    return Math.floor(range.min + this.#random() * Math.max(0, range.max - range.min));
-  }
-
-  /** One watch from `this.#rv`, until it ends. Clean end: returns. */
-  async #watch(signal: AbortSignal, afterList: boolean): Promise<void> {
-    const kind = this.resourceType.kind;
-    const timeoutSeconds = this.#watchTimeoutSeconds();
-    const ac = new AbortController();
-    const onAbort = (): void => ac.abort(signal.reason);
-    if (signal.aborted) throw signal.reason;
-    signal.addEventListener("abort", onAbort, { once: true });
-    const idleMs = this.#idleMs(timeoutSeconds);
-    const deadline =
-      idleMs > 0
-        ? new IdleDeadline(this.#clock, idleMs, () => ac.abort(new WatchStalledError(kind, idleMs)))
-        : undefined;
-    this.#stats.watches++;
-    if (!afterList) this.#stats.reconnects++;
-    const started = this.#clock.now();
-    let received = 0;
-    this.#cadence.begin();
-    this.#logger.debug("watching", { kind, resourceVersion: this.#rv, timeoutSeconds, idleMs });
-    try {
-      const stream = this.#client.watch(this.#rawType, {
-        ...this.#selectors(),
-        resourceVersion: this.#rv,
-        allowWatchBookmarks: true,
-        timeoutSeconds,
-        signal: ac.signal,
-        metadataOnly: this.#opts.metadataOnly,
-        onInvalid: this.#clientInvalid("WATCH"),
-      });
-      for await (const ev of stream) {
-        deadline?.touch();
-        // an ERROR event is no progress: it must not reset the backoff
-        if (ev.type !== "ERROR" && received++ === 0) {
-          this.#gonesWithoutProgress = 0;
-          this.#success();
-        }
-        this.#handleEvent(ev);
-      }
-    } catch (err) {
-      if (signal.aborted) throw err;
-      if (ac.signal.aborted && ac.signal.reason instanceof WatchStalledError)
-        throw new PhaseError(ac.signal.reason, "watch");
-      if (err instanceof GoneSignal) throw err;
-      if (isGone(err)) throw new GoneSignal(err, "watch");
-      throw new PhaseError(err, "watch");
-    } finally {
-      deadline?.cancel();
-      this.#cadence.end();
-      signal.removeEventListener("abort", onAbort);
-      ac.abort();
-    }
-    const lasted = this.#clock.now() - started;
-    if (received === 0 && lasted < SHORT_WATCH_MS)
-      throw new PhaseError(new ShortWatchError(kind, lasted), "watch");
-    this.#logger.debug("watch ended; resuming", {
-      kind,
-      events: received,
-      resourceVersion: this.#rv,
-    });
-  }
-
-  #handleEvent(ev: WatchEvent<T>): void {
-    switch (ev.type) {
-      case "BOOKMARK":
-        this.#bookmark(ev.object);
-        return;
-      case "ERROR":
-        throw statusError(ev.object);
-      case "ADDED":
-      case "MODIFIED":
-      case "DELETED": {
-        const raw: unknown = ev.object;
-        const rv = rvOfRaw(raw);
-        const obj = this.#accept(raw, ev.type);
-        if (obj !== undefined) {
-          this.#stats.events++;
-          this.#sink.apply(ev.type, obj);
-        } else if (ev.type === "DELETED") {
-          const key = keyOfRaw(raw);
-          if (key !== undefined) this.#sink.deleteKey?.(key);
-        }
-        if (rv !== undefined) this.#rv = rv;
-        return;
-      }
-    }
-  }
-
-  /** The idle deadline of a watch that asked for `timeoutSeconds`: the option, else derived. */
-  #idleMs(timeoutSeconds: number): number {
-    return (
-      this.#opts.idleTimeoutMs ?? watchIdleDeadlineMs(timeoutSeconds, this.#cadence.intervalMs)
-    );
-  }
-
-  #bookmark(b: Bookmark): void {
-    this.#stats.bookmarks++;
-    this.#cadence.bookmark(this.#clock.now());
-    const rv = b.metadata.resourceVersion;
-    if (rv) {
-      this.#rv = rv;
-      this.#sink.bookmark?.(rv);
-    }
-  }
-
-  /**
-   * Streaming list: a watch with `sendInitialEvents=true`. Initial events are
-   * buffered until the end bookmark, then handed over as one `replace`; the
-   * same watch then goes on as the regular watch.
-   */
-  async #streamingListAndWatch(signal: AbortSignal): Promise<void> {
-    const kind = this.resourceType.kind;
-    const ac = new AbortController();
-    const onAbort = (): void => ac.abort(signal.reason);
-    if (signal.aborted) throw signal.reason;
-    signal.addEventListener("abort", onAbort, { once: true });
-    const streamMs = this.#opts.streamingListTimeoutMs ?? DEFAULT_STREAMING_TIMEOUT_MS;
-    const timeoutSeconds = this.#watchTimeoutSeconds();
-    const idleMs = this.#idleMs(timeoutSeconds);
-    let initial = true;
-    let progressed = false;
-    let deadline: IdleDeadline | undefined = new IdleDeadline(this.#clock, streamMs, () =>
-      ac.abort(new StreamingListTimeoutError(kind, streamMs)),
-    );
-    const buffer = new Map<string, T>();
-    const invalidKeys = new Set<string>();
-    this.#stats.watches++;
-    this.#cadence.begin();
-    try {
-      const stream = this.#client.watch(this.#rawType, {
-        ...this.#selectors(),
-        resourceVersion: "",
-        resourceVersionMatch: "NotOlderThan",
-        sendInitialEvents: true,
-        allowWatchBookmarks: true,
-        timeoutSeconds,
-        signal: ac.signal,
-        metadataOnly: this.#opts.metadataOnly,
-        onInvalid: (err) => {
-          if (initial && err.key !== undefined) invalidKeys.add(err.key);
-          this.#clientInvalid("WATCH")(err);
-        },
-      });
-      for await (const ev of stream) {
-        deadline?.touch();
-        if (!initial) {
-          if (ev.type !== "ERROR" && !progressed) {
-            progressed = true;
-            this.#gonesWithoutProgress = 0;
-            this.#success();
-          }
-          this.#handleEvent(ev);
-          continue;
-        }
-        if (ev.type === "ERROR") throw statusError(ev.object);
-        if (ev.type === "BOOKMARK") {
-          const rv = ev.object.metadata.resourceVersion;
-          if (ev.object.metadata.annotations?.[INITIAL_EVENTS_END_ANNOTATION] !== "true") {
-            this.#stats.bookmarks++;
-            continue;
-          }
-          this.#stats.bookmarks++;
-          initial = false;
-          this.#stats.lists++;
-          if (this.#listedOnce) this.#stats.relists++;
-          this.#listedOnce = true;
-          this.#rv = rv || undefined;
-          this.#needList = false;
-          this.#sink.replace(Array.from(buffer.values()), this.#rv, invalidKeys);
-          buffer.clear();
-          this.#lastError = undefined;
-          this.#logger.debug("streaming list ended", { kind, resourceVersion: rv });
-          deadline?.cancel();
-          deadline =
-            idleMs > 0
-              ? new IdleDeadline(this.#clock, idleMs, () =>
-                  ac.abort(new WatchStalledError(kind, idleMs)),
-                )
-              : undefined;
-          continue;
-        }
-        const raw: unknown = ev.object;
-        const key = keyOfRaw(raw);
-        const obj = this.#accept(raw, ev.type);
-        if (obj === undefined) {
-          if (key !== undefined) {
-            if (ev.type === "DELETED") buffer.delete(key);
-            else invalidKeys.add(key);
-          }
-          continue;
-        }
-        const k = objectKey(obj);
-        if (ev.type === "DELETED") buffer.delete(k);
-        else buffer.set(k, obj);
-      }
-    } catch (err) {
-      if (signal.aborted) throw err;
-      const reason: unknown = ac.signal.aborted ? ac.signal.reason : undefined;
-      if (reason instanceof StreamingListTimeoutError)
-        throw new PhaseError(reason, "streaming-list");
-      if (reason instanceof WatchStalledError) throw new PhaseError(reason, "watch");
-      if (err instanceof GoneSignal)
-        throw new GoneSignal(err.inner, initial ? "streaming-list" : "watch");
-      if (isGone(err)) throw new GoneSignal(err, initial ? "streaming-list" : "watch");
-      throw new PhaseError(err, initial ? "streaming-list" : "watch");
-    } finally {
-      deadline?.cancel();
-      this.#cadence.end();
-      signal.removeEventListener("abort", onAbort);
-      ac.abort();
-    }
-    // clean end: before the end bookmark the list is incomplete (treat as unsupported), after it resume
-    if (initial) throw new PhaseError(new StreamingListTimeoutError(kind, 0), "streaming-list");
-  }
-}
-
-/** A watch `ERROR` event as an error (410s keep their reason so {@link isGone} sees them). */
-function statusError(status: Status): Error {
-  const err = ApiError.fromStatus(status, "WATCH");
-  if (isGone(err)) return new GoneSignal(err, "watch");
-  return err;
-}
-
-/**
- * A 504 "Too large resource version" (client-go's `IsTooLargeResourceVersion`,
- * plus the message check it keeps for servers that send no cause).
- */
-function isTooLargeResourceVersion(err: unknown): boolean {
-  if (!(err instanceof ApiError) || (err.code !== 504 && err.reason !== "Timeout")) return false;
-  if (err.status?.details?.causes?.some((c) => c.reason === "ResourceVersionTooLarge")) return true;
-  return /too large resource version/i.test(err.status?.message ?? err.message);
-}
-
-/** The server refused a streaming list: a 4xx other than 410 and 429. */
-function isRefusal(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    err.code >= 400 &&
-    err.code < 500 &&
-    err.code !== 410 &&
-    err.code !== 429
-  );
 }
 
 function describe(err: unknown): string {
