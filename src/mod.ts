@@ -31,6 +31,8 @@ export * from "./client/mod.ts";
 export type { Event } from "./controller/mod.ts";
 export * from "./controller/mod.ts";
 export * from "./election/mod.ts";
+export * from "./events/mod.ts";
+export * from "./finalizer/mod.ts";
 export * from "./manager/mod.ts";
 export * from "./queue/mod.ts";
 export type { Event as CoreEvent } from "./resources/core.ts";
@@ -45,6 +47,7 @@ export {
   type TlsOptions,
   TransportUnsupportedError,
 } from "./runtime/mod.ts";
+export * from "./status/mod.ts";
 export * from "./util/backoff.ts";
 export * from "./util/clock.ts";
 export * from "./util/logger.ts";

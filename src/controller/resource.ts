@@ -121,7 +121,11 @@ export type ResourceUpsertFunc<T> = (
 
 /**
  * Called with the key and the last known object once an object is gone from
- * the cache. Throw to retry with backoff.
+ * the cache. Throw to retry with backoff. The object is already deleted: this
+ * cannot hold the deletion up, and it does not run if the controller was
+ * down when the object went. Cleanup that must finish before the object goes
+ * (an external registry, a cloud resource) belongs in a finalizer:
+ * `withFinalizer`.
  *
  * @example
  * ```ts
@@ -159,7 +163,10 @@ export interface Resource<T extends KubernetesObject> {
   informer(): ControllerInformer<T>;
   /** Reconcile an object that exists: `obj` is the latest cached version. */
   upsert(key: string, obj: T, ctx?: ReconcileContext): ReconcileReturn;
-  /** Clean up after an object that was deleted: `obj` is its last known state. */
+  /**
+   * Clean up after an object that was deleted: `obj` is its last known state.
+   * For cleanup that must finish before the object goes, use `withFinalizer`.
+   */
   delete(key: string, obj: T, ctx?: ReconcileContext): Promise<void> | void;
 }
 
