@@ -34,6 +34,7 @@ export * from "./election/mod.ts";
 export * from "./events/mod.ts";
 export * from "./finalizer/mod.ts";
 export * from "./manager/mod.ts";
+export * from "./metrics/mod.ts";
 export * from "./queue/mod.ts";
 export type { Event as CoreEvent } from "./resources/core.ts";
 export * from "./resources/mod.ts";

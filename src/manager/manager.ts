@@ -25,6 +25,13 @@ import {
   type ShardMembershipOptions,
   type ShardStatus,
 } from "../election/sharding.ts";
+import {
+  informerMetrics,
+  leaderElectionMetrics,
+  reconcileMetrics,
+  workQueueMetrics,
+} from "../metrics/hooks.ts";
+import { MetricsRegistry } from "../metrics/registry.ts";
 import type { KubernetesObject, PartialObjectMetadata } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
 import { type Clock, realClock } from "../util/clock.ts";
@@ -102,6 +109,12 @@ export interface ManagerOptions {
   clock?: Clock | undefined;
   /** Logger (default: silent). */
   logger?: Logger | undefined;
+  /**
+   * Where controller, work-queue, informer and leader-election metrics go,
+   * served at `/metrics` by {@link Manager.probe} (default: a new
+   * {@link MetricsRegistry}; `false` turns metrics off).
+   */
+  metrics?: MetricsRegistry | false | undefined;
 }
 
 /**
@@ -308,6 +321,7 @@ export class Manager {
   readonly #rejoin: boolean;
   readonly #membership: ShardMembership | undefined;
   readonly #runnables: Runnable[] = [];
+  readonly #metrics: MetricsRegistry | undefined;
   #started = false;
   #running = false;
   #error: unknown;
@@ -356,6 +370,19 @@ export class Manager {
     } else {
       this.#rejoin = false;
     }
+    this.#metrics =
+      options.metrics === false ? undefined : (options.metrics ?? new MetricsRegistry());
+    if (this.#metrics !== undefined) {
+      informerMetrics(this.#metrics, () => this.factory.informers());
+      const elector = this.#elector;
+      if (elector !== undefined && options.leaderElection) {
+        leaderElectionMetrics(
+          this.#metrics,
+          options.leaderElection.name,
+          () => this.#running && elector.isLeader(),
+        );
+      }
+    }
     if (options.sharding) {
       const { store, ...sh } = options.sharding;
       this.#membership = new ShardMembership({
@@ -375,6 +402,11 @@ export class Manager {
   /** The shard membership, when sharding is configured. */
   get membership(): ShardMembership | undefined {
     return this.#membership;
+  }
+
+  /** The metrics registry served at `/metrics` (undefined when metrics are off). */
+  get metrics(): MetricsRegistry | undefined {
+    return this.#metrics;
   }
 
   /**
@@ -415,11 +447,25 @@ export class Manager {
       throw new TypeError("Manager: sharded controllers need the `sharding` option");
     }
     const membership = useShard ? this.#membership : undefined;
+    const name = controllerOptions.name ?? resource.informer().resourceType?.plural ?? "controller";
+    if (this.#runnables.some((r) => r.controller !== undefined && r.name === name)) {
+      throw new TypeError(
+        `Manager: a controller named ${JSON.stringify(name)} was already added (names label its metrics: pass a distinct name)`,
+      );
+    }
+    const registry = this.#metrics;
     const controller = new Controller<T>({
       clock: this.#clock,
       logger: this.#logger,
       factory: this.factory,
+      ...(registry !== undefined
+        ? {
+            metrics: workQueueMetrics(registry, name),
+            reconcileMetrics: reconcileMetrics(registry, name, controllerOptions.workers ?? 1),
+          }
+        : {}),
       ...controllerOptions,
+      name,
       resource,
       filter: combineFilters(filter, membership && shardFilter(membership)),
     });
@@ -472,13 +518,17 @@ export class Manager {
   }
 
   /**
-   * A probe handler (web-standard `Request` → `Response`): `/healthz` and
-   * `/livez` answer 200 while healthy, `/readyz` 200 while ready, 503
-   * otherwise, with {@link Manager.health} as JSON. Serve it with any HTTP
-   * server of your runtime.
+   * The manager's health server as a fetch handler (web-standard `Request` →
+   * `Response`): `/healthz` and `/livez` answer 200 while healthy, `/readyz`
+   * 200 while ready, 503 otherwise, with {@link Manager.health} as JSON;
+   * `/metrics` answers the Prometheus text format (unless metrics are off).
+   * Serve it with any HTTP server of your runtime.
    */
   probe(request: Request): Response {
     const path = new URL(request.url).pathname;
+    if (path.endsWith("/metrics") && this.#metrics !== undefined) {
+      return this.#metrics.handler(request);
+    }
     const h = this.health();
     let ok: boolean;
     if (path.endsWith("/readyz")) ok = h.ready;
