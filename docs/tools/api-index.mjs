@@ -26,6 +26,7 @@ const AREA = {
   events: "Events (EventRecorder)",
   finalizer: "Finalizers",
   manager: "Manager",
+  metrics: "Metrics (Prometheus)",
   queue: "Work queues",
   resources: "Resources and schemas",
   runtime: "Runtimes",
