@@ -267,6 +267,7 @@ export class HistogramChild {
 export class Counter extends MetricFamily<CounterChild> {
   /** Always `"counter"`. */
   readonly type = "counter" as const;
+  /** A new, zeroed series. */
   protected make(): CounterChild {
     return new CounterChild();
   }
@@ -292,6 +293,7 @@ export class Counter extends MetricFamily<CounterChild> {
 export class Gauge extends MetricFamily<GaugeChild> {
   /** Always `"gauge"`. */
   readonly type = "gauge" as const;
+  /** A new, zeroed series. */
   protected make(): GaugeChild {
     return new GaugeChild();
   }
@@ -338,6 +340,7 @@ export class Histogram extends MetricFamily<HistogramChild> {
     }
     this.buckets = buckets.filter((b) => b !== Number.POSITIVE_INFINITY);
   }
+  /** A new, zeroed series. */
   protected make(): HistogramChild {
     return new HistogramChild(this.buckets);
   }
