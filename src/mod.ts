@@ -39,9 +39,11 @@ export * from "./queue/mod.ts";
 export type { Event as CoreEvent } from "./resources/core.ts";
 export * from "./resources/mod.ts";
 export {
+  type CheckpointFiles,
   detectRuntime,
   type ExecOptions,
   type ExecResult,
+  loadCheckpointFiles,
   loadRuntime,
   type Runtime,
   type RuntimeName,

@@ -8,11 +8,20 @@
  *
  * @module
  */
-import type { KubernetesObject, PartialObjectMetadata } from "../resources/meta.ts";
+import { type KubernetesObject, objectKey, type PartialObjectMetadata } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
+import { validate } from "../resources/validate.ts";
 import type { BackoffOptions } from "../util/backoff.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
 import { type Logger, silentLogger } from "../util/logger.ts";
+import {
+  CheckpointRejectedError,
+  checkSnapshot,
+  INFORMER_SNAPSHOT_FORMAT,
+  type InformerSnapshot,
+  type SnapshotScope,
+  snapshotScope,
+} from "./checkpoint.ts";
 import {
   emptyStats,
   type ListWatchClient,
@@ -46,6 +55,36 @@ export interface DeleteInfo {
    * such a delete of the old object, then an add of the new one.
    */
   finalStateUnknown: boolean;
+  /**
+   * The delete was recorded in the checkpoint the informer was restored from
+   * (its handlers had not finished with it); the object is its last known state.
+   */
+  fromCheckpoint?: boolean | undefined;
+}
+
+/**
+ * Details of an add notification.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps, createInformer, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * createInformer(client, ConfigMaps).addEventHandler({
+ *   onAdd: (cm, info) => {
+ *     if (info?.fromCheckpoint && !info.pending) return; // handled before the restart
+ *     console.log("new to me:", cm.metadata.name);
+ *   },
+ * });
+ * ```
+ */
+export interface AddInfo {
+  /**
+   * The object comes from the checkpoint the informer was restored from
+   * (`initialState`), unchanged since; not from the API server in this run.
+   */
+  fromCheckpoint: boolean;
+  /** The checkpoint marked the key as pending: its handlers had not finished with it. */
+  pending?: boolean | undefined;
 }
 
 /**
@@ -62,8 +101,11 @@ export interface DeleteInfo {
  * ```
  */
 export interface EventHandler<T> {
-  /** An object appeared in the cache (initial list, watch ADDED, or found by a relist). */
-  onAdd?(obj: T): void;
+  /**
+   * An object appeared in the cache (initial list, watch ADDED, found by a
+   * relist, or restored from a checkpoint: see `info`).
+   */
+  onAdd?(obj: T, info?: AddInfo): void;
   /** Also called with `oldObj === newObj` on resync. */
   onUpdate?(oldObj: T, newObj: T): void;
   /** An object left the cache; `info` says whether its final state is known. */
@@ -149,6 +191,37 @@ export interface Informer<T extends KubernetesObject> {
   lastError(): unknown;
   /** Counters, a snapshot. */
   stats(): InformerStats;
+  /**
+   * The cache as a checkpoint: the resource version and the cached objects
+   * (after the transform), or `undefined` before the informer has a complete
+   * state. `options.pending` / `options.deleted` record what a consumer has
+   * not finished with (restored as `pending` adds and as deletes).
+   */
+  snapshot(options?: SnapshotOptions<T>): InformerSnapshot<T> | undefined;
+  /**
+   * How long (ms) the open watch has delivered nothing since the server
+   * accepted it or since its last event; `undefined` while not watching. A
+   * connected watch that stays quiet has delivered all earlier changes.
+   */
+  quietMs(): number | undefined;
+}
+
+/**
+ * Options of {@link Informer.snapshot}: what the consumer has not finished.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap, Informer, SnapshotOptions } from "kubeloop";
+ * declare const informer: Informer<ConfigMap>;
+ * const options: SnapshotOptions<ConfigMap> = { pending: ["default/a"] };
+ * const snapshot = informer.snapshot(options);
+ * ```
+ */
+export interface SnapshotOptions<T> {
+  /** Keys still to be handled (only cached ones are kept). */
+  pending?: Iterable<string> | undefined;
+  /** Last known states of deleted objects still to be handled. */
+  deleted?: Iterable<T> | undefined;
 }
 
 /**
@@ -211,11 +284,30 @@ export interface InformerOptions<T extends KubernetesObject> {
   freeze?: boolean | undefined;
   /** Extra indexes, by name. */
   indexers?: Record<string, IndexFunc<T>> | undefined;
+  /**
+   * Start from a checkpoint ({@link Informer.snapshot}, for example read with
+   * `loadSnapshot`): its objects fill the cache (handlers get them as adds
+   * with `fromCheckpoint`), the informer counts as synced, and the watch
+   * resumes from its resource version without a list. A 410 then relists and
+   * delivers what vanished as deletes. A snapshot of another namespace or
+   * selector is loaded and relisted at once (out-of-scope objects become
+   * deletes); one of another format or kind is ignored. Either way the
+   * rejection is reported to `onError` (phase `checkpoint`).
+   */
+  initialState?: InformerSnapshot<T> | undefined;
 }
 
 interface HandlerEntry<T> {
   handler: EventHandler<T>;
 }
+
+const LIVE_ADD: AddInfo = Object.freeze({ fromCheckpoint: false });
+const RESTORED_ADD: AddInfo = Object.freeze({ fromCheckpoint: true, pending: false });
+const RESTORED_PENDING_ADD: AddInfo = Object.freeze({ fromCheckpoint: true, pending: true });
+const RESTORED_DELETE: DeleteInfo = Object.freeze({
+  finalStateUnknown: true,
+  fromCheckpoint: true,
+});
 
 function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -247,6 +339,13 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
   #stopped = false;
   #syncWaiters = new Set<(ok: boolean) => void>();
   #resyncTimer: Timer | undefined;
+  readonly #scope: SnapshotScope;
+  /** Objects as restored from the checkpoint (until replaced). */
+  readonly #restored = new WeakSet<object>();
+  /** Keys the checkpoint marked pending. */
+  #pending: ReadonlySet<string> = new Set();
+  /** Deletes the checkpoint recorded as unfinished, by key. */
+  #restoredDeletes = new Map<string, T>();
 
   /** Create an informer (not started: call {@link SharedInformer.run}); {@link createInformer} or an `InformerFactory` is the usual way. */
   constructor(client: ListWatchClient, type: ResourceType<T>, options: InformerOptions<T> = {}) {
@@ -274,6 +373,9 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
       },
       bookmark: (rv) => this.#store.setResourceVersion(rv),
     };
+    this.#scope = snapshotScope(type, options);
+    const resumeFrom =
+      options.initialState !== undefined ? this.#restore(options.initialState) : undefined;
     this.#reflector = new Reflector<T>(client, type, sink, {
       namespace: options.namespace,
       labelSelector: options.labelSelector,
@@ -292,6 +394,7 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
       logger: this.#logger,
       onError: options.onError,
       stats: this.#stats,
+      resumeFrom,
     });
   }
 
@@ -307,7 +410,15 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     const entry: HandlerEntry<T> = { handler };
     // synthetic adds for what is cached: synchronous, so no event can slip in between
     if (handler.onAdd && this.#store.size > 0) {
-      for (const obj of this.#store.list()) this.#call(entry, "onAdd", obj);
+      for (const obj of this.#store.list()) {
+        this.#call(entry, "onAdd", obj, undefined, false, this.#addInfo(obj));
+      }
+    }
+    if (handler.onDelete && this.#restoredDeletes.size > 0) {
+      for (const [key, obj] of this.#restoredDeletes) {
+        if (!this.#store.has(key))
+          this.#call(entry, "onDelete", obj, undefined, true, RESTORED_DELETE);
+      }
     }
     this.#handlers = [...this.#handlers, entry];
     return {
@@ -346,6 +457,112 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
 
   stats(): InformerStats {
     return { ...this.#stats };
+  }
+
+  snapshot(options: SnapshotOptions<T> = {}): InformerSnapshot<T> | undefined {
+    if (!this.#synced) return undefined;
+    const resourceVersion = this.#reflector.lastSyncResourceVersion();
+    if (!resourceVersion) return undefined;
+    const snapshot: InformerSnapshot<T> = {
+      format: INFORMER_SNAPSHOT_FORMAT,
+      ...this.#scope,
+      resourceVersion,
+      objects: this.#store.list(),
+    };
+    if (options.pending !== undefined) {
+      const pending = [...new Set(options.pending)].filter((k) => this.#store.has(k));
+      if (pending.length > 0) snapshot.pending = pending;
+    }
+    if (options.deleted !== undefined) {
+      const deleted = [...options.deleted].filter((o) => !this.#store.has(this.#store.keyOf(o)));
+      if (deleted.length > 0) snapshot.deleted = deleted;
+    }
+    return snapshot;
+  }
+
+  quietMs(): number | undefined {
+    return this.#reflector.quietMs();
+  }
+
+  /**
+   * Fill the cache from a checkpoint. Returns the resource version to resume
+   * the watch from, or `undefined` when the informer must list (nothing
+   * usable, or objects it cannot trust to be current).
+   */
+  #restore(snapshot: InformerSnapshot<T>): string | undefined {
+    const kind = this.resourceType.kind;
+    const verdict = checkSnapshot(snapshot, this.#scope);
+    if (!verdict.ok && verdict.reason !== "scope") {
+      this.#rejectCheckpoint(new CheckpointRejectedError(verdict.reason, verdict.message));
+      return undefined;
+    }
+    const objects: T[] = [];
+    let invalid = 0;
+    for (const raw of snapshot.objects) {
+      const obj = this.#restoredObject(raw);
+      if (obj === undefined) invalid++;
+      else objects.push(obj);
+    }
+    const deleted = new Map<string, T>();
+    for (const raw of snapshot.deleted ?? []) {
+      const obj = this.#restoredObject(raw);
+      if (obj === undefined) invalid++;
+      else deleted.set(objectKey(obj), obj);
+    }
+    this.#store.replace(objects, snapshot.resourceVersion);
+    for (const obj of this.#store.list()) this.#restored.add(obj);
+    this.#pending = new Set(snapshot.pending ?? []);
+    this.#restoredDeletes = deleted;
+    if (!verdict.ok) {
+      this.#rejectCheckpoint(new CheckpointRejectedError(verdict.reason, verdict.message));
+      return undefined;
+    }
+    if (invalid > 0) {
+      this.#rejectCheckpoint(
+        new CheckpointRejectedError("objects", `${invalid} object(s) failed validation or scope`),
+      );
+      return undefined;
+    }
+    this.#synced = true;
+    this.#logger.info("informer restored from checkpoint", {
+      kind,
+      objects: this.#store.size,
+      resourceVersion: snapshot.resourceVersion,
+    });
+    return snapshot.resourceVersion;
+  }
+
+  /** A restored object, if it is one this informer could hold; `undefined` otherwise. */
+  #restoredObject(raw: unknown): T | undefined {
+    const meta = (raw as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
+    if (typeof meta?.name !== "string" || meta.name === "") return undefined;
+    const ns = this.#scope.namespace;
+    if (ns !== undefined && meta.namespace !== ns) return undefined;
+    if (this.#opts.validate === false || this.#opts.metadataOnly) return raw as T;
+    const r = validate(this.resourceType.schema, raw);
+    return r.success ? r.data : undefined;
+  }
+
+  #rejectCheckpoint(err: CheckpointRejectedError): void {
+    this.#stats.errors++;
+    this.#logger.warn("checkpoint not resumed from; listing", {
+      kind: this.resourceType.kind,
+      reason: err.reason,
+      error: err.message,
+    });
+    try {
+      this.#opts.onError?.(err, { phase: "checkpoint", kind: this.resourceType.kind });
+    } catch (hookErr) {
+      this.#logger.error("onError hook threw", {
+        kind: this.resourceType.kind,
+        error: describe(hookErr),
+      });
+    }
+  }
+
+  #addInfo(obj: T): AddInfo {
+    if (!this.#restored.has(obj)) return LIVE_ADD;
+    return this.#pending.has(this.#store.keyOf(obj)) ? RESTORED_PENDING_ADD : RESTORED_ADD;
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -433,7 +650,7 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
   #dispatch(method: "onAdd", obj: T): void;
   #dispatch(method: "onUpdate", oldObj: T, newObj: T): void;
   #dispatch(method: "onAdd" | "onUpdate", a: T, b?: T): void {
-    for (const entry of this.#handlers) this.#call(entry, method, a, b);
+    for (const entry of this.#handlers) this.#call(entry, method, a, b, false, LIVE_ADD);
   }
 
   #dispatchDelete(obj: T, finalStateUnknown: boolean): void {
@@ -447,12 +664,13 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     a: T,
     b?: T,
     finalStateUnknown = false,
+    info?: AddInfo | DeleteInfo,
   ): void {
     const h = entry.handler;
     try {
-      if (method === "onAdd") h.onAdd?.(a);
+      if (method === "onAdd") h.onAdd?.(a, (info as AddInfo | undefined) ?? LIVE_ADD);
       else if (method === "onUpdate") h.onUpdate?.(a, b!);
-      else h.onDelete?.(a, { finalStateUnknown });
+      else h.onDelete?.(a, (info as DeleteInfo | undefined) ?? { finalStateUnknown });
     } catch (err) {
       const key = this.#store.keyOf(a);
       this.#stats.handlerErrors++;

@@ -7,6 +7,32 @@
  * @module
  */
 export {
+  CheckpointCorruptError,
+  CheckpointError,
+  CheckpointRejectedError,
+  type CheckpointRejection,
+  type CheckpointStore,
+  CheckpointTooLargeError,
+  checkCheckpointSize,
+  checkSnapshot,
+  INFORMER_SNAPSHOT_FORMAT,
+  type InformerSnapshot,
+  loadSnapshot,
+  type SnapshotScope,
+  saveSnapshot,
+  snapshotScope,
+  utf8ByteLength,
+} from "./checkpoint.ts";
+export {
+  DurableObjectCheckpointStore,
+  type DurableObjectCheckpointStoreOptions,
+  type DurableObjectStorageLike,
+  FileCheckpointStore,
+  type FileCheckpointStoreOptions,
+  MemoryCheckpointStore,
+  type MemoryCheckpointStoreOptions,
+} from "./checkpoint-stores.ts";
+export {
   InvalidObjectError,
   ShortWatchError,
   StreamingListTimeoutError,
@@ -14,6 +40,7 @@ export {
 } from "./errors.ts";
 export { type FactoryInformerOptions, InformerFactory } from "./factory.ts";
 export {
+  type AddInfo,
   createInformer,
   type DeleteInfo,
   type EventHandler,
@@ -22,6 +49,7 @@ export {
   type InformerOptions,
   type InformerStats,
   SharedInformer,
+  type SnapshotOptions,
 } from "./informer.ts";
 export {
   type EmptyPhase,

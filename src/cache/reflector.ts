@@ -100,6 +100,7 @@ export type ReflectorWatchOptions = Pick<
   | "signal"
   | "metadataOnly"
   | "onInvalid"
+  | "onOpen"
 >;
 
 /**
@@ -489,6 +490,8 @@ interface OpenWatch<T> {
   timeoutSeconds: number;
   /** Before a streaming list's end bookmark. */
   initial: boolean;
+  /** Clock time the server accepted the request (or of its first event), once known. */
+  connectedAt: number | undefined;
 }
 
 /**
@@ -585,6 +588,9 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
       signal: ac.signal,
       metadataOnly: this.#opts.metadataOnly,
       onInvalid: this.#onInvalid("WATCH"),
+      onOpen: () => {
+        if (this.#watch === w && w.connectedAt === undefined) w.connectedAt = this.#clock.now();
+      },
     });
     const w: OpenWatch<T> = {
       ac,
@@ -592,6 +598,7 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
       onAbort,
       timeoutSeconds: request.timeoutSeconds,
       initial: request.streamingList,
+      connectedAt: undefined,
     };
     this.#watch = w;
     this.#cadence.begin();
@@ -617,6 +624,7 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
     try {
       const r = await w.it.next();
       this.#deadline?.touch();
+      w.connectedAt ??= this.#clock.now();
       if (!w.initial && r.done !== true && r.value.type === "BOOKMARK") {
         this.#cadence.bookmark(this.#clock.now());
       }
@@ -655,6 +663,11 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
 
   accept(raw: unknown, eventType: string): T | undefined {
     return this.#accept(raw, eventType);
+  }
+
+  /** When the open watch was accepted by the server (or delivered its first event), if it was. */
+  get connectedAt(): number | undefined {
+    return this.#watch?.connectedAt;
   }
 
   takeInvalidKeys(): string[] {
@@ -744,6 +757,7 @@ export class Reflector<T extends KubernetesObject> {
   #ran = false;
   #gonesWithoutProgress = 0;
   readonly #cadence = new BookmarkCadence();
+  #io: Connection<T> | undefined;
 
   /** Create a reflector (not started: call {@link Reflector.run}). Objects are validated against `type.schema` unless `options.validate` is false or `metadataOnly` is set. */
   constructor(
@@ -785,6 +799,20 @@ export class Reflector<T extends KubernetesObject> {
     return this.#rv;
   }
 
+  /**
+   * How long (ms) the open watch has delivered nothing since the server
+   * accepted it or since its last event; `undefined` unless a watch is
+   * connected (listing, connecting, backing off, stopped). A watch quiet for
+   * a while after connecting has delivered everything that happened before it
+   * started: the cache is current.
+   */
+  quietMs(): number | undefined {
+    const state = this.#state;
+    const connectedAt = this.#io?.connectedAt;
+    if (state.phase !== "watching" || connectedAt === undefined) return undefined;
+    return this.#clock.now() - Math.max(connectedAt, state.lastEventAt);
+  }
+
   /** The last failure, or `undefined` once a later list or watch event succeeded. */
   lastError(): unknown {
     return this.#lastError;
@@ -823,6 +851,7 @@ export class Reflector<T extends KubernetesObject> {
       this.#cadence,
       this.#logger,
     );
+    this.#io = io;
     // a second run starts over with a list, as a new reflector would (but keeps its counters)
     if (this.#ran) this.#state = { phase: "empty", consistent: false };
     this.#ran = true;
@@ -863,6 +892,7 @@ export class Reflector<T extends KubernetesObject> {
       }
     } finally {
       io.closeWatch();
+      this.#io = undefined;
       this.#running = false;
     }
   }

@@ -155,6 +155,8 @@ export interface WatchOptions {
   idleTimeoutMs?: number | undefined;
   /** Clock for the idle timeout (default: the client's clock). */
   clock?: Clock | undefined;
+  /** Called once the server accepted the watch (a 2xx response), before any event: the stream is connected. */
+  onOpen?: (() => void) | undefined;
 }
 
 /**
@@ -1142,6 +1144,7 @@ export class KubeClient {
       });
       url = sent.url;
       sentDone = sent.done;
+      opts.onOpen?.();
       const where = `WATCH ${safeUrl(url)}`;
       const body = sent.res.body;
       if (!body) return;

@@ -7,6 +7,7 @@
 import type { Runtime, RuntimeName } from "./types.ts";
 import { webRuntime } from "./web.ts";
 
+export { type CheckpointFiles, loadCheckpointFiles } from "./checkpoint-files.ts";
 export {
   type ExecOptions,
   type ExecResult,
