@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes docs/api.md: every public symbol per entry point and area, with the
 // first sentence of its TSDoc. Usage:
-//   npx deno doc --json src/mod.ts src/testing/mod.ts src/fluent/mod.ts > /tmp/doc.json
+//   npx deno doc --json src/mod.ts src/testing/mod.ts src/fluent/mod.ts src/client/kubeconfig.ts src/envtest/mod.ts > /tmp/doc.json
 //   node docs/tools/api-index.mjs /tmp/doc.json > docs/api.md
 import { readFileSync } from "node:fs";
 
@@ -17,12 +17,14 @@ const ENTRY = {
   "src/testing/mod.ts": "kubeloop/testing",
   "src/fluent/mod.ts": "kubeloop/fluent",
   "src/client/kubeconfig.ts": "kubeloop/kubeconfig",
+  "src/envtest/mod.ts": "kubeloop/envtest",
 };
 const AREA = {
   cache: "Informers and cache",
   client: "Client",
   controller: "Controller",
   election: "Leader election and sharding",
+  envtest: "Real etcd + kube-apiserver for tests (envtest)",
   events: "Events (EventRecorder)",
   finalizer: "Finalizers",
   manager: "Manager",
