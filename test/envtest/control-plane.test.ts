@@ -2,35 +2,19 @@
 // kube-apiserver that fails after etcd started leaves nothing running and no directory behind,
 // and the error carries the end of its log.
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ControlPlane, loadProcessHost, ProcessStartError } from "../../src/envtest/mod.ts";
 import { loadRuntime } from "../../src/mod.ts";
+import { writeStandIns } from "./support.ts";
 
 let bin: string;
 
-// A stand-in etcd: answers /health on the port of its --listen-client-urls flag.
-const fakeEtcd = `#!/usr/bin/env node
-const flag = process.argv.find((a) => a.startsWith("--listen-client-urls="));
-const url = new URL(flag.slice(flag.indexOf("=") + 1));
-require("node:http")
-  .createServer((req, res) => res.end(req.url === "/health" ? '{"health":"true"}' : "{}"))
-  .listen(Number(url.port), url.hostname, () => console.log("fake etcd serving", url.href));
-`;
-
-// A stand-in kube-apiserver that fails at once, as one with a bad flag does.
-const failingApiServer = `#!/bin/sh
-echo "I1129 starting kube-apiserver"
-echo "Error: unknown flag: --made-up" >&2
-exit 1
-`;
-
 before(async () => {
   bin = await mkdtemp(join(tmpdir(), "kubeloop-envtest-fakebin-"));
-  await writeFile(join(bin, "etcd"), fakeEtcd, { mode: 0o755 });
-  await writeFile(join(bin, "kube-apiserver"), failingApiServer, { mode: 0o755 });
+  await writeStandIns(bin, "fail");
 });
 
 after(async () => {
