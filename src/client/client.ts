@@ -22,7 +22,7 @@ import { validate } from "../resources/validate.ts";
 import { nodeInspect } from "../runtime/inspect.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { type Clock, realClock } from "../util/clock.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import type { ClusterConfig } from "./config.ts";
 import {
   ApiError,
@@ -443,7 +443,7 @@ export class KubeClient {
         ? { ...config, username: urlUser, password: urlPassword ?? "" }
         : config;
     this.#server = url.toString().replace(/\/+$/, "");
-    this.#logger = config.logger ?? silentLogger;
+    this.#logger = config.logger ?? defaultLogger;
     this.#clock = config.clock ?? realClock;
     this.#limiter = config.rateLimit ? new TokenBucket(config.rateLimit, this.#clock) : undefined;
     this.#secrets = [config.token, config.password, config.clientKey, urlPassword].filter(
@@ -991,6 +991,10 @@ export class KubeClient {
   /**
    * Patch an object: `merge`, `json` (an array of operations), `strategic`,
    * or `apply` (server-side apply; needs `fieldManager`, `force` optional).
+   * An `apply` body may leave out what the call already says: the client
+   * fills in `apiVersion` and `kind` from the type, `metadata.name` from
+   * `name` and `metadata.namespace` from the request's namespace (fields the
+   * body sets are kept).
    *
    * @example
    * ```ts
@@ -1016,21 +1020,9 @@ export class KubeClient {
     }
     const q = writeQuery(opts);
     if (opts.force !== undefined && opts.type === "apply") q.set("force", String(opts.force));
-    let body = patch;
-    if (
-      opts.type === "apply" &&
-      typeof patch === "object" &&
-      patch !== null &&
-      !Array.isArray(patch)
-    ) {
-      const p = patch as { apiVersion?: unknown; kind?: unknown };
-      body = { ...patch, apiVersion: p.apiVersion ?? type.apiVersion, kind: p.kind ?? type.kind };
-    }
-    const path = resourcePath(type, {
-      namespace: this.#ns(type, opts.namespace, patch as KubernetesObject),
-      name,
-      subresource: opts.subresource,
-    });
+    const namespace = this.#ns(type, opts.namespace, patch as KubernetesObject);
+    const body = opts.type === "apply" ? completeApplyBody(type, name, namespace, patch) : patch;
+    const path = resourcePath(type, { namespace, name, subresource: opts.subresource });
     const { body: res, url } = await this.#json({
       method: "PATCH",
       path,
@@ -1277,6 +1269,39 @@ function writeQuery(opts: {
   if (opts.fieldManager) q.set("fieldManager", opts.fieldManager);
   if (opts.dryRun) q.set("dryRun", "All");
   return q;
+}
+
+/**
+ * A server-side apply body is a complete object: a real API server answers
+ * 400 ("name must be provided") when `metadata.name` is missing. Fill what the
+ * call already says and the body left out (`apiVersion` and `kind` from the
+ * type, `metadata.name` from the name argument, `metadata.namespace` from the
+ * namespace the request goes to), as kubernetes-fluent-client does. Fields the
+ * body sets are kept (a mismatch is the server's to reject); the caller's
+ * object is not modified.
+ */
+function completeApplyBody(
+  type: ResourceType<KubernetesObject>,
+  name: string,
+  namespace: string | undefined,
+  patch: unknown,
+): unknown {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
+  const p = patch as { apiVersion?: unknown; kind?: unknown; metadata?: unknown };
+  const meta =
+    typeof p.metadata === "object" && p.metadata !== null && !Array.isArray(p.metadata)
+      ? (p.metadata as Record<string, unknown>)
+      : {};
+  return {
+    ...patch,
+    apiVersion: p.apiVersion ?? type.apiVersion,
+    kind: p.kind ?? type.kind,
+    metadata: {
+      ...meta,
+      name: meta.name ?? name,
+      ...(namespace !== undefined ? { namespace: meta.namespace ?? namespace } : {}),
+    },
+  };
 }
 
 function withTypeMeta<T extends KubernetesObject>(type: ResourceType<T>, obj: T): T {

@@ -410,6 +410,55 @@ describe("KubeClient requests", () => {
     assert.deepEqual(delBody.preconditions, { uid: "u1", resourceVersion: "3" });
   });
 
+  it("completes a server-side apply body from the type and the call (apiVersion, kind, name, namespace)", async () => {
+    const { fetch, requests } = fakeFetch((req) =>
+      req.url.includes("/namespaces/prod")
+        ? json({ apiVersion: "v1", kind: "Namespace", metadata: { name: "prod" } })
+        : json(cm("a")),
+    );
+    const client = new KubeClient({ server: "https://k", fetch, namespace: "team" });
+    const body = { data: { mode: "fast" } };
+    await client.patch(ConfigMaps, "settings", body, { type: "apply", fieldManager: "me" });
+    assert.deepEqual(await requests[0]!.json(), {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "settings", namespace: "team" },
+      data: { mode: "fast" },
+    });
+    assert.deepEqual(body, { data: { mode: "fast" } }, "the caller's object is not modified");
+    // what the body says is kept (the server rejects mismatches); metadata keeps its other fields
+    await client.patch(
+      ConfigMaps,
+      "settings",
+      { metadata: { name: "other", labels: { a: "b" } }, data: {} },
+      { type: "apply", fieldManager: "me", namespace: "ns2" },
+    );
+    assert.deepEqual(await requests[1]!.json(), {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "other", labels: { a: "b" }, namespace: "ns2" },
+      data: {},
+    });
+    // cluster-scoped: no namespace
+    await client.patch(
+      Namespaces,
+      "prod",
+      { metadata: { labels: { env: "prod" } } },
+      {
+        type: "apply",
+        fieldManager: "me",
+      },
+    );
+    assert.deepEqual(await requests[2]!.json(), {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { labels: { env: "prod" }, name: "prod" },
+    });
+    // other patch types are sent as given
+    await client.patch(ConfigMaps, "settings", { data: { x: "1" } }, { type: "merge" });
+    assert.deepEqual(await requests[3]!.json(), { data: { x: "1" } });
+  });
+
   it("refuses apply without fieldManager and non-array JSON patches", async () => {
     const client = new KubeClient({
       server: "https://k",
