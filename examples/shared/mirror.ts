@@ -50,6 +50,7 @@ export interface MirrorOptions {
   workers?: number | undefined;
   /** Retries per key before it is dropped (default 15: faults should not lose keys). */
   maxRetries?: number | undefined;
+  /** Where the informer and the controller log (default: warnings and errors to the console). */
   logger?: Logger | undefined;
   /** Work-queue metrics hooks (the demo counts retries and queue depth with them). */
   metrics?: WorkQueueMetrics | undefined;
@@ -97,6 +98,7 @@ export interface Mirror {
 export function createMirror(options: MirrorOptions): Mirror {
   const { client, targetNamespace } = options;
   const informer = createInformer(client, ConfigMaps, {
+    logger: options.logger,
     ...options.informer,
     namespace: options.sourceNamespace,
     labelSelector: `${MIRROR_LABEL}=true`,

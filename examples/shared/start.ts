@@ -21,7 +21,11 @@ export interface StartOptions {
   signal: AbortSignal;
 }
 
-/** Run the mirror until `signal` aborts; logs `synced`, `apply <key>`, `delete <key>`. */
+/**
+ * Run the mirror until `signal` aborts; logs `synced`, `apply <key>`, `delete <key>`.
+ * Failures (a reconcile that throws, a list the API server refuses) reach the
+ * console as warnings and errors through kubeloop's default logger.
+ */
 export async function startMirror(options: StartOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
   const targetNamespace = options.targetNamespace ?? "mirror";
@@ -30,7 +34,6 @@ export async function startMirror(options: StartOptions): Promise<void> {
     targetNamespace,
     sourceNamespace: options.sourceNamespace,
     onAction: ({ action, key }) => log(`${action} ${key}`),
-    onError: (err, key) => log(`error ${key}: ${err instanceof Error ? err.message : String(err)}`),
   });
   const done = mirror.run(options.signal);
   if (await mirror.informer.waitForSync(options.signal)) {

@@ -21,7 +21,10 @@ import {
   isConflict,
   isNotFound,
   KubeClient,
+  type LogFields,
+  type Logger,
   Namespaces,
+  silentLogger,
   type WorkQueueMetrics,
 } from "../../src/mod.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
@@ -62,6 +65,13 @@ export interface DemoOptions {
   out?: DemoOutput | undefined;
   /** Progress interval (ms, default 500). */
   tickMs?: number | undefined;
+  /**
+   * Where the informer and the controller log. Default: against a cluster,
+   * warnings and errors are printed as lines of the output; against the fake
+   * server, whose faults are injected on purpose, nothing (they are counted
+   * in the stats and the summary instead).
+   */
+  logger?: Logger | undefined;
   /** Delete the demo's ConfigMaps from a real cluster at the end (default true). */
   cleanup?: boolean | undefined;
   signal?: AbortSignal | undefined;
@@ -246,8 +256,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   };
 
   // --- controller ---------------------------------------------------------
+  const line =
+    (level: string) =>
+    (msg: string, fields?: LogFields): void =>
+      say(c("33", `${level} ${msg}${fields ? ` ${JSON.stringify(fields)}` : ""}`));
+  const logger: Logger =
+    options.logger ??
+    (fake ? silentLogger : { debug() {}, info() {}, warn: line("WARN"), error: line("ERROR") });
   const mirror = createMirror({
     client,
+    logger,
     sourceNamespace: sourceNs,
     targetNamespace: targetNs,
     metrics,

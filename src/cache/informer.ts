@@ -13,7 +13,7 @@ import type { ResourceType } from "../resources/resource.ts";
 import { validate } from "../resources/validate.ts";
 import type { BackoffOptions } from "../util/backoff.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import {
   CheckpointRejectedError,
   checkSnapshot,
@@ -252,7 +252,7 @@ export interface InformerOptions<T extends KubernetesObject> {
   resyncPeriodMs?: number | undefined;
   /** Clock for backoff, idle deadlines and resync (default: real clock). */
   clock?: Clock | undefined;
-  /** Logger for failures and lifecycle messages (default: silent). */
+  /** Logger for failures and lifecycle messages (default: `defaultLogger`, warnings and errors to the console). */
   logger?: Logger | undefined;
   /** Called for every failure (list, watch, invalid object, transform, handler); the informer keeps going. */
   onError?: ((err: unknown, info: ReflectorErrorInfo) => void) | undefined;
@@ -352,7 +352,7 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     this.resourceType = type;
     this.#opts = options;
     this.#clock = options.clock ?? realClock;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger;
     this.#store = new Store<T>({
       freeze: options.freeze,
       indexers: options.indexers,

@@ -30,7 +30,7 @@ import type { ResourceType } from "../resources/resource.ts";
 import { validate } from "../resources/validate.ts";
 import { Backoff, type BackoffOptions } from "../util/backoff.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import {
   InvalidObjectError,
   ShortWatchError,
@@ -348,7 +348,7 @@ export interface ReflectorOptions<T extends KubernetesObject> {
   random?: (() => number) | undefined;
   /** Reconnect backoff (default: 800 ms doubling to 30 s with jitter, reset after 2 min). */
   backoff?: BackoffOptions | undefined;
-  /** Logger for failures and lifecycle messages (default: silent). */
+  /** Logger for failures and lifecycle messages (default: `defaultLogger`, warnings and errors to the console). */
   logger?: Logger | undefined;
   /** Called for every failure; must not throw (if it does, that is logged). */
   onError?: ((err: unknown, info: ReflectorErrorInfo) => void) | undefined;
@@ -772,7 +772,7 @@ export class Reflector<T extends KubernetesObject> {
     this.#opts = options;
     this.#clock = options.clock ?? realClock;
     this.#random = options.random ?? Math.random;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger;
     this.#backoff = new Backoff({ clock: this.#clock, random: this.#random, ...options.backoff });
     this.#stats = options.stats ?? emptyStats();
     this.#transform = options.transform ?? dropManagedFields;

@@ -55,7 +55,7 @@ export interface ClusterConfig {
   timeoutMs?: number | undefined;
   /** Client-side rate limit (default: none). */
   rateLimit?: RateLimitOptions | undefined;
-  /** Logger (default: silent). Never receives secrets. */
+  /** Logger (default: `defaultLogger`, warnings and errors to the console). Never receives secrets. */
   logger?: Logger | undefined;
   /** Runtime used for TLS transports (default: detected). */
   runtime?: Runtime | undefined;

@@ -11,7 +11,7 @@ import { defaultControllerRateLimiter, type RateLimiter } from "../queue/rate-li
 import { RateLimitingQueue } from "../queue/rate-limiting.ts";
 import { type KubernetesObject, objectKey } from "../resources/meta.ts";
 import { type Clock, realClock } from "../util/clock.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import type { ControllerFilter } from "./filter.ts";
 import type { ReconcileMetrics } from "./metrics.ts";
 import {
@@ -65,7 +65,7 @@ export interface ControllerErrorInfo {
 export interface ControllerOptions<T extends KubernetesObject> {
   /** The informer and callbacks to run. */
   resource: Resource<T>;
-  /** Where to log (default: silent). Lines carry `controller`, `key`, `attempt`, `durationMs`. */
+  /** Where to log (default: `defaultLogger`, warnings and errors to the console). Lines carry `controller`, `key`, `attempt`, `durationMs`. */
   logger?: Logger | undefined;
   /** How many keys are reconciled concurrently (default 1). One key is never processed twice at once. */
   workers?: number | undefined;
@@ -301,7 +301,7 @@ export class Controller<T extends KubernetesObject> {
    */
   constructor(options: ControllerOptions<T>) {
     this.#resource = options.resource;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger;
     this.#workers = options.workers ?? 1;
     this.#maxRetries = options.maxRetries ?? 5;
     if (!Number.isInteger(this.#workers) || this.#workers < 1) {

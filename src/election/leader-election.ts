@@ -22,7 +22,7 @@ import type { KubeClient } from "../client/client.ts";
 import { isAbortError } from "../client/errors.ts";
 import type { Lease, LeaseSpec } from "../resources/coordination.ts";
 import { type Clock, realClock } from "../util/clock.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import {
   formatMicroTime,
   isLeaseConflict,
@@ -163,7 +163,7 @@ export interface LeaderElectorOptions {
   clock?: Clock | undefined;
   /** Random source for jitter (default `Math.random`). */
   random?: (() => number) | undefined;
-  /** Logger (default: silent). */
+  /** Logger (default: `defaultLogger`, warnings and errors to the console). */
   logger?: Logger | undefined;
   /**
    * Called (not awaited by the election loop) when this candidate becomes
@@ -386,7 +386,7 @@ export class LeaderElector {
     this.#labels = options.labels;
     this.#clock = options.clock ?? realClock;
     this.#random = options.random ?? Math.random;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger;
     this.#callbacks = {
       onStartedLeading: options.onStartedLeading,
       onStoppedLeading: options.onStoppedLeading,

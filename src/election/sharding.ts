@@ -34,7 +34,7 @@ import type { ControllerInformer, Resource } from "../controller/resource.ts";
 import type { Lease } from "../resources/coordination.ts";
 import { type KubernetesObject, objectKey } from "../resources/meta.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import {
   DEFAULT_LEASE_DURATION_MS,
   DEFAULT_RENEW_DEADLINE_MS,
@@ -200,7 +200,7 @@ export interface ShardMembershipOptions {
   releaseOnCancel?: boolean | undefined;
   /** Time source (default: the real clock). */
   clock?: Clock | undefined;
-  /** Logger (default: silent). */
+  /** Logger (default: `defaultLogger`, warnings and errors to the console). */
   logger?: Logger | undefined;
 }
 
@@ -345,7 +345,7 @@ export class ShardMembership implements ShardFilter {
     if (!(this.#joinDelayMs >= 0)) throw new RangeError("joinDelayMs must be >= 0");
     this.#releaseOnCancel = options.releaseOnCancel ?? true;
     this.#clock = options.clock ?? realClock;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger;
   }
 
   /** This replica's identity. */

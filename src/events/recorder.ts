@@ -14,7 +14,7 @@ import type { ObjectReference } from "../resources/common.ts";
 import { EventsV1, type EventV1 } from "../resources/events.ts";
 import type { KubernetesObject } from "../resources/meta.ts";
 import { type Clock, realClock } from "../util/clock.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 
 /**
  * An event to record: what happened to the `regarding` object.
@@ -67,7 +67,7 @@ export interface EventRecorderOptions {
   reportingInstance?: string | undefined;
   /** Clock for event times, the series window and the rate limit (default: the real clock). */
   clock?: Clock | undefined;
-  /** Where write failures and drops go (default: silent). */
+  /** Where write failures and drops go (default: `defaultLogger`, warnings and errors to the console). */
   logger?: Logger | undefined;
   /**
    * A repeat within this many ms of the previous occurrence continues the
@@ -266,7 +266,7 @@ export class EventRecorder {
     this.reportingController = options.reportingController;
     this.reportingInstance = options.reportingInstance || options.reportingController;
     this.#clock = options.clock ?? realClock;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger;
     this.#windowMs = options.seriesWindowMs ?? 6 * 60_000;
     this.#limiter = new BucketRateLimiter<string>({
       burst: options.burst ?? 25,

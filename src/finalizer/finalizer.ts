@@ -14,7 +14,7 @@ import type {
 } from "../controller/resource.ts";
 import type { KubernetesObject } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import { FinalizerError } from "./errors.ts";
 
 /**
@@ -51,7 +51,7 @@ export interface FinalizerOptions<T extends KubernetesObject> {
    * Throw to keep the finalizer and retry.
    */
   cleanup(obj: T, ctx?: ReconcileContext): Promise<void> | void;
-  /** Where to log the finalizer steps (default: silent). */
+  /** Where to log the finalizer steps (default: `defaultLogger`, warnings and errors to the console). */
   logger?: Logger | undefined;
 }
 
@@ -117,7 +117,7 @@ export function withFinalizer<T extends KubernetesObject>(
 ): ResourceUpsertFunc<T> {
   const { client, type, finalizer, apply, cleanup } = options;
   if (!finalizer) throw new TypeError("withFinalizer: a finalizer name is required");
-  const log = options.logger ?? silentLogger;
+  const log = options.logger ?? defaultLogger;
   // uid → resourceVersion of object versions whose cleanup finished and whose
   // finalizer was removed: a reconcile of that same version comes from a stale cache.
   const cleaned = new Map<string, string>();

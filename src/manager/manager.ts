@@ -35,7 +35,7 @@ import { MetricsRegistry } from "../metrics/registry.ts";
 import type { KubernetesObject, PartialObjectMetadata } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
 import { type Clock, realClock } from "../util/clock.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 
 /**
  * Leader election settings of a {@link Manager}.
@@ -107,7 +107,7 @@ export interface ManagerOptions {
   sharding?: ManagerShardingOptions | undefined;
   /** Time source (default: the real clock). */
   clock?: Clock | undefined;
-  /** Logger (default: silent). */
+  /** Logger (default: `defaultLogger`, warnings and errors to the console). */
   logger?: Logger | undefined;
   /**
    * Where controller, work-queue, informer and leader-election metrics go,
@@ -341,7 +341,7 @@ export class Manager {
       throw new TypeError("Manager: use either leaderElection or sharding, not both");
     }
     this.#clock = options.clock ?? realClock;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger;
     this.factory =
       options.factory ??
       new InformerFactory(options.client, {

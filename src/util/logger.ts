@@ -1,6 +1,9 @@
 /**
- * A pluggable, structured logger. kubeloop never writes to the console on its
- * own: pass a {@link Logger} (or {@link consoleLogger}) to see what it does.
+ * A pluggable, structured logger. Where no `logger` option is given, kubeloop
+ * writes warnings and errors to the console ({@link defaultLogger}), as
+ * controller-runtime does: a reconcile that fails, an informer that cannot
+ * list or watch, a lost lease are never silent. Pass {@link silentLogger} to
+ * turn that off, {@link consoleLogger} for more detail, or your own {@link Logger}.
  *
  * @module
  */
@@ -63,7 +66,7 @@ const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 
  * ```ts
  * import { ConfigMaps, createInformer, silentLogger, type KubeClient } from "kubeloop";
  * declare const client: KubeClient;
- * // the default wherever a `logger` option is left out
+ * // failures are then reported only through onError and lastError()
  * const informer = createInformer(client, ConfigMaps, { logger: silentLogger });
  * ```
  */
@@ -107,6 +110,24 @@ export function consoleLogger(level: LogLevel = "info"): Logger {
     error: make("error", (l) => console.error(l)),
   };
 }
+
+/**
+ * What every kubeloop component logs to when its `logger` option is left out:
+ * warnings and errors go to the console (`console.warn`, `console.error`),
+ * info and debug are dropped. So a failing reconcile, an informer that cannot
+ * list or watch (a 403, say) or a lost lease shows up without any setup, as in
+ * controller-runtime. Pass {@link silentLogger} to keep a component quiet.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMaps, createInformer, defaultLogger, silentLogger, type KubeClient } from "kubeloop";
+ * declare const client: KubeClient;
+ * createInformer(client, ConfigMaps); // same as { logger: defaultLogger }
+ * createInformer(client, ConfigMaps, { logger: defaultLogger });
+ * createInformer(client, ConfigMaps, { logger: silentLogger }); // quiet
+ * ```
+ */
+export const defaultLogger: Logger = consoleLogger("warn");
 
 /**
  * One captured log line.

@@ -9,6 +9,7 @@ import { KubeClient } from "../../src/client/client.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
 import { FakeClock } from "../../src/util/clock.ts";
+import { silentLogger } from "../../src/util/logger.ts";
 import { cm, Recorder, tick } from "./support.ts";
 
 const NAMES = ["a", "b", "c", "d", "e", "f"];
@@ -175,6 +176,7 @@ async function runScenario(
   const informer = createInformer(client, ConfigMaps, {
     clock,
     random: () => 0,
+    logger: silentLogger, // faults on purpose: their warnings are not the point here
     pageSize: sc.pageSize,
     idleTimeoutMs: 10_000,
     streamingList: sc.streamingList,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InformerFactory } from "../../src/cache/factory.ts";
 import { ConfigMaps, Secrets } from "../../src/resources/core.ts";
+import { silentLogger } from "../../src/util/logger.ts";
 import { cm, eventually, setup } from "./support.ts";
 
 describe("InformerFactory", () => {
@@ -47,7 +48,7 @@ describe("InformerFactory", () => {
   it("run() resolves once aborted and every informer stopped; waitForSync is false if stopped before sync", async () => {
     const env = setup();
     env.server.faults.failNext({ verb: "list", status: 503, times: Number.POSITIVE_INFINITY });
-    const factory = new InformerFactory(env.client, { clock: env.clock });
+    const factory = new InformerFactory(env.client, { clock: env.clock, logger: silentLogger });
     factory.informer(ConfigMaps);
     const ac = new AbortController();
     const running = factory.run(ac.signal);

@@ -6,7 +6,7 @@ import { KubeClient } from "../../src/client/client.ts";
 import { ApiError } from "../../src/client/errors.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
-import { MemoryLogger } from "../../src/util/logger.ts";
+import { MemoryLogger, silentLogger } from "../../src/util/logger.ts";
 import { cm, type Env, eventually, paths, Recorder, requests, seed, setup } from "./support.ts";
 
 const stops: (() => Promise<void>)[] = [];
@@ -37,6 +37,7 @@ function informerFor(
   return createInformer(env.client, ConfigMaps, {
     clock: env.clock,
     random: () => 0,
+    logger: silentLogger, // failures are injected on purpose; tests that check logs pass a MemoryLogger
     ...opts,
   });
 }
@@ -352,7 +353,11 @@ describe("informer: API server behind the client (504 Too large resource version
       server: "http://fake",
       fetch: (input, init) => current.fetch(input as Request | string | URL, init),
     });
-    const informer = createInformer(client, ConfigMaps, { clock: env.clock, random: () => 0 });
+    const informer = createInformer(client, ConfigMaps, {
+      clock: env.clock,
+      random: () => 0,
+      logger: silentLogger,
+    });
     const rec = new Recorder<ConfigMap>();
     informer.addEventHandler(rec.handler);
     start(env, informer);
@@ -437,7 +442,11 @@ describe("informer: API server behind the client (504 Too large resource version
         return env.server.fetch(input as Request | string | URL, init);
       },
     });
-    const informer = createInformer(client, ConfigMaps, { clock: env.clock, random: () => 0 });
+    const informer = createInformer(client, ConfigMaps, {
+      clock: env.clock,
+      random: () => 0,
+      logger: silentLogger,
+    });
     start(env, informer);
     await eventually(() => informer.stats().backoffs === 1);
     assert.equal((informer.lastError() as ApiError).code, 504);
@@ -577,6 +586,7 @@ describe("informer: failures and backoff", () => {
       const inf = createInformer(env.client, ConfigMaps, {
         clock: env.clock,
         random: () => 0,
+        logger: silentLogger,
         onError: (e) => errors.push(e),
       });
       void informer;
@@ -780,8 +790,10 @@ describe("informer: validation, transform, handlers", () => {
     env.server.create(ConfigMaps, cm("a"));
     env.server.create(ConfigMaps, cm("boom"));
     const phases: string[] = [];
+    const logger = new MemoryLogger();
     const informer = createInformer(env.client, ConfigMaps, {
       clock: env.clock,
+      logger,
       transform: (o) => {
         if (o.metadata.name === "boom") throw new Error("no");
         return o;
@@ -792,6 +804,7 @@ describe("informer: validation, transform, handlers", () => {
     await informer.waitForSync();
     assert.deepEqual(informer.store.keys(), ["default/a"]);
     assert.deepEqual(phases, ["transform default/boom"]);
+    assert.equal(logger.find("error", "ConfigMap transform failed").length, 1);
   });
 
   it("keeps going when a handler throws", async () => {

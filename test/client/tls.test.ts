@@ -7,6 +7,7 @@ import { KubeClient } from "../../src/client/client.ts";
 import { NetworkError } from "../../src/client/errors.ts";
 import { ConfigMaps } from "../../src/resources/core.ts";
 import { detectRuntime, loadRuntime } from "../../src/runtime/mod.ts";
+import { MemoryLogger } from "../../src/util/logger.ts";
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url), "utf8");
@@ -130,12 +131,15 @@ describe(`HTTPS with a self-signed CA (${detectRuntime()})`, () => {
 
   it("can skip verification when asked (and the runtime allows it)", async () => {
     const runtime = await loadRuntime();
+    const logger = new MemoryLogger();
     const client = new KubeClient({
       server: `https://127.0.0.1:${port}`,
       insecureSkipTLSVerify: true,
       runtime,
+      logger,
     });
     const obj = await client.get(ConfigMaps, "a", { namespace: "default" });
     assert.equal(obj.metadata.name, "a");
+    assert.equal(logger.find("warn", "TLS verification is disabled").length, 1);
   });
 });

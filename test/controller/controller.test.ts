@@ -245,7 +245,8 @@ describe("Controller", () => {
       },
     });
     const limiter = new ItemExponentialRateLimiter<string>(100, 10_000);
-    const stop = await testControllerRun(resource, { clock, rateLimiter: limiter });
+    const logger = new MemoryLogger();
+    const stop = await testControllerRun(resource, { clock, rateLimiter: limiter, logger });
     await eventually(() => calls.length === 1, "attempt 1");
     await clock.advance(100);
     await eventually(() => calls.length === 2, "attempt 2");
@@ -263,6 +264,7 @@ describe("Controller", () => {
       calls.map((c) => c.attempt),
       [1, 2, 3, 1, 2],
     );
+    assert.equal(logger.find("warn", "upsert failed; will retry").length, 3);
     await stop();
   });
 
@@ -278,7 +280,8 @@ describe("Controller", () => {
         }
       },
     });
-    const stop = await testControllerRun(resource, { clock });
+    const logger = new MemoryLogger();
+    const stop = await testControllerRun(resource, { clock, logger });
     await eventually(() => calls.length === 1, "upsert");
     informer.remove(obj("a"));
     await eventually(() => calls.length === 2, "delete 1");
@@ -288,6 +291,7 @@ describe("Controller", () => {
       { op: "delete", key: "default/a", data: { v: "1" }, attempt: 1 },
       { op: "delete", key: "default/a", data: { v: "1" }, attempt: 2 },
     ]);
+    assert.equal(logger.find("warn", "delete failed; will retry").length, 1);
     await stop();
   });
 
@@ -469,6 +473,7 @@ describe("Controller", () => {
     // A failing informer: the error is the cause.
     const informer2 = new FakeInformer<TestObject>([]);
     const c2 = new Controller({
+      logger,
       resource: newResource(
         informer2,
         () => {},
@@ -485,17 +490,20 @@ describe("Controller", () => {
       assert.match(err.message, /403 forbidden/);
       return true;
     });
+    assert.equal(logger.find("error", "informer stopped").length, 2);
   });
 
   it("ends run when the informer stops before it synced", async () => {
     const informer = new FakeInformer<TestObject>([obj("a")], false);
     const { resource, calls } = recorder(informer);
-    const controller = new Controller({ resource });
+    const logger = new MemoryLogger();
+    const controller = new Controller({ resource, logger });
     const run = controller.run(new AbortController().signal);
     await eventually(() => informer.running, "running");
     informer.stop(new Error("no such resource"));
     await assert.rejects(run, InformerStoppedError);
     assert.deepEqual(calls, []);
+    assert.equal(logger.find("error", "informer stopped").length, 1);
   });
 
   it("validates its options", () => {
@@ -523,12 +531,14 @@ describe("testControllerRun", () => {
 
   it("rethrows the controller's failure from stop()", async () => {
     const informer = new FakeInformer<TestObject>([]);
+    const logger = new MemoryLogger();
     const stop = await testControllerRun(
       newResource(
         informer,
         () => {},
         () => {},
       ),
+      { logger },
     );
     informer.stop(new Error("gone"));
     await flushMicrotasks();

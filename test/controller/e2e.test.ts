@@ -112,11 +112,13 @@ async function scenario(
   // Noise in another namespace must not be mirrored (the informer only watches "src").
   server.create(ConfigMaps, { metadata: { name: "other", namespace: "elsewhere" }, data: {} });
 
+  const informerLog = new MemoryLogger();
   const informer = new SharedInformer(client, ConfigMaps, {
     namespace: SRC,
     clock,
     random: () => 0.5,
     pageSize: 7,
+    logger: informerLog,
   });
   const { resource, stats } = mirror(client, informer);
   const unknownFinalState: string[] = [];
@@ -143,6 +145,7 @@ async function scenario(
   try {
     await until(clock, () => converged(server), "initial sync");
     assert.equal(server.list(Secrets, { namespace: DST }).length, 20);
+    assert.equal(informerLog.find("error", "ConfigMap list failed").length, 2);
 
     // Creates, with the first three Secret creates failing.
     server.faults.failNext({ verb: "create", resource: Secrets, status: 500, times: 3 });

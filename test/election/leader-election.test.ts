@@ -10,6 +10,7 @@ import {
   LeadershipLostError,
 } from "../../src/election/mod.ts";
 import { Leases } from "../../src/resources/coordination.ts";
+import { MemoryLogger } from "../../src/util/logger.ts";
 import { type Link, type Mode, World } from "./helpers.ts";
 
 const NS = "default";
@@ -29,6 +30,8 @@ interface Candidate {
   signalAbortedAt: number[];
   lastSignal: AbortSignal | undefined;
   newLeaders: string[];
+  /** What the elector logged (losing the lease is a warning). */
+  logger: MemoryLogger;
 }
 
 function candidate(
@@ -52,8 +55,10 @@ function candidate(
     newLeaders: [],
     lastSignal: undefined,
   };
+  c.logger = new MemoryLogger();
   c.elector = new LeaderElector({
     client,
+    logger: c.logger,
     namespace: NS,
     name: NAME,
     identity: id,
@@ -173,6 +178,7 @@ function suite(mode: Mode): void {
       );
       assert.ok(takeoverAt - lastRenew >= LEASE_MS, "never before the lease could expire");
       assert.equal(await a.done, "lost");
+      assert.equal(a.logger.find("warn", "lost lease").length, 1);
       assert.equal(await holder(w), "b");
       assert.equal(w.server.get(Leases, NAME, NS)?.spec?.leaseTransitions, 1);
       assert.deepEqual(b.newLeaders, ["a", "b"]);
@@ -297,6 +303,7 @@ function suite(mode: Mode): void {
       assert.ok(a.lastSignal?.reason instanceof LeadershipLostError);
       assert.match(a.elector.status().lastError ?? "", /connection refused/);
       assert.equal(await a.done, "lost");
+      assert.equal(a.logger.find("warn", "lost lease").length, 1);
       assert.deepEqual(timeline, ["a:start", "a:abort", "a:stopped"]);
       // Re-campaign after the link heals.
       a.link.broken = false;

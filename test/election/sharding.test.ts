@@ -15,6 +15,7 @@ import {
 } from "../../src/election/mod.ts";
 import { Leases } from "../../src/resources/coordination.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
+import { MemoryLogger } from "../../src/util/logger.ts";
 import { type Link, type Mode, World } from "./helpers.ts";
 
 const LEASE_MS = 15_000;
@@ -93,6 +94,8 @@ interface Processed {
 interface Member {
   id: string;
   link: Link;
+  /** What the member's informer, membership and controller logged. */
+  logger: MemoryLogger;
   membership: ShardMembership;
   controller: Controller<ConfigMap>;
   stopController: AbortController;
@@ -105,12 +108,15 @@ interface Member {
 
 function member(world: World, id: string, log: Processed[]): Member {
   const { client, link } = world.client();
+  const logger = new MemoryLogger();
   const informer = new SharedInformer(client, ConfigMaps, {
     namespace: WORK_NS,
     clock: world.clock,
+    logger,
   });
   const membership = new ShardMembership({
     client,
+    logger,
     namespace: LEASE_NS,
     group: "mirror",
     identity: id,
@@ -124,6 +130,7 @@ function member(world: World, id: string, log: Processed[]): Member {
     () => {},
   );
   const controller = new Controller({
+    logger,
     resource: shardedResource(resource, membership),
     clock: world.clock,
     workers: 4,
@@ -133,6 +140,7 @@ function member(world: World, id: string, log: Processed[]): Member {
   const m: Member = {
     id,
     link,
+    logger,
     membership,
     controller,
     stopController,
@@ -267,6 +275,7 @@ function sharding(mode: Mode): void {
         settled([a, b]) && cKeys.every((k) => log.some((p) => p.key === k && p.member !== c.id));
       await world.advanceUntil(tookOver, LEASE_MS + 3 * RETRY_MS);
       assert.equal(c.membership.isActive(), false);
+      assert.equal(c.logger.find("warn", "membership view is stale").length, 1);
       assert.deepEqual(a.membership.members(), ["member-a", "member-b"]);
       assert.equal(
         log.filter((p) => p.member === c.id).length,

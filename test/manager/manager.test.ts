@@ -5,6 +5,7 @@ import { LeadershipLostError } from "../../src/election/mod.ts";
 import { Manager, ManagerAlreadyStartedError } from "../../src/manager/mod.ts";
 import { Leases } from "../../src/resources/coordination.ts";
 import { type ConfigMap, ConfigMaps, type Secret, Secrets } from "../../src/resources/core.ts";
+import { MemoryLogger } from "../../src/util/logger.ts";
 import { type Link, type Mode, World } from "../election/helpers.ts";
 
 const NS = "work";
@@ -20,6 +21,7 @@ interface Replica {
   done: Promise<void>;
   outcome: { error?: unknown; finished: boolean };
   processed: string[];
+  logger: MemoryLogger;
 }
 
 function replica(
@@ -28,9 +30,11 @@ function replica(
   options: { election?: boolean; sharding?: boolean } = {},
 ): Replica {
   const { client, link } = world.client();
+  const logger = new MemoryLogger();
   const manager = new Manager({
     client,
     clock: world.clock,
+    logger,
     ...(options.election
       ? {
           leaderElection: {
@@ -66,7 +70,7 @@ function replica(
       outcome.error = err;
     },
   );
-  return { id, link, manager, stop, done, outcome, processed };
+  return { id, link, manager, stop, done, outcome, processed, logger };
 }
 
 function seed(world: World, n: number): string[] {
@@ -218,6 +222,8 @@ function suite(mode: Mode): void {
       const ha = a.manager.health();
       assert.equal(ha.healthy, false);
       assert.match(ha.error ?? "", /lost/);
+      assert.equal(a.logger.find("warn", "leader election: lost lease").length, 1);
+      assert.equal(a.logger.find("error", "manager: stopping after a failure").length, 1);
       // Graceful stop of the new leader releases the lease.
       b.stop.abort();
       await w.settle();
@@ -285,7 +291,8 @@ describe("Manager failures and options", () => {
     try {
       seed(w, 2);
       const { client } = w.client();
-      const manager = new Manager({ client, clock: w.clock });
+      const logger = new MemoryLogger();
+      const manager = new Manager({ client, clock: w.clock, logger });
       let controllerStopped = false;
       manager.add(
         newResource<ConfigMap>(
@@ -319,6 +326,7 @@ describe("Manager failures and options", () => {
       const h = manager.health();
       assert.equal(h.healthy, false);
       assert.equal(h.error, "boom");
+      assert.equal(logger.find("error", "manager: runnable failed").length, 1);
       assert.equal(w.server.watcherCount(), 0);
     } finally {
       await w.close();
@@ -332,9 +340,11 @@ describe("Manager failures and options", () => {
     try {
       seed(w, 3);
       const { client, link } = w.client();
+      const logger = new MemoryLogger();
       const manager = new Manager({
         client,
         clock: w.clock,
+        logger,
         leaderElection: {
           namespace: LEASE_NS,
           name: "rejoiner",
@@ -361,6 +371,7 @@ describe("Manager failures and options", () => {
       await w.advanceUntil(() => !manager.health().leading, 12_000);
       assert.equal(manager.health().controllers[0]?.running, false);
       assert.equal(manager.health().healthy, true, "rejoining is not a failure");
+      assert.equal(logger.find("warn", "manager: lost leadership; campaigning again").length, 1);
       link.resume();
       await w.advanceUntil(() => manager.health().leading && processed.length === 6, 20_000);
       assert.equal(manager.health().controllers[0]?.running, true);

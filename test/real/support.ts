@@ -28,21 +28,22 @@ export async function realClient(
 /** Poll `fn` every `everyMs` until it is truthy, for at most `ms` (real time: waiting for a real server). */
 export async function waitFor<R>(
   fn: () => R | Promise<R>,
-  what: string,
+  what: string | (() => string),
   ms = 20_000,
   everyMs = 25,
-): Promise<R> {
+): Promise<NonNullable<R>> {
   const end = Date.now() + ms;
   let last: unknown;
   for (;;) {
     try {
       const r = await fn();
-      if (r) return r;
+      if (r) return r as NonNullable<R>;
     } catch (err) {
       last = err;
     }
     if (Date.now() > end) {
-      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+      const w = typeof what === "function" ? what() : what;
+      throw new Error(`timed out after ${ms} ms waiting for ${w}${last ? `: ${last}` : ""}`);
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -19,6 +19,7 @@ import { KubeClient } from "../../src/client/client.ts";
 import { ApiError } from "../../src/client/errors.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
+import { silentLogger } from "../../src/util/logger.ts";
 import { assertStoreEqualsServer, eventually, storeMatchesServer } from "./harness.ts";
 import { runtimeName } from "./support.ts";
 
@@ -67,6 +68,7 @@ async function restart(s: Scenario, check: (o: Outcome) => Promise<void>): Promi
     namespace: NS,
     backoff: { initialMs: 5, maxMs: 50, jitter: 0 },
     streamingList: s.streamingList,
+    logger: silentLogger, // every failure is collected through onError
     onError: (err) => errors.push(err),
   });
   const calls: string[] = [];

@@ -1,7 +1,7 @@
 // The example of docs/testing.md, run as a test (client + informer against the fake API server).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigMaps, createInformer, FakeClock, KubeClient } from "../../src/mod.ts";
+import { ConfigMaps, createInformer, FakeClock, KubeClient, silentLogger } from "../../src/mod.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
 
 test("the informer recovers from a cut watch and a compaction", async () => {
@@ -17,7 +17,11 @@ test("the informer recovers from a cut watch and a compaction", async () => {
   //    ... or over HTTP:  const { url, close } = await server.listen();
   //                       const client = new KubeClient({ server: url });
 
-  const informer = createInformer(client, ConfigMaps, { namespace: "default", clock });
+  const informer = createInformer(client, ConfigMaps, {
+    namespace: "default",
+    clock,
+    logger: silentLogger, // the faults below are on purpose
+  });
   const seen: string[] = [];
   informer.addEventHandler({ onAdd: (o) => seen.push(o.metadata.name!) });
   const stop = new AbortController();
