@@ -199,7 +199,8 @@ describe("Controller triggers", () => {
     const { server, client, clock } = world();
     server.create(Sites, { metadata: { name: "a", namespace: NS } });
     server.faults.failNext({ verb: "list", resource: Deployments, status: 503, times: 3 });
-    const factory = new InformerFactory(client, { clock, random: () => 0 });
+    const logger = new MemoryLogger();
+    const factory = new InformerFactory(client, { clock, random: () => 0, logger });
     const seen = counter();
     const controller = new Controller<Site>({
       resource: newResource(
@@ -221,6 +222,7 @@ describe("Controller triggers", () => {
       assert.equal(seen.total(), 0, "no reconcile while the Deployment informer is unsynced");
       assert.equal(controller.hasSynced(), false);
       await until(clock, () => seen.of("shop/a") === 1, "reconciled after both synced");
+      assert.equal(logger.find("error", "Deployment list failed").length, 3);
       assert.ok(controller.hasSynced());
     } finally {
       stop.abort();

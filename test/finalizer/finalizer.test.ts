@@ -10,6 +10,7 @@ import { Controller } from "../../src/controller/controller.ts";
 import { newResource } from "../../src/controller/resource.ts";
 import { FinalizerError } from "../../src/finalizer/errors.ts";
 import { hasFinalizer, withFinalizer } from "../../src/finalizer/finalizer.ts";
+import { MemoryLogger } from "../../src/util/logger.ts";
 import { pump, type Site, Sites, settle, until, world } from "../controller/support.ts";
 
 const NS = "shop";
@@ -31,17 +32,20 @@ function run(w: ReturnType<typeof world>, options: { cleanup?: (s: Site) => Prom
       await options.cleanup?.(s);
     },
   });
+  const logger = new MemoryLogger();
   const controller = new Controller<Site>({
     resource: newResource(createInformer(w.client, Sites, { clock: w.clock }), upsert, (key) => {
       calls.deleted.push(key);
     }),
     clock: w.clock,
     maxRetries: 20,
+    logger,
   });
   const stop = new AbortController();
   const done = controller.run(stop.signal);
   return {
     calls,
+    logger,
     stop: async () => {
       stop.abort();
       await pump(w.clock, done);
@@ -87,6 +91,7 @@ describe("withFinalizer in a controller", () => {
       assert.ok(kept?.metadata.deletionTimestamp, "still there, terminating");
       assert.deepEqual(kept?.metadata.finalizers, [F]);
       const tries = r.calls.cleanup.length;
+      assert.equal(r.logger.find("warn", "upsert failed; will retry").length, tries);
       healthy = true;
       await until(w.clock, () => w.server.get(Sites, "a", NS) === undefined, "gone after retries");
       await settle(w.clock);
