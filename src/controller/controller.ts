@@ -5,6 +5,7 @@
  * @module
  */
 
+import { saveSnapshot } from "../cache/checkpoint.ts";
 import type { InformerFactory } from "../cache/factory.ts";
 import type { WorkQueueMetrics } from "../queue/metrics.ts";
 import { defaultControllerRateLimiter, type RateLimiter } from "../queue/rate-limiters.ts";
@@ -21,6 +22,12 @@ import {
   type ReconcileResult,
   type Resource,
 } from "./resource.ts";
+import {
+  IdleTracker,
+  type RunObserver,
+  type RunUntilIdleOptions,
+  type RunUntilIdleSummary,
+} from "./run-until-idle.ts";
 import { isInformerSource, type Trigger, type TriggerContext } from "./trigger.ts";
 
 /**
@@ -101,6 +108,12 @@ export interface ControllerOptions<T extends KubernetesObject> {
   factory?: InformerFactory | undefined;
   /** Which primary keys to process (see {@link ControllerFilter}); a plain function works too. */
   filter?: ControllerFilter | ((key: string) => boolean) | undefined;
+  /**
+   * Reconcile every object an informer restored from a checkpoint (default
+   * false: a checkpoint records work that was done, so only the keys it marks
+   * pending are reconciled, plus whatever changed since).
+   */
+  reconcileRestored?: boolean | undefined;
 }
 
 /**
@@ -287,6 +300,7 @@ export class Controller<T extends KubernetesObject> {
   readonly #triggers: readonly Trigger[];
   readonly #factory: InformerFactory | undefined;
   readonly #filter: ControllerFilter | undefined;
+  readonly #reconcileRestored: boolean;
   #informer: ControllerInformer<T> | undefined;
   #sources: Source[] | undefined;
   #running = false;
@@ -320,6 +334,7 @@ export class Controller<T extends KubernetesObject> {
     this.#factory = options.factory;
     const filter = options.filter;
     this.#filter = typeof filter === "function" ? { accepts: filter } : filter;
+    this.#reconcileRestored = options.reconcileRestored ?? false;
     for (const t of this.#triggers) {
       if (!isInformerSource(t.source) && this.#factory === undefined) {
         throw new MissingFactoryError(t.name);
@@ -426,12 +441,108 @@ export class Controller<T extends KubernetesObject> {
     return factory !== undefined && (factory.informers() as readonly object[]).includes(informer);
   }
 
-  async #run(signal: AbortSignal): Promise<void> {
+  /**
+   * Catch up and stop, for cron-style and serverless runs: start the
+   * informers (resuming from a checkpoint when the primary informer was
+   * created with `initialState`), follow the watches until every one is
+   * connected and quiet for `settleMs`, and reconcile until nothing is
+   * queued or in flight (delayed retries and `requeueAfter` keys may wait).
+   * Then stop, checkpoint the primary informer (with the unfinished keys, so
+   * the next run retries them) and return what happened.
+   *
+   * Objects restored from a checkpoint are not reconciled again unless it
+   * marks them pending (or `reconcileRestored` is set). Like `run`, each call
+   * needs an informer that has not run yet: create the controller (or have
+   * the resource hand out a new informer) per call.
+   *
+   * @example
+   * ```ts
+   * import { Controller, createInformer, ConfigMaps, loadSnapshot, newResource, type CheckpointStore, type ConfigMap, type KubeClient } from "kubeloop";
+   * declare const client: KubeClient;
+   * declare const store: CheckpointStore;
+   * const informer = createInformer(client, ConfigMaps, { initialState: await loadSnapshot<ConfigMap>(store, "cms") });
+   * const controller = new Controller({ resource: newResource(informer, async (key) => console.log("reconcile", key)) });
+   * const summary = await controller.runUntilIdle({ maxMs: 20_000, checkpoint: { store, key: "cms" } });
+   * console.log(summary.stoppedBy, summary.reconciled, summary.pending);
+   * ```
+   */
+  async runUntilIdle(options: RunUntilIdleOptions = {}): Promise<RunUntilIdleSummary<T>> {
+    if (this.#running) throw new ControllerAlreadyRunningError(this.name);
+    this.#running = true;
+    const clock = this.#clock;
+    const started = clock.now();
+    const stop = new AbortController();
+    const user = options.signal;
+    let stoppedBy: RunUntilIdleSummary<T>["stoppedBy"] = "idle";
+    const onUserAbort = (): void => {
+      stoppedBy = "signal";
+      stop.abort(user?.reason);
+    };
+    if (user?.aborted) onUserAbort();
+    user?.addEventListener("abort", onUserAbort, { once: true });
+    const timer = clock.setTimer(() => {
+      stoppedBy = "timeout";
+      stop.abort(new Error("runUntilIdle: maxMs passed"));
+    }, options.maxMs ?? 60_000);
+    const tracker = new IdleTracker(clock, options.settleMs ?? 1000);
+    let restored = false;
+    try {
+      await this.#run(stop.signal, tracker, (informer) => {
+        restored = informer.hasSynced();
+      });
+    } finally {
+      timer.cancel();
+      user?.removeEventListener("abort", onUserAbort);
+      this.#running = false;
+    }
+    const informer = this.informer;
+    const pending = [...tracker.unfinished];
+    const deleted: T[] = [];
+    for (const key of pending) {
+      const obj = tracker.tombstones.get(key);
+      if (obj !== undefined && informer.store.get(key) === undefined) deleted.push(obj as T);
+    }
+    const snapshot = informer.snapshot?.({ pending, deleted });
+    let checkpointed = false;
+    if (snapshot !== undefined && options.checkpoint !== undefined) {
+      await saveSnapshot(options.checkpoint.store, options.checkpoint.key, snapshot);
+      checkpointed = true;
+    }
+    const lists = (informer as { stats?: () => { lists?: number } }).stats?.().lists;
+    const summary: RunUntilIdleSummary<T> = {
+      stoppedBy: tracker.idle ? "idle" : stoppedBy === "idle" ? "signal" : stoppedBy,
+      synced: this.hasSynced(),
+      resumedWithoutList: restored && lists === 0,
+      reconciled: tracker.reconciled,
+      failures: tracker.failures,
+      pending,
+      resourceVersion: informer.lastSyncResourceVersion(),
+      snapshot,
+      checkpointed,
+      durationMs: clock.now() - started,
+    };
+    this.#logger.info("controller run until idle done", {
+      controller: this.name,
+      stoppedBy: summary.stoppedBy,
+      reconciled: summary.reconciled.length,
+      failures: summary.failures.length,
+      pending: summary.pending.length,
+      resourceVersion: summary.resourceVersion,
+    });
+    return summary;
+  }
+
+  async #run(
+    signal: AbortSignal,
+    observer?: RunObserver,
+    beforeStart?: (informer: ControllerInformer<T>) => void,
+  ): Promise<void> {
     if (signal.aborted) return;
     // Once per run: a resource may hand out a fresh informer for each run
     // (a SharedInformer runs only once).
     const informer = this.#resource.informer();
     this.#informer = informer;
+    beforeStart?.(informer);
     const sources = this.#resolve(informer);
     this.#sources = sources;
     const name = this.name;
@@ -464,8 +575,13 @@ export class Controller<T extends KubernetesObject> {
         }
         accepted?.add(key);
       }
+      observer?.enqueued(key);
       queue.add(key);
     };
+    // A checkpoint records work done: restored objects are reconciled only when it marks them pending.
+    const skipRestored = (
+      info: { fromCheckpoint: boolean; pending?: boolean | undefined } | undefined,
+    ) => info?.fromCheckpoint === true && info.pending !== true && !this.#reconcileRestored;
     const ctx: TriggerContext = {
       primary: informer.resourceType as TriggerContext["primary"],
     };
@@ -484,9 +600,10 @@ export class Controller<T extends KubernetesObject> {
     const registrations = sources.map((source) => {
       if (source.map === undefined) {
         return source.informer.addEventHandler({
-          onAdd: (obj) => {
+          onAdd: (obj, info) => {
             const key = objectKey(obj);
             tombstones.delete(key);
+            if (skipRestored(info)) return;
             enqueue(key);
           },
           onUpdate: (_old, obj) => {
@@ -509,7 +626,8 @@ export class Controller<T extends KubernetesObject> {
         });
       }
       return source.informer.addEventHandler({
-        onAdd: (obj) => {
+        onAdd: (obj, info) => {
+          if (info?.fromCheckpoint === true && !this.#reconcileRestored) return;
           for (const key of mapped(source, obj)) enqueue(key);
         },
         onUpdate: (oldObj, obj) => {
@@ -603,7 +721,14 @@ export class Controller<T extends KubernetesObject> {
         failures: new Map(),
         signal: inner.signal,
       };
-      for (let i = 0; i < this.#workers; i++) workers.push(this.#worker(state));
+      for (let i = 0; i < this.#workers; i++) workers.push(this.#worker(state, observer));
+      observer?.started({
+        queue,
+        informers: sources.map((s) => s.informer),
+        tombstones: tombstones as ReadonlyMap<string, KubernetesObject>,
+        signal: inner.signal,
+        stop: () => inner.abort(new Error("idle")),
+      });
     }
 
     await stopped;
@@ -619,14 +744,14 @@ export class Controller<T extends KubernetesObject> {
     if (informerFailed) throw new InformerStoppedError(name, informerError);
   }
 
-  async #worker(state: RunState<T>): Promise<void> {
+  async #worker(state: RunState<T>, observer: RunObserver | undefined): Promise<void> {
     const { queue } = state;
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
       this.#reconcileMetrics?.activeWorkers(++this.#busy);
       try {
-        await this.#process(key, state);
+        await this.#process(key, state, observer);
       } finally {
         this.#reconcileMetrics?.activeWorkers(--this.#busy);
         queue.done(key);
@@ -634,9 +759,10 @@ export class Controller<T extends KubernetesObject> {
     }
   }
 
-  async #process(key: string, state: RunState<T>): Promise<void> {
+  async #process(key: string, state: RunState<T>, observer?: RunObserver): Promise<void> {
     const { queue, informer, tombstones, failures } = state;
     if (this.#filter !== undefined && !safeAccepts(this.#filter, key)) {
+      observer?.skipped(key);
       // handed over to someone else while queued
       this.#logger.debug("key no longer accepted by the filter; skipped", {
         controller: this.name,
@@ -666,6 +792,7 @@ export class Controller<T extends KubernetesObject> {
           });
           failures.delete(key);
           queue.forget(key);
+          observer?.skipped(key);
           return;
         }
         op = "delete";
@@ -689,6 +816,7 @@ export class Controller<T extends KubernetesObject> {
         durationMs,
       );
       if (requeue) queue.addAfter(key, requeueAfter);
+      observer?.succeeded(key, requeue);
     } catch (err) {
       const durationMs = this.#clock.now() - start;
       this.#reconcileMetrics?.reconcile("error", durationMs);
@@ -716,6 +844,7 @@ export class Controller<T extends KubernetesObject> {
           error: err,
         });
       }
+      observer?.failed(key, attempt, dropped, err);
       if (this.#onError !== undefined) {
         try {
           this.#onError(err, { key, attempt, dropped });

@@ -29,6 +29,11 @@ export {
   type ResourceDeleteFunc,
   type ResourceUpsertFunc,
 } from "./resource.ts";
+export type {
+  ReconcileFailure,
+  RunUntilIdleOptions,
+  RunUntilIdleSummary,
+} from "./run-until-idle.ts";
 export {
   isInformerSource,
   type OwnsOptions,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { InformerSnapshot } from "../cache/checkpoint.ts";
 import type { KubernetesObject } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
 
@@ -24,7 +25,7 @@ import type { ResourceType } from "../resources/resource.ts";
 export interface ControllerInformer<T extends KubernetesObject> {
   /** Register handlers; `remove()` unregisters them. */
   addEventHandler(handler: {
-    onAdd?(obj: T): void;
+    onAdd?(obj: T, info?: { fromCheckpoint: boolean; pending?: boolean | undefined }): void;
     onUpdate?(oldObj: T, newObj: T): void;
     onDelete?(obj: T, info: { finalStateUnknown: boolean }): void;
   }): { remove(): void };
@@ -44,6 +45,16 @@ export interface ControllerInformer<T extends KubernetesObject> {
   };
   /** The kind being watched (optional for test doubles; used in log fields). */
   readonly resourceType?: ResourceType<T> | undefined;
+  /**
+   * How long the connected watch has been quiet (ms), `undefined` while not
+   * watching (optional; `runUntilIdle` waits for it when present).
+   */
+  quietMs?(): number | undefined;
+  /** The cache as a checkpoint (optional; `runUntilIdle` returns and stores it). */
+  snapshot?(options?: {
+    pending?: Iterable<string> | undefined;
+    deleted?: Iterable<T> | undefined;
+  }): InformerSnapshot<T> | undefined;
 }
 
 /**

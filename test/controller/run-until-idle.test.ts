@@ -1,0 +1,215 @@
+// controller.runUntilIdle: catch up, reconcile, checkpoint, stop, and the next
+// run resumes from the checkpoint (no list) reconciling exactly what changed
+// plus what was left unfinished.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { InformerSnapshot } from "../../src/cache/checkpoint.ts";
+import { loadSnapshot } from "../../src/cache/checkpoint.ts";
+import { MemoryCheckpointStore } from "../../src/cache/checkpoint-stores.ts";
+import { createInformer } from "../../src/cache/informer.ts";
+import { Controller } from "../../src/controller/controller.ts";
+import type { RunUntilIdleOptions } from "../../src/controller/run-until-idle.ts";
+import { ItemExponentialRateLimiter } from "../../src/queue/rate-limiters.ts";
+import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
+import { pump, type World, world } from "./support.ts";
+
+function cm(name: string, data: Record<string, string> = {}): ConfigMap {
+  return { metadata: { name, namespace: "default" }, data };
+}
+
+function lists(w: World): number {
+  return w.server.requests.filter((r) => r.verb === "list").length;
+}
+
+interface Calls {
+  log: string[];
+  /** Keys whose upsert throws. */
+  failing: Set<string>;
+  /** Keys whose delete throws. */
+  failingDeletes: Set<string>;
+}
+
+/** One "alarm": a new informer (from the checkpoint, if any) and controller, run until idle. */
+async function alarm(
+  w: World,
+  store: MemoryCheckpointStore,
+  calls: Calls,
+  options: RunUntilIdleOptions & { reconcileRestored?: boolean; retryDelayMs?: number } = {},
+) {
+  const initialState = await loadSnapshot<ConfigMap>(store, "cms");
+  const informer = createInformer(w.client, ConfigMaps, {
+    namespace: "default",
+    clock: w.clock,
+    random: () => 0,
+    initialState,
+  });
+  const controller = new Controller<ConfigMap>({
+    clock: w.clock,
+    reconcileRestored: options.reconcileRestored,
+    ...(options.retryDelayMs !== undefined
+      ? {
+          rateLimiter: new ItemExponentialRateLimiter<string>(
+            options.retryDelayMs,
+            options.retryDelayMs,
+          ),
+        }
+      : {}),
+    resource: {
+      informer: () => informer,
+      upsert: (key, obj) => {
+        calls.log.push(`upsert ${key} ${obj.data?.v ?? ""}`);
+        if (calls.failing.has(key)) throw new Error(`upsert ${key} failed`);
+      },
+      delete: (key, obj) => {
+        calls.log.push(`delete ${key} ${obj.data?.v ?? ""}`);
+        if (calls.failingDeletes.has(key)) throw new Error(`delete ${key} failed`);
+      },
+    },
+  });
+  return pump(
+    w.clock,
+    controller.runUntilIdle({ settleMs: 200, checkpoint: { store, key: "cms" }, ...options }),
+  );
+}
+
+function calls(): Calls {
+  return { log: [], failing: new Set(), failingDeletes: new Set() };
+}
+
+describe("controller.runUntilIdle", () => {
+  it("syncs, reconciles every key, stops once idle and checkpoints", async () => {
+    const w = world();
+    for (const n of ["a", "b", "c"]) w.server.create(ConfigMaps, cm(n, { v: "1" }));
+    const store = new MemoryCheckpointStore();
+    const c = calls();
+    const summary = await alarm(w, store, c);
+    assert.equal(summary.stoppedBy, "idle");
+    assert.equal(summary.synced, true);
+    assert.equal(summary.resumedWithoutList, false);
+    assert.deepEqual([...summary.reconciled].sort(), ["default/a", "default/b", "default/c"]);
+    assert.deepEqual(summary.failures, []);
+    assert.deepEqual(summary.pending, []);
+    assert.equal(summary.resourceVersion, w.server.resourceVersion());
+    assert.equal(summary.checkpointed, true);
+    const saved = (await loadSnapshot<ConfigMap>(store, "cms")) as InformerSnapshot<ConfigMap>;
+    assert.equal(saved.resourceVersion, w.server.resourceVersion());
+    assert.equal(saved.objects.length, 3);
+    assert.equal(w.server.watcherCount(), 0, "no watch left open");
+    assert.equal(w.clock.pendingTimers, 0, "no timer left behind");
+    await w.server.close();
+  });
+
+  it("the next run resumes without a list and reconciles exactly the keys that changed", async () => {
+    const w = world();
+    for (const n of ["a", "b", "c", "d"]) w.server.create(ConfigMaps, cm(n, { v: "1" }));
+    const store = new MemoryCheckpointStore();
+    await alarm(w, store, calls());
+    // between the alarms
+    w.server.update(ConfigMaps, cm("a", { v: "2" }));
+    w.server.delete(ConfigMaps, "b", "default");
+    w.server.create(ConfigMaps, cm("e", { v: "1" }));
+    const before = lists(w);
+    const c = calls();
+    const summary = await alarm(w, store, c);
+    assert.equal(lists(w), before, "no list request");
+    assert.equal(summary.resumedWithoutList, true);
+    assert.equal(summary.stoppedBy, "idle");
+    assert.deepEqual(c.log.sort(), [
+      "delete default/b 1",
+      "upsert default/a 2",
+      "upsert default/e 1",
+    ]);
+    assert.deepEqual([...summary.reconciled].sort(), ["default/a", "default/b", "default/e"]);
+    assert.equal(summary.resourceVersion, w.server.resourceVersion());
+    // and a third run with nothing changed does nothing
+    const quiet = calls();
+    const third = await alarm(w, store, quiet);
+    assert.deepEqual(quiet.log, []);
+    assert.deepEqual(third.reconciled, []);
+    assert.equal(lists(w), before);
+    await w.server.close();
+  });
+
+  it("unfinished keys (a failing upsert, a failing delete) go into the checkpoint and are retried by the next run", async () => {
+    const w = world();
+    for (const n of ["a", "b"]) w.server.create(ConfigMaps, cm(n, { v: "1" }));
+    const store = new MemoryCheckpointStore();
+    const c = calls();
+    c.failing.add("default/a");
+    // the retry waits a minute: longer than the run
+    const first = await alarm(w, store, c, { retryDelayMs: 60_000 });
+    assert.equal(first.stoppedBy, "idle", "only a delayed retry is left: idle");
+    assert.deepEqual(first.pending, ["default/a"]);
+    assert.equal(first.failures.length, 1);
+    assert.equal(first.failures[0]!.key, "default/a");
+    assert.equal(first.failures[0]!.dropped, false);
+    assert.deepEqual(first.snapshot?.pending, ["default/a"]);
+    // b's delete fails once the object is gone
+    w.server.delete(ConfigMaps, "b", "default");
+    const c2 = calls();
+    c2.failing.add("default/a");
+    c2.failingDeletes.add("default/b");
+    const second = await alarm(w, store, c2, { retryDelayMs: 60_000 });
+    assert.ok(c2.log.includes("upsert default/a 1"), "the pending key is reconciled again");
+    assert.ok(c2.log.includes("delete default/b 1"));
+    assert.deepEqual([...second.pending].sort(), ["default/a", "default/b"]);
+    assert.deepEqual(
+      second.snapshot?.deleted?.map((o) => o.metadata.name),
+      ["b"],
+    );
+    // third run: everything works
+    const c3 = calls();
+    const third = await alarm(w, store, c3);
+    assert.deepEqual(c3.log.sort(), ["delete default/b 1", "upsert default/a 1"]);
+    assert.deepEqual(third.pending, []);
+    assert.deepEqual(third.snapshot?.deleted, undefined);
+    await w.server.close();
+  });
+
+  it("a compacted server makes the next run relist, and objects deleted meanwhile are delivered as deletes", async () => {
+    const w = world();
+    for (const n of ["a", "b", "c"]) w.server.create(ConfigMaps, cm(n, { v: "1" }));
+    const store = new MemoryCheckpointStore();
+    await alarm(w, store, calls());
+    w.server.delete(ConfigMaps, "c", "default");
+    w.server.update(ConfigMaps, cm("a", { v: "2" }));
+    w.server.faults.compact();
+    const before = lists(w);
+    const c = calls();
+    const summary = await alarm(w, store, c);
+    assert.equal(lists(w), before + 1, "one relist");
+    assert.equal(summary.resumedWithoutList, false);
+    assert.deepEqual(c.log.sort(), ["delete default/c 1", "upsert default/a 2"]);
+    await w.server.close();
+  });
+
+  it("reconcileRestored reconciles every restored object", async () => {
+    const w = world();
+    for (const n of ["a", "b"]) w.server.create(ConfigMaps, cm(n, { v: "1" }));
+    const store = new MemoryCheckpointStore();
+    await alarm(w, store, calls());
+    const c = calls();
+    await alarm(w, store, c, { reconcileRestored: true });
+    assert.deepEqual(c.log.sort(), ["upsert default/a 1", "upsert default/b 1"]);
+    await w.server.close();
+  });
+
+  it("stops at maxMs when it cannot get current, and on its signal", async () => {
+    const w = world();
+    w.server.create(ConfigMaps, cm("a"));
+    w.server.faults.failNext({ verb: "list", status: 503, times: Number.POSITIVE_INFINITY });
+    const store = new MemoryCheckpointStore();
+    const timedOut = await alarm(w, store, calls(), { maxMs: 5_000 });
+    assert.equal(timedOut.stoppedBy, "timeout");
+    assert.equal(timedOut.synced, false);
+    assert.equal(timedOut.snapshot, undefined);
+    assert.equal(timedOut.checkpointed, false);
+    assert.equal(await store.get("cms"), undefined);
+    const ac = new AbortController();
+    const running = alarm(w, store, calls(), { signal: ac.signal });
+    ac.abort();
+    assert.equal((await running).stoppedBy, "signal");
+    assert.equal(w.clock.pendingTimers, 0);
+    await w.server.close();
+  });
+});
