@@ -461,7 +461,13 @@ export class Controller<T extends KubernetesObject> {
    * declare const client: KubeClient;
    * declare const store: CheckpointStore;
    * const informer = createInformer(client, ConfigMaps, { initialState: await loadSnapshot<ConfigMap>(store, "cms") });
-   * const controller = new Controller({ resource: newResource(informer, async (key) => console.log("reconcile", key)) });
+   * const controller = new Controller({
+   *   resource: newResource(
+   *     informer,
+   *     async (key) => console.log("reconcile", key),
+   *     async (key) => console.log("clean up", key),
+   *   ),
+   * });
    * const summary = await controller.runUntilIdle({ maxMs: 20_000, checkpoint: { store, key: "cms" } });
    * console.log(summary.stoppedBy, summary.reconciled, summary.pending);
    * ```
