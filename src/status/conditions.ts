@@ -76,7 +76,7 @@ export function formatTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-function nowMs(now: Clock | number | Date): number {
+function nowMs(now: Pick<Clock, "now"> | number | Date): number {
   if (typeof now === "number") return now;
   if (now instanceof Date) return now.getTime();
   return now.now();
@@ -105,7 +105,7 @@ function nowMs(now: Clock | number | Date): number {
 export function setCondition(
   conditions: readonly Condition[] | undefined,
   input: ConditionInput,
-  now: Clock | number | Date,
+  now: Pick<Clock, "now"> | number | Date,
 ): ConditionsUpdate {
   const list = [...(conditions ?? [])];
   const i = list.findIndex((c) => c.type === input.type);
