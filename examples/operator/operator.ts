@@ -24,6 +24,7 @@ import {
   type Controller,
   type Deployment,
   Deployments,
+  defaultLogger,
   EventRecorder,
   findCondition,
   type KubeClient,
@@ -39,7 +40,6 @@ import {
   type Service,
   Services,
   setCondition,
-  silentLogger,
   withFinalizer,
 } from "../../src/mod.ts";
 import type { ExternalRegistry } from "./registry.ts";
@@ -191,7 +191,7 @@ export function isReconciled(site: Website): boolean {
  */
 export function websiteOperator(options: WebsiteOperatorOptions): WebsiteOperator {
   const { client, registry, identity } = options;
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? defaultLogger;
   const leaderElection =
     options.leaderElection === false
       ? undefined

@@ -21,6 +21,7 @@ import { EventsV1 } from "../../src/resources/events.ts";
 import { findCondition } from "../../src/status/conditions.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
 import { FakeClock } from "../../src/util/clock.ts";
+import { MemoryLogger } from "../../src/util/logger.ts";
 import { pump, settle, until } from "../controller/support.ts";
 import { parsePrometheus, value } from "../metrics/prometheus.ts";
 
@@ -36,6 +37,8 @@ interface Env {
   server: FakeApiServer;
   client: KubeClient;
   registry: FakeRegistry;
+  /** Every replica logs here (failures are injected: nothing goes to the console). */
+  logger: MemoryLogger;
   /** Reconcile attempts per key and outcome, e.g. `shop/a apply`. */
   counts: Map<string, number>;
   count(key: string, outcome?: string): number;
@@ -50,6 +53,7 @@ function env(): Env {
   server.register(Websites);
   const client = new KubeClient({ server: "http://fake", fetch: server.fetch });
   const registry = new FakeRegistry();
+  const logger = new MemoryLogger();
   const counts = new Map<string, number>();
   const running: (() => Promise<void>)[] = [];
   return {
@@ -57,6 +61,7 @@ function env(): Env {
     server,
     client,
     registry,
+    logger,
     counts,
     count: (key, outcome = "apply") => counts.get(`${key} ${outcome}`) ?? 0,
     start(identity = "op-0") {
@@ -66,6 +71,7 @@ function env(): Env {
         registry,
         identity,
         clock,
+        logger,
         leaderElection: { random: () => 0 },
         onReconcile: (key, outcome) => {
           counts.set(`${key} ${outcome}`, (counts.get(`${key} ${outcome}`) ?? 0) + 1);
@@ -246,6 +252,7 @@ describe("examples/operator: the Website operator", () => {
       const warnings = events(e.server, "a").filter((ev) => ev.reason === "DeregistrationFailed");
       assert.equal(warnings.length, 1, "repeats fold into one Event");
       assert.equal(warnings[0]!.series?.count, 3);
+      assert.equal(e.logger.find("warn", "upsert failed; will retry").length, 3);
     } finally {
       await e.close();
     }

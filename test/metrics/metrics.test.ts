@@ -8,6 +8,7 @@ import { owns } from "../../src/controller/trigger.ts";
 import { Manager } from "../../src/manager/manager.ts";
 import { MetricRegistrationError, MetricsRegistry } from "../../src/metrics/registry.ts";
 import { Deployments } from "../../src/resources/apps.ts";
+import { MemoryLogger } from "../../src/util/logger.ts";
 import { pump, Sites, until, world } from "../controller/support.ts";
 import { parsePrometheus, value } from "./prometheus.ts";
 
@@ -97,9 +98,11 @@ describe("Manager /metrics", () => {
         template: { metadata: { labels: { app: "a" } }, spec: { containers: [] } },
       },
     });
+    const logger = new MemoryLogger();
     const manager = new Manager({
       client,
       clock,
+      logger,
       leaderElection: {
         namespace: "kube-system",
         name: "site-operator",
@@ -174,6 +177,7 @@ describe("Manager /metrics", () => {
       assert.equal(value(m, "kubeloop_controller_dropped_keys_total", c), 0);
 
       assert.equal(manager.probe(new Request("http://localhost:8081/readyz")).status, 200);
+      assert.equal(logger.find("warn", "upsert failed; will retry").length, 1);
     } finally {
       stop.abort();
       await pump(clock, running);
