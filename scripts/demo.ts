@@ -6,6 +6,7 @@
  *   npm run demo -- --kubeconfig ~/.kube/config [--context name]
  *   KUBECONFIG=~/.kube/config npm run demo
  *   npm run demo -- --seconds 5 --no-faults --seed 7
+ *   npm run demo -- --operator            # the Website operator (examples/operator) instead
  *
  * Exits 0 when the mirrors converged, 1 otherwise.
  */
@@ -21,17 +22,23 @@ const { values } = parseArgs({
     seed: { type: "string" },
     "no-faults": { type: "boolean" },
     keep: { type: "boolean" },
+    operator: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
 
 if (values.help) {
-  console.log(`usage: npm run demo -- [--kubeconfig FILE] [--context NAME] [--seconds N] [--seed N] [--no-faults] [--keep]
+  console.log(`usage: npm run demo -- [--operator] [--kubeconfig FILE] [--context NAME] [--seconds N] [--seed N] [--no-faults] [--keep]
 
 Without a cluster (no KUBECONFIG, no --kubeconfig) the demo starts a fake API server
 in-process. With one, it mirrors ConfigMaps between the namespaces kubeloop-demo and
 kubeloop-demo-mirror (created if missing) and removes its ConfigMaps at the end
-unless --keep is given.`);
+unless --keep is given.
+
+--operator runs the Website operator (examples/operator) instead: Websites created, edited,
+re-hosted and deleted under faults, until every Website is reconciled and every deleted one
+cleaned up. On a cluster it installs the Website CRD and uses the namespace
+kubeloop-operator-demo.`);
   process.exit(0);
 }
 
@@ -64,7 +71,9 @@ process.once("SIGINT", () => ac.abort());
 options.signal = ac.signal;
 
 try {
-  const summary = await runDemo(options);
+  const summary = values.operator
+    ? await (await import("./demo/operator.ts")).runOperatorDemo(options)
+    : await runDemo(options);
   process.exitCode = summary.converged ? 0 : 1;
 } catch (err) {
   console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);

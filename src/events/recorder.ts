@@ -77,7 +77,7 @@ export interface EventRecorderOptions {
   seriesWindowMs?: number | undefined;
   /** Writes allowed at once before the rate limit applies (default 25). */
   burst?: number | undefined;
-  /** Sustained writes per second (default 1). */
+  /** Sustained writes per second (default 5). */
   qps?: number | undefined;
   /** Series waiting to be written; beyond this, new events are dropped and logged (default 1000). */
   maxPending?: number | undefined;
@@ -270,7 +270,7 @@ export class EventRecorder {
     this.#windowMs = options.seriesWindowMs ?? 6 * 60_000;
     this.#limiter = new BucketRateLimiter<string>({
       burst: options.burst ?? 25,
-      qps: options.qps ?? 1,
+      qps: options.qps ?? 5,
       clock: this.#clock,
     });
     this.#maxPending = options.maxPending ?? 1000;
