@@ -246,9 +246,16 @@ export class HistogramChild {
   }
   /** Record one observation. */
   observe(v: number): void {
-    let i = 0;
-    while (i < this.buckets.length && v > this.buckets[i]!) i++;
-    this.counts[i]!++;
+    // the first bucket whose bound is >= v (binary search: 40 buckets is common)
+    const b = this.buckets;
+    let lo = 0;
+    let hi = b.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (v > b[mid]!) lo = mid + 1;
+      else hi = mid;
+    }
+    this.counts[lo]!++;
     this.sum += v;
     this.count++;
   }
