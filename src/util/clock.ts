@@ -64,7 +64,26 @@ function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void
 }
 
 /**
- * The wall clock: `Date.now()` and the global `setTimeout`.
+ * The longest delay `setTimeout` takes: 2^31 − 1 ms (about 24.8 days). Node,
+ * Deno, Bun and browsers store the delay in a signed 32-bit integer; a longer
+ * one is not an error there but becomes 1 ms (a timer meant to wait a month
+ * fires at once).
+ *
+ * @example
+ * ```ts
+ * import { MAX_TIMER_DELAY_MS, realClock } from "kubeloop";
+ * // realClock splits this wait into two runtime timers, neither above the limit
+ * const timer = realClock.setTimer(() => console.log("a month later"), MAX_TIMER_DELAY_MS + 5 * 86_400_000);
+ * timer.cancel();
+ * ```
+ */
+export const MAX_TIMER_DELAY_MS: number = 2_147_483_647;
+
+/**
+ * The wall clock: `Date.now()` and the global `setTimeout`. Delays longer
+ * than {@link MAX_TIMER_DELAY_MS} are split into several timers (none longer
+ * than the limit), so a long wait stays long; a negative or `NaN` delay is 0,
+ * `Infinity` never fires.
  *
  * @example
  * ```ts
@@ -77,7 +96,14 @@ function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void
 export const realClock: Clock = {
   now: () => Date.now(),
   setTimer(fn: () => void, ms: number): Timer {
-    const handle = setTimeout(fn, Math.max(0, ms));
+    let remaining = Number.isNaN(ms) ? 0 : Math.max(ms, 0);
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = (): void => {
+      const step = Math.min(remaining, MAX_TIMER_DELAY_MS);
+      remaining -= step;
+      handle = setTimeout(remaining > 0 ? arm : fn, step);
+    };
+    arm();
     return { cancel: () => clearTimeout(handle) };
   },
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

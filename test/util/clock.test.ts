@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FakeClock, realClock } from "../../src/util/clock.ts";
+import { FakeClock, MAX_TIMER_DELAY_MS, realClock } from "../../src/util/clock.ts";
 
 describe("FakeClock", () => {
   it("fires timers only when time reaches their deadline, in deadline order", async () => {
@@ -113,5 +113,101 @@ describe("realClock", () => {
     const p = realClock.sleep(60_000, ac.signal);
     ac.abort();
     await assert.rejects(p, (e: unknown) => (e as Error).name === "AbortError");
+  });
+
+  // The runtime's own setTimeout is swapped for a recorder while realClock runs, so the
+  // test sees exactly the delays realClock hands the runtime (Node, Deno and Bun alike)
+  // and fires them itself: no real waiting for a month.
+  interface Recorded {
+    delay: number;
+    fn: () => void;
+    cleared: boolean;
+  }
+  function withRecordedTimers(body: (timers: Recorded[]) => void): void {
+    const g = globalThis as unknown as Record<"setTimeout" | "clearTimeout", unknown>;
+    const realSet = g.setTimeout;
+    const realClear = g.clearTimeout;
+    const timers: Recorded[] = [];
+    g.setTimeout = (fn: () => void, delay: number): Recorded => {
+      const t = { delay, fn, cleared: false };
+      timers.push(t);
+      return t;
+    };
+    g.clearTimeout = (t: Recorded | undefined): void => {
+      if (t) t.cleared = true;
+    };
+    try {
+      body(timers);
+    } finally {
+      g.setTimeout = realSet;
+      g.clearTimeout = realClear;
+    }
+  }
+
+  it("never hands the runtime a delay above 2^31 - 1 ms: longer ones are chunked", () => {
+    assert.equal(MAX_TIMER_DELAY_MS, 2 ** 31 - 1);
+    const month = 34 * 86_400_000; // 2 937 600 000 ms: would overflow to 1 ms
+    withRecordedTimers((timers) => {
+      let fired = 0;
+      realClock.setTimer(() => fired++, month);
+      assert.deepEqual(
+        timers.map((t) => t.delay),
+        [MAX_TIMER_DELAY_MS],
+      );
+      timers[0]!.fn(); // 24.8 days later
+      assert.equal(fired, 0);
+      assert.deepEqual(
+        timers.map((t) => t.delay),
+        [MAX_TIMER_DELAY_MS, month - MAX_TIMER_DELAY_MS],
+      );
+      timers[1]!.fn();
+      assert.equal(fired, 1);
+      assert.equal(timers.length, 2);
+      // at the limit and below: one timer, as given
+      realClock.setTimer(() => {}, MAX_TIMER_DELAY_MS);
+      realClock.setTimer(() => {}, 1500);
+      assert.deepEqual(
+        timers.slice(2).map((t) => t.delay),
+        [MAX_TIMER_DELAY_MS, 1500],
+      );
+      assert.ok(timers.every((t) => t.delay <= MAX_TIMER_DELAY_MS && t.delay >= 0));
+    });
+  });
+
+  it("cancels a chunked timer in any chunk; NaN and negatives are 0, Infinity never fires", () => {
+    withRecordedTimers((timers) => {
+      let fired = 0;
+      const timer = realClock.setTimer(() => fired++, 3 * MAX_TIMER_DELAY_MS);
+      timers[0]!.fn();
+      timers[1]!.fn();
+      timer.cancel();
+      assert.equal(timers[2]!.cleared, true, "the pending chunk is cleared");
+      assert.equal(fired, 0);
+      realClock.setTimer(() => {}, Number.NaN);
+      realClock.setTimer(() => {}, -5);
+      assert.deepEqual(
+        timers.slice(3).map((t) => t.delay),
+        [0, 0],
+      );
+      realClock.setTimer(() => fired++, Number.POSITIVE_INFINITY);
+      for (let i = 0; i < 5; i++) timers[timers.length - 1]!.fn();
+      assert.equal(fired, 0);
+      assert.equal(timers.at(-1)!.delay, MAX_TIMER_DELAY_MS);
+    });
+  });
+
+  it("sleep(34 days) waits in chunks and aborts at once", async () => {
+    const ac = new AbortController();
+    let p: Promise<void> | undefined;
+    withRecordedTimers((timers) => {
+      p = realClock.sleep(34 * 86_400_000, ac.signal);
+      assert.deepEqual(
+        timers.map((t) => t.delay),
+        [MAX_TIMER_DELAY_MS],
+      );
+      ac.abort();
+      assert.equal(timers[0]!.cleared, true);
+    });
+    await assert.rejects(p!, (e: unknown) => (e as Error).name === "AbortError");
   });
 });
