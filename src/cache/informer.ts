@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { checkPathSegment } from "../client/path.ts";
 import { type KubernetesObject, objectKey, type PartialObjectMetadata } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
 import { validate } from "../resources/validate.ts";
@@ -347,8 +348,10 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
   /** Deletes the checkpoint recorded as unfinished, by key. */
   #restoredDeletes = new Map<string, T>();
 
-  /** Create an informer (not started: call {@link SharedInformer.run}); {@link createInformer} or an `InformerFactory` is the usual way. */
+  /** Create an informer (not started: call {@link SharedInformer.run}); {@link createInformer} or an `InformerFactory` is the usual way. Throws `PathSegmentError` for a `namespace` such as `..`. */
   constructor(client: ListWatchClient, type: ResourceType<T>, options: InformerOptions<T> = {}) {
+    // a namespace such as ".." would list the whole cluster: refuse it before anything runs
+    checkPathSegment(options.namespace, "namespace", { kind: type.kind });
     this.resourceType = type;
     this.#opts = options;
     this.#clock = options.clock ?? realClock;

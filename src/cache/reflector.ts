@@ -1016,9 +1016,10 @@ export class Reflector<T extends KubernetesObject> {
   }
 
   async #wait(signal: AbortSignal, retryAfterSeconds: number | undefined): Promise<void> {
-    let ms = this.#backoff.next();
-    if (retryAfterSeconds !== undefined && retryAfterSeconds * 1000 > ms)
-      ms = retryAfterSeconds * 1000;
+    // a server's Retry-After is honoured up to the backoff's maximum (a 34-day one must not stall us)
+    const ms = this.#backoff.next(
+      retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000,
+    );
     this.#stats.backoffs++;
     this.#logger.debug("backing off", {
       kind: this.resourceType.kind,

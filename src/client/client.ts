@@ -23,18 +23,21 @@ import { nodeInspect } from "../runtime/inspect.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import { defaultLogger, type Logger } from "../util/logger.ts";
-import type { ClusterConfig } from "./config.ts";
+import { DEFAULT_MAX_RESPONSE_BYTES, readBodyText } from "./body.ts";
+import { type ClusterConfig, DEFAULT_REQUEST_TIMEOUT_MS } from "./config.ts";
 import {
   ApiError,
   apiErrorFromResponse,
   isGone,
   NetworkError,
+  ResponseTooLargeError,
   safeUrl,
   TimeoutError,
   ValidationError,
   WatchDecodeError,
 } from "./errors.ts";
-import { TokenBucket } from "./rate-limit.ts";
+import { checkPathSegment, PathSegmentError } from "./path.ts";
+import { DEFAULT_RATE_LIMIT, TokenBucket } from "./rate-limit.ts";
 import { DEFAULT_MAX_LINE_BYTES, decodeWatchStream } from "./watch.ts";
 
 /**
@@ -76,6 +79,8 @@ export interface GetOptions {
   namespace?: string | undefined;
   /** Aborts the request; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
+  /** Deadline of this request in ms, overriding `config.timeoutMs` (default 30 s; `0`: none). */
+  timeoutMs?: number | undefined;
   /** Fetch only metadata (`PartialObjectMetadata`). */
   metadataOnly?: boolean | undefined;
 }
@@ -108,6 +113,8 @@ export interface ListOptions {
   resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
   /** Aborts the request; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
+  /** Deadline of this request in ms, overriding `config.timeoutMs` (default 30 s; `0`: none). */
+  timeoutMs?: number | undefined;
   /** List only metadata (`PartialObjectMetadataList`). */
   metadataOnly?: boolean | undefined;
   /** Report and skip invalid items instead of throwing {@link ValidationError}. */
@@ -179,6 +186,8 @@ export interface WriteOptions {
   dryRun?: boolean | undefined;
   /** Aborts the request; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
+  /** Deadline of this request in ms, overriding `config.timeoutMs` (default 30 s; `0`: none). */
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -218,6 +227,8 @@ export interface PatchOptions {
   dryRun?: boolean | undefined;
   /** Aborts the request; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
+  /** Deadline of this request in ms, overriding `config.timeoutMs` (default 30 s; `0`: none). */
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -244,6 +255,8 @@ export interface DeleteOptions {
   dryRun?: boolean | undefined;
   /** Aborts the request; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
+  /** Deadline of this request in ms, overriding `config.timeoutMs` (default 30 s; `0`: none). */
+  timeoutMs?: number | undefined;
 }
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
@@ -276,6 +289,12 @@ export interface PathOptions {
  * The URL path of a resource type (collection, object or subresource).
  * Namespaced types without a namespace give the all-namespaces collection.
  *
+ * Every segment is checked first (client-go's `IsValidPathSegmentName`): a
+ * name, namespace or subresource that is `.` or `..` or contains `/` or `%`
+ * throws {@link PathSegmentError}, as does an empty name, or an object of a
+ * namespaced type without a namespace. So the path names exactly the object
+ * asked for, or there is no path at all.
+ *
  * @example
  * ```ts
  * import { resourcePath, Pods, Deployments } from "kubeloop";
@@ -284,14 +303,26 @@ export interface PathOptions {
  * ```
  */
 export function resourcePath(type: ResourceType<KubernetesObject>, opts: PathOptions = {}): string {
+  const kind = type.kind;
+  if (type.group) checkPathSegment(type.group, "resource", { required: true, kind });
+  checkPathSegment(type.version, "resource", { required: true, kind });
+  checkPathSegment(type.plural, "resource", { required: true, kind });
   let path = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
-  if (type.namespaced && opts.namespace)
-    path += `/namespaces/${encodeURIComponent(opts.namespace)}`;
+  if (type.namespaced) {
+    // "" (or no namespace) is the all-namespaces collection; an object needs one
+    checkPathSegment(opts.namespace, "namespace", { required: opts.name !== undefined, kind });
+    if (opts.namespace) path += `/namespaces/${encodeURIComponent(opts.namespace)}`;
+  }
   path += `/${type.plural}`;
   if (opts.name !== undefined) {
-    if (opts.name === "") throw new TypeError(`${type.kind}: empty object name`);
+    checkPathSegment(opts.name, "name", { required: true, kind });
     path += `/${encodeURIComponent(opts.name)}`;
-    if (opts.subresource) path += `/${opts.subresource}`;
+    if (opts.subresource !== undefined) {
+      checkPathSegment(opts.subresource, "subresource", { required: true, kind });
+      path += `/${encodeURIComponent(opts.subresource)}`;
+    }
+  } else if (opts.subresource !== undefined) {
+    throw new PathSegmentError("name", undefined, ["may not be empty with a subresource"], kind);
   }
   return path;
 }
@@ -354,6 +385,8 @@ interface RequestSpec {
   contentType?: string | undefined;
   accept?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** Deadline of this request (default: the client's). */
+  timeoutMs?: number | undefined;
   /** true for watches: no request timeout, the caller owns the body. */
   stream?: boolean | undefined;
 }
@@ -409,6 +442,8 @@ export class KubeClient {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #limiter: TokenBucket | undefined;
+  readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
   readonly #secrets: string[];
   #fetch: Promise<typeof fetch> | undefined;
 
@@ -445,7 +480,14 @@ export class KubeClient {
     this.#server = url.toString().replace(/\/+$/, "");
     this.#logger = config.logger ?? defaultLogger;
     this.#clock = config.clock ?? realClock;
-    this.#limiter = config.rateLimit ? new TokenBucket(config.rateLimit, this.#clock) : undefined;
+    const rateLimit = config.rateLimit ?? DEFAULT_RATE_LIMIT;
+    this.#limiter = rateLimit ? new TokenBucket(rateLimit, this.#clock) : undefined;
+    this.#timeoutMs = nonNegative(config.timeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, "timeoutMs");
+    this.#maxResponseBytes = nonNegative(
+      config.maxResponseBytes,
+      DEFAULT_MAX_RESPONSE_BYTES,
+      "maxResponseBytes",
+    );
     this.#secrets = [config.token, config.password, config.clientKey, urlPassword].filter(
       (s): s is string => typeof s === "string" && s.length >= 4,
     );
@@ -466,7 +508,7 @@ export class KubeClient {
 
   /** The default namespace for single-object calls. */
   get namespace(): string {
-    return this.#config.namespace ?? "default";
+    return this.#config.namespace || "default";
   }
 
   /** A redacted description: never contains secrets. */
@@ -589,9 +631,9 @@ export class KubeClient {
     if (this.#limiter) await this.#limiter.take(userSignal);
     const controller = new AbortController();
     let timedOut = false;
-    const timeoutMs = spec.stream ? undefined : this.#config.timeoutMs;
+    const timeoutMs = spec.stream ? 0 : this.#timeoutFor(spec);
     const timer =
-      timeoutMs !== undefined && timeoutMs > 0
+      timeoutMs > 0
         ? this.#clock.setTimer(() => {
             timedOut = true;
             controller.abort(new TimeoutError(spec.method, url, timeoutMs));
@@ -610,7 +652,14 @@ export class KubeClient {
       done();
       throw this.#scrubError(err);
     }
-    const init: RequestInit = { method: spec.method, headers, signal: controller.signal };
+    // never follow redirects: fetch would resend the request (and, depending on the
+    // runtime, the Authorization header) to whatever host the Location names
+    const init: RequestInit = {
+      method: spec.method,
+      headers,
+      signal: controller.signal,
+      redirect: "manual",
+    };
     if (spec.body !== undefined)
       init.body = typeof spec.body === "string" ? spec.body : JSON.stringify(spec.body);
     this.#logger.debug("request", { method: spec.method, url: safeUrl(url) });
@@ -622,9 +671,27 @@ export class KubeClient {
     } catch (err) {
       done();
       if (userSignal?.aborted) throw abortReason(userSignal);
-      if (timedOut) throw new TimeoutError(spec.method, url, timeoutMs ?? 0);
+      if (timedOut) throw new TimeoutError(spec.method, url, timeoutMs);
       if (err instanceof Error && err.name === "TransportUnsupportedError") throw err;
       throw this.#scrubError(new NetworkError(spec.method, url, err));
+    }
+    if (res.type === "opaqueredirect" || (res.status >= 300 && res.status < 400)) {
+      done();
+      res.body?.cancel().catch(() => {});
+      let target = "";
+      try {
+        const location = res.headers.get("location");
+        if (location) target = ` to ${safeUrl(new URL(location, url))}`;
+      } catch {
+        target = " to an invalid location";
+      }
+      throw new ApiError({
+        code: res.status,
+        reason: "Redirect",
+        message: `the server redirected${target}; kubeloop does not follow redirects (credentials must not go to another host)`,
+        method: spec.method,
+        url: safeUrl(url),
+      });
     }
     if (!res.ok) {
       let apiErr: ApiError;
@@ -643,10 +710,19 @@ export class KubeClient {
     return { res, url, done, timedOut: () => timedOut };
   }
 
+  #timeoutFor(spec: RequestSpec): number {
+    const ms = spec.timeoutMs ?? this.#timeoutMs;
+    return Number.isFinite(ms) && ms > 0 ? ms : 0;
+  }
+
   async #json(spec: RequestSpec): Promise<{ body: unknown; url: string }> {
     const { res, url, done, timedOut } = await this.#send(spec);
     try {
-      const text = await res.text();
+      const read = await readBodyText(res, this.#maxResponseBytes);
+      if (read.truncated) {
+        throw new ResponseTooLargeError(spec.method, url, this.#maxResponseBytes);
+      }
+      const text = read.text;
       try {
         return { body: text ? JSON.parse(text) : undefined, url };
       } catch {
@@ -660,10 +736,10 @@ export class KubeClient {
       }
     } catch (err) {
       if (spec.signal?.aborted) throw abortReason(spec.signal);
-      if (err instanceof ApiError) throw err;
+      if (err instanceof ApiError || err instanceof ResponseTooLargeError) throw err;
       if (err instanceof TimeoutError) throw err;
       if (timedOut() || (err as { name?: string })?.name === "TimeoutError") {
-        throw new TimeoutError(spec.method, url, this.#config.timeoutMs ?? 0);
+        throw new TimeoutError(spec.method, url, this.#timeoutFor(spec));
       }
       throw this.#scrubError(new NetworkError(spec.method, url, err));
     } finally {
@@ -718,7 +794,9 @@ export class KubeClient {
     obj?: KubernetesObject,
   ): string | undefined {
     if (!type.namespaced) return undefined;
-    return explicit ?? obj?.metadata?.namespace ?? this.#config.namespace ?? "default";
+    // an explicit namespace is used as given (an empty one is refused by resourcePath);
+    // an object's or the config's empty namespace means "not set"
+    return explicit ?? (obj?.metadata?.namespace || undefined) ?? this.namespace;
   }
 
   // ---------------------------------------------------------------- verbs
@@ -755,6 +833,7 @@ export class KubeClient {
       path,
       accept: opts.metadataOnly ? ACCEPT_PARTIAL_OBJECT_METADATA : undefined,
       signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
     });
     return this.#check(this.#validator(type, opts.metadataOnly), body, `GET ${safeUrl(url)}`);
   }
@@ -789,6 +868,7 @@ export class KubeClient {
       query: listQuery(opts),
       accept: opts.metadataOnly ? ACCEPT_PARTIAL_OBJECT_METADATA_LIST : undefined,
       signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
     });
     const where = `LIST ${safeUrl(url)}`;
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -922,6 +1002,7 @@ export class KubeClient {
       query: writeQuery(opts),
       body: withTypeMeta(type, obj),
       signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
     });
     return this.#check(this.#validator(type, false), body, `POST ${safeUrl(url)}`);
   }
@@ -972,10 +1053,10 @@ export class KubeClient {
     subresource: string | undefined,
   ): Promise<T> {
     const name = obj?.metadata?.name;
-    if (!name) throw new TypeError(`${type.kind}: replace needs metadata.name`);
+    checkPathSegment(name, "name", { required: true, kind: type.kind });
     const path = resourcePath(type, {
       namespace: this.#ns(type, opts.namespace, obj),
-      name,
+      name: name as string,
       subresource,
     });
     const { body, url } = await this.#json({
@@ -984,6 +1065,7 @@ export class KubeClient {
       query: writeQuery(opts),
       body: withTypeMeta(type, obj),
       signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
     });
     return this.#check(this.#validator(type, false), body, `PUT ${safeUrl(url)}`);
   }
@@ -1030,6 +1112,7 @@ export class KubeClient {
       body,
       contentType,
       signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
     });
     return this.#check(this.#validator(type, false), res, `PATCH ${safeUrl(url)}`);
   }
@@ -1062,6 +1145,7 @@ export class KubeClient {
       path,
       body: deleteOptions,
       signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
     });
     const where = `DELETE ${safeUrl(url)}`;
     if ((body as { kind?: unknown } | undefined)?.kind === "Status") {
@@ -1251,6 +1335,14 @@ function wrongType<T>(
     input: got,
   } as unknown as ValidationError["issues"][number];
   return new ValidationError(v.kind, obj, [issue], where);
+}
+
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+    throw new TypeError(`KubeClient: config.${name} must be a number >= 0, got ${String(value)}`);
+  }
+  return value;
 }
 
 function safeDecode(s: string): string {

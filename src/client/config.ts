@@ -51,10 +51,28 @@ export interface ClusterConfig {
   namespace?: string | undefined;
   /** A custom `fetch` (takes precedence over the runtime transport). */
   fetch?: typeof fetch | undefined;
-  /** Timeout for non-watch requests in ms (default: none). */
+  /**
+   * Deadline of each non-watch request in ms, response body included
+   * (default {@link DEFAULT_REQUEST_TIMEOUT_MS}, 30 s; `0` turns it off). A
+   * request that misses it rejects with `TimeoutError`. Watches have no such
+   * deadline: they end on the server's `timeoutSeconds` or an idle timeout.
+   * A call's own `timeoutMs` option overrides this one.
+   */
   timeoutMs?: number | undefined;
-  /** Client-side rate limit (default: none). */
-  rateLimit?: RateLimitOptions | undefined;
+  /**
+   * Client-side rate limit, a token bucket shared by every request of the
+   * client, watches included (default `DEFAULT_RATE_LIMIT`: 50 per
+   * second, bursts of 100; `false` turns it off). See docs/reliability.md for
+   * why this default.
+   */
+  rateLimit?: RateLimitOptions | false | undefined;
+  /**
+   * Largest accepted non-watch response body in bytes, counted after
+   * decompression (default `DEFAULT_MAX_RESPONSE_BYTES`, 256 MiB; `0`
+   * turns the limit off). A longer body rejects with `ResponseTooLargeError`.
+   * Watch streams are bounded per line instead (`maxLineBytes`).
+   */
+  maxResponseBytes?: number | undefined;
   /** Logger (default: `defaultLogger`, warnings and errors to the console). Never receives secrets. */
   logger?: Logger | undefined;
   /** Runtime used for TLS transports (default: detected). */
@@ -64,6 +82,18 @@ export interface ClusterConfig {
   /** Extra headers on every request (e.g. `Impersonate-User`). */
   headers?: Record<string, string> | undefined;
 }
+
+/**
+ * The default deadline of a non-watch request: 30 s (`ClusterConfig.timeoutMs`).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_REQUEST_TIMEOUT_MS, KubeClient } from "kubeloop";
+ * // a client for slow, unpaged lists: twice the default
+ * const client = new KubeClient({ server: "https://127.0.0.1:6443", timeoutMs: 2 * DEFAULT_REQUEST_TIMEOUT_MS });
+ * ```
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS: number = 30_000;
 
 const SECRET_FIELDS = ["token", "password", "clientKey", "clientCertificate"] as const;
 

@@ -10,6 +10,7 @@
  * @module
  */
 import { type Status, StatusSchema } from "../resources/meta.ts";
+import { readBodyText } from "./body.ts";
 
 /**
  * Remove credentials (`user:pass@`) from a URL for messages and logs.
@@ -31,14 +32,82 @@ export function safeUrl(url: string | URL): string {
   }
 }
 
+const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const LONG_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const D = `(${DAYS.join("|")})`;
+const M = `(${MONTHS.join("|")})`;
+const T = "(\\d{2}):(\\d{2}):(\\d{2})";
+/** IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`. */
+const IMF_FIXDATE = new RegExp(`^${D}, (\\d{2}) ${M} (\\d{4}) ${T} GMT$`);
+/** Obsolete RFC 850: `Sunday, 06-Nov-94 08:49:37 GMT`. */
+const RFC850_DATE = new RegExp(`^(${LONG_DAYS.join("|")}), (\\d{2})-${M}-(\\d{2}) ${T} GMT$`);
+/** Obsolete asctime: `Sun Nov  6 08:49:37 1994`. */
+const ASCTIME_DATE = new RegExp(`^${D} ${M} ( \\d|\\d{2}) ${T} (\\d{4})$`);
+
+function utc(
+  year: number,
+  month: string,
+  day: number,
+  h: number,
+  m: number,
+  s: number,
+): number | undefined {
+  const mi = MONTHS.indexOf(month);
+  if (mi < 0 || day < 1 || day > 31 || h > 23 || m > 59 || s > 60) return undefined;
+  const at = Date.UTC(year, mi, day, h, m, Math.min(s, 59));
+  // Date.UTC rolls 31 Feb over into March: refuse dates that do not exist
+  return new Date(at).getUTCDate() === day ? at : undefined;
+}
+
 /**
- * Parse a `Retry-After` header (seconds or HTTP date) into seconds, or `undefined`.
+ * Parse an HTTP date (RFC 9110 section 5.6.7: IMF-fixdate, and the obsolete
+ * RFC 850 and asctime forms) into epoch milliseconds; `undefined` for
+ * anything else. Stricter than `Date.parse`, whose leniency differs between
+ * runtimes (`Date.parse("1")` is a date in 2001 on V8).
+ */
+function parseHttpDate(text: string, now: number): number | undefined {
+  let m = IMF_FIXDATE.exec(text);
+  if (m) return utc(Number(m[4]), m[3]!, Number(m[2]), Number(m[5]), Number(m[6]), Number(m[7]));
+  m = RFC850_DATE.exec(text);
+  if (m) {
+    // a two-digit year more than 50 years ahead is in the past century (RFC 9110)
+    let year = 2000 + Number(m[4]);
+    if (year > new Date(now).getUTCFullYear() + 50) year -= 100;
+    return utc(year, m[3]!, Number(m[2]), Number(m[5]), Number(m[6]), Number(m[7]));
+  }
+  m = ASCTIME_DATE.exec(text);
+  if (m) {
+    return utc(Number(m[7]), m[2]!, Number(m[3]!.trim()), Number(m[4]), Number(m[5]), Number(m[6]));
+  }
+  return undefined;
+}
+
+/**
+ * A `retryAfterSeconds` (from a `Status`) as a whole number of seconds, or
+ * `undefined` unless it is a finite number `>= 0`.
+ */
+function retrySeconds(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0
+    ? Math.ceil(value)
+    : undefined;
+}
+
+/**
+ * Parse a `Retry-After` header into seconds, or `undefined`. Accepts a
+ * non-negative whole number of seconds or an HTTP date (a date in the past
+ * gives 0). A negative, fractional, oversized or otherwise garbled value
+ * gives `undefined`: the caller then uses its own backoff.
+ *
+ * The value is not capped here: whoever waits caps it (the reflector never
+ * waits longer than its backoff maximum, 30 s by default).
  *
  * @example
  * ```ts
  * import { parseRetryAfter } from "kubeloop";
  * parseRetryAfter("5"); // 5
  * parseRetryAfter("Wed, 21 Oct 2015 07:28:10 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT")); // 10
+ * parseRetryAfter("-5"); // undefined
  * parseRetryAfter(null); // undefined
  * ```
  */
@@ -48,9 +117,12 @@ export function parseRetryAfter(
 ): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
+  if (/^\d+$/.test(trimmed)) {
+    const seconds = Number(trimmed);
+    return Number.isSafeInteger(seconds) ? seconds : undefined;
+  }
+  const at = parseHttpDate(trimmed, now);
+  if (at === undefined) return undefined;
   return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
@@ -140,7 +212,7 @@ export class ApiError extends Error {
       method,
       url,
       status,
-      retryAfter: status.details?.retryAfterSeconds,
+      retryAfter: retrySeconds(status.details?.retryAfterSeconds),
     });
   }
 }
@@ -198,11 +270,12 @@ export async function apiErrorFromResponse(
 ): Promise<ApiError> {
   let text = "";
   try {
-    text = await res.text();
+    // read at most MAX_ERROR_BODY bytes: an error body may be compressed and expand without bound
+    const read = await readBodyText(res, MAX_ERROR_BODY);
+    text = read.truncated ? `${read.text}...` : read.text;
   } catch {
     // body unreadable: keep the code
   }
-  if (text.length > MAX_ERROR_BODY) text = `${text.slice(0, MAX_ERROR_BODY)}...`;
   let status: Status | undefined;
   const trimmed = text.trim();
   if (trimmed.startsWith("{")) {
@@ -215,7 +288,8 @@ export async function apiErrorFromResponse(
     }
   }
   const retryAfter =
-    parseRetryAfter(res.headers.get("retry-after")) ?? status?.details?.retryAfterSeconds;
+    parseRetryAfter(res.headers.get("retry-after")) ??
+    retrySeconds(status?.details?.retryAfterSeconds);
   const code = res.status;
   const reason = status?.reason || reasonForCode(code);
   const message =
@@ -291,6 +365,43 @@ export class TimeoutError extends Error {
     this.method = method;
     this.url = safeUrl(url);
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A response body went past the client's `maxResponseBytes` (counted after
+ * decompression): the rest was not read. A server, or something between it
+ * and the client, sent far more than any API response needs (for instance a
+ * small gzip body that expands without bound).
+ *
+ * @example
+ * ```ts
+ * import { ResponseTooLargeError, type KubeClient, Pods } from "kubeloop";
+ * declare const client: KubeClient;
+ * try {
+ *   await client.list(Pods);
+ * } catch (err) {
+ *   if (err instanceof ResponseTooLargeError) console.log(`refused a body over ${err.limitBytes} bytes`);
+ * }
+ * ```
+ */
+export class ResponseTooLargeError extends Error {
+  /** Always `"ResponseTooLargeError"`. */
+  override readonly name = "ResponseTooLargeError";
+  /** HTTP method of the request. */
+  readonly method: string;
+  /** URL of the request, without credentials. */
+  readonly url: string;
+  /** The limit that was exceeded, in (decoded) bytes. */
+  readonly limitBytes: number;
+  /** The message names the limit and where it is set (`maxResponseBytes`). */
+  constructor(method: string, url: string, limitBytes: number) {
+    super(
+      `${method} ${safeUrl(url)}: response body exceeds ${limitBytes} bytes (maxResponseBytes); the rest was not read`,
+    );
+    this.method = method;
+    this.url = safeUrl(url);
+    this.limitBytes = limitBytes;
   }
 }
 

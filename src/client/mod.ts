@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+export { DEFAULT_MAX_RESPONSE_BYTES } from "./body.ts";
 export {
   ACCEPT_PARTIAL_OBJECT_METADATA,
   ACCEPT_PARTIAL_OBJECT_METADATA_LIST,
@@ -23,6 +25,7 @@ export {
 } from "./client.ts";
 export {
   type ClusterConfig,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   fileTokenProvider,
   type InClusterOptions,
   inCluster,
@@ -42,6 +45,7 @@ export {
   isRetryable,
   NetworkError,
   parseRetryAfter,
+  ResponseTooLargeError,
   reasonForCode,
   safeUrl,
   TimeoutError,
@@ -50,7 +54,13 @@ export {
   WatchDecodeError,
   type WatchDecodeErrorKind,
 } from "./errors.ts";
-export { type RateLimitOptions, TokenBucket } from "./rate-limit.ts";
+export {
+  checkPathSegment,
+  type PathSegmentArgument,
+  PathSegmentError,
+  pathSegmentProblems,
+} from "./path.ts";
+export { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBucket } from "./rate-limit.ts";
 export {
   DEFAULT_MAX_LINE_BYTES,
   type DecodeWatchStreamOptions,

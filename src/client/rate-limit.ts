@@ -1,6 +1,11 @@
 /**
- * Client-side rate limiting: a token bucket (client-go's default for REST
- * clients is 5 QPS, burst 10; kubeloop's is off unless configured).
+ * Client-side rate limiting: a token bucket, on by default in every
+ * `KubeClient` ({@link DEFAULT_RATE_LIMIT}: 50 requests per second, bursts of
+ * 100). client-go's REST client defaults to 5/10, kube-controller-manager to
+ * 20/30 (as controller-runtime did until v0.21, which turned its client-side
+ * limit off in favour of API Priority and Fairness), kube-scheduler to
+ * 50/100. docs/reliability.md explains the choice and shows it does not slow
+ * an informer's initial sync.
  *
  * @module
  */
@@ -22,6 +27,23 @@ export interface RateLimitOptions {
   /** Bucket size (requests allowed at once after idling). */
   burst: number;
 }
+
+/**
+ * The default client-side rate limit of a `KubeClient`: 50 requests per
+ * second, bursts of 100 (kube-scheduler's default). Set
+ * `ClusterConfig.rateLimit` to change it, or to `false` to turn it off.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RATE_LIMIT, KubeClient } from "kubeloop";
+ * // a bigger burst for a client that starts many informers at once
+ * const client = new KubeClient({ server: "https://127.0.0.1:6443", rateLimit: { ...DEFAULT_RATE_LIMIT, burst: 300 } });
+ * ```
+ */
+export const DEFAULT_RATE_LIMIT: Readonly<RateLimitOptions> = Object.freeze({
+  qps: 50,
+  burst: 100,
+});
 
 /**
  * A token bucket. {@link TokenBucket.take} waits (on the injected clock) until

@@ -100,15 +100,26 @@ export class Backoff {
     return this.#attempt;
   }
 
-  /** The next delay in ms; grows each call until `maxMs`. */
-  next(): number {
+  /**
+   * The next delay in ms; grows each call until `maxMs`.
+   *
+   * `atLeastMs` is a wait the server asked for (`Retry-After`): the delay is
+   * then the longer of the two, but never above `maxMs`. So a server that
+   * asks for 34 days gets a retry after `maxMs` (30 s by default), not a
+   * timer that overflows into a hot loop, nor an informer that sleeps for a
+   * month.
+   */
+  next(atLeastMs?: number): number {
     const now = this.#clock.now();
     if (this.#lastAt !== undefined && now - this.#lastAt >= this.resetAfterMs) this.#attempt = 0;
     this.#lastAt = now;
     const base = Math.min(this.maxMs, this.initialMs * this.factor ** this.#attempt);
     this.#attempt++;
-    const jittered = base * (1 + this.jitter * this.#random());
-    return Math.min(this.maxMs, Math.round(jittered));
+    const jittered = Math.min(this.maxMs, Math.round(base * (1 + this.jitter * this.#random())));
+    if (atLeastMs !== undefined && atLeastMs > jittered) {
+      return Math.min(this.maxMs, Math.ceil(atLeastMs));
+    }
+    return jittered;
   }
 
   /** Start again from `initialMs` (call after a success). */

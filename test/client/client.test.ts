@@ -85,9 +85,11 @@ describe("paths and query strings", () => {
       "/api/v1/namespaces/kube-system",
     );
     assert.equal(
-      resourcePath(ConfigMaps, { namespace: "a b", name: "x/y" }),
-      "/api/v1/namespaces/a%20b/configmaps/x%2Fy",
+      resourcePath(ConfigMaps, { namespace: "a b", name: "x y€" }),
+      "/api/v1/namespaces/a%20b/configmaps/x%20y%E2%82%AC",
     );
+    // a "/" is refused (test/client/path.test.ts), not encoded: the API server would decode it
+    assert.throws(() => resourcePath(ConfigMaps, { namespace: "a", name: "x/y" }), TypeError);
   });
 
   it("never sends resourceVersion with continue", () => {

@@ -100,6 +100,66 @@ describe("errors", () => {
     assert.equal(parseRetryAfter(null), undefined);
   });
 
+  it("parses Retry-After in every form RFC 9110 allows, and nothing else", () => {
+    const now = Date.parse("Wed, 21 Oct 2015 07:28:00 GMT");
+    const cases: [string, number | undefined][] = [
+      ["0", 0],
+      [" 7 ", 7],
+      ["3000000", 3_000_000], // 34 days: parsed as sent, capped by whoever waits
+      ["Wed, 21 Oct 2015 07:28:10 GMT", 10], // IMF-fixdate
+      ["Wednesday, 21-Oct-15 07:28:10 GMT", 10], // obsolete RFC 850
+      ["Wed Oct 21 07:28:10 2015", 10], // obsolete asctime
+      ["Wed Oct  1 07:28:10 2015", 0], // in the past
+      ["Mon, 01 Jan 1990 00:00:00 GMT", 0],
+      ["-5", undefined],
+      ["1.5", undefined],
+      ["1e3", undefined],
+      ["99999999999999999999999", undefined], // beyond Number.MAX_SAFE_INTEGER
+      ["Sat, 31 Feb 2015 07:28:10 GMT", undefined], // no such day
+      ["2015-10-21T07:28:10Z", undefined], // not an HTTP date
+      ["1", 1],
+      ["", undefined],
+    ];
+    for (const [value, want] of cases) assert.equal(parseRetryAfter(value, now), want, value);
+  });
+
+  it("takes retryAfterSeconds from a Status only when it is a number >= 0", async () => {
+    const status = (retryAfterSeconds: unknown) => ({
+      kind: "Status",
+      code: 429,
+      reason: "TooManyRequests",
+      details: { retryAfterSeconds },
+    });
+    assert.equal(ApiError.fromStatus(status(5) as never).retryAfter, 5);
+    assert.equal(ApiError.fromStatus(status(-5) as never).retryAfter, undefined);
+    assert.equal(ApiError.fromStatus(status(1.2) as never).retryAfter, 2);
+    const res = new Response(JSON.stringify(status(-1)), { status: 429 });
+    assert.equal((await apiErrorFromResponse(res, "GET", "https://k8s/x")).retryAfter, undefined);
+    const withHeader = new Response(JSON.stringify(status(9)), {
+      status: 429,
+      headers: { "Retry-After": "garbage" },
+    });
+    assert.equal((await apiErrorFromResponse(withHeader, "GET", "https://k8s/x")).retryAfter, 9);
+  });
+
+  it("reads at most 64 KiB of an error body, however long it is", async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(ctl) {
+        pulled += 16 * 1024;
+        ctl.enqueue(new Uint8Array(16 * 1024).fill(0x61));
+      },
+    });
+    const err = await apiErrorFromResponse(
+      new Response(endless, { status: 503 }),
+      "GET",
+      "https://k8s/x",
+    );
+    assert.equal(err.code, 503);
+    assert.ok(pulled <= 128 * 1024, `read ${pulled} bytes of an endless body`);
+    assert.ok(err.message.length < 2000);
+  });
+
   it("isGone treats Expired and Gone alike, for errors and Status objects", () => {
     const expired = new ApiError({
       code: 410,

@@ -70,4 +70,16 @@ describe("Backoff", () => {
     assert.throws(() => new Backoff({ initialMs: 10, maxMs: 5 }), RangeError);
     assert.throws(() => new Backoff({ factor: 0.5 }), RangeError);
   });
+
+  it("next(atLeastMs) honours a server's wait, capped at maxMs", () => {
+    const b = new Backoff({ jitter: 0, clock: new FakeClock() });
+    assert.equal(b.next(5000), 5000); // Retry-After 5 s beats the 800 ms
+    assert.equal(b.next(100), 1600); // the backoff beats a short Retry-After
+    assert.equal(b.next(34 * 86_400_000), 30_000); // 34 days: the backoff's cap
+    assert.equal(b.next(Number.POSITIVE_INFINITY), 30_000);
+    assert.equal(b.next(Number.NaN), 12_800);
+    assert.equal(b.next(undefined), 25_600);
+    const small = new Backoff({ jitter: 0, maxMs: 2000, clock: new FakeClock() });
+    assert.equal(small.next(3_000_000_000), 2000);
+  });
 });

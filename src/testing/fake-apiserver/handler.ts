@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pathSegmentProblems } from "../../client/path.ts";
 import type { KubernetesObject, ObjectList, Status } from "../../resources/meta.ts";
 import type { ResourceType } from "../../resources/resource.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -168,6 +169,26 @@ function notFoundPath(): StatusError {
   });
 }
 
+/**
+ * Path segments a real API server refuses (client-go's `IsValidPathSegmentName`),
+ * answered as kube-apiserver v1.20.2 does: a name `.`, `..` or with `%` gets 400
+ * `Name parameter invalid: "a%b": may not contain '%'`; a `/` inside a namespace or
+ * name (sent as `%2F`), or a bad name before a subresource, gets the router's 404.
+ * (`.` and `..` segments never get here over HTTP: URL parsing folds them.)
+ */
+function checkPathSegments(
+  namespace: string | undefined,
+  name: string | undefined,
+  hasSubresource: boolean,
+): void {
+  if (namespace?.includes("/") || name?.includes("/")) throw notFoundPath();
+  if (name === undefined) return;
+  const problems = pathSegmentProblems(name);
+  if (problems.length === 0) return;
+  if (hasSubresource) throw notFoundPath();
+  throw badRequest(`Name parameter invalid: ${JSON.stringify(name)}: ${problems.join(", ")}`);
+}
+
 /** The web request handler of a fake API server. */
 export class RequestHandler {
   readonly #ctx: HandlerContext;
@@ -325,6 +346,7 @@ export class RequestHandler {
     }
     if (type.namespaced && namespace === undefined && name !== undefined) throw notFoundPath();
     const subresource = sub.length ? sub.join("/") : undefined;
+    checkPathSegments(namespace, name, subresource !== undefined);
     if (subresource !== undefined && subresource !== "status") throw notFoundPath();
     return { kind: "resource", type, namespace, name, subresource, legacyWatch };
   }

@@ -1,0 +1,84 @@
+/**
+ * Bounded reads of response bodies. `fetch` decompresses `gzip`/`br`/`deflate`
+ * bodies on its own, so a small compressed response can expand to any size:
+ * every non-watch body kubeloop reads goes through {@link readBodyBytes}, which
+ * counts the decoded bytes and stops at a limit instead of buffering them all.
+ *
+ * @module
+ */
+
+/**
+ * The default limit on a decoded (decompressed) non-watch response body: 256 MiB.
+ *
+ * Far above any page of a paged list (client-go and kubeloop page at 500
+ * items; etcd keeps objects under 1.5 MiB) and below V8's longest string
+ * (about 512 MiB), past which `JSON.parse` could not take the body anyway.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_RESPONSE_BYTES, KubeClient } from "kubeloop";
+ * const client = new KubeClient({ server: "https://127.0.0.1:6443", maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES / 4 });
+ * ```
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES: number = 256 * 1024 * 1024;
+
+/** What {@link readBodyBytes} read. */
+interface BodyBytes {
+  /** The bytes read (at most the limit). */
+  bytes: Uint8Array;
+  /** The body went on past the limit (the rest was not read; the stream is cancelled). */
+  truncated: boolean;
+}
+
+/**
+ * Read at most `maxBytes` of a response body. With `truncated` the body was
+ * longer; the reader is then cancelled so the connection is released.
+ * `maxBytes` of `Infinity` (or 0) reads everything.
+ */
+export async function readBodyBytes(res: Response, maxBytes: number): Promise<BodyBytes> {
+  const limit = maxBytes > 0 ? maxBytes : Number.POSITIVE_INFINITY;
+  const body = res.body;
+  if (!body) return { bytes: new Uint8Array(0), truncated: false };
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let truncated = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!value || value.byteLength === 0) continue;
+      if (total + value.byteLength > limit) {
+        const keep = limit - total;
+        if (keep > 0) chunks.push(value.subarray(0, keep));
+        total += Math.max(0, keep);
+        truncated = true;
+        break;
+      }
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } finally {
+    if (truncated) reader.cancel().catch(() => {});
+    else reader.releaseLock();
+  }
+  if (chunks.length === 1) return { bytes: chunks[0]!, truncated };
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return { bytes, truncated };
+}
+
+const decoder = new TextDecoder();
+
+/** {@link readBodyBytes} as text (UTF-8, invalid bytes replaced, as `Response.text()` does). */
+export async function readBodyText(
+  res: Response,
+  maxBytes: number,
+): Promise<{ text: string; truncated: boolean }> {
+  const { bytes, truncated } = await readBodyBytes(res, maxBytes);
+  return { text: decoder.decode(bytes), truncated };
+}
