@@ -685,13 +685,15 @@ export class KubeClient {
       } catch {
         target = " to an invalid location";
       }
-      throw new ApiError({
-        code: res.status,
-        reason: "Redirect",
-        message: `the server redirected${target}; kubeloop does not follow redirects (credentials must not go to another host)`,
-        method: spec.method,
-        url: safeUrl(url),
-      });
+      throw this.#scrubError(
+        new ApiError({
+          code: res.status,
+          reason: "Redirect",
+          message: `the server redirected${target}; kubeloop does not follow redirects (credentials must not go to another host)`,
+          method: spec.method,
+          url: safeUrl(url),
+        }),
+      );
     }
     if (!res.ok) {
       let apiErr: ApiError;

@@ -77,7 +77,12 @@ export interface ClusterConfig {
   logger?: Logger | undefined;
   /** Runtime used for TLS transports (default: detected). */
   runtime?: Runtime | undefined;
-  /** Clock for the rate limiter and watch idle timeouts (default: real clock). */
+  /**
+   * Clock for the rate limit, request deadlines and watch idle timeouts
+   * (default: real clock). With a `FakeClock`, requests beyond the rate
+   * limit's burst (100) wait for that clock to move: pass `rateLimit: false`
+   * in a test that sends more without advancing it.
+   */
   clock?: Clock | undefined;
   /** Extra headers on every request (e.g. `Impersonate-User`). */
   headers?: Record<string, string> | undefined;

@@ -185,7 +185,7 @@ describe("redirects", () => {
     const t = transport({
       status: 302,
       body: () => "",
-      headers: { location: "https://user:pw@elsewhere.example/steal" },
+      headers: { location: "https://user:pw@elsewhere.example/steal?t=canary-secret-token" },
     });
     const c = client({ fetch: t.fetch, token: "canary-secret-token" });
     await assert.rejects(c.get(ConfigMaps, "a"), (err: unknown) => {
@@ -194,7 +194,7 @@ describe("redirects", () => {
       assert.equal(err.reason, "Redirect");
       assert.match(
         err.message,
-        /redirected to https:\/\/elsewhere\.example\/steal; kubeloop does not follow redirects/,
+        /redirected to https:\/\/elsewhere\.example\/steal\?t=<redacted>; kubeloop does not follow redirects/,
       );
       assert.ok(!err.message.includes("pw@") && !err.message.includes("canary"));
       return true;
