@@ -11,13 +11,19 @@
  *              an HTTP date 34 days ahead, or `details.retryAfterSeconds`).
  * silent:      the server accepts the connection and never answers (run it for 35 s or more
  *              to see the 30 s request deadline fire and the retry).
+ * sync:        not hostile: the benchmark API server (scripts/bench/server.ts) with --pods pods
+ *              (default 50 000), and informers syncing from it in turns with the default rate
+ *              limit and with `rateLimit: false` (--rounds, default 5): sync time and how many
+ *              requests had to wait for a token.
  */
+import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { createInformer } from "../src/cache/mod.ts";
 import { KubeClient } from "../src/client/mod.ts";
-import { ConfigMaps } from "../src/resources/mod.ts";
+import { ConfigMaps, Pods } from "../src/resources/mod.ts";
+import { type Clock, realClock } from "../src/util/clock.ts";
 
 const { values } = parseArgs({
   options: {
@@ -25,8 +31,86 @@ const { values } = parseArgs({
     form: { type: "string", default: "seconds" },
     seconds: { type: "string", default: "10" },
     json: { type: "boolean", default: false },
+    pods: { type: "string", default: "50000" },
+    rounds: { type: "string", default: "5" },
   },
 });
+
+if (values.scenario === "sync") {
+  await syncScenario(Number(values.pods), Number(values.rounds));
+  process.exit(0);
+}
+
+/** Sync informers from the benchmark server, with and without the default rate limit, in turns. */
+async function syncScenario(pods: number, rounds: number): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "scripts/bench/server.ts", String(pods), "0"],
+    {
+      cwd: new URL("..", import.meta.url).pathname,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once("data", (d: Buffer) =>
+      resolve((JSON.parse(d.toString().split("\n")[0]!) as { port: number }).port),
+    );
+    child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const rows: { limit: string; syncMs: number; waits: number; requests: number }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const limited of [true, false]) {
+      await fetch(`${url}/bench/reset`, { method: "POST" });
+      let waits = 0;
+      let requests = 0;
+      // the client's clock: the rate limiter sleeps on it, request deadlines are timers
+      const clock: Clock = {
+        now: () => realClock.now(),
+        setTimer: (fn, ms) => realClock.setTimer(fn, ms),
+        sleep: (ms, signal) => {
+          waits++;
+          return realClock.sleep(ms, signal);
+        },
+      };
+      const f = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+        requests++;
+        return globalThis.fetch(input, init);
+      };
+      const client = new KubeClient({
+        server: url,
+        clock,
+        fetch: f as typeof fetch,
+        ...(limited ? {} : { rateLimit: false as const }),
+      });
+      const informer = createInformer(client, Pods, {});
+      const ac = new AbortController();
+      const t = performance.now();
+      const done = informer.run(ac.signal);
+      await informer.waitForSync();
+      const syncMs = performance.now() - t;
+      ac.abort();
+      await done;
+      rows.push({ limit: limited ? "50/s, burst 100" : "off", syncMs, waits, requests });
+      (globalThis as { gc?: () => void }).gc?.();
+    }
+  }
+  child.kill("SIGTERM");
+  const median = (xs: number[]): number =>
+    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const summary = ["50/s, burst 100", "off"].map((limit) => {
+    const mine = rows.filter((r) => r.limit === limit);
+    return {
+      limit,
+      medianSyncMs: Math.round(median(mine.map((r) => r.syncMs))),
+      syncMs: mine.map((r) => Math.round(r.syncMs)),
+      requestsPerSync: mine[0]!.requests,
+      limiterWaits: mine.reduce((n, r) => n + r.waits, 0),
+    };
+  });
+  if (values.json) console.log(JSON.stringify({ pods, rounds, summary }));
+  else console.log({ pods, rounds, summary });
+}
 const seconds = Number(values.seconds);
 const longWait = 3_000_000; // seconds, about 34.7 days
 
