@@ -146,6 +146,7 @@ describe("property: a request names exactly the object asked for, or none is sen
           const url = urls[0]!;
           assert.equal(url.origin, "https://k8s.example");
           assert.equal(url.hash, "");
+          assert.equal(url.search, "");
           assert.deepEqual(segments(url), [
             "api",
             "v1",
