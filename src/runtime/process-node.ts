@@ -5,7 +5,7 @@
  * @module
  */
 import { spawn as nodeSpawn } from "node:child_process";
-import { closeSync, constants, openSync, rmSync } from "node:fs";
+import { closeSync, constants, openSync, readFileSync, rmSync } from "node:fs";
 import { access, chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -175,9 +175,16 @@ export const nodeProcessHost: ProcessHost = {
   processExists(pid: number): boolean {
     try {
       process.kill(pid, 0);
-      return true;
     } catch (err) {
       return (err as { code?: string }).code === "EPERM";
+    }
+    // A killed process whose parent is gone waits for PID 1 to reap it; containers whose PID 1
+    // does not reap leave such zombies for good. A zombie runs nothing: count it as gone.
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+    } catch {
+      return true; // no /proc (macOS): kill(0) is all we know
     }
   },
   killGroupSync: killGroup,
