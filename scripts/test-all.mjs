@@ -122,7 +122,9 @@ const steps = [
     runtime: true,
     pre: [systemNode, ["node_modules/bun/install.js"]],
     cmd: bin("bun"),
-    args: ["test", "./test/"],
+    // Bun alone stops a test after 5 s by default (Node and Deno have no default limit); CPU-heavy
+    // property tests pass that on a busy machine, so give Bun the same room as the others.
+    args: ["test", "--timeout", "120000", "./test/"],
     env: fakeTargetsEnv,
     parse: parsers.bun,
     version: [bin("bun"), ["--version"]],
@@ -141,7 +143,27 @@ const steps = [
   { name: "JSR dry run", cmd: bin("deno"), args: ["publish", "--dry-run", "--allow-dirty"] },
 ];
 
-function run(cmd, args, { capture = false, quiet = false, env = {} } = {}) {
+// Output of a step: streamed to the terminal when steps run one at a time, collected and
+// printed as one block when steps run side by side.
+function streamSink() {
+  return { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), flush() {} };
+}
+function bufferSink(header) {
+  let text = "";
+  return {
+    out: (t) => {
+      text += t;
+    },
+    err: (t) => {
+      text += t;
+    },
+    flush() {
+      process.stdout.write(`${header}${text}`);
+    },
+  };
+}
+
+function run(cmd, args, { capture = false, quiet = false, env = {}, sink = streamSink() } = {}) {
   return new Promise((resolve) => {
     if (!existsSync(cmd)) return resolve({ code: 127, out: `${cmd}: not found (run npm ci)\n` });
     const child = spawn(cmd, args, {
@@ -149,12 +171,12 @@ function run(cmd, args, { capture = false, quiet = false, env = {} } = {}) {
       env: { ...process.env, NO_COLOR: "1", ...env },
     });
     let out = "";
-    const onData = (stream) => (chunk) => {
+    const onData = (write) => (chunk) => {
       if (capture) out += chunk;
-      if (!quiet) stream.write(chunk);
+      if (!quiet) write(String(chunk));
     };
-    child.stdout.on("data", onData(process.stdout));
-    child.stderr.on("data", onData(process.stderr));
+    child.stdout.on("data", onData(sink.out));
+    child.stderr.on("data", onData(sink.err));
     child.on("error", (e) => resolve({ code: 127, out: `${cmd}: ${e.message}\n` }));
     child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out }));
   });
@@ -167,20 +189,19 @@ const stripAnsi = (text) => text.replace(/\u001b\[[0-9;]*m/g, "");
  * Start one cluster with kubeloop/envtest (dogfooding), write both kubeconfigs to a temporary
  * folder and run the real-server tests on Node against it. Returns the step's result.
  */
-async function realServerStep() {
+async function realServerStep(sink) {
+  const say = (line) => sink.out(`${line}\n`);
   const { tsImport } = await import("tsx/esm/api");
   const envtest = await tsImport("../src/envtest/mod.ts", import.meta.url);
   const install = "bash scripts/envtest/install.sh (Debian 12), or set KUBEBUILDER_ASSETS";
   if (!process.env[envtest.ENVTEST_ENV.kubeconfig]) {
     try {
       const found = await envtest.findBinaries();
-      console.log(`etcd:           ${found.etcd.path} (from ${found.etcd.source})`);
-      console.log(
-        `kube-apiserver: ${found.kubeApiserver.path} (from ${found.kubeApiserver.source})`,
-      );
+      say(`etcd:           ${found.etcd.path} (from ${found.etcd.source})`);
+      say(`kube-apiserver: ${found.kubeApiserver.path} (from ${found.kubeApiserver.source})`);
     } catch (err) {
       if (!(err instanceof envtest.BinaryNotFoundError)) throw err;
-      console.log(err.message);
+      say(err.message);
       if (envtestRequired) {
         return {
           ok: false,
@@ -199,25 +220,26 @@ async function realServerStep() {
   try {
     cluster = await envtest.startTestCluster();
   } catch (err) {
-    console.error(err?.message ?? err);
+    sink.err(`${err?.message ?? err}\n`);
     return { ok: false, detail: "the cluster did not start" };
   }
   const version = cluster.version.gitVersion;
   const dir = mkdtempSync(join(tmpdir(), "kubeloop-real-tests-"));
   try {
-    console.log(
+    say(
       `${cluster.existing ? "existing cluster" : "started"} ${version} at ${cluster.server} in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
     );
     const paths = await cluster.writeKubeconfigs(dir);
     if (realFiles.length === 0) {
       return { ok: true, version, detail: "cluster ok; no real-server test files yet" };
     }
-    console.log(`${realFiles.length} file(s): ${realFiles.join(" ")}`);
+    say(`${realFiles.length} file(s): ${realFiles.join(" ")}`);
     const r = await run(
       systemNode,
       ["--import", "tsx", "--test", "--test-reporter=tap", ...realFiles],
       {
         capture: true,
+        sink,
         env: {
           KUBELOOP_TEST_KUBECONFIG: paths.admin,
           KUBELOOP_TEST_KUBECONFIG_UNPRIV: paths.unprivileged,
@@ -237,41 +259,33 @@ async function realServerStep() {
     try {
       await cluster.stop();
     } catch (err) {
-      console.error(err?.message ?? err);
+      sink.err(`${err?.message ?? err}\n`);
     }
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const only = process.argv.slice(2);
-const results = [];
-const started = Date.now();
-for (const step of steps) {
-  if (only.length && !only.some((o) => step.name.toLowerCase().startsWith(o.toLowerCase())))
-    continue;
+/** Run one step; its output goes to `sink`. */
+async function runStep(step, sink) {
   const t0 = Date.now();
-  console.log(`\n=== ${step.name} ===`);
+  const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
   let version = "";
   if (step.pre) await run(step.pre[0], step.pre[1], { quiet: true });
   if (step.version) {
     const v = await run(step.version[0], step.version[1], { capture: true, quiet: true });
     if (v.code !== 0) {
-      console.error(`${step.name}: cannot start the runtime (${v.out.trim()})`);
-      results.push({ step, ok: false, detail: "runtime did not start", secs: 0 });
-      continue;
+      sink.err(`${step.name}: cannot start the runtime (${v.out.trim()})\n`);
+      return { step, ok: false, detail: "runtime did not start", secs: secs() };
     }
     version = v.out.trim().split("\n")[0];
   }
   if (step.custom) {
-    const r = await step.custom();
+    const r = await step.custom(sink);
     if (r.counts) step.counts = r.counts;
-    const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    results.push({ step, ok: r.ok, notRun: r.notRun, detail: r.detail, secs, version: r.version });
-    continue;
+    return { step, ok: r.ok, notRun: r.notRun, detail: r.detail, secs: secs(), version: r.version };
   }
-  const r = await run(step.cmd, step.args, { capture: !!step.parse, env: step.env });
+  const r = await run(step.cmd, step.args, { capture: !!step.parse, env: step.env, sink });
   r.out = stripAnsi(r.out);
-  const secs = ((Date.now() - t0) / 1000).toFixed(1);
   let ok = r.code === 0;
   let detail = ok ? "ok" : `exit ${r.code}`;
   if (step.parse) {
@@ -286,13 +300,57 @@ for (const step of steps) {
       step.counts = counts;
     }
   }
-  results.push({ step, ok, detail, secs, version });
+  return { step, ok, detail, secs: secs(), version };
+}
+
+// Lanes of steps that run side by side (each lane in order). Most suites spend much of their
+// time waiting (servers, timers, the real API server), so two cores do more with three lanes.
+// The checks and the package steps share a lane because the package steps need the build.
+// KUBELOOP_TEST_SEQUENTIAL=1, or naming steps on the command line, runs one step at a time.
+const laneOf = (step) => {
+  if (!step.runtime || step.name.startsWith("workerd")) return 0;
+  if (step.name.startsWith("Node 24") || step.name === "Bun") return 2;
+  return 1; // the machine's Node, Deno, the real API server
+};
+
+const only = process.argv.slice(2);
+const selected = steps.filter(
+  (step) => !only.length || only.some((o) => step.name.toLowerCase().startsWith(o.toLowerCase())),
+);
+const sequential = only.length > 0 || process.env.KUBELOOP_TEST_SEQUENTIAL === "1";
+const results = new Map();
+const started = Date.now();
+if (sequential) {
+  for (const step of selected) {
+    console.log(`\n=== ${step.name} ===`);
+    results.set(step, await runStep(step, streamSink()));
+  }
+} else {
+  const lanes = [[], [], []];
+  for (const step of selected) lanes[laneOf(step)].push(step);
+  console.log(
+    `running ${lanes.filter((l) => l.length).length} lanes side by side (KUBELOOP_TEST_SEQUENTIAL=1 for one at a time):`,
+  );
+  for (const lane of lanes)
+    if (lane.length) console.log(`  ${lane.map((s) => s.name).join(" → ")}`);
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (const step of lane) {
+        const sink = bufferSink(`\n=== ${step.name} ===\n`);
+        const result = await runStep(step, sink);
+        results.set(step, result);
+        sink.flush();
+        console.log(`--- ${step.name}: ${result.ok ? "done" : "FAILED"} in ${result.secs}s`);
+      }
+    }),
+  );
 }
 
 console.log("\n=== summary ===");
 let pass = 0;
 let fail = 0;
-for (const { step, ok, notRun, detail, secs, version } of results) {
+const ordered = selected.map((s) => results.get(s)).filter(Boolean);
+for (const { step, ok, notRun, detail, secs, version } of ordered) {
   const v = version ? ` [${version}]` : "";
   const status = notRun ? "SKIP" : ok ? "PASS" : "FAIL";
   console.log(`${status}  ${step.name.padEnd(22)} ${detail}${v} (${secs}s)`);
@@ -301,9 +359,9 @@ for (const { step, ok, notRun, detail, secs, version } of results) {
     fail += step.counts.fail;
   }
 }
-const failedSteps = results.filter((r) => !r.ok).length;
+const failedSteps = ordered.filter((r) => !r.ok).length;
 console.log(
-  `total time ${((Date.now() - started) / 1000).toFixed(1)}s; ${failedSteps} step(s) failed`,
+  `total time ${((Date.now() - started) / 1000).toFixed(1)}s${sequential ? "" : " (steps side by side)"}; ${failedSteps} step(s) failed`,
 );
 console.log(`tests: ${pass} passed, ${failedSteps ? Math.max(fail, 1) : fail} failed`);
 process.exit(failedSteps ? 1 : 0);
