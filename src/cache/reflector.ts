@@ -996,7 +996,8 @@ export class Reflector<T extends KubernetesObject> {
             error: describe(error),
           },
         );
-        this.#report(error, { phase, kind });
+        // a fallback, not a failure: the warning above is all the log needs
+        this.#report(error, { phase, kind }, false);
         return;
       case "failed":
         await this.#failed(error, phase, ev.retryAfterSeconds, signal);
@@ -1033,11 +1034,11 @@ export class Reflector<T extends KubernetesObject> {
     }
   }
 
-  #report(err: unknown, info: ReflectorErrorInfo): void {
+  #report(err: unknown, info: ReflectorErrorInfo, log = true): void {
     this.#stats.errors++;
     const level =
       info.phase === "validation" || err instanceof WatchStalledError ? "warn" : "error";
-    if (!(err instanceof WatchStalledError)) {
+    if (log && !(err instanceof WatchStalledError)) {
       this.#logger[level](`${this.resourceType.kind} ${info.phase} failed`, {
         kind: info.kind,
         phase: info.phase,

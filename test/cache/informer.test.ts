@@ -975,12 +975,20 @@ describe("informer: streaming list", () => {
   it("falls back to list + watch when the server rejects streaming lists", async () => {
     const env = setup({ streamingLists: "rejected" });
     seed(env.server, 3);
-    const informer = informerFor(env, { streamingList: true });
+    const logger = new MemoryLogger();
+    const informer = informerFor(env, { streamingList: true, logger });
     start(env, informer);
     assert.equal(await informer.waitForSync(), true);
     assert.equal(informer.store.size, 3);
     assert.equal(requests(env.server, "list").length, 1);
     assert.equal(informer.stats().streamingFallbacks, 1);
+    // a clean fallback: one warning, no error line (a 1.20 server refuses every streaming list)
+    assert.equal(logger.find("warn", "falling back to list + watch").length, 1);
+    assert.deepEqual(
+      logger.records.filter((r) => r.level === "error"),
+      [],
+    );
+    assert.equal(informer.lastError(), undefined);
   });
 
   it("falls back to list + watch when the end bookmark never comes", async () => {
