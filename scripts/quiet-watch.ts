@@ -1,11 +1,13 @@
 /**
- * `npm run quiet-watch -- --kubeconfig FILE [--minutes 12] [--timeout MIN-MAX]`
+ * `npm run quiet-watch -- --kubeconfig FILE [--minutes 12] [--busy 8] [--timeout MIN-MAX]`
  *
  * Watches an empty namespace of its own with an informer on default options
  * (or the watch timeout range given, in seconds) for a while and reports what
  * a quiet watch on that server does: watches, bookmarks (with their offset
- * from the watch's start), stalls, errors and relists. A healthy run has
- * `stalls 0`. The namespace is removed at the end.
+ * from the watch's start), stalls, errors and relists. With `--busy N`,
+ * ConfigMaps in a second namespace change every 5 s for the first N minutes
+ * (a real server sends bookmarks only while the type is busy), then stop.
+ * A healthy run has `stalls 0`. The namespaces are removed at the end.
  */
 import { parseArgs } from "node:util";
 import { fromEnvironment, loadKubeconfigFile } from "../src/client/kubeconfig.ts";
@@ -26,12 +28,13 @@ const { values } = parseArgs({
     context: { type: "string" },
     minutes: { type: "string", default: "12" },
     timeout: { type: "string" },
+    busy: { type: "string", default: "0" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
   console.log(
-    "usage: npm run quiet-watch -- [--kubeconfig FILE] [--context NAME] [--minutes 12] [--timeout MIN-MAX]",
+    "usage: npm run quiet-watch -- [--kubeconfig FILE] [--context NAME] [--minutes 12] [--busy MINUTES] [--timeout MIN-MAX]",
   );
   process.exit(0);
 }
@@ -42,8 +45,22 @@ const config = values.kubeconfig
 const client = new KubeClient({ ...config, timeoutMs: 30_000 });
 const ms = Number(values.minutes) * 60_000;
 const range = values.timeout?.split("-").map(Number) as [number, number] | undefined;
-const ns = `kubeloop-quiet-${Math.random().toString(36).slice(2, 8)}`;
+const suffix = Math.random().toString(36).slice(2, 8);
+const ns = `kubeloop-quiet-${suffix}`;
+const busyNs = `kubeloop-busy-${suffix}`;
 await client.create(Namespaces, { metadata: { name: ns } });
+await client.create(Namespaces, { metadata: { name: busyNs } });
+const busyUntil = Date.now() + Number(values.busy) * 60_000;
+let writes = 0;
+const busy = setInterval(() => {
+  if (Date.now() > busyUntil) return;
+  const name = `tick-${writes++ % 20}`;
+  void client
+    .delete(ConfigMaps, name, { namespace: busyNs })
+    .catch(() => undefined)
+    .then(() => client.create(ConfigMaps, { metadata: { name, namespace: busyNs } }))
+    .catch(() => undefined);
+}, 5_000);
 
 const t0 = Date.now();
 const at = (): string => `${((Date.now() - t0) / 1000).toFixed(1).padStart(7)}s`;
@@ -84,25 +101,29 @@ const poll = setInterval(() => {
 }, 100);
 await new Promise((r) => setTimeout(r, ms));
 clearInterval(poll);
+clearInterval(busy);
 ac.abort();
 await done;
 const s = informer.stats();
 console.log(
-  `quiet watch on ${ns} for ${values.minutes} min: ${s.watches} watches, ${s.bookmarks} bookmarks, ` +
+  `quiet watch on ${ns} for ${values.minutes} min (type busy for the first ${values.busy}): ${s.watches} watches, ${s.bookmarks} bookmarks, ` +
     `${s.stalls} stalls, ${s.errors} errors, ${s.lists} lists (${s.relists} relists)`,
 );
-try {
-  await client.delete(Namespaces, ns);
-} catch (err) {
-  if (!isNotFound(err)) throw err;
-}
-// a lone API server has no namespace controller: drop the finalizer (a no-op elsewhere)
-const left = await client.get(Namespaces, ns).catch(() => undefined);
-if (left) {
-  const raw = await rawRequester(config);
-  await raw.request("PUT", `/api/v1/namespaces/${ns}/finalize`, {
-    ...left,
-    spec: { finalizers: [] },
-  });
+const raw = await rawRequester(config);
+for (const name of [ns, busyNs]) {
+  await raw.request("DELETE", `/api/v1/namespaces/${name}/configmaps`);
+  try {
+    await client.delete(Namespaces, name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  // a lone API server has no namespace controller: drop the finalizer (a no-op elsewhere)
+  const left = await client.get(Namespaces, name).catch(() => undefined);
+  if (left) {
+    await raw.request("PUT", `/api/v1/namespaces/${name}/finalize`, {
+      ...left,
+      spec: { finalizers: [] },
+    });
+  }
 }
 process.exit(s.stalls === 0 ? 0 : 1);

@@ -269,8 +269,9 @@ export interface InformerOptions<T extends KubernetesObject> {
   pageSize?: number | undefined;
   /**
    * Abort and resume a watch silent for this long (ms; 0 disables). Default:
-   * derived per watch from its `timeoutSeconds` and the observed bookmark
-   * interval (`watchIdleDeadlineMs`), so a quiet watch is never taken for a stalled one.
+   * derived per watch from its `timeoutSeconds` (plus 10 %, at least 5 s) and
+   * the silences observed on healthy watches (`watchIdleDeadlineMs`), so a
+   * quiet watch is never taken for a stalled one.
    */
   idleTimeoutMs?: number | undefined;
   /** Server-side watch timeout range in seconds (default 300–600). */

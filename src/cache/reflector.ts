@@ -332,8 +332,8 @@ export interface ReflectorOptions<T extends KubernetesObject> {
    * Abort and resume a watch that delivered no event (bookmarks included) for
    * this long, in ms. 0 disables. Default: derived per watch by
    * {@link watchIdleDeadlineMs}, from the watch's own `timeoutSeconds` (a
-   * healthy server ends the watch then; a 1.20 server sends its only bookmark
-   * about 2 s before) and the bookmark interval observed on the previous watch.
+   * healthy server ends the watch then, and sends bookmarks only while the
+   * type is busy) and the longest silence of the previous healthy watch.
    */
   idleTimeoutMs?: number | undefined;
   /** Server-side watch timeout range in seconds, picked at random per watch (default 300–600). */
@@ -389,65 +389,76 @@ const PASS_THROUGH: z.ZodType<KubernetesObject> = z.any() as unknown as z.ZodTyp
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_STREAMING_TIMEOUT_MS = 30_000;
 
-/** The smallest slack added to a watch's timeout or bookmark interval before it counts as stalled. */
+/** The smallest slack added to a watch's timeout (or an observed silence) before it counts as stalled. */
 const MIN_IDLE_MARGIN_MS = 5_000;
+
+/** Slack on top of `ms`: 10 %, at least 5 s. */
+function idleMargin(ms: number): number {
+  return Math.max(MIN_IDLE_MARGIN_MS, ms / 10);
+}
 
 /**
  * How long a watch may deliver nothing (no event, no bookmark) before the
  * reflector takes it for stalled, when `idleTimeoutMs` is not set.
  *
- * - A healthy server ends every watch cleanly at its `timeoutSeconds`, and
- *   may send nothing before: a 1.20 server sends its only bookmark about 2 s
- *   before that deadline, newer ones send periodic bookmarks only once the
- *   resource type has changed. So the deadline is the watch's own timeout
- *   plus a margin (10 %, at least 5 s): a quiet watch is never taken for a
- *   stalled one.
- * - When the previous watch showed a bookmark cadence (`bookmarkIntervalMs`:
- *   the longest gap between two bookmarks of one watch), a dead connection is
- *   found sooner: two missed bookmarks plus 5 s, if that is shorter.
+ * - A healthy server ends every watch cleanly at its `timeoutSeconds` and
+ *   may send nothing before: bookmarks come only while the resource type is
+ *   busy (a 1.20 server sends them every minute and about 2 s before the
+ *   timeout, but only once the type changed after the watch started). So the
+ *   deadline is the watch's own timeout plus a margin (10 %, at least 5 s):
+ *   a quiet watch is never taken for a stalled one.
+ * - `observedSilenceMs`, the longest silence a previous healthy watch had
+ *   before it delivered again or ended cleanly, can only lengthen it (plus
+ *   the same margin). A bookmark cadence is never used to shorten it: it
+ *   stops as soon as the type goes quiet (measured on 1.20: a deadline of
+ *   two bookmark intervals gave a false stall two minutes after the writes
+ *   stopped).
  *
  * @example
  * ```ts
  * import { watchIdleDeadlineMs } from "kubeloop";
- * watchIdleDeadlineMs(300); // 330_000: a quiet 1.20 watch ends (at 300 s) before it
- * watchIdleDeadlineMs(300, 60_000); // 125_000: bookmarks came every minute last time
+ * watchIdleDeadlineMs(300); // 330_000: a quiet watch ends (at 300 s) before it
+ * watchIdleDeadlineMs(300, 60_000); // 330_000: bookmarks every minute change nothing
+ * watchIdleDeadlineMs(300, 320_000); // 352_000: a server that held a silent watch 320 s
  * ```
  */
-export function watchIdleDeadlineMs(timeoutSeconds: number, bookmarkIntervalMs?: number): number {
+export function watchIdleDeadlineMs(timeoutSeconds: number, observedSilenceMs?: number): number {
   const timeoutMs = timeoutSeconds * 1000;
-  const byTimeout = timeoutMs + Math.max(MIN_IDLE_MARGIN_MS, timeoutMs / 10);
-  if (bookmarkIntervalMs === undefined || !(bookmarkIntervalMs > 0)) return byTimeout;
-  return Math.min(byTimeout, 2 * bookmarkIntervalMs + MIN_IDLE_MARGIN_MS);
+  const byTimeout = timeoutMs + idleMargin(timeoutMs);
+  if (observedSilenceMs === undefined || !(observedSilenceMs > 0)) return byTimeout;
+  return Math.max(byTimeout, observedSilenceMs + idleMargin(observedSilenceMs));
 }
 
 /**
- * The bookmark cadence a reflector observes: the longest gap between two
- * consecutive bookmarks of the last watch that carried at least two
- * (`undefined` after a watch with fewer, so a server that stops sending
- * periodic bookmarks falls back to the timeout-based deadline at once).
- * A streaming list's initial bookmarks do not count.
+ * The silences a reflector observes on healthy watches: the longest gap
+ * between the start of a watch, its deliveries (events and bookmarks; a
+ * streaming list's initial events do not count) and its clean end. A gap cut
+ * short by a stall or an error is not counted. What the last watch showed
+ * feeds {@link watchIdleDeadlineMs}.
  */
-class BookmarkCadence {
-  #intervalMs: number | undefined;
+class WatchSilence {
+  #observedMs: number | undefined;
   #last: number | undefined;
   #longest: number | undefined;
-  /** The interval observed on the previous watch, if any. */
-  get intervalMs(): number | undefined {
-    return this.#intervalMs;
+  /** The longest healthy silence of the previous watch, if any. */
+  get observedMs(): number | undefined {
+    return this.#observedMs;
   }
-  /** A watch starts. */
-  begin(): void {
-    this.#last = undefined;
+  /** A watch starts (or a streaming list's initial events ended) at `now` (ms). */
+  begin(now: number): void {
+    this.#last = now;
     this.#longest = undefined;
   }
-  /** A bookmark arrived at `now` (ms). */
-  bookmark(now: number): void {
-    if (this.#last !== undefined) this.#longest = Math.max(this.#longest ?? 0, now - this.#last);
+  /** The watch delivered (an event or a bookmark) at `now`, or ended cleanly then. */
+  delivered(now: number): void {
+    if (this.#last === undefined) return;
+    this.#longest = Math.max(this.#longest ?? 0, now - this.#last);
     this.#last = now;
   }
-  /** The watch ended (any way): what it showed becomes the observed interval. */
+  /** The watch is closed (any way): what it showed becomes the observed silence. */
   end(): void {
-    this.#intervalMs = this.#longest;
+    this.#observedMs = this.#longest;
+    this.#last = undefined;
   }
 }
 
@@ -512,7 +523,7 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
   readonly #signal: AbortSignal;
   readonly #accept: (raw: unknown, eventType: string) => T | undefined;
   readonly #invalid: (err: InvalidObjectError) => void;
-  readonly #cadence: BookmarkCadence;
+  readonly #silence: WatchSilence;
   readonly #logger: Logger;
   #invalidKeys: string[] = [];
   #watch: OpenWatch<T> | undefined;
@@ -527,11 +538,11 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
     signal: AbortSignal,
     accept: (raw: unknown, eventType: string) => T | undefined,
     invalid: (err: InvalidObjectError) => void,
-    cadence: BookmarkCadence,
+    silence: WatchSilence,
     logger: Logger,
   ) {
     this.#reflector = reflector;
-    this.#cadence = cadence;
+    this.#silence = silence;
     this.#logger = logger;
     this.kind = rawType.kind;
     this.pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -601,7 +612,7 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
       connectedAt: undefined,
     };
     this.#watch = w;
-    this.#cadence.begin();
+    this.#silence.begin(this.#clock.now());
     if (request.streamingList) {
       const ms = this.#opts.streamingListTimeoutMs ?? DEFAULT_STREAMING_TIMEOUT_MS;
       this.#deadline = new IdleDeadline(this.#clock, ms, () =>
@@ -625,9 +636,8 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
       const r = await w.it.next();
       this.#deadline?.touch();
       w.connectedAt ??= this.#clock.now();
-      if (!w.initial && r.done !== true && r.value.type === "BOOKMARK") {
-        this.#cadence.bookmark(this.#clock.now());
-      }
+      // a delivery or a clean end closes a healthy silence (initial streaming events do not count)
+      if (!w.initial) this.#silence.delivered(this.#clock.now());
       return r;
     } catch (err) {
       const reason: unknown = w.ac.signal.aborted ? w.ac.signal.reason : undefined;
@@ -645,6 +655,7 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
     const w = this.#watch;
     if (w === undefined) return;
     w.initial = false;
+    this.#silence.begin(this.#clock.now());
     this.#armIdle(w);
   }
 
@@ -654,7 +665,7 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
     const w = this.#watch;
     if (w === undefined) return;
     this.#watch = undefined;
-    this.#cadence.end();
+    this.#silence.end();
     this.#signal.removeEventListener("abort", w.onAbort);
     w.ac.abort();
     // let the client's generator run its cleanup (it rejects or ends once aborted)
@@ -677,10 +688,10 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
     return keys;
   }
 
-  /** Arm the idle deadline of a watch: the option, else derived from its timeout and the bookmark cadence. */
+  /** Arm the idle deadline of a watch: the option, else derived from its timeout and the silences observed. */
   #armIdle(w: OpenWatch<T>): number {
     const idleMs =
-      this.#opts.idleTimeoutMs ?? watchIdleDeadlineMs(w.timeoutSeconds, this.#cadence.intervalMs);
+      this.#opts.idleTimeoutMs ?? watchIdleDeadlineMs(w.timeoutSeconds, this.#silence.observedMs);
     this.#deadline =
       idleMs > 0
         ? new IdleDeadline(this.#clock, idleMs, () =>
@@ -756,7 +767,7 @@ export class Reflector<T extends KubernetesObject> {
   #running = false;
   #ran = false;
   #gonesWithoutProgress = 0;
-  readonly #cadence = new BookmarkCadence();
+  readonly #silence = new WatchSilence();
   #io: Connection<T> | undefined;
 
   /** Create a reflector (not started: call {@link Reflector.run}). Objects are validated against `type.schema` unless `options.validate` is false or `metadataOnly` is set. */
@@ -848,7 +859,7 @@ export class Reflector<T extends KubernetesObject> {
       signal,
       (raw, eventType) => this.#accept(raw, eventType),
       (err) => this.#invalid(err),
-      this.#cadence,
+      this.#silence,
       this.#logger,
     );
     this.#io = io;

@@ -31,7 +31,7 @@ function idleDeadlines(logger: MemoryLogger): number[] {
 }
 
 describe("watchIdleDeadlineMs", () => {
-  it("is the watch's own timeout plus 10 % (at least 5 s) when no bookmark cadence is known", () => {
+  it("is the watch's own timeout plus 10 % (at least 5 s) when nothing longer was observed", () => {
     assert.equal(watchIdleDeadlineMs(300), 330_000);
     assert.equal(watchIdleDeadlineMs(600), 660_000);
     assert.equal(watchIdleDeadlineMs(3), 8_000);
@@ -40,12 +40,11 @@ describe("watchIdleDeadlineMs", () => {
     assert.equal(watchIdleDeadlineMs(300, 0), 330_000);
   });
 
-  it("is two bookmark intervals plus 5 s when bookmarks came that often, never beyond the timeout-based one", () => {
-    assert.equal(watchIdleDeadlineMs(300, 60_000), 125_000);
-    assert.equal(watchIdleDeadlineMs(600, 10_000), 25_000);
-    // a cadence as long as the timeout says nothing new
-    assert.equal(watchIdleDeadlineMs(300, 298_000), 330_000);
-    assert.equal(watchIdleDeadlineMs(3, 10_000), 8_000);
+  it("never shortens for frequent bookmarks (they stop when the type goes quiet); lengthens for a longer healthy silence", () => {
+    assert.equal(watchIdleDeadlineMs(300, 60_000), 330_000);
+    assert.equal(watchIdleDeadlineMs(600, 10_000), 660_000);
+    assert.equal(watchIdleDeadlineMs(300, 320_000), 352_000);
+    assert.equal(watchIdleDeadlineMs(3, 10_000), 15_000);
   });
 });
 
@@ -111,22 +110,21 @@ describe("informer: derived idle deadline (fake clock)", () => {
     assert.deepEqual(idleDeadlines(logger), Array(6).fill(660_000));
   });
 
-  it("tightens to two observed bookmark intervals, and falls back to the timeout after a watch without them", async () => {
+  it("bookmarks every 10 s, then none (the type went quiet): no stall before the timeout-based deadline", async () => {
+    // what a real 1.20 server does: bookmarks every minute while the type is busy, none once it is
+    // quiet. A deadline derived from the cadence (2 × 10 s) would be a false stall here.
     const env = setup({ bookmarkIntervalMs: 10_000 });
     env.server.create(ConfigMaps, cm("a"));
     const logger = new MemoryLogger();
-    const errors: unknown[] = [];
     const informer = createInformer(env.client, ConfigMaps, {
       clock: env.clock,
       random: () => 0,
       watchTimeoutSeconds: { min: 600, max: 600 },
       logger,
-      onError: (e) => errors.push(e),
     });
     start(env, informer);
     await informer.waitForSync();
     await eventually(() => env.server.watcherCount() === 1);
-    // three bookmarks 10 s apart on the first watch
     for (let i = 1; i <= 3; i++) {
       await env.clock.advance(10_000);
       await env.serverClock.advance(10_000);
@@ -134,17 +132,38 @@ describe("informer: derived idle deadline (fake clock)", () => {
     }
     env.server.faults.closeWatches();
     await eventually(() => informer.stats().watches === 2 && env.server.watcherCount() === 1);
-    assert.deepEqual(idleDeadlines(logger), [660_000, 25_000]);
-    // the second watch goes silent (connection open, no bytes): found after 25 s, not 660 s
-    env.server.faults.stallWatches();
-    await env.clock.advance(24_999);
+    // the next watch is quiet (the server's clock stands still: no more bookmarks)
+    await env.clock.advance(100_000);
     assert.equal(informer.stats().stalls, 0);
-    await env.clock.advance(1);
+    assert.deepEqual(idleDeadlines(logger), [660_000, 660_000]);
+  });
+
+  it("a healthy silence close to the deadline lengthens the next one; a stall does not count", async () => {
+    const env = setup({ bookmarkIntervalMs: 10_000_000 });
+    env.server.create(ConfigMaps, cm("a"));
+    const logger = new MemoryLogger();
+    const informer = createInformer(env.client, ConfigMaps, {
+      clock: env.clock,
+      random: () => 0,
+      watchTimeoutSeconds: { min: 600, max: 600 },
+      logger,
+    });
+    start(env, informer);
+    await informer.waitForSync();
+    await eventually(() => env.server.watcherCount() === 1);
+    // 650 s of silence, then a bookmark, then the watch ends: a healthy 650 s silence
+    await env.clock.advance(650_000);
+    env.server.bookmark();
+    await eventually(() => informer.stats().bookmarks === 1);
+    env.server.faults.closeWatches();
+    await eventually(() => informer.stats().watches === 2 && env.server.watcherCount() === 1);
+    assert.deepEqual(idleDeadlines(logger), [660_000, 715_000]);
+    // this one stalls: its silence was not healthy, the next deadline is back to the timeout's
+    env.server.faults.stallWatches();
+    await env.clock.advance(715_000);
     await eventually(() => informer.stats().stalls === 1);
-    assert.equal((errors[0] as { idleMs?: number }).idleMs, 25_000);
-    // that watch showed no cadence: the next one is back on the timeout-based deadline
     await eventually(() => informer.stats().watches === 3);
-    assert.deepEqual(idleDeadlines(logger), [660_000, 25_000, 660_000]);
+    assert.deepEqual(idleDeadlines(logger), [660_000, 715_000, 660_000]);
   });
 
   it("an explicit idleTimeoutMs still wins", async () => {
