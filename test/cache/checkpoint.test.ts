@@ -14,6 +14,7 @@ import {
 import { MemoryCheckpointStore } from "../../src/cache/checkpoint-stores.ts";
 import { createInformer, type Informer, type InformerOptions } from "../../src/cache/informer.ts";
 import { type ConfigMap, ConfigMaps, Secrets } from "../../src/resources/core.ts";
+import { silentLogger } from "../../src/util/logger.ts";
 import { cm, type Env, eventually, requests, setup } from "./support.ts";
 
 const stops: (() => Promise<void>)[] = [];
@@ -33,7 +34,13 @@ function run<T extends ConfigMap>(informer: Informer<T>): () => Promise<void> {
 }
 
 function informerFor(env: Env, opts: InformerOptions<ConfigMap> = {}): Informer<ConfigMap> {
-  return createInformer(env.client, ConfigMaps, { clock: env.clock, random: () => 0, ...opts });
+  // refused checkpoints and injected failures are on purpose: no console output
+  return createInformer(env.client, ConfigMaps, {
+    clock: env.clock,
+    random: () => 0,
+    logger: silentLogger,
+    ...opts,
+  });
 }
 
 /** Every handler call, with the add / delete details. */

@@ -11,6 +11,7 @@ import { Controller } from "../../src/controller/controller.ts";
 import type { RunUntilIdleOptions } from "../../src/controller/run-until-idle.ts";
 import { ItemExponentialRateLimiter } from "../../src/queue/rate-limiters.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
+import { silentLogger } from "../../src/util/logger.ts";
 import { pump, type World, world } from "./support.ts";
 
 function cm(name: string, data: Record<string, string> = {}): ConfigMap {
@@ -42,9 +43,11 @@ async function alarm(
     clock: w.clock,
     random: () => 0,
     initialState,
+    logger: silentLogger, // failures are injected on purpose
   });
   const controller = new Controller<ConfigMap>({
     clock: w.clock,
+    logger: silentLogger,
     reconcileRestored: options.reconcileRestored,
     ...(options.retryDelayMs !== undefined
       ? {
