@@ -5,8 +5,8 @@
  * @module
  */
 import { spawn as nodeSpawn } from "node:child_process";
-import { closeSync, constants, openSync, readFileSync, rmSync } from "node:fs";
-import { access, chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -164,10 +164,10 @@ export const nodeProcessHost: ProcessHost = {
     }
   },
   async isExecutable(path: string): Promise<boolean> {
+    // Mode bits rather than access(X_OK): Deno's access() needs --allow-sys (it reads the uid).
     try {
-      if (!(await stat(path)).isFile()) return false;
-      await access(path, constants.X_OK);
-      return true;
+      const st = await stat(path);
+      return st.isFile() && (st.mode & 0o111) !== 0;
     } catch {
       return false;
     }
