@@ -3,22 +3,27 @@
 // and the error carries the end of its log.
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ControlPlane, loadProcessHost, ProcessStartError } from "../../src/envtest/mod.ts";
+import { ControlPlane, Etcd, loadProcessHost, ProcessStartError } from "../../src/envtest/mod.ts";
 import { loadRuntime } from "../../src/mod.ts";
 import { writeStandIns } from "./support.ts";
 
 let bin: string;
+let okBin: string;
 
 before(async () => {
   bin = await mkdtemp(join(tmpdir(), "kubeloop-envtest-fakebin-"));
   await writeStandIns(bin, "fail");
+  okBin = await mkdtemp(join(tmpdir(), "kubeloop-envtest-okbin-"));
+  await writeStandIns(okBin, "ok");
 });
 
 after(async () => {
   await rm(bin, { recursive: true, force: true });
+  await rm(okBin, { recursive: true, force: true });
 });
 
 describe("envtest control plane", () => {
@@ -57,5 +62,32 @@ describe("envtest control plane", () => {
     assert.deepEqual(await readdir(scratch), [], "kube-apiserver's directory was removed too");
     await plane.stop(); // nothing left to do
     await rm(scratch, { recursive: true, force: true });
+  });
+
+  it("picks other ports when a port it chose was taken before etcd could bind it", async () => {
+    const host = await loadProcessHost();
+    // Someone else listens on the first port envtest picks (and hangs up on every connection).
+    const squatter = createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => squatter.listen(0, "127.0.0.1", () => r()));
+    const taken = (squatter.address() as { port: number }).port;
+    let calls = 0;
+    const racyHost = {
+      ...host,
+      freePorts: async (count: number): Promise<number[]> => {
+        calls++;
+        const ports = await host.freePorts(count);
+        return calls === 1 ? [taken, ...ports.slice(1)] : ports;
+      },
+    };
+    const etcd = new Etcd(racyHost, { binary: join(okBin, "etcd"), startTimeoutMs: 30_000 });
+    try {
+      await etcd.start();
+      assert.equal(calls, 2, "a second pair of ports was picked");
+      assert.notEqual(new URL(etcd.url).port, String(taken));
+      assert.match(await etcd.logTail(100), /address already in use/i);
+    } finally {
+      await etcd.cleanup();
+      await new Promise<void>((r) => squatter.close(() => r()));
+    }
   });
 });
