@@ -8,6 +8,7 @@ import type { ClusterConfig } from "../../src/client/config.ts";
 import { ApiError, NetworkError } from "../../src/client/errors.ts";
 import { Controller, type ControllerErrorInfo } from "../../src/controller/controller.ts";
 import { newResource } from "../../src/controller/resource.ts";
+import { ItemExponentialRateLimiter } from "../../src/queue/rate-limiters.ts";
 import { type ConfigMap, ConfigMaps, Secrets } from "../../src/resources/core.ts";
 import type { KubernetesObject } from "../../src/resources/meta.ts";
 import { type LogFields, type Logger, MemoryLogger } from "../../src/util/logger.ts";
@@ -338,6 +339,8 @@ describe("controller against the real API server", () => {
     const controller = new Controller<ConfigMap>({
       logger,
       maxRetries: 4,
+      // 100, 200, 400, 800 ms: long enough to be measured next to real requests
+      rateLimiter: new ItemExponentialRateLimiter<string>(100, 10_000),
       onError: (_e, info) => errors.push(info),
       resource: newResource(
         informer,
@@ -379,8 +382,12 @@ describe("controller against the real API server", () => {
       );
       assert.equal(attempts.get(`${ns}/broken`)?.length, 5, "1 + maxRetries attempts");
       const b = attempts.get(`${ns}/broken`)!;
-      for (let i = 2; i < b.length; i++) {
-        assert.ok(b[i]! - b[i - 1]! >= b[i - 1]! - b[i - 2]!, `backoff grows: ${b.join(", ")}`);
+      for (let i = 1; i < b.length; i++) {
+        const delay = 100 * 2 ** (i - 1);
+        assert.ok(
+          b[i]! - b[i - 1]! >= delay - 5,
+          `retry ${i} after ≥ ${delay} ms: ${b.join(", ")}`,
+        );
       }
       const dropped = errors.filter((e) => e.dropped);
       assert.deepEqual(
