@@ -280,7 +280,13 @@ async function runStep(step, sink) {
     version = v.out.trim().split("\n")[0];
   }
   if (step.custom) {
-    const r = await step.custom(sink);
+    let r;
+    try {
+      r = await step.custom(sink);
+    } catch (err) {
+      sink.err(`${err?.stack ?? err}\n`);
+      r = { ok: false, detail: String(err?.message ?? err).split("\n")[0] };
+    }
     if (r.counts) step.counts = r.counts;
     return { step, ok: r.ok, notRun: r.notRun, detail: r.detail, secs: secs(), version: r.version };
   }
