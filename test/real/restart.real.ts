@@ -16,7 +16,7 @@ describe("informer across an API server restart (own cluster, etcd data kept)", 
   let proxy: TcpProxy;
 
   before(async () => {
-    cluster = await startTestCluster();
+    cluster = await startTestCluster({ existingCluster: false }); // needs its own control plane
     proxy = await TcpProxy.start(cluster.admin);
   });
 
