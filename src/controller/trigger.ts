@@ -216,7 +216,12 @@ export function owns<S extends KubernetesObject>(
     },
     map: (obj, ctx) => {
       const o = owner ?? ctx.primary;
-      if (!o) return [];
+      if (!o) {
+        // the controller logs this for every event: better loud than silently reconciling nothing
+        throw new TypeError(
+          `owns(${type.kind}): the primary informer names no kind; pass owner: { group, kind, namespaced }`,
+        );
+      }
       return ownerKeys(obj, o, onlyController);
     },
   };

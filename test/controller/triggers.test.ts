@@ -458,3 +458,18 @@ describe("Manager and triggers", () => {
     }
   });
 });
+
+describe("owns without a known primary kind", () => {
+  it("says so instead of reconciling nothing, and works with an explicit owner", () => {
+    const trigger = owns(Deployments);
+    const dep = deployment("x", { metadata: { name: "a", uid: "u" } } as Site);
+    assert.throws(
+      () => trigger.map(dep, { primary: undefined }),
+      /owns\(Deployment\): the primary informer names no kind/,
+    );
+    const explicit = owns(Deployments, {
+      owner: { group: "test.kubeloop.dev", kind: "Site", namespaced: true },
+    });
+    assert.deepEqual(explicit.map(dep, { primary: undefined }), ["shop/a"]);
+  });
+});
