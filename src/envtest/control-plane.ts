@@ -11,7 +11,7 @@ import type { ProcessHost } from "../runtime/processes.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { Clock } from "../util/clock.ts";
 import { ApiServer, type TokenUser } from "./apiserver.ts";
-import { StopError } from "./errors.ts";
+import { EnvtestError, StopError } from "./errors.ts";
 import { Etcd } from "./etcd.ts";
 
 /**
@@ -112,9 +112,13 @@ export class ControlPlane {
   /**
    * Start etcd, then kube-apiserver. If either fails, whatever started is
    * stopped and the scratch directories are removed before the error is
-   * thrown (stop failures join it in a {@link StopError}).
+   * thrown (stop failures join it in a {@link StopError}). A control plane
+   * that has been stopped cannot start again.
    */
   async start(): Promise<void> {
+    if (this.#stopping) {
+      throw new EnvtestError("envtest: this control plane has been stopped; create a new one");
+    }
     try {
       await this.etcd.start();
       this.#apiServer ??= new ApiServer(this.#host, this.#runtime, {

@@ -320,7 +320,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     kubeconfig,
     writeKubeconfigs: (dir) => writeKubeconfigs(host, dir, kubeconfig),
     stop(): Promise<void> {
-      stopping ??= plane.stop().finally(unregister);
+      // On failure the exit hook stays: it tries again (SIGKILL, remove) when the process ends.
+      stopping ??= plane.stop().then(unregister);
       return stopping;
     },
   };

@@ -107,6 +107,7 @@ describe("envtest startTestCluster (stand-in binaries)", () => {
     await cluster.stop();
     for (const pid of pids) assert.equal(host.processExists(pid), false);
     for (const dir of dirs) assert.equal(await host.exists(dir), false);
+    await assert.rejects(cluster.controlPlane!.start(), /has been stopped/);
   });
 });
 
