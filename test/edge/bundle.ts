@@ -25,6 +25,8 @@ export async function bundleWorker(entry: string): Promise<string> {
     mainFields: ["module", "main"],
     conditions: ["workerd", "worker", "import"],
     plugins: [useBuiltKubeloop],
+    // workerd's own modules (a Durable Object's base class) are provided at run time
+    external: ["cloudflare:*"],
     write: false,
     logLevel: "silent",
   });
