@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { z } from "zod";
 import type { KubernetesObject } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
 
@@ -88,6 +89,53 @@ export interface InformerSnapshot<T> extends SnapshotScope {
    * with them: delivered again as deletes (final state unknown) on restore.
    */
   deleted?: T[] | undefined;
+  /**
+   * {@link schemaFingerprint} of the schema the objects were validated with.
+   * When it matches the restoring informer's schema, the objects are not
+   * validated again (they passed that same schema when they were cached).
+   */
+  schema?: string | undefined;
+}
+
+const fingerprints = new WeakMap<object, string | null>();
+
+/**
+ * A short fingerprint of a zod schema (a hash of its JSON Schema), or
+ * `undefined` when zod cannot express it as JSON Schema. Two schemas with the
+ * same fingerprint accept the same objects, except for what JSON Schema
+ * cannot say (a `refine` callback). Cached per schema.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMapSchema, schemaFingerprint } from "kubeloop";
+ * schemaFingerprint(ConfigMapSchema); // e.g. "1b7mc5k2xwqa"
+ * ```
+ */
+export function schemaFingerprint(schema: z.ZodType): string | undefined {
+  let fp = fingerprints.get(schema);
+  if (fp === undefined) {
+    try {
+      fp = hash53(JSON.stringify(z.toJSONSchema(schema, { unrepresentable: "any" })));
+    } catch {
+      fp = null;
+    }
+    fingerprints.set(schema, fp);
+  }
+  return fp ?? undefined;
+}
+
+/** A 53-bit string hash (cyrb53), base 36. Not cryptographic: it names a schema, it does not protect one. */
+function hash53(s: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
 /**
@@ -390,7 +438,8 @@ export function checkSnapshot(
     !Array.isArray(s.objects) ||
     (s.pending !== undefined &&
       (!Array.isArray(s.pending) || s.pending.some((k) => typeof k !== "string"))) ||
-    (s.deleted !== undefined && !Array.isArray(s.deleted))
+    (s.deleted !== undefined && !Array.isArray(s.deleted)) ||
+    (s.schema !== undefined && typeof s.schema !== "string")
   ) {
     return { ok: false, reason: "format", message: "malformed snapshot" };
   }

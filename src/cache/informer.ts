@@ -21,6 +21,7 @@ import {
   INFORMER_SNAPSHOT_FORMAT,
   type InformerSnapshot,
   type SnapshotScope,
+  schemaFingerprint,
   snapshotScope,
 } from "./checkpoint.ts";
 import {
@@ -473,6 +474,8 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
       resourceVersion,
       objects: this.#store.list(),
     };
+    const schema = this.#validatedWith();
+    if (schema !== undefined) snapshot.schema = schema;
     if (options.pending !== undefined) {
       const pending = [...new Set(options.pending)].filter((k) => this.#store.has(k));
       if (pending.length > 0) snapshot.pending = pending;
@@ -502,14 +505,17 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     }
     const objects: T[] = [];
     let invalid = 0;
+    // objects cached under the same schema passed it then: no need to validate them again
+    const schema = this.#validatedWith();
+    const trusted = schema !== undefined && snapshot.schema === schema;
     for (const raw of snapshot.objects) {
-      const obj = this.#restoredObject(raw);
+      const obj = this.#restoredObject(raw, trusted);
       if (obj === undefined) invalid++;
       else objects.push(obj);
     }
     const deleted = new Map<string, T>();
     for (const raw of snapshot.deleted ?? []) {
-      const obj = this.#restoredObject(raw);
+      const obj = this.#restoredObject(raw, trusted);
       if (obj === undefined) invalid++;
       else deleted.set(objectKey(obj), obj);
     }
@@ -536,13 +542,23 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     return snapshot.resourceVersion;
   }
 
-  /** A restored object, if it is one this informer could hold; `undefined` otherwise. */
-  #restoredObject(raw: unknown): T | undefined {
+  /** The fingerprint of the schema this informer validates with (`undefined`: it does not, or it has none). */
+  #validatedWith(): string | undefined {
+    if (this.#opts.validate === false || this.#opts.metadataOnly) return undefined;
+    return schemaFingerprint(this.resourceType.schema);
+  }
+
+  /**
+   * A restored object, if it is one this informer could hold; `undefined`
+   * otherwise. `trusted`: it was validated with this informer's schema when
+   * it was cached, so only its key and namespace are checked.
+   */
+  #restoredObject(raw: unknown, trusted: boolean): T | undefined {
     const meta = (raw as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
     if (typeof meta?.name !== "string" || meta.name === "") return undefined;
     const ns = this.#scope.namespace;
     if (ns !== undefined && meta.namespace !== ns) return undefined;
-    if (this.#opts.validate === false || this.#opts.metadataOnly) return raw as T;
+    if (trusted || this.#opts.validate === false || this.#opts.metadataOnly) return raw as T;
     const r = validate(this.resourceType.schema, raw);
     return r.success ? r.data : undefined;
   }

@@ -20,6 +20,7 @@ export {
   loadSnapshot,
   type SnapshotScope,
   saveSnapshot,
+  schemaFingerprint,
   snapshotScope,
   utf8ByteLength,
 } from "./checkpoint.ts";

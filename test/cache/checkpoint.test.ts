@@ -9,6 +9,7 @@ import {
   type InformerSnapshot,
   loadSnapshot,
   saveSnapshot,
+  schemaFingerprint,
   utf8ByteLength,
 } from "../../src/cache/checkpoint.ts";
 import { MemoryCheckpointStore } from "../../src/cache/checkpoint-stores.ts";
@@ -257,13 +258,19 @@ describe("informer checkpoints: a snapshot it cannot resume from never corrupts 
     }
   });
 
-  it("invalid objects in a snapshot are dropped and the informer relists; a Secret in a ConfigMap snapshot never gets in", async () => {
+  it("objects of a snapshot taken under another schema are validated: invalid ones are dropped and the informer relists", async () => {
     const env = setup();
     env.server.create(ConfigMaps, cm("a"));
     env.server.create(Secrets, { metadata: { name: "s", namespace: "default" } });
     const good = await takeSnapshot(env);
+    assert.equal(
+      good.schema,
+      schemaFingerprint(ConfigMaps.schema),
+      "the schema it was validated with",
+    );
     const tampered: InformerSnapshot<ConfigMap> = {
       ...good,
+      schema: "an-older-schema",
       objects: [
         ...good.objects,
         { metadata: { name: "bad", namespace: "default" }, data: { n: 1 } } as unknown as ConfigMap,
@@ -292,6 +299,40 @@ describe("informer checkpoints: a snapshot it cannot resume from never corrupts 
       },
     });
     assert.equal(other.store.size, 0);
+  });
+});
+
+describe("informer checkpoints: validation on restore", () => {
+  it("objects cached under the same schema are not validated again; without a schema fingerprint they are", async () => {
+    const env = setup();
+    env.server.create(ConfigMaps, cm("a"));
+    const good = await takeSnapshot(env);
+    // an object the ConfigMap schema refuses (data values must be strings)
+    const odd = {
+      metadata: { name: "odd", namespace: "default" },
+      data: { n: 1 },
+    } as unknown as ConfigMap;
+    const same = informerFor(env, { initialState: { ...good, objects: [...good.objects, odd] } });
+    assert.deepEqual(
+      same.store.keys().sort(),
+      ["default/a", "default/odd"],
+      "trusted: same schema",
+    );
+    assert.equal(same.hasSynced(), true);
+    const { schema: _dropped, ...unfingerprinted } = good;
+    const other = informerFor(env, {
+      initialState: { ...unfingerprinted, objects: [...good.objects, odd] },
+    });
+    assert.deepEqual(other.store.keys(), ["default/a"], "validated: no fingerprint");
+    assert.equal(other.hasSynced(), false, "it relists");
+  });
+
+  it("schemaFingerprint tells schemas apart and is stable", async () => {
+    const { Secrets } = await import("../../src/resources/core.ts");
+    const a = schemaFingerprint(ConfigMaps.schema);
+    assert.ok(a);
+    assert.equal(schemaFingerprint(ConfigMaps.schema), a);
+    assert.notEqual(schemaFingerprint(Secrets.schema), a);
   });
 });
 
