@@ -43,6 +43,8 @@ export interface OperatorDemoOptions {
   clusterName?: string | undefined;
   /** How long to drive churn (ms, default 8 000). */
   churnMs?: number | undefined;
+  /** Keep churning past `churnMs` until this many changes were made (default 0; tests use it on a busy machine). */
+  minChanges?: number | undefined;
   /** How long to wait for convergence after the churn (ms, default 15 000). */
   settleMs?: number | undefined;
   /** Changes per second (default 6). */
@@ -457,8 +459,15 @@ export async function runOperatorDemo(
       `${c("32", "✓")} ${t()} leading as ${op.manager.elector?.identity ?? "?"}; caches synced; churning for ${(churnMs / 1000).toFixed(0)} s`,
     );
     churnStart = Date.now();
-    while (!stop.signal.aborted && Date.now() - churnStart < churnMs) {
-      const progress = (Date.now() - churnStart) / churnMs;
+    const minChanges = options.minChanges ?? 0;
+    while (
+      !stop.signal.aborted &&
+      (Date.now() - churnStart < churnMs || stats.changes < minChanges)
+    ) {
+      const progress = Math.max(
+        (Date.now() - churnStart) / churnMs,
+        minChanges > 0 ? stats.changes / minChanges : 0,
+      );
       while (faultPlan[0] && faultPlan[0].at <= progress) {
         const f = faultPlan.shift()!;
         f.run();

@@ -14,6 +14,7 @@ describe("demo --operator", () => {
     let output = "";
     const summary = await runOperatorDemo({
       churnMs: 1500,
+      minChanges: 30,
       settleMs: 10_000,
       opsPerSecond: 20,
       seed: 7,
