@@ -33,7 +33,7 @@ import {
 } from "../../src/mod.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
 import { seededRandom } from "../../src/testing/random.ts";
-import type { DemoOutput } from "./run.ts";
+import { churnProgress, type DemoOutput } from "./run.ts";
 
 /** Options of {@link runOperatorDemo}. */
 export interface OperatorDemoOptions {
@@ -459,15 +459,9 @@ export async function runOperatorDemo(
       `${c("32", "✓")} ${t()} leading as ${op.manager.elector?.identity ?? "?"}; caches synced; churning for ${(churnMs / 1000).toFixed(0)} s`,
     );
     churnStart = Date.now();
-    const minChanges = options.minChanges ?? 0;
-    while (
-      !stop.signal.aborted &&
-      (Date.now() - churnStart < churnMs || stats.changes < minChanges)
-    ) {
-      const progress = Math.max(
-        (Date.now() - churnStart) / churnMs,
-        minChanges > 0 ? stats.changes / minChanges : 0,
-      );
+    for (;;) {
+      const progress = churnProgress(churnStart, churnMs, stats.changes, options.minChanges);
+      if (stop.signal.aborted || progress === undefined) break;
       while (faultPlan[0] && faultPlan[0].at <= progress) {
         const f = faultPlan.shift()!;
         f.run();

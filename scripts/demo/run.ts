@@ -49,6 +49,8 @@ export interface DemoOptions {
   clusterName?: string | undefined;
   /** How long to drive churn (ms, default 10 000). */
   churnMs?: number | undefined;
+  /** Keep churning past `churnMs` until this many changes were made (default 0; tests use it on a busy machine). */
+  minChanges?: number | undefined;
   /** How long to wait for convergence after the churn (ms, default 8 000). */
   settleMs?: number | undefined;
   /** Changes per second (default 25). */
@@ -126,6 +128,22 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 const WORDS = ["red", "green", "blue", "amber", "teal", "violet", "coral", "olive", "plum", "sand"];
+
+/**
+ * How far a churn phase has got (0 to 1), or `undefined` once it is over: it
+ * lasts `churnMs` of wall time and, when `minChanges` is set, at least that
+ * many changes (so a busy machine still makes the changes a test counts on).
+ */
+export function churnProgress(
+  startedAt: number,
+  churnMs: number,
+  changes: number,
+  minChanges = 0,
+): number | undefined {
+  const byTime = (Date.now() - startedAt) / churnMs;
+  if (byTime >= 1 && changes >= minChanges) return undefined;
+  return Math.min(1, Math.max(byTime, minChanges > 0 ? changes / minChanges : 0));
+}
 
 /**
  * Run the demo: start the mirror controller, drive churn (with faults on the
@@ -389,8 +407,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   try {
     await mirror.informer.waitForSync(stop.signal);
     say(`${c("32", "✓")} ${t()} informer synced; churning for ${(churnMs / 1000).toFixed(0)} s`);
-    while (!stop.signal.aborted && Date.now() - churnStart < churnMs) {
-      const progress = (Date.now() - churnStart) / churnMs;
+    for (;;) {
+      const progress = churnProgress(churnStart, churnMs, stats.changes, options.minChanges);
+      if (stop.signal.aborted || progress === undefined) break;
       while (faultPlan[0] && faultPlan[0].at <= progress) {
         const f = faultPlan.shift()!;
         f.run();

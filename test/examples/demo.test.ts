@@ -10,6 +10,7 @@ describe("demo", () => {
     let output = "";
     const summary = await runDemo({
       churnMs: 1500,
+      minChanges: 30,
       settleMs: 8000,
       opsPerSecond: 40,
       seed: 42,
