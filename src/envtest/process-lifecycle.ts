@@ -16,10 +16,11 @@ import { ProcessStartError, StopError } from "./errors.ts";
  * @example
  * ```ts
  * import type { ProcessSpec } from "kubeloop/envtest";
+ * declare const dataDir: string;
  * const spec: ProcessSpec = {
  *   name: "etcd",
  *   command: "/usr/bin/etcd",
- *   args: ["--data-dir", "/tmp/x/data"],
+ *   args: ["--data-dir", dataDir],
  *   ready: async () => (await fetch("http://127.0.0.1:2379/health")).ok,
  * };
  * ```
@@ -72,8 +73,9 @@ export interface ManagedProcessOptions {
  * @example
  * ```ts
  * import { loadProcessHost, readLogTail } from "kubeloop/envtest";
+ * declare const logFile: string;
  * const host = await loadProcessHost();
- * console.log(await readLogTail(host, "/tmp/x/etcd.log", 20));
+ * console.log(await readLogTail(host, logFile, 20));
  * ```
  */
 export async function readLogTail(host: ProcessHost, path: string, lines = 30): Promise<string> {
@@ -197,6 +199,8 @@ export class ManagedProcess {
     }
     this.#proc = proc;
     this.#stopping = undefined;
+    // Waiting for readiness keeps the program alive even when the clock is a fake one.
+    proc.keepAlive(true);
     const timeoutMs = this.#options.startTimeoutMs ?? 60_000;
     const interval = this.#options.pollIntervalMs ?? 100;
     const deadline = this.#clock.now() + timeoutMs;
@@ -215,8 +219,9 @@ export class ManagedProcess {
         );
       }
       if (await this.#spec.ready().catch(() => false)) {
-        if (!exit) return;
-        continue; // exited while the probe ran: report that
+        if (exit) continue; // exited while the probe ran: report that
+        proc.keepAlive(false); // a ready process does not hold the program open
+        return;
       }
       if (this.#clock.now() >= deadline) {
         const tail = await readLogTail(this.#host, logFile, tailLines);
@@ -241,6 +246,7 @@ export class ManagedProcess {
     if (!proc) return Promise.resolve();
     this.#stopping ??= (async () => {
       if (!proc.running) return;
+      proc.keepAlive(true); // stay alive until it has exited
       const timeoutMs = this.#options.stopTimeoutMs ?? 20_000;
       proc.kill("SIGTERM");
       if (await this.#exitsWithin(proc, timeoutMs)) return;

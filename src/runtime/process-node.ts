@@ -76,6 +76,10 @@ async function spawnProcess(
     kill(signal: ProcessSignal): void {
       if (running) killGroup(pid, signal);
     },
+    keepAlive(on: boolean): void {
+      if (on) child.ref();
+      else child.unref();
+    },
   };
 }
 

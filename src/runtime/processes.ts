@@ -93,6 +93,12 @@ export interface SpawnedProcess {
   readonly running: boolean;
   /** Send `signal` to the process group. Does nothing once the process has exited. */
   kill(signal: ProcessSignal): void;
+  /**
+   * Whether the running process keeps the parent's event loop alive (default
+   * `false`). Turn it on while waiting for the process (to become ready, to
+   * exit), so that a wait driven only by `exited` cannot end the program early.
+   */
+  keepAlive(on: boolean): void;
 }
 
 /**
