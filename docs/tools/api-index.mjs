@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Writes docs/api.md: every public symbol per entry point and area, with the
 // first sentence of its TSDoc. Usage:
-//   npx deno doc --json src/mod.ts src/testing/mod.ts src/fluent/mod.ts src/client/kubeconfig.ts src/envtest/mod.ts > /tmp/doc.json
-//   node docs/tools/api-index.mjs /tmp/doc.json > docs/api.md
+//   f=$(mktemp); npx deno doc --json src/mod.ts src/testing/mod.ts src/fluent/mod.ts src/client/kubeconfig.ts src/envtest/mod.ts > "$f"
+//   node docs/tools/api-index.mjs "$f" > docs/api.md
 import { readFileSync } from "node:fs";
 
 const file = process.argv[2];

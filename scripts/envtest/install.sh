@@ -169,8 +169,8 @@ say "etcd: downloading etcd-server and unpacking the binary"
 rm -rf "$BUILD/etcd-deb"
 mkdir -p "$BUILD/etcd-deb"
 (cd "$BUILD/etcd-deb" && apt-get "${apt_private[@]}" download -qq etcd-server)
-dpkg-deb -x "$BUILD"/etcd-deb/etcd-server_*.deb "$BUILD/etcd-deb/root"
-install -m 0755 "$BUILD/etcd-deb/root/usr/bin/etcd" "$BIN/etcd.new"
+dpkg-deb -x "$BUILD"/etcd-deb/etcd-server_*.deb "$BUILD/etcd-deb/tree"
+install -m 0755 "$BUILD/etcd-deb/tree/usr/bin/etcd" "$BIN/etcd.new"
 mv -f "$BIN/etcd.new" "$BIN/etcd"
 say "etcd: $("$BIN/etcd" --version | head -1)"
 

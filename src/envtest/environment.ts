@@ -131,8 +131,9 @@ export interface TestClusterOptions {
  * @example
  * ```ts
  * import { startTestCluster, type KubeconfigPaths } from "kubeloop/envtest";
+ * declare const scratchDir: string; // an existing, private folder
  * const cluster = await startTestCluster();
- * const paths: KubeconfigPaths = await cluster.writeKubeconfigs("/tmp/my-test");
+ * const paths: KubeconfigPaths = await cluster.writeKubeconfigs(scratchDir);
  * ```
  */
 export interface KubeconfigPaths {
