@@ -10,7 +10,7 @@
 // makes it fail. KUBELOOP_ENVTEST_KUBECONFIG (+ _UNPRIV) runs it against an existing cluster.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { delimiter, join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -309,21 +309,24 @@ async function runStep(step, sink) {
   return { step, ok, detail, secs: secs(), version };
 }
 
-// Lanes of steps that run side by side (each lane in order). Most suites spend much of their
-// time waiting (servers, timers, the real API server), so two cores do more with three lanes.
-// The checks and the package steps share a lane because the package steps need the build.
+// Lanes of steps that run side by side (each lane in order), one lane per core up to three.
+// Most suites spend much of their time waiting (servers, timers, the real API server), so the
+// cores do more side by side; more lanes than cores would starve tests that measure wall time.
+// The checks and package steps share lane 0 because the package steps need the build.
 // KUBELOOP_TEST_SEQUENTIAL=1, or naming steps on the command line, runs one step at a time.
+const laneCount = Math.min(3, Math.max(1, availableParallelism()));
 const laneOf = (step) => {
-  if (!step.runtime || step.name.startsWith("workerd")) return 0;
-  if (step.name.startsWith("Node 24") || step.name === "Bun") return 2;
-  return 1; // the machine's Node, Deno, the real API server
+  if (laneCount === 1 || !step.runtime || step.name.startsWith("workerd")) return 0;
+  if (laneCount === 2) return step.name.startsWith("Node 24") ? 0 : 1;
+  return step.name.startsWith("Node 24") || step.name === "Bun" ? 2 : 1;
 };
 
 const only = process.argv.slice(2);
 const selected = steps.filter(
   (step) => !only.length || only.some((o) => step.name.toLowerCase().startsWith(o.toLowerCase())),
 );
-const sequential = only.length > 0 || process.env.KUBELOOP_TEST_SEQUENTIAL === "1";
+const sequential =
+  only.length > 0 || laneCount === 1 || process.env.KUBELOOP_TEST_SEQUENTIAL === "1";
 const results = new Map();
 const started = Date.now();
 if (sequential) {
@@ -332,7 +335,7 @@ if (sequential) {
     results.set(step, await runStep(step, streamSink()));
   }
 } else {
-  const lanes = [[], [], []];
+  const lanes = Array.from({ length: laneCount }, () => []);
   for (const step of selected) lanes[laneOf(step)].push(step);
   console.log(
     `running ${lanes.filter((l) => l.length).length} lanes side by side (KUBELOOP_TEST_SEQUENTIAL=1 for one at a time):`,
