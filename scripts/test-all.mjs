@@ -64,7 +64,9 @@ const parsers = {
   node: (out) => {
     const pass = [...out.matchAll(/^# pass (\d+)$/gm)].at(-1)?.[1];
     const fail = [...out.matchAll(/^# fail (\d+)$/gm)].at(-1)?.[1];
-    return pass === undefined ? undefined : { pass: +pass, fail: +(fail ?? 0) };
+    // A test cancelled by its parent (a hook failed, the event loop emptied) did not pass either.
+    const cancelled = [...out.matchAll(/^# cancelled (\d+)$/gm)].at(-1)?.[1];
+    return pass === undefined ? undefined : { pass: +pass, fail: +(fail ?? 0) + +(cancelled ?? 0) };
   },
   deno: (out) => {
     // "ok | 3 passed (15 steps) | 0 failed" — count steps (the it() blocks) when present.
