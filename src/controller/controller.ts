@@ -654,6 +654,7 @@ export class Controller<T extends KubernetesObject> {
       for (const key of informer.store.keys()) {
         if (accepted.has(key) || !safeAccepts(filter, key)) continue;
         accepted.add(key);
+        observer?.enqueued(key);
         queue.add(key);
       }
     });
