@@ -319,7 +319,8 @@ async function runStep(step, sink) {
 const laneCount = Math.min(3, Math.max(1, availableParallelism()));
 const laneOf = (step) => {
   if (laneCount === 1 || !step.runtime || step.name.startsWith("workerd")) return 0;
-  if (laneCount === 2) return step.name.startsWith("Node 24") ? 0 : 1;
+  // Two lanes, balanced on a measured run: checks, Node 24, Deno, package | machine Node, Bun, real.
+  if (laneCount === 2) return step.name.startsWith("Node 24") || step.name === "Deno" ? 0 : 1;
   return step.name.startsWith("Node 24") || step.name === "Bun" ? 2 : 1;
 };
 
