@@ -2,7 +2,7 @@
 // etcd: readiness, early exit with the log tail, the start deadline, SIGTERM then SIGKILL,
 // scratch cleanup. Deadlines run on a FakeClock.
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import {
   loadProcessHost,
   ManagedProcess,
@@ -42,6 +42,11 @@ async function withHost<T>(fn: (host: ProcessHost) => Promise<T>): Promise<T> {
 }
 
 describe("envtest process layer", () => {
+  const made: ManagedProcess[] = [];
+  after(async () => {
+    await Promise.all(made.map((p) => p.cleanup().catch(() => {})));
+  });
+
   it("starts, waits for readiness, stops with SIGTERM and removes its scratch directory", () =>
     withHost(async (host) => {
       let marker = "";
@@ -54,6 +59,7 @@ describe("envtest process layer", () => {
           return marker.trim() === "started";
         },
       });
+      made.push(proc); // removed after the suite even if the test fails
       await proc.start();
       const pid = proc.pid!;
       const dir = proc.dir!;
@@ -76,6 +82,7 @@ describe("envtest process layer", () => {
         args: ["-c", "echo line-one; echo 'fatal: bad flag' >&2; exit 3"],
         ready: async () => false,
       });
+      made.push(proc); // removed after the suite even if the test fails
       const err = await proc.start().then(
         () => assert.fail("expected ProcessStartError"),
         (e: unknown) => e,
@@ -98,6 +105,7 @@ describe("envtest process layer", () => {
         args: [],
         ready: async () => true,
       });
+      made.push(proc); // removed after the suite even if the test fails
       await assert.rejects(
         proc.start(),
         (e: unknown) => e instanceof ProcessStartError && /could not be started/.test(e.message),
@@ -118,6 +126,7 @@ describe("envtest process layer", () => {
         },
         { clock, startTimeoutMs: 5_000, stopTimeoutMs: 10_000, pollIntervalMs: 100 },
       );
+      made.push(proc); // removed after the suite even if the test fails
       const started = proc.start();
       await until("the process runs", () => proc.pid !== undefined);
       const pid = proc.pid!;
@@ -147,6 +156,7 @@ describe("envtest process layer", () => {
         },
         { clock, stopTimeoutMs: 20_000, pollIntervalMs: 100 },
       );
+      made.push(proc); // removed after the suite even if the test fails
       const started = proc.start();
       await drive(clock, started, 100);
       await started;
