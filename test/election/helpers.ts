@@ -4,7 +4,7 @@
 // server, and a way to advance fake time while letting real I/O finish.
 import { KubeClient } from "../../src/client/client.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
-import { FakeClock } from "../../src/util/clock.ts";
+import { type Clock, FakeClock, type Timer } from "../../src/util/clock.ts";
 
 export type Mode = "in-process" | "http";
 
@@ -27,14 +27,49 @@ export class Link {
     this.#world = world;
   }
 
+  /** While true, open watch streams deliver nothing more (bytes wait until resume). */
+  watchesHeld = false;
+
   pause(): void {
     this.paused = true;
   }
 
+  /** A full partition: new requests hang and open watch streams stop delivering. */
+  partition(): void {
+    this.paused = true;
+    this.watchesHeld = true;
+  }
+
   resume(): void {
     this.paused = false;
+    this.watchesHeld = false;
     this.holdIf = undefined;
     for (const w of [...this.#waiters]) w();
+  }
+
+  #whileHeld(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.#waiters.delete(done);
+        resolve();
+      };
+      this.#waiters.add(done);
+    });
+  }
+
+  /** A watch body that stops passing bytes on while {@link Link.watchesHeld}. */
+  #gate(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    const reader = body.getReader();
+    return new ReadableStream<Uint8Array>({
+      pull: async (ctl) => {
+        while (this.watchesHeld) await this.#whileHeld();
+        const { done, value } = await reader.read();
+        while (this.watchesHeld) await this.#whileHeld();
+        if (done) ctl.close();
+        else ctl.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
   }
 
   readonly fetch: typeof fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -70,7 +105,14 @@ export class Link {
       if (this.broken) throw new TypeError("fetch failed: connection refused (test link broken)");
       const target = this.#world.base + new URL(url).pathname + new URL(url).search;
       const res = await this.#world.transport(target, init);
-      if (isWatch) return res;
+      if (isWatch) {
+        if (!res.body) return res;
+        return new Response(this.#gate(res.body), {
+          status: res.status,
+          statusText: res.statusText,
+          headers: res.headers,
+        });
+      }
       // Buffer the body so "in flight" covers the whole exchange.
       const body = await res.arrayBuffer();
       return new Response(res.status === 204 ? null : body, {
@@ -114,14 +156,14 @@ export class World {
     return w;
   }
 
-  /** A client with its own {@link Link}. */
-  client(): { client: KubeClient; link: Link } {
+  /** A client with its own {@link Link} (and, for a stallable process, its own clock). */
+  client(clock: Clock = this.clock): { client: KubeClient; link: Link } {
     const link = new Link(this);
     this.#links.push(link);
     const client = new KubeClient({
       server: "http://fake.local",
       fetch: link.fetch,
-      clock: this.clock,
+      clock,
     });
     return { client, link };
   }
@@ -183,4 +225,64 @@ export async function waitFor(cond: () => boolean, turns = 2000): Promise<void> 
     await new Promise((r) => setTimeout(r, 1));
   }
   throw new Error("waitFor: condition not met");
+}
+
+/**
+ * The clock of one simulated process on top of the world's {@link FakeClock}:
+ * time is shared, but while the process is stalled (a GC pause, CPU
+ * throttling) none of its timers run; they all run, in order, on
+ * {@link ProcessClock.resume}.
+ */
+export class ProcessClock implements Clock {
+  readonly base: FakeClock;
+  stalled = false;
+  #deferred: { fn: () => void; cancelled: boolean }[] = [];
+
+  constructor(base: FakeClock) {
+    this.base = base;
+  }
+
+  now(): number {
+    return this.base.now();
+  }
+
+  setTimer(fn: () => void, ms: number): Timer {
+    const entry = { fn, cancelled: false };
+    const timer = this.base.setTimer(() => {
+      if (entry.cancelled) return;
+      if (this.stalled) this.#deferred.push(entry);
+      else fn();
+    }, ms);
+    return {
+      cancel: () => {
+        entry.cancelled = true;
+        timer.cancel();
+      },
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        timer.cancel();
+        reject(signal?.reason);
+      };
+      const timer = this.setTimer(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  stall(): void {
+    this.stalled = true;
+  }
+
+  /** End the stall: run every timer that fell due meanwhile, in order. */
+  resume(): void {
+    this.stalled = false;
+    for (const e of this.#deferred.splice(0)) if (!e.cancelled) e.fn();
+  }
 }
