@@ -6,9 +6,47 @@
  *
  * @module
  */
+import { SharedInformer } from "../cache/informer.ts";
 import type { KubeClient } from "../client/client.ts";
 import { isConflict, isNotFound } from "../client/errors.ts";
+import type { ControllerInformer } from "../controller/resource.ts";
 import { type Lease, Leases } from "../resources/coordination.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+
+/**
+ * Options of {@link LeaseStore.informer}.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, type LeaseInformerOptions, silentLogger } from "kubeloop";
+ * const options: LeaseInformerOptions = { clock: new FakeClock(), logger: silentLogger, maxBackoffMs: 2_000 };
+ * ```
+ */
+export interface LeaseInformerOptions {
+  /** Time source of the informer (reconnect backoff, idle deadline). */
+  clock?: Clock | undefined;
+  /** Logger (default: silent). */
+  logger?: Logger | undefined;
+  /** Longest wait between reconnects (a lease watch must come back quickly). */
+  maxBackoffMs?: number | undefined;
+}
+
+/**
+ * Options of {@link LeaseStore.delete}.
+ *
+ * @example
+ * ```ts
+ * import type { LeaseDeleteOptions, LeaseStore } from "kubeloop";
+ * declare const store: LeaseStore;
+ * const options: LeaseDeleteOptions = { resourceVersion: "42" };
+ * await store.delete("kube-system", "web-shard-pod-a", undefined, options);
+ * ```
+ */
+export interface LeaseDeleteOptions {
+  /** Delete only if the lease still has this resource version (else a 409 error). */
+  resourceVersion?: string | undefined;
+}
 
 /**
  * Lease storage with optimistic concurrency.
@@ -35,14 +73,33 @@ export interface LeaseStore {
   replace(lease: Lease, signal?: AbortSignal): Promise<Lease>;
   /** List the leases in `namespace` matching a label selector. */
   list(namespace: string, labelSelector: string, signal?: AbortSignal): Promise<Lease[]>;
-  /** Delete a lease; resolves when it is gone (also when it was already gone). */
-  delete(namespace: string, name: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Delete a lease; resolves when it is gone (also when it was already gone).
+   * With `options.resourceVersion`, rejects with a 409 error if the lease has
+   * changed since.
+   */
+  delete(
+    namespace: string,
+    name: string,
+    signal?: AbortSignal,
+    options?: LeaseDeleteOptions,
+  ): Promise<void>;
+  /**
+   * Optional: an informer (list + watch) over the leases in `namespace`
+   * matching `labelSelector`. Shard membership watches its group with it
+   * instead of listing every retry period; without it, it lists.
+   */
+  informer?(
+    namespace: string,
+    labelSelector: string,
+    options?: LeaseInformerOptions,
+  ): ControllerInformer<Lease>;
 }
 
 /**
  * A {@link LeaseStore} over `coordination.k8s.io/v1` Leases through a
  * {@link KubeClient}. Needs RBAC `get`, `create`, `update` (and, for shard
- * membership, `list` and `delete`) on `leases` in the namespace.
+ * membership, `list`, `watch` and `delete`) on `leases` in the namespace.
  *
  * @example
  * ```ts
@@ -75,12 +132,26 @@ export function kubeLeaseStore(client: KubeClient): LeaseStore {
       const list = await client.listAll(Leases, { namespace, labelSelector, signal });
       return list.items;
     },
-    async delete(namespace, name, signal) {
+    async delete(namespace, name, signal, options) {
+      const rv = options?.resourceVersion;
       try {
-        await client.delete(Leases, name, { namespace, signal });
+        await client.delete(Leases, name, {
+          namespace,
+          signal,
+          ...(rv !== undefined ? { preconditions: { resourceVersion: rv } } : {}),
+        });
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+    },
+    informer(namespace, labelSelector, options = {}) {
+      return new SharedInformer(client, Leases, {
+        namespace,
+        labelSelector,
+        clock: options.clock,
+        logger: options.logger,
+        ...(options.maxBackoffMs !== undefined ? { backoff: { maxMs: options.maxBackoffMs } } : {}),
+      });
     },
   };
 }

@@ -20,6 +20,8 @@ export {
   formatMicroTime,
   isLeaseConflict,
   kubeLeaseStore,
+  type LeaseDeleteOptions,
+  type LeaseInformerOptions,
   type LeaseStore,
 } from "./lease-store.ts";
 export {
@@ -32,6 +34,8 @@ export {
   ShardMembership,
   type ShardMembershipOptions,
   type ShardStatus,
+  type ShardView,
   shardedResource,
   shardLeaseName,
+  shardOwns,
 } from "./sharding.ts";
