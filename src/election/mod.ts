@@ -27,6 +27,8 @@ export {
 export {
   filteredInformer,
   fnv1a32,
+  OwnedInformer,
+  type OwnedInformerOptions,
   rendezvousOwner,
   rendezvousScore,
   SHARD_GROUP_LABEL,

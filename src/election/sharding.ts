@@ -7,10 +7,12 @@
  *   ownership predicate {@link shardOwns};
  * - `shard-membership.ts`: {@link ShardMembership}, one replica's lease,
  *   its watch of the group and the view that follows;
- * - `sharded-resource.ts`: {@link filteredInformer} and {@link shardedResource}.
+ * - `sharded-resource.ts`: {@link filteredInformer} and {@link shardedResource};
+ * - `owned-informer.ts`: {@link OwnedInformer}, a cache of owned keys only.
  *
  * @module
  */
+export { OwnedInformer, type OwnedInformerOptions } from "./owned-informer.ts";
 export {
   fnv1a32,
   rendezvousOwner,

@@ -21,6 +21,8 @@ import {
 } from "../election/leader-election.ts";
 import { kubeLeaseStore, type LeaseStore } from "../election/lease-store.ts";
 import {
+  OwnedInformer,
+  type OwnedInformerOptions,
   ShardMembership,
   type ShardMembershipOptions,
   type ShardStatus,
@@ -315,6 +317,7 @@ function message(err: unknown): string {
 export class Manager {
   /** The shared informer factory. */
   readonly factory: InformerFactory;
+  readonly #client: KubeClient | ListWatchClient;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #elector: LeaderElector | undefined;
@@ -340,6 +343,7 @@ export class Manager {
     if (options.leaderElection && options.sharding) {
       throw new TypeError("Manager: use either leaderElection or sharding, not both");
     }
+    this.#client = options.client;
     this.#clock = options.clock ?? realClock;
     this.#logger = options.logger ?? defaultLogger;
     this.factory =
@@ -428,6 +432,27 @@ export class Manager {
     opts: InformerOptions<T> = {},
   ): Informer<T> {
     return this.factory.informer(type, opts);
+  }
+
+  /**
+   * An informer that caches only the keys this replica owns
+   * ({@link OwnedInformer}; needs `sharding`): memory per replica falls with
+   * the number of replicas. It is not shared: the controller it is given to
+   * runs it.
+   *
+   * @throws {TypeError} without the `sharding` option.
+   */
+  ownedInformer<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts: OwnedInformerOptions<T> = {},
+  ): OwnedInformer<T> {
+    if (!this.#membership)
+      throw new TypeError("Manager: ownedInformer needs the `sharding` option");
+    return new OwnedInformer(this.#client, type, this.#membership, {
+      clock: this.#clock,
+      logger: this.#logger,
+      ...opts,
+    });
   }
 
   /**
