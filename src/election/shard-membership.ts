@@ -7,7 +7,14 @@
  *   member; a store without an informer falls back to a list per renewal). A
  *   member is live while its lease has not expired **by the observer's own
  *   clock**, counted from when the observer last saw the lease record change
- *   (client-go's clock-skew rule), or until its lease is deleted.
+ *   and stays live until its lease is deleted: a graceful leave deletes it, and
+ *   a lease that has not changed for `leaseDurationMs` **by the observer's own
+ *   clock** (client-go's clock-skew rule) is deleted with a resourceVersion
+ *   precondition. The precondition is the compare-and-swap that makes a
+ *   takeover safe: had the holder renewed meanwhile (a renewal this member has
+ *   not seen yet), the deletion fails; if it succeeds, the holder stopped at
+ *   least `leaseDurationMs - renewDeadlineMs` earlier. Expiry alone never
+ *   moves a key.
  * - **Freshness**: a member's view is fresh once the watch has delivered its
  *   own renewal (watch events come in order, so every lease written before the
  *   renewal is in the view). It stays fresh until `renewDeadlineMs` after the
@@ -22,10 +29,9 @@
  *   acting on a view that does not include it, or until every member that
  *   was live when it joined has gone. Keys of expired or deleted members are
  *   taken at once by the members already joined.
- * - **Garbage collection**: a lease that has not changed for
- *   `deleteExpiredAfterMs` (default two lease durations) by the observer's
- *   clock is deleted, with a resourceVersion precondition so a lease renewed
- *   meanwhile survives.
+ * - **Garbage collection** is the same deletion: the leases of crashed members
+ *   do not outlive them by more than a lease duration (plus a retry period
+ *   when the member ranking first for the lease name is gone too).
  *
  * @module
  */
@@ -92,10 +98,11 @@ export interface ShardMembershipOptions {
   /** How long a member that (re)joins while others are live owns nothing (default `renewDeadlineMs`). */
   joinDelayMs?: number | undefined;
   /**
-   * Delete another member's lease once it has not changed for this long by
-   * this member's clock (default `2 × leaseDurationMs`; at least
-   * `leaseDurationMs`). The member that ranks first for the lease name
-   * deletes it; the others wait one more lease duration.
+   * Delete another member's lease (with a resourceVersion precondition) once
+   * it has not changed for this long by this member's clock; its keys move
+   * only then. Default and minimum: the lease's own duration. The member that
+   * ranks first for the lease name deletes it; the others wait one more
+   * `retryPeriodMs`.
    */
   deleteExpiredAfterMs?: number | undefined;
   /** Watch the group's leases when the store offers an informer (default true); else list them every renewal. */
@@ -106,6 +113,13 @@ export interface ShardMembershipOptions {
   clock?: Clock | undefined;
   /** Logger (default: silent). */
   logger?: Logger | undefined;
+  /**
+   * Called with every new view and the clock time it was made (after each
+   * renewal, lease event and deadline), for metrics and traces: with the
+   * views, ownership at any instant can be replayed by {@link shardOwns}.
+   * Must be cheap; errors are logged and ignored.
+   */
+  onView?: ((view: ShardView, at: number) => void) | undefined;
 }
 
 /**
@@ -197,6 +211,7 @@ export class ShardMembership implements ShardFilter {
   readonly #releaseOnCancel: boolean;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #onView: ((view: ShardView, at: number) => void) | undefined;
   readonly #listeners = new Set<() => void>();
 
   #own: Lease | undefined;
@@ -216,6 +231,7 @@ export class ShardMembership implements ShardFilter {
   #informer: ControllerInformer<Lease> | undefined;
   #echo: { rv: string; resolve: (ok: boolean) => void } | undefined;
   readonly #deleting = new Set<string>();
+  #pollListed = false;
 
   /**
    * Create a membership (it does not join until run). Unset durations take
@@ -255,7 +271,7 @@ export class ShardMembership implements ShardFilter {
     }
     this.#joinDelayMs = options.joinDelayMs ?? this.#renewDeadlineMs;
     if (!(this.#joinDelayMs >= 0)) throw new RangeError("joinDelayMs must be >= 0");
-    this.#deleteAfterMs = options.deleteExpiredAfterMs ?? 2 * this.#leaseDurationMs;
+    this.#deleteAfterMs = options.deleteExpiredAfterMs ?? this.#leaseDurationMs;
     if (!(this.#deleteAfterMs >= this.#leaseDurationMs)) {
       throw new RangeError(
         `deleteExpiredAfterMs (${this.#deleteAfterMs}) must be >= leaseDurationMs (${this.#leaseDurationMs})`,
@@ -265,6 +281,7 @@ export class ShardMembership implements ShardFilter {
     this.#releaseOnCancel = options.releaseOnCancel ?? true;
     this.#clock = options.clock ?? realClock;
     this.#logger = options.logger ?? silentLogger;
+    this.#onView = options.onView;
     this.#view = this.#makeView(EMPTY);
   }
 
@@ -383,6 +400,7 @@ export class ShardMembership implements ShardFilter {
       this.#informer = undefined;
       this.#own = undefined;
       this.#observed.clear();
+      this.#pollListed = false;
       this.#view = this.#makeView(EMPTY);
       this.#signal = undefined;
       this.#running = false;
@@ -423,6 +441,7 @@ export class ShardMembership implements ShardFilter {
           return this.#fail("list", err, attempt.signal);
         }
         this.#replaceObserved(leases);
+        this.#pollListed = true;
       }
       if (signal.aborted) return false;
       return this.#renewed(start, ackAt);
@@ -483,6 +502,7 @@ export class ShardMembership implements ShardFilter {
         if (signal.aborted) throw err;
         if (isLeaseConflict(err) || isNotFound(err)) {
           this.#own = undefined; // re-read (or re-create) and try again
+          if (isNotFound(err)) this.#lostLease();
           lastErr = err;
           continue;
         }
@@ -523,6 +543,7 @@ export class ShardMembership implements ShardFilter {
       if (deleted) {
         this.#own = undefined;
         this.#echo?.resolve(false);
+        this.#lostLease();
       } else if (this.#echo && this.#echoed(this.#echo.rv)) {
         this.#echo.resolve(true);
       }
@@ -534,6 +555,21 @@ export class ShardMembership implements ShardFilter {
     // The watch may deliver an initial list before we have ever renewed: only
     // a running member tracks membership changes.
     if (this.#running) this.#recompute();
+  }
+
+  /**
+   * Our lease is gone while we are running. Others may already treat us as
+   * having left (they take our keys when they see the deletion), so we own
+   * nothing from now on and rejoin, with a hold-back, once renewed.
+   */
+  #lostLease(): void {
+    if (!this.#joined) return;
+    this.#joined = false;
+    this.#logger.warn("shard: our membership lease was deleted; rejoining", {
+      group: this.#group,
+      identity: this.#identity,
+    });
+    this.#recompute();
   }
 
   /** Record a lease of another member; its observed time moves only when its record changes. */
@@ -608,7 +644,7 @@ export class ShardMembership implements ShardFilter {
     this.#validUntil = start + this.#renewDeadlineMs;
     if (!continuous) {
       this.#joined = true;
-      const others = this.#liveOthers(now);
+      const others = this.#liveOthers();
       if (others.length > 0 && this.#joinDelayMs > 0) {
         this.#holdUntil = ackAt + this.#joinDelayMs;
         this.#holdFrom = others;
@@ -627,11 +663,10 @@ export class ShardMembership implements ShardFilter {
     return true;
   }
 
-  #liveOthers(now: number): string[] {
+  /** Members whose leases exist: an expired lease counts until its deletion succeeds. */
+  #liveOthers(): string[] {
     const out: string[] = [];
-    for (const o of this.#observed.values()) {
-      if (o.observedAt + o.durationMs > now) out.push(o.holder);
-    }
+    for (const o of this.#observed.values()) out.push(o.holder);
     return out.sort();
   }
 
@@ -661,9 +696,16 @@ export class ShardMembership implements ShardFilter {
         identity: this.#identity,
       });
     }
-    const others = this.#running ? this.#liveOthers(now) : EMPTY;
+    const others = this.#running ? this.#liveOthers() : EMPTY;
     const view = this.#makeView(others);
     this.#view = view;
+    if (this.#onView) {
+      try {
+        this.#onView(view, now);
+      } catch (err) {
+        this.#logger.error("shard: onView threw", { error: errorMessage(err) });
+      }
+    }
     const members = view.members.join(",");
     const holding = view.holdUntil > now && view.holdFrom.length > 0;
     const announce = `${this.#joined}|${holding}|${members}`;
@@ -691,10 +733,7 @@ export class ShardMembership implements ShardFilter {
     const consider = (at: number): void => {
       if (at > now && at < next) next = at;
     };
-    for (const o of this.#observed.values()) {
-      consider(o.observedAt + o.durationMs);
-      consider(this.#deleteAt(o));
-    }
+    for (const o of this.#observed.values()) consider(this.#deleteAt(o));
     if (this.#joined) {
       consider(this.#validUntil);
       if (this.#view.holdFrom.length > 0) consider(this.#holdUntil);
@@ -714,12 +753,15 @@ export class ShardMembership implements ShardFilter {
   #deleteAt(o: Observed): number {
     const first =
       rendezvousOwner(o.leaseName, [...this.#view.others, this.#identity]) === this.#identity;
-    return o.observedAt + this.#deleteAfterMs + (first ? 0 : this.#leaseDurationMs);
+    return (
+      o.observedAt + Math.max(o.durationMs, this.#deleteAfterMs) + (first ? 0 : this.#retryPeriodMs)
+    );
   }
 
-  /** Delete leases that have not changed for `deleteExpiredAfterMs` (only while joined). */
+  /** Delete leases that have not changed for `deleteExpiredAfterMs` (once the group has been listed). */
   #collect(now: number): void {
-    if (!this.#joined || !(now < this.#validUntil)) return;
+    const listed = this.#watch ? this.#informer?.hasSynced() === true : this.#pollListed;
+    if (!listed) return;
     for (const o of this.#observed.values()) {
       if (now < this.#deleteAt(o) || this.#deleting.has(o.leaseName)) continue;
       this.#deleting.add(o.leaseName);

@@ -19,8 +19,6 @@ import {
 const LEASE_MS = 15_000;
 const RENEW_MS = 10_000;
 const RETRY_MS = 2_000;
-/** The default margin after which any member deletes an expired lease: one more lease duration. */
-const GC_AFTER_MS = 2 * LEASE_MS;
 
 const isLeaseWrite = (method: string, url: string): boolean =>
   (method === "POST" || method === "PUT") && url.includes("/leases");
@@ -202,7 +200,7 @@ describe("sharding regressions (issue 19)", () => {
         .map((l) => l.spec?.holderIdentity ?? "")
         .sort();
     // Three replicas join and crash one after the other.
-    const crashes: { id: string; at: number }[] = [];
+    const crashes: { id: string; at: number; lastSync: number }[] = [];
     for (const id of ["x1", "x2", "x3"]) {
       const x = node(world, id, log);
       await world.advanceUntil(
@@ -211,15 +209,16 @@ describe("sharding regressions (issue 19)", () => {
       );
       await world.advance(RETRY_MS);
       x.crash();
-      crashes.push({ id, at: world.clock.now() });
+      crashes.push({ id, at: world.clock.now(), lastSync: x.membership.status().lastSyncAt! });
       await world.advance(3_000);
     }
-    // No lease is deleted while it may still be live; every one is gone soon
-    // after the margin.
+    // No lease is deleted before it has gone a lease duration without a
+    // renewal (its holder stopped a renew deadline after its last renewal);
+    // every one is gone a lease duration (plus a retry period) after that.
     world.onStep = () => {
       const present = groupLeases();
       for (const c of crashes) {
-        if (world.clock.now() < c.at + LEASE_MS) {
+        if (world.clock.now() < c.lastSync + LEASE_MS) {
           assert.ok(present.includes(c.id), `${c.id}'s lease deleted while it could be live`);
         }
       }
@@ -227,7 +226,7 @@ describe("sharding regressions (issue 19)", () => {
     const lastCrash = crashes.at(-1)!.at;
     await world.advanceUntil(
       () => groupLeases().join() === "a",
-      lastCrash + GC_AFTER_MS + 2 * RETRY_MS - world.clock.now(),
+      lastCrash + LEASE_MS + 2 * RETRY_MS - world.clock.now(),
     );
     world.onStep = undefined;
     // A newcomer sees only the live member: it holds back a's keys only, and
