@@ -19,9 +19,20 @@ interface SimEvent {
   cancelled: boolean;
 }
 
-/** Let pending promise continuations run (no macrotask: the sim stays fast and deterministic). */
-export async function drainMicrotasks(turns = 8): Promise<void> {
-  for (let i = 0; i < turns; i++) await undefined;
+/**
+ * Let pending promise continuations run: `turns` rounds of the microtask
+ * queue, with one promise (cheap under node:test's async hooks) and no
+ * macrotask (the sim stays fast and deterministic).
+ */
+export function drainMicrotasks(turns = 8): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let n = 0;
+    const tick = (): void => {
+      if (++n >= turns) resolve();
+      else queueMicrotask(tick);
+    };
+    queueMicrotask(tick);
+  });
 }
 
 export class Sim {
