@@ -751,8 +751,10 @@ export class ShardMembership implements ShardFilter {
 
   /** When this member deletes the (expired) lease `o`. */
   #deleteAt(o: Observed): number {
-    const first =
-      rendezvousOwner(o.leaseName, [...this.#view.others, this.#identity]) === this.#identity;
+    // The holder itself is not a candidate (it is the one presumed dead).
+    const candidates = this.#view.others.filter((m) => m !== o.holder);
+    candidates.push(this.#identity);
+    const first = rendezvousOwner(o.leaseName, candidates) === this.#identity;
     return (
       o.observedAt + Math.max(o.durationMs, this.#deleteAfterMs) + (first ? 0 : this.#retryPeriodMs)
     );
