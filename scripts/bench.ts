@@ -10,7 +10,9 @@
  *
  * Usage: npm run bench -- [--quick] [--scenario list,watch,...] [--rounds N] [--clients raw,kubeloop-validate,...] [--json out.json]
  * Scenarios: watch10k (10k pods + 50k events), list50k (50k pods), watch1k (1k pods + 200k events), queue, controller,
- * resume (a 50k-pod file checkpoint vs a full sync), validation, fakeserver.
+ * resume (a 50k-pod file checkpoint vs a full sync), validation, fakeserver, sharding (N members × K keys in
+ * separate processes: scripts/bench/sharding.ts; --shard-members 10 --shard-keys 20000 --shard-startups 1
+ * [--shard-owned]; --quick: 5 × 2000).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -56,6 +58,7 @@ const allScenarioNames = [
   "resume",
   "validation",
   "fakeserver",
+  "sharding",
 ];
 const picked = (opt("scenario") ?? allScenarioNames.join(",")).split(",").map((s) => s.trim());
 for (const p of picked) {
@@ -467,6 +470,34 @@ if (picked.includes("fakeserver")) {
   log(out.code === 0 ? out.stdout.trim() : out.stderr);
 }
 
+// Sharding at scale: members in separate processes against the fake server over HTTP.
+let shardingReport = "";
+if (picked.includes("sharding")) {
+  log("\n## sharding (scripts/bench/sharding.ts)");
+  const startups = Number(opt("shard-startups") ?? 1);
+  const shardArgs = [
+    "--members",
+    opt("shard-members") ?? (quick ? "5" : "10"),
+    "--keys",
+    opt("shard-keys") ?? (quick ? "2000" : "20000"),
+    "--startups",
+    String(startups),
+    "--idle-ms",
+    quick ? "6000" : "20000",
+    ...(flag("shard-owned") ? ["--owned"] : []),
+    "--node",
+    NODE,
+  ];
+  const out = await runProcess(
+    [NODE, "--expose-gc", "--import", "tsx", "scripts/bench/sharding.ts", ...shardArgs],
+    {},
+    120_000 + startups * 300_000,
+  );
+  log(out.stderr.trim());
+  shardingReport = out.stdout.trim();
+  if (out.code !== 0) log(`sharding scenario failed (exit ${out.code})`);
+}
+
 const machine = {
   nproc: cpus().length,
   cpu: cpus()[0]?.model ?? "?",
@@ -479,5 +510,6 @@ const machine = {
 };
 const md = await renderReport(results, extras, machine);
 console.log(md);
+if (shardingReport) console.log(`\n${shardingReport}`);
 const jsonOut = opt("json");
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ machine, results, extras }, null, 2));
