@@ -24,7 +24,7 @@ import {
 import { type IndexFunc, Store, type StoreReader } from "../cache/store.ts";
 import type { KubernetesObject, ObjectList, WatchEvent } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import type { ShardFilter } from "./shard-view.ts";
 import { errorMessage, type LinkedSignal, linkSignals } from "./signals.ts";
 
@@ -122,7 +122,7 @@ export class OwnedInformer<T extends KubernetesObject> implements Informer<T> {
     this.#client = client;
     this.#filter = filter;
     this.#opts = options;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger;
     this.#store = new Store<T>({
       freeze: options.freeze,
       indexers: options.indexers,
@@ -194,6 +194,15 @@ export class OwnedInformer<T extends KubernetesObject> implements Informer<T> {
 
   stats(): InformerStats {
     return { ...this.#stats };
+  }
+
+  /** Always `undefined`: a cache of some keys is no checkpoint of the whole state. */
+  snapshot(): undefined {
+    return undefined;
+  }
+
+  quietMs(): number | undefined {
+    return this.#reflector?.quietMs();
   }
 
   async run(signal: AbortSignal): Promise<void> {

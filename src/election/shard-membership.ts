@@ -19,7 +19,9 @@
  *   own renewal (watch events come in order, so every lease written before the
  *   renewal is in the view). It stays fresh until `renewDeadlineMs` after the
  *   renewal *started*; past that instant, by the clock (not by a timer), the
- *   member owns nothing until it has renewed again, and then it rejoins.
+ *   member owns nothing until it has renewed again. If its lease was deleted
+ *   meanwhile (its `uid` changed) it rejoins with a hold-back; if not, nobody
+ *   can have taken its keys or missed it, and it carries on.
  * - **Ownership**: each key belongs to one live member, chosen by rendezvous
  *   hashing; see {@link shardOwns} for the exact rule, which is a pure
  *   function of an immutable {@link ShardView} and the time.
@@ -40,7 +42,7 @@ import { isNotFound } from "../client/errors.ts";
 import type { ControllerInformer } from "../controller/resource.ts";
 import type { Lease } from "../resources/coordination.ts";
 import { type Clock, realClock, type Timer } from "../util/clock.ts";
-import { type Logger, silentLogger } from "../util/logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import {
   DEFAULT_LEASE_DURATION_MS,
   DEFAULT_RENEW_DEADLINE_MS,
@@ -111,7 +113,7 @@ export interface ShardMembershipOptions {
   releaseOnCancel?: boolean | undefined;
   /** Time source (default: the real clock). */
   clock?: Clock | undefined;
-  /** Logger (default: silent). */
+  /** Logger (default: `defaultLogger`, warnings and errors to the console). */
   logger?: Logger | undefined;
   /**
    * Called with every new view and the clock time it was made (after each
@@ -217,6 +219,8 @@ export class ShardMembership implements ShardFilter {
   #own: Lease | undefined;
   #observed = new Map<string, Observed>();
   #joined = false;
+  /** The uid of our lease when we last joined: a lapse on the same lease needs no new hold-back. */
+  #joinedUid: string | undefined;
   #validUntil = 0;
   #holdUntil = 0;
   #holdFrom: readonly string[] = EMPTY;
@@ -280,7 +284,7 @@ export class ShardMembership implements ShardFilter {
     this.#watch = (options.watch ?? true) && typeof store.informer === "function";
     this.#releaseOnCancel = options.releaseOnCancel ?? true;
     this.#clock = options.clock ?? realClock;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger;
     this.#onView = options.onView;
     this.#view = this.#makeView(EMPTY);
   }
@@ -401,6 +405,7 @@ export class ShardMembership implements ShardFilter {
       this.#own = undefined;
       this.#observed.clear();
       this.#pollListed = false;
+      this.#joinedUid = undefined;
       this.#view = this.#makeView(EMPTY);
       this.#signal = undefined;
       this.#running = false;
@@ -444,7 +449,7 @@ export class ShardMembership implements ShardFilter {
         this.#pollListed = true;
       }
       if (signal.aborted) return false;
-      return this.#renewed(start, ackAt);
+      return this.#renewed(start, ackAt, written.metadata.uid);
     } finally {
       attempt.dispose();
     }
@@ -529,11 +534,16 @@ export class ShardMembership implements ShardFilter {
     });
   }
 
+  /**
+   * Whether the informer's cache holds our lease at `rv`. The cache then
+   * reflects a state at least that recent (a list is stored at once, watch
+   * events in order). Not `hasSynced()`: it turns true only after the initial
+   * list's events were dispatched, so an echo that comes with the initial
+   * list would be missed. The view (`#observed`) catches up within the same
+   * synchronous dispatch, before the awaiting renewal resumes.
+   */
   #echoed(rv: string): boolean {
-    const inf = this.#informer;
-    return (
-      inf?.hasSynced() === true && inf.store.get(this.#leaseKey)?.metadata.resourceVersion === rv
-    );
+    return this.#informer?.store.get(this.#leaseKey)?.metadata.resourceVersion === rv;
   }
 
   /** A lease event from the watch. */
@@ -563,6 +573,7 @@ export class ShardMembership implements ShardFilter {
    * nothing from now on and rejoin, with a hold-back, once renewed.
    */
   #lostLease(): void {
+    this.#joinedUid = undefined;
     if (!this.#joined) return;
     this.#joined = false;
     this.#logger.warn("shard: our membership lease was deleted; rejoining", {
@@ -629,7 +640,7 @@ export class ShardMembership implements ShardFilter {
   }
 
   /** A renewal that started at `start` was acknowledged at `ackAt` and the view caught up. */
-  #renewed(start: number, ackAt: number): boolean {
+  #renewed(start: number, ackAt: number, uid: string | undefined): boolean {
     const now = this.#clock.now();
     if (now >= start + this.#renewDeadlineMs) {
       this.#lastError = "renew: took longer than the renew deadline";
@@ -644,20 +655,32 @@ export class ShardMembership implements ShardFilter {
     this.#validUntil = start + this.#renewDeadlineMs;
     if (!continuous) {
       this.#joined = true;
-      const others = this.#liveOthers();
-      if (others.length > 0 && this.#joinDelayMs > 0) {
-        this.#holdUntil = ackAt + this.#joinDelayMs;
-        this.#holdFrom = others;
+      if (uid !== undefined && uid === this.#joinedUid) {
+        // A lapse, but our lease has existed all along (same uid, and our
+        // renewal's precondition held): every member that joined since has
+        // had us in its view, and no one has taken our keys. The hold-back
+        // of the join still stands as it was; no new one.
+        this.#logger.info("shard: fresh again after a lapse", {
+          group: this.#group,
+          identity: this.#identity,
+        });
       } else {
-        this.#holdUntil = 0;
-        this.#holdFrom = EMPTY;
+        this.#joinedUid = uid;
+        const others = this.#liveOthers();
+        if (others.length > 0 && this.#joinDelayMs > 0) {
+          this.#holdUntil = ackAt + this.#joinDelayMs;
+          this.#holdFrom = others;
+        } else {
+          this.#holdUntil = 0;
+          this.#holdFrom = EMPTY;
+        }
+        this.#logger.info("shard: joined the group", {
+          group: this.#group,
+          identity: this.#identity,
+          members: others.length + 1,
+          holdUntil: this.#holdUntil || undefined,
+        });
       }
-      this.#logger.info("shard: joined the group", {
-        group: this.#group,
-        identity: this.#identity,
-        members: others.length + 1,
-        holdUntil: this.#holdUntil || undefined,
-      });
     }
     this.#recompute();
     return true;

@@ -188,6 +188,45 @@ describe("sharding regressions (issue 19)", () => {
     world.onStep = undefined;
   });
 
+  it("a lapse shorter than a lease duration: the member owns nothing meanwhile, then carries on without a hold-back", {
+    timeout: 120_000,
+  }, async () => {
+    const { world, keys, log } = await setup(200);
+    const [a, b] = ["a", "b"].map((id) => node(world, id, log)) as [ShardNode, ShardNode];
+    const settled = (): boolean =>
+      [a, b].every(
+        (n) =>
+          n.membership.isActive() &&
+          n.membership.members().length === 2 &&
+          n.membership.status().settlingUntil === 0,
+      );
+    await world.advanceUntil(settled, RENEW_MS + 4 * RETRY_MS);
+    world.onStep = () => assertSingleOwners([a, b], keys);
+    const bKeys = keys.filter((k) => rendezvousOwner(k, ["a", "b"]) === "b");
+    // b stalls past its renew deadline but not past its lease duration.
+    const lastSync = b.membership.status().lastSyncAt!;
+    b.link.partition();
+    b.clock.stall();
+    await world.advance(lastSync + RENEW_MS + 1_000 - world.clock.now());
+    assert.equal(b.membership.isActive(), false, "b owns nothing past its deadline");
+    assert.ok(bKeys.every((k) => !b.membership.owns(k) && !a.membership.owns(k)));
+    const written = touch(world, bKeys, "during-lapse");
+    b.link.resume();
+    await world.settle();
+    b.clock.resume();
+    // b renews on the same lease: no hold-back, and it reconciles what changed.
+    await world.advanceUntil(() => b.membership.isActive(), 2 * RETRY_MS);
+    assert.equal(b.membership.status().settlingUntil, 0);
+    await world.advanceUntil(
+      () => bKeys.every((k) => log.some((r) => r.member === "b" && r.rv === written.get(k))),
+      RETRY_MS,
+    );
+    assert.ok(
+      log.every((r) => r.member !== "a" || !bKeys.includes(r.key) || r.rv !== written.get(r.key)),
+    );
+    world.onStep = undefined;
+  });
+
   it("crash churn: leases of crashed members are deleted, and newcomers do not wait for them", {
     timeout: 120_000,
   }, async () => {

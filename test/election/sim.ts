@@ -413,6 +413,7 @@ export class SimApi {
             if (leases.items.has(name)) throw apiError(409, "POST", name);
             const stored: Lease = structuredClone(lease);
             stored.metadata.resourceVersion = this.nextRv();
+            stored.metadata.uid = `uid-${stored.metadata.resourceVersion}`;
             leases.items.set(name, stored);
             leases.emit("ADDED", stored);
             return structuredClone(stored);
@@ -430,6 +431,7 @@ export class SimApi {
               throw apiError(409, "PUT", name);
             }
             const stored: Lease = structuredClone(lease);
+            stored.metadata.uid = cur.metadata.uid;
             stored.metadata.resourceVersion = this.nextRv();
             leases.items.set(name, stored);
             leases.emit("MODIFIED", stored);
