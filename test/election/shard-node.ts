@@ -12,6 +12,7 @@ import {
   shardedResource,
 } from "../../src/election/mod.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
+import { silentLogger } from "../../src/util/logger.ts";
 import { type Link, ProcessClock, type World } from "./helpers.ts";
 
 export const WORK_NS = "work";
@@ -45,13 +46,16 @@ export function shardNode(
 ): ShardNode {
   const clock = new ProcessClock(world.clock);
   const { client, link } = world.client(clock);
-  const informer = new SharedInformer(client, ConfigMaps, { namespace: WORK_NS, clock });
+  // Crashes, stalls and partitions are the point here: keep their warnings quiet.
+  const logger = silentLogger;
+  const informer = new SharedInformer(client, ConfigMaps, { namespace: WORK_NS, clock, logger });
   const membership = new ShardMembership({
     client,
     namespace: LEASE_NS,
     group: "g",
     identity: id,
     clock,
+    logger,
     ...options,
   });
   const resource = newResource<ConfigMap>(
@@ -64,6 +68,7 @@ export function shardNode(
   const controller = new Controller({
     resource: shardedResource(resource, membership),
     clock,
+    logger,
     workers: 2,
   });
   const stopController = new AbortController();

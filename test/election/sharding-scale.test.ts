@@ -12,6 +12,7 @@ import {
 } from "../../src/election/mod.ts";
 import { Manager } from "../../src/manager/mod.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
+import { silentLogger as logger } from "../../src/util/logger.ts";
 import { type Link, World } from "./helpers.ts";
 import { LEASE_NS, seedKeys, touch, WORK_NS } from "./shard-node.ts";
 
@@ -37,6 +38,7 @@ describe("sharding at scale", () => {
         group: "g",
         identity: id,
         clock: world.clock,
+        logger,
       });
       const stop = new AbortController();
       const done = m.run(stop.signal);
@@ -91,10 +93,12 @@ describe("sharding at scale", () => {
         group: "g",
         identity: id,
         clock: world.clock,
+        logger,
       });
       const informer = new OwnedInformer(client, ConfigMaps, membership, {
         namespace: WORK_NS,
         clock: world.clock,
+        logger,
       });
       const controller = new Controller({
         resource: shardedResource(
@@ -110,6 +114,7 @@ describe("sharding at scale", () => {
           membership,
         ),
         clock: world.clock,
+        logger,
       });
       const stop = new AbortController();
       const m = membership.run(stop.signal);
@@ -195,6 +200,7 @@ describe("Manager.ownedInformer", () => {
       const manager = new Manager({
         client,
         clock: world.clock,
+        logger,
         sharding: { namespace: LEASE_NS, group: "cms", identity: id },
       });
       const informer = manager.ownedInformer(ConfigMaps, { namespace: WORK_NS });
