@@ -182,8 +182,9 @@ createInterface({ input: process.stdin }).on("line", (line) => {
     lists,
     reconciles,
   });
-  // Leave without releasing: the orchestrator removes the group's leases.
-  process.exit(0);
+  // Leave without releasing (the orchestrator removes the group's leases),
+  // once the report is flushed.
+  process.stdout.write("", () => process.exit(0));
 });
 
 process.on("SIGTERM", () => {

@@ -206,7 +206,15 @@ function startMember(id: string, group: string): Member {
   m.report = new Promise<Report>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
       if (!line.startsWith("{")) return;
-      const msg = JSON.parse(line) as Status;
+      let msg: Status;
+      try {
+        msg = JSON.parse(line) as Status;
+      } catch (err) {
+        reject(
+          new Error(`member ${id} wrote a broken line (${line.length} chars): ${String(err)}`),
+        );
+        return;
+      }
       if (msg.type === "started") m.startedAt = msg.t;
       else if (msg.type === "status") m.status = msg;
       else if (msg.type === "report") resolve(msg as Report);
