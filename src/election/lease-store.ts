@@ -150,7 +150,14 @@ export function kubeLeaseStore(client: KubeClient): LeaseStore {
         labelSelector,
         clock: options.clock,
         logger: options.logger,
-        ...(options.maxBackoffMs !== undefined ? { backoff: { maxMs: options.maxBackoffMs } } : {}),
+        ...(options.maxBackoffMs !== undefined
+          ? {
+              backoff: {
+                initialMs: Math.min(800, options.maxBackoffMs),
+                maxMs: options.maxBackoffMs,
+              },
+            }
+          : {}),
       });
     },
   };

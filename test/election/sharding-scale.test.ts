@@ -71,6 +71,36 @@ describe("sharding at scale", () => {
     assert.ok(leaseRequests.length < (3 * 2 * window) / RETRY_MS / 4);
   });
 
+  it("short timings: a retry period under the watch's initial backoff works", {
+    timeout: 60_000,
+  }, async () => {
+    const world = await World.create();
+    cleanups.push(() => world.close());
+    const { client } = world.client();
+    const m = new ShardMembership({
+      client,
+      namespace: LEASE_NS,
+      group: "fast",
+      identity: "a",
+      clock: world.clock,
+      logger,
+      leaseDurationMs: 3_000,
+      renewDeadlineMs: 2_000,
+      retryPeriodMs: 400,
+    });
+    const stop = new AbortController();
+    const done = m.run(stop.signal);
+    cleanups.push(async () => {
+      stop.abort();
+      await world.settle();
+      await done;
+    });
+    await world.advanceUntil(() => m.isActive(), 1_000, 50);
+    await world.advance(5_000, 100);
+    assert.ok(m.isActive());
+    assert.equal(m.status().lastError, undefined);
+  });
+
   it("OwnedInformer caches only the member's keys, gains keys on failover, delivers deletes", {
     timeout: 120_000,
   }, async () => {
