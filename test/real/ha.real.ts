@@ -229,7 +229,7 @@ describe("sharding with three members on the real API server", () => {
       0,
       "the partitioned member processed nothing after its renew deadline",
     );
-    assert.equal(c.logger.find("warn", "membership view is stale").length, 1);
+    assert.equal(c.logger.find("warn", "renew deadline passed").length, 1);
     c.proxy.refuse(false);
   });
 });
