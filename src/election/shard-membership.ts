@@ -170,21 +170,22 @@ const EMPTY: readonly string[] = Object.freeze([]);
 
 /**
  * One replica's membership in a shard group, and the ownership of keys that
- * follows from it. Implements {@link ShardFilter}: `owns(key)` is side-effect
- * free. Run it for as long as the replica processes keys; stop processing
+ * follows from it. Implements {@link ShardFilter} (`owns(key)` is side-effect
+ * free) and the controller's filter hook (`accepts(key)`). Run it for as long as the replica processes keys; stop processing
  * before aborting its signal (on abort the member's lease is deleted so
  * others take over at once).
  *
  * @example
  * ```ts
- * import { type ConfigMap, Controller, type KubeClient, type Resource, ShardMembership, shardedResource } from "kubeloop";
+ * import { type ConfigMap, Controller, type KubeClient, type Resource, ShardMembership } from "kubeloop";
  * declare const client: KubeClient;
  * declare const podName: string;
  * declare const myResource: Resource<ConfigMap>;
  * const membership = new ShardMembership({
  *   client, namespace: "kube-system", group: "my-controller", identity: podName,
  * });
- * const controller = new Controller({ resource: shardedResource(myResource, membership) });
+ * // the membership is the controller's filter (a Manager with `sharding` does this for you)
+ * const controller = new Controller({ resource: myResource, filter: membership });
  * const stopMembership = new AbortController();
  * const stopController = new AbortController();
  * const m = membership.run(stopMembership.signal);
@@ -327,6 +328,15 @@ export class ShardMembership implements ShardFilter {
   /** Whether this member owns `key` now: `shardOwns(this.view(), key, clock.now())`. Side-effect free. */
   owns(key: string): boolean {
     return shardOwns(this.#view, key, this.#clock.now());
+  }
+
+  /**
+   * {@link ShardMembership.owns}, as a controller's filter hook: a membership
+   * is a `ControllerFilter`, so `new Controller({ resource, filter: membership })`
+   * processes only this replica's keys (and queues the keys it gains).
+   */
+  accepts(key: string): boolean {
+    return this.owns(key);
   }
 
   subscribe(listener: () => void): () => void {

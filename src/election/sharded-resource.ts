@@ -90,7 +90,10 @@ export function filteredInformer<T extends KubernetesObject>(
  * Wrap a controller {@link Resource} so that this replica processes only the
  * keys `filter` owns: its informer is a {@link filteredInformer}, and
  * `upsert` / `delete` skip keys that moved away while queued. A
- * {@link Backgrounder} resource keeps its `run`.
+ * {@link Backgrounder} resource keeps its `run`. A controller can take the
+ * membership as its filter instead, with no wrapper:
+ * `new Controller({ resource, filter: membership })` (a Manager with
+ * `sharding` does that).
  *
  * Limitation: a delete that happens while no live member owns the key (the
  * owner died and the lease has not expired yet) reaches nobody's `delete`

@@ -247,14 +247,6 @@ interface Runnable {
   controller?: { readonly running: boolean; hasSynced(): boolean } | undefined;
 }
 
-/** The controller filter of a shard membership: this replica's keys. */
-function shardFilter(membership: ShardMembership): ControllerFilter {
-  return {
-    accepts: (key) => membership.owns(key),
-    subscribe: (listener) => membership.subscribe(listener),
-  };
-}
-
 /** A filter accepting what both accept (either may be absent). */
 function combineFilters(
   a: ControllerFilter | ((key: string) => boolean) | undefined,
@@ -492,7 +484,7 @@ export class Manager {
       ...controllerOptions,
       name,
       resource,
-      filter: combineFilters(filter, membership && shardFilter(membership)),
+      filter: combineFilters(filter, membership),
     });
     this.#runnables.push({
       name: controller.name,

@@ -8,6 +8,7 @@ import { Controller, MissingFactoryError } from "../../src/controller/controller
 import type { ControllerFilter } from "../../src/controller/filter.ts";
 import { newResource } from "../../src/controller/resource.ts";
 import { ownerKeys, owns, watches } from "../../src/controller/trigger.ts";
+import { ShardMembership } from "../../src/election/shard-membership.ts";
 import { Manager } from "../../src/manager/manager.ts";
 import { type Deployment, Deployments } from "../../src/resources/apps.ts";
 import { ConfigMaps } from "../../src/resources/core.ts";
@@ -471,5 +472,24 @@ describe("owns without a known primary kind", () => {
       owner: { group: "test.kubeloop.dev", kind: "Site", namespaced: true },
     });
     assert.deepEqual(explicit.map(dep, { primary: undefined }), ["shop/a"]);
+  });
+});
+
+describe("a shard membership as the filter", () => {
+  it("is a ControllerFilter: accepts what it owns", () => {
+    const { client } = world();
+    const membership = new ShardMembership({
+      client,
+      namespace: "kube-system",
+      group: "g",
+      identity: "a",
+    });
+    const filter: ControllerFilter = membership;
+    // not running yet: owns nothing, accepts nothing
+    assert.equal(filter.accepts("shop/a"), membership.owns("shop/a"));
+    assert.equal(filter.accepts("shop/a"), false);
+    const off = filter.subscribe?.(() => {});
+    assert.equal(typeof off, "function");
+    off?.();
   });
 });
