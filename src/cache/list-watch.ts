@@ -460,7 +460,8 @@ function start<T>(s: EmptyPhase, io: ListWatchIO<T>): ListWatchStep<T> {
       timeoutSeconds,
       startedAt: io.now(),
       events: 0,
-      objects: {},
+      // no prototype: an object key can never collide with an inherited property
+      objects: Object.create(null) as Record<string, T>,
       invalidKeys: [],
     },
   };
