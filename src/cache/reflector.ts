@@ -870,35 +870,34 @@ export class Reflector<T extends KubernetesObject> {
       while (!signal.aborted) {
         io.streamingList = (this.#opts.streamingList ?? false) && !this.#streamingDisabled;
         const prev = this.#state;
-        let result: ListWatchStep<T>;
         try {
-          result = await listWatchStep(prev, io);
+          const result: ListWatchStep<T> = await listWatchStep(prev, io);
+          // a transport may complete a request that was aborted meanwhile: apply nothing
+          if (signal.aborted) break;
+          this.#state = result.state;
+          const rs = result.state;
+          if (rs.phase === "listed" || rs.phase === "watching") this.#rv = rs.resourceVersion;
+          if (result.progress) {
+            // a watch delivered: healthy again
+            this.#gonesWithoutProgress = 0;
+            this.#lastError = undefined;
+            this.#backoff.reset();
+          }
+          if (result.event !== undefined) await this.#apply(result.event, prev, signal);
+          else if (prev.phase === "watching" && rs.phase === "listed") {
+            this.#logger.debug("watch ended; resuming", {
+              kind: this.resourceType.kind,
+              events: prev.events,
+              resourceVersion: this.#rv,
+            });
+          }
         } catch (err) {
-          // a bug, not a server failure (steps return those as events): start over
+          // not a server failure (steps return those as events): a sink that threw, or a
+          // bug. The cache may be half updated: start over with a list, after backoff.
           if (signal.aborted) break;
           io.closeWatch();
           this.#state = { phase: "empty", consistent: false };
           await this.#failed(err, prev.phase === "paging" ? "list" : "watch", undefined, signal);
-          continue;
-        }
-        // a transport may complete a request that was aborted meanwhile: apply nothing
-        if (signal.aborted) break;
-        this.#state = result.state;
-        const rs = result.state;
-        if (rs.phase === "listed" || rs.phase === "watching") this.#rv = rs.resourceVersion;
-        if (result.progress) {
-          // a watch delivered: healthy again
-          this.#gonesWithoutProgress = 0;
-          this.#lastError = undefined;
-          this.#backoff.reset();
-        }
-        if (result.event !== undefined) await this.#apply(result.event, prev, signal);
-        else if (prev.phase === "watching" && result.state.phase === "listed") {
-          this.#logger.debug("watch ended; resuming", {
-            kind: this.resourceType.kind,
-            events: prev.events,
-            resourceVersion: this.#rv,
-          });
         }
       }
     } finally {

@@ -466,3 +466,43 @@ describe("list-watch transitions: relists are transitions", () => {
     assert.equal(io.stats.reconnects, 1, "the resume counts as a reconnect");
   });
 });
+
+describe("the reflector loop", () => {
+  it("a sink that throws is reported and backed off; the reflector relists and goes on (run never rejects)", async () => {
+    const { Reflector } = await import("../../src/cache/reflector.ts");
+    const { setup, cm: configMap, eventually } = await import("./support.ts");
+    const { ConfigMaps } = await import("../../src/resources/core.ts");
+    const env = setup();
+    env.server.create(ConfigMaps, configMap("a"));
+    let replaces = 0;
+    const errors: string[] = [];
+    const reflector = new Reflector(
+      env.client,
+      ConfigMaps,
+      {
+        replace: () => {
+          if (replaces++ === 0) throw new Error("sink broke");
+        },
+        apply: () => {},
+      },
+      {
+        clock: env.clock,
+        random: () => 0,
+        onError: (err, info) => errors.push(`${info.phase}: ${(err as Error).message}`),
+      },
+    );
+    const ac = new AbortController();
+    const done = reflector.run(ac.signal);
+    await eventually(() => reflector.stats.backoffs === 1);
+    assert.deepEqual(errors, ["list: sink broke"]);
+    assert.equal((reflector.lastError() as Error).message, "sink broke");
+    assert.equal(reflector.state.phase, "empty");
+    await env.clock.advance(800);
+    await eventually(() => reflector.state.phase === "watching");
+    assert.equal(replaces, 2);
+    assert.equal(reflector.stats.lists, 2);
+    ac.abort();
+    await done;
+    await env.server.close();
+  });
+});
