@@ -19,6 +19,7 @@ import { loadSnapshot, saveSnapshot } from "../../src/cache/checkpoint.ts";
 import { FileCheckpointStore } from "../../src/cache/checkpoint-stores.ts";
 import { createInformer, type Informer } from "../../src/cache/informer.ts";
 import { KubeClient } from "../../src/client/client.ts";
+import type { ClusterConfig } from "../../src/client/config.ts";
 import { Controller } from "../../src/controller/controller.ts";
 import type { Pod } from "../../src/resources/core.ts";
 import { Pods } from "../../src/resources/core.ts";
@@ -31,14 +32,20 @@ if (!url || !mode || (mode !== "sync" && !dir)) {
 
 /** Wait until the informer's watch is connected (polling: I/O, not time-based behaviour). */
 async function connected(informer: Informer<Pod>): Promise<void> {
-  for (let i = 0; i < 600_000 && informer.quietMs() === undefined; i++) {
+  const deadline = performance.now() + 120_000;
+  while (informer.quietMs() === undefined && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 1));
   }
   if (informer.quietMs() === undefined) throw new Error("the watch never connected");
 }
 
 const onError = (err: unknown): void => console.error("informer error:", err);
-const client = new KubeClient({ server: url });
+// BENCH_CLUSTER: a whole ClusterConfig as JSON (scripts/bench/resume-real.ts: a real API server with TLS and a token)
+const client = new KubeClient(
+  process.env.BENCH_CLUSTER
+    ? (JSON.parse(process.env.BENCH_CLUSTER) as ClusterConfig)
+    : { server: url },
+);
 const ac = new AbortController();
 const store = dir ? new FileCheckpointStore(dir) : undefined;
 let result: Record<string, unknown>;
@@ -47,7 +54,9 @@ if (mode === "prepare" || mode === "sync") {
   const t0 = performance.now();
   const informer = createInformer(client, Pods, { onError });
   const done = informer.run(ac.signal);
-  if (!(await informer.waitForSync())) throw new Error("no sync");
+  if (!(await informer.waitForSync(AbortSignal.timeout(300_000)))) {
+    throw new Error(`no sync within 5 minutes: ${String(informer.lastError())}`);
+  }
   const syncedMs = performance.now() - t0;
   await connected(informer);
   const totalMs = performance.now() - t0;
