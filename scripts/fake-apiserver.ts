@@ -15,7 +15,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { KubernetesObject } from "../src/resources/meta.ts";
-import { FakeApiServer } from "../src/testing/mod.ts";
+import { FakeApiServer, type YamlCodec } from "../src/testing/mod.ts";
 import { consoleLogger, silentLogger } from "../src/util/logger.ts";
 
 async function parseFile(path: string): Promise<KubernetesObject[]> {
@@ -55,9 +55,17 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // YAML request bodies and responses, when the yaml package is there (it is a kubeloop dependency)
+  let yamlCodec: YamlCodec | undefined;
+  try {
+    yamlCodec = (await import("yaml" as string)) as YamlCodec;
+  } catch {
+    yamlCodec = undefined;
+  }
   const server = new FakeApiServer({
     token: values.token,
     logger: values.verbose ? consoleLogger("debug") : silentLogger,
+    yaml: yamlCodec,
   });
   let loaded = 0;
   for (const file of values.load ?? []) loaded += server.load(await parseFile(file));

@@ -29,6 +29,7 @@ export {
   type Verb,
 } from "./fake-apiserver/faults.ts";
 export type { RequestLogEntry, StreamingListMode } from "./fake-apiserver/handler.ts";
+export type { YamlCodec } from "./fake-apiserver/negotiation.ts";
 export {
   applyJsonPatch,
   applyMergePatch,

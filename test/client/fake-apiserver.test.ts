@@ -190,9 +190,10 @@ for (const mode of ["in-process", "http", "https"] as Mode[]) {
               server: listener!.url,
               ...(mode === "https" ? { caCertificate: fixture("tls/ca.crt") } : {}),
             });
+      // no credentials: the anonymous user, forbidden, as on a real API server
       await assert.rejects(
         anon.list(Pods),
-        (err: unknown) => err instanceof ApiError && err.code === 401,
+        (err: unknown) => err instanceof ApiError && err.code === 403,
       );
     });
 

@@ -7,7 +7,9 @@
 // - the new server's history does not reach the informer's resource version
 //   (compacted): the watch gets 410, the informer relists;
 // - the new server is BEHIND the informer's resource version (not compacted):
-//   the watch gets 504 "Too large resource version" (ResourceVersionTooLarge),
+//   a real 1.20 API server lets such a watch wait until it reaches that resource
+//   version (the API concepts docs allow it); a server that refuses it answers
+//   504 "Too large resource version" (ResourceVersionTooLarge), injected here:
 //   the informer relists with a consistent read (resourceVersion "");
 // - names recreated with the very resource version their old objects had
 //   (another uid, other data): the relist must not keep the stale objects.
@@ -104,6 +106,18 @@ async function restart(s: Scenario, check: (o: Outcome) => Promise<void>): Promi
     for (const name of s.bNames)
       b.create(ConfigMaps, { metadata: { name, namespace: NS }, data: { from: "b" } });
     if (s.compact) b.faults.compact();
+    else {
+      // a watch from a resource version the server has not reached: a real 1.20 API server lets it
+      // wait; a server that refuses it answers 504 ResourceVersionTooLarge, injected here
+      b.faults.failNext({
+        verb: "watch",
+        status: 504,
+        reason: "Timeout",
+        message: `Timeout: Too large resource version: ${oldRv}, current: ${b.resourceVersion()}`,
+        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+        retryAfterSeconds: 1,
+      });
+    }
     const lb = await b.listen({ port });
     try {
       calls.length = 0;

@@ -174,13 +174,22 @@ describe(`secrets never leak (${runtimeName()})`, () => {
     assert.equal(new URL(listener.url).hostname, "127.0.0.1");
   });
 
-  it("its token check answers 401, surfaced as ApiError 401 Unauthorized (wrong or missing token)", async () => {
-    for (const config of [{ server: listener.url, token: TOKEN }, { server: listener.url }]) {
-      const err = await collect(new KubeClient(config).list(ConfigMaps, { namespace: "default" }));
-      assert.ok(err instanceof ApiError, String(err));
-      assert.equal(err.code, 401);
-      assert.equal(err.reason, "Unauthorized");
-    }
+  it("its token check answers 401 to a wrong token and 403 to none (the anonymous user), surfaced as ApiErrors", async () => {
+    const wrong = await collect(
+      new KubeClient({ server: listener.url, token: TOKEN }).list(ConfigMaps, {
+        namespace: "default",
+      }),
+    );
+    assert.ok(wrong instanceof ApiError, String(wrong));
+    assert.equal(wrong.code, 401);
+    assert.equal(wrong.reason, "Unauthorized");
+    // as a real API server: a request without credentials is system:anonymous, forbidden
+    const none = await collect(
+      new KubeClient({ server: listener.url }).list(ConfigMaps, { namespace: "default" }),
+    );
+    assert.ok(none instanceof ApiError, String(none));
+    assert.equal(none.code, 403);
+    assert.equal(none.reason, "Forbidden");
     const ok = new KubeClient({ server: listener.url, token: "the-right-token" });
     assert.equal((await ok.list(ConfigMaps, { namespace: "default" })).items.length, 1);
   });

@@ -56,9 +56,10 @@ for (const mode of MODES) {
       );
       const group = await h.json("/apis/apps");
       assert.equal(group.body.kind, "APIGroup");
+      // an unknown group is not routed: a real API server's mux answers a plain-text 404
       const missing = await h.json("/apis/nope.example.com/v1");
       assert.equal(missing.status, 404);
-      assert.equal(missing.body.kind, "Status");
+      assert.equal(missing.body, "404 page not found\n");
     });
 
     it("creates objects with uid, creationTimestamp, resourceVersion and generation", async () => {
@@ -70,7 +71,8 @@ for (const mode of MODES) {
       assert.equal(o.kind, "ConfigMap");
       assert.match(o.metadata.uid, /^[0-9a-f-]{36}$/);
       assert.match(o.metadata.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      assert.equal(o.metadata.generation, 1);
+      // ConfigMaps track no generation (a real API server sets it for kinds with a spec, e.g. Deployments)
+      assert.equal(o.metadata.generation, undefined);
       assert.equal(o.metadata.namespace, "default");
       assert.ok(Number(o.metadata.resourceVersion) > rv0);
       assert.equal(h.server.resourceVersion(), o.metadata.resourceVersion);
@@ -129,9 +131,10 @@ for (const mode of MODES) {
       assert.equal(wrongVersion.status, 400);
       const badName = await h.send("POST", CM, cm("Bad_Name"));
       assert.equal(badName.status, 422);
+      // a value of the wrong type fails decoding on a real API server: 400, not 422
       const schema = await h.send("POST", CM, { metadata: { name: "typed" }, data: { a: 1 } });
-      assert.equal(schema.status, 422);
-      assert.equal(schema.body.reason, "Invalid");
+      assert.equal(schema.status, 400);
+      assert.equal(schema.body.reason, "BadRequest");
       const notObject = await h.send("POST", CM, "[1,2]");
       assert.equal(notObject.status, 400);
       const unknown = await h.json("/api/v1/namespaces/default/widgets");
@@ -216,7 +219,8 @@ for (const mode of MODES) {
     it("keeps status out of main updates and spec out of status updates", async () => {
       const created = (await h.send("POST", DEP, dep("sub"))).body;
       const main = await h.send("PUT", `${DEP}/sub`, { ...created, status: { replicas: 9 } });
-      assert.equal(main.body.status, undefined);
+      // the status the server set on create ({} for a Deployment) stays
+      assert.deepEqual(main.body.status, {});
       const st = await h.send("PUT", `${DEP}/sub/status`, {
         ...main.body,
         spec: { ...main.body.spec, replicas: 5 },
@@ -232,7 +236,7 @@ for (const mode of MODES) {
       );
       assert.equal(patched.status, 200);
       assert.equal(patched.body.status.replicas, 2);
-      const badSub = await h.json(`${DEP}/sub/scale`);
+      const badSub = await h.json(`${CM}/p/scale`);
       assert.equal(badSub.status, 404);
     });
 
@@ -316,14 +320,15 @@ for (const mode of MODES) {
       const withFin = (
         await h.send("POST", CM, { metadata: { name: "fin", finalizers: ["example.com/x"] } })
       ).body;
+      // a real API server answers 200 (202 only with orphanDependents=false)
       const pending = await h.send("DELETE", `${CM}/fin`);
-      assert.equal(pending.status, 202);
+      assert.equal(pending.status, 200);
       assert.ok(pending.body.metadata.deletionTimestamp);
       const still = await h.json(`${CM}/fin`);
       assert.equal(still.status, 200);
       assert.ok(still.body.metadata.deletionTimestamp);
       const again = await h.send("DELETE", `${CM}/fin`);
-      assert.equal(again.status, 202);
+      assert.equal(again.status, 200);
       assert.equal(again.body.metadata.resourceVersion, still.body.metadata.resourceVersion);
       const cleared = await h.send(
         "PATCH",
@@ -397,9 +402,13 @@ for (const mode of MODES) {
     it("checks a bearer token when configured", async () => {
       const secured = await harness(mode, { token: "s3cret" });
       try {
+        // no credentials: system:anonymous, forbidden (a real API server allows anonymous requests)
         const no = await secured.json(CM);
-        assert.equal(no.status, 401);
-        assert.equal(no.body.reason, "Unauthorized");
+        assert.equal(no.status, 403);
+        assert.equal(no.body.reason, "Forbidden");
+        const wrong = await secured.json(CM, { headers: { Authorization: "Bearer wrong" } });
+        assert.equal(wrong.status, 401);
+        assert.equal(wrong.body.reason, "Unauthorized");
         const yes = await secured.json(CM, { headers: { Authorization: "Bearer s3cret" } });
         assert.equal(yes.status, 200);
         const version = await secured.json("/version");
@@ -480,6 +489,7 @@ describe("fake API server direct helpers", () => {
     server.delete(Namespaces, "live");
     const res = await server.fetch("http://x/api/v1/namespaces/live/configmaps", {
       method: "POST",
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ metadata: { name: "b" } }),
     });
     assert.equal(res.status, 403);
@@ -520,6 +530,7 @@ describe("fake API server direct helpers", () => {
       "http://x/apis/example.com/v1alpha1/namespaces/default/widgets",
       {
         method: "POST",
+        headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ metadata: { name: "w2" }, spec: { size: "big" } }),
       },
     );

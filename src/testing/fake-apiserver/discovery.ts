@@ -6,25 +6,11 @@
  * @module
  */
 import type { ResourceType } from "../../resources/resource.ts";
-
-const SHORT_NAMES: Record<string, string[]> = {
-  pods: ["po"],
-  configmaps: ["cm"],
-  services: ["svc"],
-  endpoints: ["ep"],
-  namespaces: ["ns"],
-  nodes: ["no"],
-  serviceaccounts: ["sa"],
-  events: ["ev"],
-  deployments: ["deploy"],
-  replicasets: ["rs"],
-  statefulsets: ["sts"],
-  daemonsets: ["ds"],
-  cronjobs: ["cj"],
-  customresourcedefinitions: ["crd", "crds"],
-};
+import { strategyFor } from "./kinds.ts";
 
 const VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+/** Kinds whose collections cannot be deleted at once (Kubernetes 1.20). */
+const NO_DELETECOLLECTION = new Set(["/Namespace", "/Service"]);
 
 /** The `/version` document. */
 export function versionInfo(): Record<string, string> {
@@ -97,38 +83,30 @@ export function apiResourceList(
   if (matching.length === 0 && !(group === "" && version === "v1")) return undefined;
   const resources: Record<string, unknown>[] = [];
   for (const t of matching) {
+    const s = strategyFor(t);
     const entry: Record<string, unknown> = {
       name: t.plural,
-      singularName: t.kind.toLowerCase(),
-      namespaced: t.namespaced,
-      kind: t.kind,
-      verbs: VERBS,
-    };
-    const short = SHORT_NAMES[t.plural];
-    if (
-      short &&
-      (t.group === "" ||
-        t.group === "apps" ||
-        t.group === "batch" ||
-        t.group === "apiextensions.k8s.io")
-    ) {
-      entry.shortNames = short;
-    }
-    resources.push(entry);
-    resources.push({
-      name: `${t.plural}/status`,
       singularName: "",
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: ["get", "patch", "update"],
-    });
+      verbs: NO_DELETECOLLECTION.has(`${t.group}/${t.kind}`) ? VERBS.filter((v) => v !== "deletecollection") : VERBS,
+    };
+    if (s.shortNames?.length) entry.shortNames = [...s.shortNames];
+    if (s.categories?.length) entry.categories = [...s.categories];
+    resources.push(entry);
+    const sub = (name: string, verbs: string[], extra: Record<string, unknown> = {}): void => {
+      resources.push({ name: `${t.plural}/${name}`, singularName: "", namespaced: t.namespaced, ...extra, kind: t.kind, verbs, ...(extra.kind ? { kind: extra.kind } : {}) });
+    };
+    if (t.group === "" && t.kind === "Namespace") sub("finalize", ["update"]);
+    if (s.scale) sub("scale", ["get", "patch", "update"], { group: "autoscaling", version: "v1", kind: "Scale" });
+    if (s.statusSubresource) sub("status", ["get", "patch", "update"]);
   }
-  return {
-    kind: "APIResourceList",
-    apiVersion: "v1",
-    groupVersion: group ? `${group}/${version}` : version,
-    resources,
-  };
+  resources.sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1));
+  const list: Record<string, unknown> = { kind: "APIResourceList" };
+  if (group) list.apiVersion = "v1";
+  list.groupVersion = group ? `${group}/${version}` : version;
+  list.resources = resources;
+  return list;
 }
 
 function gvPath(group: string, version: string): string {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { KubernetesObject } from "../../resources/meta.ts";
+import type { KubernetesObject, StatusCause } from "../../resources/meta.ts";
 import type { ResourceType } from "../../resources/resource.ts";
 
 /**
@@ -88,6 +88,8 @@ export interface FailOptions extends RequestMatch {
    * 410 on a watch, false otherwise.
    */
   asWatchEvent?: boolean | undefined;
+  /** `details.causes` of the Status (e.g. `[{ reason: "ResourceVersionTooLarge" }]`). */
+  causes?: StatusCause[] | undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * The HTTP face of the fake API server: routing, query parameters, request
- * bodies, `Status` errors, lists, watches, discovery and fault injection, as a
- * web `(Request) => Promise<Response>` handler.
+ * The HTTP face of the fake API server: routing, authorization, query
+ * parameters, request bodies, content negotiation, `Status` errors, lists,
+ * watches, subresources, discovery and fault injection, as a web
+ * `(Request) => Promise<Response>` handler.
  *
  * @module
  */
@@ -10,13 +11,8 @@ import type { KubernetesObject, ObjectList, Status } from "../../resources/meta.
 import type { ResourceType } from "../../resources/resource.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
-import {
-  type ParsedFieldSelector,
-  type ParsedLabelSelector,
-  parseFieldSelector,
-  parseLabelSelector,
-  SelectorParseError,
-} from "../../util/selector.ts";
+import type { ParsedFieldSelector, ParsedLabelSelector } from "../../util/selector.ts";
+import { parseFieldSelector } from "../../util/selector.ts";
 import {
   apiGroup,
   apiGroupList,
@@ -27,9 +23,21 @@ import {
   versionInfo,
 } from "./discovery.ts";
 import type { FailRule, FaultInjector, RequestInfo, Verb } from "./faults.ts";
-import { applyPatch, PatchError, patchTypeOf } from "./patch.ts";
+import { hasBuiltinStrategy, strategyFor } from "./kinds.ts";
+import { negotiate, type Representation, readBody, type YamlCodec } from "./negotiation.ts";
+import { applyPatch, PatchError, type PatchType, patchTypeOf } from "./patch.ts";
+import {
+  deleteParams,
+  listParams,
+  parseResourceVersion,
+  type WriteParams,
+  writeParams,
+} from "./query.ts";
+import { forbiddenMessage, type RequestAttributes, requestAttributes } from "./request-info.ts";
+import { fieldSelectorParam, labelSelectorParam } from "./selectors.ts";
 import { badRequest, notFound, StatusError, statusObject } from "./status.ts";
-import type { ObjectStore } from "./store.ts";
+import type { ObjectStore, Writer } from "./store.ts";
+import { type IncludeObject, toTable } from "./table.ts";
 import { toPartialMetadata, Watcher, type WatchHub } from "./watch.ts";
 
 /**
@@ -52,11 +60,19 @@ export interface HandlerContext {
   clock: Clock;
   logger: Logger;
   token: string | undefined;
+  unprivilegedToken: string | undefined;
   bookmarkIntervalMs: number;
   watchBufferLimit: number;
   streamingLists: StreamingListMode;
+  random: () => number;
+  /** YAML codec for YAML bodies and responses (none: JSON only). */
+  yaml: YamlCodec | undefined;
   onRequest: (entry: RequestLogEntry) => void;
   onWatcherEnd: (w: Watcher) => void;
+  /** Custom resource definitions written through the API. */
+  onCrd?:
+    | ((crd: KubernetesObject | undefined, previous: KubernetesObject | undefined) => void)
+    | undefined;
 }
 
 /**
@@ -85,13 +101,16 @@ export interface RequestLogEntry {
 }
 
 interface Route {
-  kind: "resource";
   type: ResourceType;
   namespace: string | undefined;
   name: string | undefined;
   subresource: string | undefined;
-  legacyWatch: boolean;
 }
+
+/** The user name of the unprivileged token, as error messages show it. */
+const UNPRIVILEGED_USER = "unprivileged";
+/** Requests without credentials, as the API server names them. */
+const ANONYMOUS_USER = "system:anonymous";
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
 
@@ -103,58 +122,56 @@ function statusResponse(status: Status, headers: Record<string, string> = {}): R
   return json(status, status.code ?? 500, headers);
 }
 
-function isMetadataOnly(request: Request): boolean {
-  const accept = request.headers.get("accept") ?? "";
-  // The first acceptable media type wins; PartialObjectMetadata(List) asks for metadata only.
-  const first = accept.split(",")[0] ?? "";
-  return /as=PartialObjectMetadata(List)?\b/.test(first);
-}
-
-function parseBool(v: string | null): boolean {
-  return v === "true" || v === "1";
-}
-
 interface ContinueToken {
   rv: number;
   start: string;
 }
 
+function base64url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
 function encodeContinue(t: ContinueToken): string {
-  const text = JSON.stringify({ v: "meta.k8s.io/v1", rv: t.rv, start: t.start });
-  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64url(JSON.stringify({ v: "meta.k8s.io/v1", rv: t.rv, start: t.start }));
 }
 
 function decodeContinue(s: string): ContinueToken {
+  let v: Record<string, unknown>;
   try {
     const b64 = s.replace(/-/g, "+").replace(/_/g, "/");
-    const v = JSON.parse(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4))) as Record<
-      string,
-      unknown
-    >;
-    if (v.v !== "meta.k8s.io/v1" || typeof v.rv !== "number" || typeof v.start !== "string")
-      throw new Error();
-    return { rv: v.rv, start: v.start };
-  } catch {
+    const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    v = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  } catch (e) {
     throw badRequest(
-      "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+      `invalid continue token: continue key is not valid: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-}
-
-function parseRv(s: string): number {
-  if (!/^\d+$/.test(s)) {
-    throw new StatusError(400, `invalid resource version "${s}"`, { reason: "BadRequest" });
+  if (v.v !== "meta.k8s.io/v1") {
+    throw badRequest(
+      "invalid continue token: continue key is not valid: server does not recognize this encoded version",
+    );
   }
-  return Number(s);
+  if (typeof v.rv !== "number" || v.rv === 0) {
+    throw badRequest(
+      "invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+    );
+  }
+  if (typeof v.start !== "string" || v.start === "") {
+    throw badRequest("invalid continue token: continue key is not valid: encoded start key empty");
+  }
+  return { rv: v.rv, start: v.start };
 }
 
 /**
  * What a real API server answers (504, reason `Timeout`, cause
- * `ResourceVersionTooLarge`) to a list or watch from a resource version it
- * has not reached.
+ * `ResourceVersionTooLarge`) to a read at a resource version it has not reached.
  */
 function tooLargeResourceVersion(rv: number, current: number): StatusError {
-  return new StatusError(504, `Too large resource version: ${rv}, current: ${current}`, {
+  return new StatusError(504, `Timeout: Too large resource version: ${rv}, current: ${current}`, {
     reason: "Timeout",
     details: {
       causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
@@ -163,10 +180,22 @@ function tooLargeResourceVersion(rv: number, current: number): StatusError {
   });
 }
 
+/** A path no handler serves: the API server's mux answers in plain text. */
+class PlainNotFound extends Error {}
+
 function notFoundPath(): StatusError {
   return new StatusError(404, "the server could not find the requested resource", {
     reason: "NotFound",
+    details: {},
   });
+}
+
+function methodNotAllowed(type: ResourceType | undefined, verb: string): StatusError {
+  return new StatusError(
+    405,
+    `${verb} is not supported on resources of kind "${type ? (type.group ? `${type.plural}.${type.group}` : type.plural) : ""}"`,
+    { reason: "MethodNotAllowed", details: type ? { group: type.group, kind: type.plural } : {} },
+  );
 }
 
 /**
@@ -189,6 +218,24 @@ function checkPathSegments(
   throw badRequest(`Name parameter invalid: ${JSON.stringify(name)}: ${problems.join(", ")}`);
 }
 
+/** The field manager of a write: `fieldManager`, else the User-Agent's program name. */
+function managerOf(request: Request, write: WriteParams): string {
+  if (write.fieldManager) return write.fieldManager;
+  const ua = request.headers.get("user-agent") ?? "";
+  const name = ua.split("/")[0]?.trim() ?? "";
+  return name.slice(0, 128) || "unknown";
+}
+
+function rootPaths(types: ResourceType[]): string[] {
+  const paths = new Set<string>(["/api", "/api/v1", "/apis", "/apis/", "/healthz", "/livez", "/readyz", "/version", "/openapi/v3"]);
+  for (const t of types) {
+    if (!t.group) continue;
+    paths.add(`/apis/${t.group}`);
+    paths.add(`/apis/${t.group}/${t.version}`);
+  }
+  return [...paths].sort();
+}
+
 /** The web request handler of a fake API server. */
 export class RequestHandler {
   readonly #ctx: HandlerContext;
@@ -204,33 +251,34 @@ export class RequestHandler {
     const method = request.method.toUpperCase();
     let path = url.pathname;
     if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
+    const attrs = requestAttributes(method, path, url.searchParams);
     const info: RequestInfo = {
       method,
       path,
       verb: undefined,
-      plural: undefined,
-      subresource: undefined,
-      watch: false,
+      plural: attrs.resourceRequest ? attrs.resource : undefined,
+      subresource: attrs.subresource || undefined,
+      watch: attrs.verb === "watch",
     };
+    const verbs = [
+      "get",
+      "list",
+      "watch",
+      "create",
+      "update",
+      "patch",
+      "delete",
+      "deletecollection",
+    ];
+    if (attrs.resourceRequest && verbs.includes(attrs.verb)) info.verb = attrs.verb as Verb;
     let response: Response;
     try {
-      const route = this.#route(path);
-      if (route) {
-        info.plural = route.type.plural;
-        info.subresource = route.subresource;
-        info.watch = route.legacyWatch || parseBool(url.searchParams.get("watch"));
-        info.verb = this.#verb(method, route, info.watch);
-      }
-      if (ctx.token !== undefined && !/^\/(version|healthz|livez|readyz)$/.test(path)) {
-        const auth = request.headers.get("authorization");
-        if (auth !== `Bearer ${ctx.token}`)
-          throw new StatusError(401, "Unauthorized", { reason: "Unauthorized" });
-      }
+      this.#authorize(request, method, path, attrs);
       const rule = ctx.faults.take(info);
       const delay = ctx.faults.delayFor(info);
       if (delay > 0) await ctx.clock.sleep(delay);
       if (rule) response = this.#failure(rule, info);
-      else if (route) response = await this.#resource(request, url, route, info);
+      else if (attrs.resourceRequest) response = await this.#resource(request, url, attrs);
       else response = this.#nonResource(path, method, url);
     } catch (e) {
       response = this.#errorResponse(e);
@@ -250,14 +298,52 @@ export class RequestHandler {
     return response;
   }
 
+  /**
+   * Authentication and authorization: with a token configured, requests
+   * without credentials are `system:anonymous` (they may read `/version` and
+   * health checks), the unprivileged token may read discovery too (a user
+   * without RBAC bindings), everything else is 403; a wrong token is 401.
+   */
+  #authorize(request: Request, method: string, path: string, attrs: RequestAttributes): void {
+    const ctx = this.#ctx;
+    if (ctx.token === undefined) return;
+    const auth = request.headers.get("authorization");
+    if (auth === `Bearer ${ctx.token}`) return;
+    let user: string;
+    if (auth === null || auth === "") user = ANONYMOUS_USER;
+    else if (ctx.unprivilegedToken !== undefined && auth === `Bearer ${ctx.unprivilegedToken}`)
+      user = UNPRIVILEGED_USER;
+    else throw new StatusError(401, "Unauthorized", { reason: "Unauthorized" });
+    const read = method === "GET" || method === "HEAD";
+    if (!attrs.resourceRequest) {
+      if (read && /^\/(version|healthz|livez|readyz)\/?$/.test(path)) return;
+      if (read && user !== ANONYMOUS_USER && /^\/(api|apis|openapi)(\/.*)?$/.test(path)) return;
+      throw new StatusError(
+        403,
+        `forbidden: User "${user}" cannot ${method.toLowerCase()} path "${path}"`,
+        { reason: "Forbidden" },
+      );
+    }
+    const details: { name?: string; group?: string; kind?: string } = {};
+    if (attrs.name) details.name = attrs.name;
+    if (attrs.group) details.group = attrs.group;
+    details.kind = attrs.resource;
+    throw new StatusError(403, forbiddenMessage(user, attrs), { reason: "Forbidden", details });
+  }
+
   #errorResponse(e: unknown): Response {
+    if (e instanceof PlainNotFound) {
+      return new Response("404 page not found\n", {
+        status: 404,
+        headers: { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" },
+      });
+    }
     if (e instanceof StatusError) {
       const headers: Record<string, string> = {};
       if (e.details?.retryAfterSeconds !== undefined)
         headers["Retry-After"] = String(e.details.retryAfterSeconds);
       return statusResponse(e.toStatus(), headers);
     }
-    if (e instanceof SelectorParseError) return statusResponse(badRequest(e.message).toStatus());
     this.#ctx.logger.error("fake-apiserver: internal error", {
       error: e instanceof Error ? e.message : String(e),
     });
@@ -277,12 +363,16 @@ export class RequestHandler {
         headers: { ...headers, "Content-Type": "text/plain; charset=utf-8" },
       });
     }
-    const status = statusObject(
-      o.status,
-      message,
-      o.reason,
-      o.retryAfterSeconds !== undefined ? { retryAfterSeconds: o.retryAfterSeconds } : undefined,
-    );
+    const details =
+      o.retryAfterSeconds !== undefined || o.causes !== undefined
+        ? {
+            ...(o.causes ? { causes: o.causes } : {}),
+            ...(o.retryAfterSeconds !== undefined
+              ? { retryAfterSeconds: o.retryAfterSeconds }
+              : {}),
+          }
+        : undefined;
+    const status = statusObject(o.status, message, o.reason, details);
     const asEvent = o.asWatchEvent ?? (info.watch && o.status === 410);
     if (info.watch && asEvent) {
       const body = `${JSON.stringify({ type: "ERROR", object: status })}\n`;
@@ -291,92 +381,41 @@ export class RequestHandler {
     return statusResponse(status, headers);
   }
 
-  #route(path: string): Route | undefined {
-    const parts = path
-      .split("/")
-      .filter((p) => p !== "")
-      .map(decodeURIComponent);
-    let group: string;
-    let version: string;
-    let rest: string[];
-    if (parts[0] === "api" && parts.length >= 3) {
-      group = "";
-      version = parts[1]!;
-      rest = parts.slice(2);
-    } else if (parts[0] === "apis" && parts.length >= 4) {
-      group = parts[1]!;
-      version = parts[2]!;
-      rest = parts.slice(3);
-    } else {
-      return undefined;
-    }
-    let legacyWatch = false;
-    if (rest[0] === "watch") {
-      legacyWatch = true;
-      rest = rest.slice(1);
-    }
+  #route(attrs: RequestAttributes): Route {
     const store = this.#ctx.store;
-    let namespace: string | undefined;
-    let plural: string;
-    let name: string | undefined;
-    let sub: string[];
-    if (rest[0] === "namespaces" && rest.length >= 3) {
-      const nsType = store.findType(group, rest[2]!);
-      if (nsType?.namespaced) {
-        namespace = rest[1]!;
-        plural = rest[2]!;
-        name = rest[3];
-        sub = rest.slice(4);
-      } else {
-        plural = rest[0]!;
-        name = rest[1];
-        sub = rest.slice(2);
-      }
-    } else {
-      plural = rest[0]!;
-      name = rest[1];
-      sub = rest.slice(2);
+    const type = store.findType(attrs.group, attrs.resource);
+    if (!type || type.version !== attrs.version) {
+      // a group nobody serves is not routed at all: the mux's plain-text 404
+      if (attrs.group && !store.types().some((t) => t.group === attrs.group)) throw new PlainNotFound();
+      throw notFoundPath();
     }
-    const type = store.findType(group, plural);
-    if (!type || type.version !== version) {
-      throw new StatusError(404, "the server could not find the requested resource", {
-        reason: "NotFound",
-        details: { group, kind: plural },
-      });
+    const namespace = attrs.namespace || undefined;
+    if (attrs.resource === "namespaces") {
+      // a namespace's own path: the name is the namespace
+      checkPathSegments(undefined, attrs.name || undefined, attrs.subresource !== "");
+      return {
+        type,
+        namespace: undefined,
+        name: attrs.name || undefined,
+        subresource: attrs.subresource || undefined,
+      };
     }
-    if (type.namespaced && namespace === undefined && name !== undefined) throw notFoundPath();
-    const subresource = sub.length ? sub.join("/") : undefined;
-    checkPathSegments(namespace, name, subresource !== undefined);
-    if (subresource !== undefined && subresource !== "status") throw notFoundPath();
-    return { kind: "resource", type, namespace, name, subresource, legacyWatch };
-  }
-
-  #verb(method: string, route: Route, watch: boolean): Verb | undefined {
-    if (route.name === undefined) {
-      if (method === "GET") return watch ? "watch" : "list";
-      if (method === "POST") return "create";
-      if (method === "DELETE") return "deletecollection";
-      return undefined;
-    }
-    switch (method) {
-      case "GET":
-        return watch ? "watch" : "get";
-      case "PUT":
-        return "update";
-      case "PATCH":
-        return "patch";
-      case "DELETE":
-        return "delete";
-      default:
-        return undefined;
-    }
+    if (!type.namespaced && namespace !== undefined) throw notFoundPath();
+    if (type.namespaced && namespace === undefined && attrs.name) throw notFoundPath();
+    checkPathSegments(namespace, attrs.name || undefined, attrs.subresource !== "");
+    return {
+      type,
+      namespace,
+      name: attrs.name || undefined,
+      subresource: attrs.subresource || undefined,
+    };
   }
 
   #nonResource(path: string, method: string, url: URL): Response {
     if (method !== "GET" && method !== "HEAD") {
       throw new StatusError(
         405,
-        `the server does not allow this method on the requested resource`,
+        "the server does not allow this method on the requested resource",
         {
           reason: "MethodNotAllowed",
         },
@@ -412,41 +451,71 @@ export class RequestHandler {
       const list = apiResourceList(types, parts[1]!, parts[2]!);
       if (list) return json(list);
     }
-    throw notFoundPath();
+    if (parts[0] === "apis" && parts.length >= 2 && !types.some((t) => t.group === parts[1])) {
+      throw new PlainNotFound();
+    }
+    if (parts[0] === "api" || parts[0] === "apis") throw notFoundPath();
+    // any other path: the root's list of paths, with a 404
+    return json({ paths: rootPaths(types) }, 404);
   }
 
-  async #readBody(request: Request): Promise<unknown> {
-    const text = await request.text();
-    if (text.trim() === "") return undefined;
+  /** Decode a request body into an object of `route`'s type, as the API server's decoder does. */
+  async #readObject(request: Request, route: Route): Promise<KubernetesObject> {
+    const type = route.type;
+    let body: unknown;
     try {
-      return JSON.parse(text);
+      body = await readBody(request, this.#ctx.yaml);
     } catch (e) {
+      if (e instanceof StatusError && e.message.startsWith("the object provided is unrecognized: ")) {
+        throw badRequest(e.message.replace("the object provided is unrecognized: ", `the object provided is unrecognized (must be of type ${type.kind}): `));
+      }
+      throw e;
+    }
+    const decodeError = (why: string): StatusError =>
+      badRequest(
+        `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: ${why}`,
+      );
+    if (body === undefined) {
       throw badRequest(
-        `the request body is not valid JSON: ${e instanceof Error ? e.message : String(e)} (YAML bodies are not supported)`,
+        `the object provided is unrecognized (must be of type ${type.kind}): couldn't get version/kind; json parse error: unexpected end of JSON input (<empty>)`,
       );
     }
-  }
-
-  async #readObject(request: Request, route: Route): Promise<KubernetesObject> {
-    const body = await this.#readBody(request);
     if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      throw badRequest("the request body must be a JSON object");
+      throw badRequest(
+        `the object provided is unrecognized (must be of type ${type.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${Array.isArray(body) ? "array" : typeof body} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`,
+      );
     }
     const obj = body as KubernetesObject;
-    const type = route.type;
-    if (obj.apiVersion !== undefined && obj.apiVersion !== type.apiVersion) {
+    const kind = obj.kind;
+    const apiVersion = obj.apiVersion;
+    if (kind !== undefined && kind !== "" && kind !== type.kind) {
       throw badRequest(
-        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${type.apiVersion})`,
+        `${String(kind)} in version "${String(apiVersion ?? type.version)}" cannot be handled as a ${type.kind}: converting (${String(
+          apiVersion ?? type.version,
+        )
+          .split("/")
+          .pop()}.${String(kind)}) to (${type.group || "core"}.${type.kind}): unknown conversion`,
       );
     }
-    if (obj.kind !== undefined && obj.kind !== type.kind) {
-      throw badRequest(
-        `the kind in the data (${String(obj.kind)}) does not match the expected kind (${type.kind})`,
-      );
+    if (apiVersion !== undefined && apiVersion !== "" && apiVersion !== type.apiVersion) {
+      throw decodeError(`no kind "${type.kind}" is registered for version "${String(apiVersion)}"`);
     }
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (typeof obj.metadata !== "object" || Array.isArray(obj.metadata)) {
-      throw badRequest("metadata must be an object");
+      throw decodeError(`v1.${type.kind}.ObjectMeta: readObjectStart: expect { or n`);
+    }
+    if (hasBuiltinStrategy(type)) {
+      // the API server decodes built-in kinds into Go types: a value of the wrong type is a 400
+      const result = type.schema.safeParse({
+        ...obj,
+        apiVersion: type.apiVersion,
+        kind: type.kind,
+        metadata: { ...obj.metadata, name: obj.metadata.name ?? "x" },
+      });
+      if (!result.success) {
+        const issue = result.error.issues[0]!;
+        throw decodeError(`${issue.path.map(String).join(".")}: ${issue.message}`);
+      }
     }
     if (type.namespaced) {
       if (obj.metadata.namespace === undefined || obj.metadata.namespace === "") {
@@ -458,9 +527,12 @@ export class RequestHandler {
       }
     }
     if (route.name !== undefined) {
-      if (obj.metadata.name === undefined || obj.metadata.name === "")
-        obj.metadata.name = route.name;
-      else if (obj.metadata.name !== route.name) {
+      if (obj.metadata.name === undefined || obj.metadata.name === "") {
+        throw badRequest(
+          `the name of the object (${route.name} based on URL) was undeterminable: name must be provided`,
+        );
+      }
+      if (obj.metadata.name !== route.name) {
         throw badRequest(
           `the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${route.name})`,
         );
@@ -469,55 +541,154 @@ export class RequestHandler {
     return obj;
   }
 
-  #serialize(obj: KubernetesObject, metadataOnly: boolean): KubernetesObject {
-    return metadataOnly ? toPartialMetadata(obj) : obj;
+  /** Write `body` in the negotiated representation. */
+  async #respond(
+    rep: Representation,
+    type: ResourceType,
+    body: KubernetesObject | ObjectList<KubernetesObject>,
+    status = 200,
+    q?: URLSearchParams,
+  ): Promise<Response> {
+    let out: unknown = body;
+    if (rep.as === "PartialObjectMetadata")
+      out = {
+        ...toPartialMetadata(body as KubernetesObject),
+        apiVersion: `meta.k8s.io/${rep.version}`,
+      };
+    else if (rep.as === "PartialObjectMetadataList") {
+      const list = body as ObjectList<KubernetesObject>;
+      out = {
+        kind: "PartialObjectMetadataList",
+        apiVersion: `meta.k8s.io/${rep.version}`,
+        metadata: list.metadata,
+        items: list.items.map((i) => ({
+          ...toPartialMetadata(i),
+          apiVersion: `meta.k8s.io/${rep.version}`,
+        })),
+      };
+    } else if (rep.as === "Table") {
+      const include = (q?.get("includeObject") ?? "Metadata") as IncludeObject;
+      const isList = Array.isArray((body as ObjectList<KubernetesObject>).items);
+      const items = isList
+        ? (body as ObjectList<KubernetesObject>).items
+        : [body as KubernetesObject];
+      const meta = isList
+        ? (body as ObjectList<KubernetesObject>).metadata
+        : { resourceVersion: (body as KubernetesObject).metadata.resourceVersion };
+      out = {
+        ...toTable(type, items, meta as Record<string, unknown>, this.#ctx.clock.now(), include),
+        apiVersion: `meta.k8s.io/${rep.version}`,
+      };
+    }
+    if (rep.mediaType === "application/yaml") {
+      const text = this.#ctx.yaml!.stringify(out);
+      return new Response(text, { status, headers: { "Content-Type": "application/yaml" } });
+    }
+    return json(out, status);
   }
 
-  async #resource(request: Request, url: URL, route: Route, info: RequestInfo): Promise<Response> {
+  async #resource(request: Request, url: URL, attrs: RequestAttributes): Promise<Response> {
+    const route = this.#route(attrs);
     const { store } = this.#ctx;
     const type = route.type;
-    const metadataOnly = isMetadataOnly(request);
+    const s = strategyFor(type);
     const q = url.searchParams;
-    switch (info.verb) {
-      case "list":
-        return this.#list(route, q, metadataOnly);
+    const sub = route.subresource;
+    if (sub !== undefined) {
+      const ok =
+        (sub === "status" && s.statusSubresource) ||
+        (sub === "scale" && s.scale !== undefined) ||
+        (sub === "finalize" && type.group === "" && type.kind === "Namespace");
+      if (!ok) throw notFoundPath();
+    }
+    switch (attrs.verb) {
+      case "list": {
+        if (sub) throw notFoundPath();
+        return this.#list(request, route, q);
+      }
       case "watch":
-        return this.#watch(request, route, q, metadataOnly);
-      case "get":
-        return json(this.#serialize(store.get(type, route.namespace, route.name!), metadataOnly));
-      case "create": {
-        if (route.subresource) throw notFoundPath();
-        if (type.namespaced && route.namespace === undefined) {
-          throw new StatusError(
-            405,
-            "the server does not allow this method on the requested resource",
-            {
-              reason: "MethodNotAllowed",
-            },
-          );
+        if (sub) throw notFoundPath();
+        return this.#watch(request, route, q);
+      case "get": {
+        const rep = negotiate(
+          request.headers.get("accept"),
+          "object",
+          this.#ctx.yaml !== undefined,
+        );
+        const rvText = q.get("resourceVersion") ?? "";
+        if (rvText !== "" && rvText !== "0") {
+          const rv = parseResourceVersion(rvText);
+          if (rv > store.rv) throw tooLargeResourceVersion(rv, store.rv);
         }
-        const obj = await this.#readObject(request, route);
-        if (q.get("dryRun") === "All") return json(obj, 201);
-        return json(this.#serialize(store.create(type, obj), metadataOnly), 201);
+        const obj = store.get(type, route.namespace, route.name!);
+        if (sub === "scale") return json(this.#scaleOf(type, obj));
+        if (sub === "finalize") throw notFoundPath();
+        return this.#respond(rep, type, obj, 200, q);
       }
-      case "update": {
+      case "create": {
+        if (sub) throw notFoundPath();
+        if (route.name !== undefined) throw methodNotAllowed(type, "POST");
+        if (type.namespaced && route.namespace === undefined) throw methodNotAllowed(type, "POST");
+        const rep = negotiate(
+          request.headers.get("accept"),
+          "object",
+          this.#ctx.yaml !== undefined,
+        );
+        const write = writeParams(q, "CreateOptions");
         const obj = await this.#readObject(request, route);
-        const sub = route.subresource === "status" ? "status" : undefined;
-        return json(this.#serialize(store.update(type, obj, { subresource: sub }), metadataOnly));
+        const writer: Writer = { manager: managerOf(request, write), operation: "Update" };
+        const created = store.create(type, obj, { dryRun: write.dryRun, writer });
+        if (!write.dryRun) this.#crdChanged(type, created, undefined);
+        return this.#respond(rep, type, created, 201, q);
       }
+      case "update":
+        if (route.name === undefined) throw methodNotAllowed(type, "PUT");
+        return this.#update(request, route, q);
       case "patch":
-        return this.#patch(request, route, q, metadataOnly);
+        if (route.name === undefined) throw methodNotAllowed(type, "PATCH");
+        return this.#patch(request, route, q);
       case "delete": {
-        if (route.subresource) throw notFoundPath();
-        const body = (await this.#readBody(request)) as
-          | { preconditions?: { uid?: string; resourceVersion?: string } }
-          | undefined;
-        const res = store.delete(type, route.namespace, route.name!, body?.preconditions ?? {});
-        return json(this.#serialize(res.object, metadataOnly), res.deleted ? 200 : 202);
+        if (sub) throw methodNotAllowed(type, "DELETE");
+        const body = await readBody(request, this.#ctx.yaml);
+        const opts = deleteParams(q, body);
+        const rep = negotiate(
+          request.headers.get("accept"),
+          "object",
+          this.#ctx.yaml !== undefined,
+        );
+        const res = store.delete(type, route.namespace, route.name!, {
+          preconditions: opts.preconditions,
+          gracePeriodSeconds: opts.gracePeriodSeconds,
+          propagationPolicy: opts.propagationPolicy,
+          orphanDependents: opts.orphanDependents,
+          dryRun: opts.dryRun,
+        });
+        if (res.deleted && !opts.dryRun) this.#crdChanged(type, undefined, res.object);
+        const status = !res.deleted && opts.orphanDependents === false ? 202 : 200;
+        if (res.deleted && !s.returnDeletedObject) {
+          const d = {
+            kind: "Status",
+            apiVersion: "v1",
+            metadata: {},
+            status: "Success",
+            details: {
+              name: res.object.metadata.name,
+              ...(type.group ? { group: type.group } : {}),
+              kind: type.plural,
+              uid: res.object.metadata.uid,
+            },
+          };
+          return json(d, status);
+        }
+        return this.#respond(rep, type, res.object, status, q);
       }
       case "deletecollection": {
-        const label = this.#labelSelector(q);
-        const field = this.#fieldSelector(q);
+        if (sub) throw notFoundPath();
+        const body = await readBody(request, this.#ctx.yaml);
+        const opts = deleteParams(q, body);
+        const params = listParams(q, false, false);
+        const label = labelSelectorParam(params.labelSelector);
+        const field = fieldSelectorParam(params.fieldSelector, s.fieldLabels);
         const { items } = store.list(type, {
           namespace: route.namespace,
           labelSelector: label,
@@ -525,7 +696,14 @@ export class RequestHandler {
         });
         const deleted: KubernetesObject[] = [];
         for (const item of items) {
-          deleted.push(store.delete(type, item.metadata.namespace, item.metadata.name!).object);
+          const res = store.delete(type, item.metadata.namespace, item.metadata.name!, {
+            gracePeriodSeconds: opts.gracePeriodSeconds,
+            propagationPolicy: opts.propagationPolicy,
+            orphanDependents: opts.orphanDependents,
+            dryRun: opts.dryRun,
+          });
+          if (res.deleted && !opts.dryRun) this.#crdChanged(type, undefined, res.object);
+          deleted.push(res.object);
         }
         return json({
           apiVersion: type.apiVersion,
@@ -535,54 +713,149 @@ export class RequestHandler {
         });
       }
       default:
-        throw new StatusError(
-          405,
-          "the server does not allow this method on the requested resource",
-          {
-            reason: "MethodNotAllowed",
-          },
-        );
+        throw methodNotAllowed(type, request.method);
     }
   }
 
-  #labelSelector(q: URLSearchParams): ParsedLabelSelector | undefined {
-    const s = q.get("labelSelector");
-    return s ? parseLabelSelector(s) : undefined;
+  #crdChanged(
+    type: ResourceType,
+    obj: KubernetesObject | undefined,
+    gone: KubernetesObject | undefined,
+  ): void {
+    if (type.group !== "apiextensions.k8s.io" || type.kind !== "CustomResourceDefinition") return;
+    this.#ctx.onCrd?.(obj, gone);
   }
 
-  #fieldSelector(q: URLSearchParams): ParsedFieldSelector | undefined {
-    const s = q.get("fieldSelector");
-    if (!s) return undefined;
-    const sel = parseFieldSelector(s);
-    for (const r of sel.requirements) {
-      if (r.field !== "metadata.name" && r.field !== "metadata.namespace") {
-        throw badRequest(`field label not supported: ${r.field}`);
-      }
+  /** The `autoscaling/v1` `Scale` of an object with a scale subresource. */
+  #scaleOf(type: ResourceType, obj: KubernetesObject): Record<string, unknown> {
+    const scale = strategyFor(type).scale!;
+    const read = (path: string): unknown => {
+      let cur: unknown = obj;
+      for (const p of path.split(".")) cur = (cur as Record<string, unknown> | undefined)?.[p];
+      return cur;
+    };
+    let selector = read(scale.labelSelectorPath ?? "");
+    if (selector && typeof selector === "object") {
+      const ml = (selector as { matchLabels?: Record<string, string> }).matchLabels ?? {};
+      selector = Object.entries(ml)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
     }
-    return sel;
+    const status: Record<string, unknown> = {
+      replicas: Number(read(scale.statusReplicasPath) ?? 0),
+    };
+    if (selector) status.selector = selector;
+    return {
+      kind: "Scale",
+      apiVersion: "autoscaling/v1",
+      metadata: {
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
+        creationTimestamp: obj.metadata.creationTimestamp,
+      },
+      spec: { replicas: Number(read(scale.specReplicasPath) ?? 0) },
+      status,
+    };
   }
 
-  #list(route: Route, q: URLSearchParams, metadataOnly: boolean): Response {
+  /** Write `replicas` from a `Scale` into the object at the scale's spec path. */
+  #withReplicas(type: ResourceType, obj: KubernetesObject, replicas: unknown): KubernetesObject {
+    const scale = strategyFor(type).scale!;
+    const copy = structuredClone(obj) as Record<string, unknown>;
+    const parts = scale.specReplicasPath.split(".");
+    let cur = copy;
+    for (const p of parts.slice(0, -1)) {
+      cur[p] ??= {};
+      cur = cur[p] as Record<string, unknown>;
+    }
+    cur[parts[parts.length - 1]!] = replicas;
+    return copy as KubernetesObject;
+  }
+
+  async #update(request: Request, route: Route, q: URLSearchParams): Promise<Response> {
     const { store } = this.#ctx;
     const type = route.type;
-    const labelSelector = this.#labelSelector(q);
-    const fieldSelector = this.#fieldSelector(q);
-    const limitText = q.get("limit");
-    let limit: number | undefined;
-    if (limitText !== null && limitText !== "") {
-      if (!/^\d+$/.test(limitText)) throw badRequest(`invalid limit "${limitText}"`);
-      limit = Number(limitText) || undefined;
+    const rep = negotiate(request.headers.get("accept"), "object", this.#ctx.yaml !== undefined);
+    const write = writeParams(q, "UpdateOptions");
+    const writer: Writer = {
+      manager: managerOf(request, write),
+      operation: "Update",
+      subresource: route.subresource,
+    };
+    if (route.subresource === "scale") {
+      const body = (await readBody(request, this.#ctx.yaml)) as Record<string, unknown> | undefined;
+      const meta = (body?.metadata ?? {}) as Record<string, unknown>;
+      if (type.namespaced && !meta.namespace) {
+        throw new StatusError(
+          422,
+          `Scale.autoscaling "${route.name}" is invalid: metadata.namespace: Required value`,
+          {
+            reason: "Invalid",
+            details: {
+              name: route.name,
+              group: "autoscaling",
+              kind: "Scale",
+              causes: [
+                {
+                  reason: "FieldValueRequired",
+                  message: "Required value",
+                  field: "metadata.namespace",
+                },
+              ],
+            },
+          },
+        );
+      }
+      const current = store.get(type, route.namespace, route.name!);
+      const replicas = (body?.spec as { replicas?: unknown } | undefined)?.replicas;
+      const next = this.#withReplicas(type, current, replicas);
+      if (typeof meta.resourceVersion === "string")
+        next.metadata.resourceVersion = meta.resourceVersion;
+      const updated = store.update(type, next, { dryRun: write.dryRun, writer });
+      return json(this.#scaleOf(type, updated));
     }
-    const rvText = q.get("resourceVersion") ?? "";
-    const match = q.get("resourceVersionMatch") ?? "";
-    const cont = q.get("continue") ?? "";
+    if (route.subresource === "finalize") {
+      const obj = await this.#readObject(request, route);
+      if (write.dryRun) return json(store.get(type, undefined, route.name!));
+      return this.#respond(rep, type, store.finalizeNamespace(obj), 200, q);
+    }
+    const obj = await this.#readObject(request, route);
+    const previous = store.peek(type, route.namespace, route.name!);
+    const sub = route.subresource === "status" ? "status" : undefined;
+    const updated = store.update(type, obj, { subresource: sub, dryRun: write.dryRun, writer });
+    if (!write.dryRun) this.#crdChanged(type, updated, previous);
+    return this.#respond(rep, type, updated, 200, q);
+  }
+
+  #selectors(
+    type: ResourceType,
+    labelText: string,
+    fieldText: string,
+  ): { label: ParsedLabelSelector | undefined; field: ParsedFieldSelector | undefined } {
+    return {
+      label: labelSelectorParam(labelText),
+      field: fieldSelectorParam(fieldText, strategyFor(type).fieldLabels),
+    };
+  }
+
+  #list(request: Request, route: Route, q: URLSearchParams): Promise<Response> {
+    const { store } = this.#ctx;
+    const type = route.type;
+    const rep = negotiate(request.headers.get("accept"), "list", this.#ctx.yaml !== undefined);
+    const p = listParams(q, false, this.#ctx.streamingLists === "supported");
+    const { label, field } = this.#selectors(type, p.labelSelector, p.fieldSelector);
+    let limit = p.limit !== undefined && p.limit > 0 ? p.limit : undefined;
     let atRv: number | undefined;
     let after: string | undefined;
-    if (cont) {
-      if (rvText !== "" && rvText !== "0") {
+    const prefix = type.namespaced && route.namespace ? `${route.namespace}/` : "";
+    if (p.continue) {
+      if (p.resourceVersion !== "" && p.resourceVersion !== "0") {
         throw badRequest("specifying resource version is not allowed when using continue");
       }
-      const token = decodeContinue(cont);
+      const token = decodeContinue(p.continue);
       if (token.rv < store.compactedRv) {
         const fresh = encodeContinue({ rv: store.rv, start: token.start });
         throw new StatusError(
@@ -591,30 +864,28 @@ export class RequestHandler {
           { reason: "Expired", listMeta: { continue: fresh } },
         );
       }
+      if (token.rv > store.rv) throw tooLargeResourceVersion(token.rv, store.rv);
       atRv = token.rv;
-      after = token.start;
-    } else {
-      if (match !== "" && match !== "Exact" && match !== "NotOlderThan") {
-        throw badRequest(`invalid resourceVersionMatch "${match}"`);
-      }
-      if (match !== "" && rvText === "") {
-        throw badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
-      }
-      if (rvText !== "" && rvText !== "0") {
-        const rv = parseRv(rvText);
-        if (rv > store.rv) throw tooLargeResourceVersion(rv, store.rv);
-        if (match === "Exact") {
-          if (rv < store.compactedRv) throw store.tooOld(rv);
-          atRv = rv;
-        }
-      } else if (match === "Exact") {
-        throw badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
+      after = prefix + token.start;
+    } else if (p.resourceVersion === "0") {
+      // served from the watch cache: the limit is ignored (Kubernetes ≤ 1.32)
+      limit = undefined;
+    } else if (p.resourceVersion !== "") {
+      const rv = parseResourceVersion(p.resourceVersion);
+      if (rv > store.rv) throw tooLargeResourceVersion(rv, store.rv);
+      // Exact, and the legacy "" match with a limit, read at that resource version
+      if (
+        p.resourceVersionMatch === "Exact" ||
+        (p.resourceVersionMatch === "" && limit !== undefined)
+      ) {
+        if (rv < store.compactedRv) throw store.tooOld(rv);
+        atRv = rv;
       }
     }
     const result = store.list(type, {
       namespace: route.namespace,
-      labelSelector,
-      fieldSelector,
+      labelSelector: label,
+      fieldSelector: field,
       atRv,
       after,
       limit,
@@ -623,126 +894,124 @@ export class RequestHandler {
       resourceVersion: String(result.rv),
     };
     if (result.nextAfter !== undefined) {
-      metadata.continue = encodeContinue({ rv: result.rv, start: result.nextAfter });
-      if (!labelSelector && !fieldSelector) metadata.remainingItemCount = result.remaining;
+      metadata.continue = encodeContinue({
+        rv: result.rv,
+        start: `${result.nextAfter.slice(prefix.length)}\u0000`,
+      });
+      if (!label && !field) metadata.remainingItemCount = result.remaining;
     }
-    const list: ObjectList<KubernetesObject> = metadataOnly
-      ? {
-          apiVersion: "meta.k8s.io/v1",
-          kind: "PartialObjectMetadataList",
-          metadata,
-          items: result.items.map(toPartialMetadata),
-        }
-      : { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata, items: result.items };
-    return json(list);
+    const list: ObjectList<KubernetesObject> = {
+      apiVersion: type.apiVersion,
+      kind: `${type.kind}List`,
+      metadata,
+      items: result.items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest as KubernetesObject),
+    };
+    return this.#respond(rep, type, list, 200, q);
   }
 
-  #watch(request: Request, route: Route, q: URLSearchParams, metadataOnly: boolean): Response {
+  #watch(request: Request, route: Route, query: URLSearchParams): Response {
+    let q = query;
     const ctx = this.#ctx;
     const { store } = ctx;
     const type = route.type;
-    const labelSelector = this.#labelSelector(q);
-    let fieldSelector = this.#fieldSelector(q);
+    const rep = negotiate(request.headers.get("accept"), "watch", this.#ctx.yaml !== undefined);
+    const streamingMode = ctx.streamingLists;
+    if (streamingMode === "ignored" && q.has("sendInitialEvents")) {
+      // a server (or proxy) that drops what it does not know
+      q = new URLSearchParams(q);
+      q.delete("sendInitialEvents");
+      q.delete("resourceVersionMatch");
+    }
+    const p = listParams(q, true, streamingMode === "supported");
+    let { label, field } = this.#selectors(type, p.labelSelector, p.fieldSelector);
     if (route.name !== undefined) {
       const byName = `metadata.name=${route.name}`;
-      fieldSelector = parseFieldSelector(
-        fieldSelector ? `${fieldSelector.toString()},${byName}` : byName,
+      const extra = parseFieldSelector(byName);
+      const base = field;
+      field = base
+        ? {
+            requirements: [...base.requirements, ...extra.requirements],
+            toString: () => `${base.toString()},${byName}`,
+            matches: (o) => base.matches(o) && extra.matches(o),
+          }
+        : extra;
+    }
+    if (streamingMode === "rejected" && q.has("sendInitialEvents")) {
+      throw new StatusError(
+        422,
+        'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled',
+        {
+          reason: "Invalid",
+          details: {
+            group: "meta.k8s.io",
+            kind: "ListOptions",
+            causes: [
+              {
+                reason: "FieldValueForbidden",
+                message:
+                  "Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+                field: "sendInitialEvents",
+              },
+            ],
+          },
+        } as never,
       );
     }
-    const rvText = q.get("resourceVersion") ?? "";
-    const match = q.get("resourceVersionMatch") ?? "";
-    const bookmarks = parseBool(q.get("allowWatchBookmarks"));
-    let sendInitial = q.get("sendInitialEvents");
-    const timeoutText = q.get("timeoutSeconds");
-    let timeoutMs: number | undefined;
-    if (timeoutText !== null && timeoutText !== "") {
-      if (!/^\d+$/.test(timeoutText)) throw badRequest(`invalid timeoutSeconds "${timeoutText}"`);
-      timeoutMs = Number(timeoutText) * 1000;
+    if (p.timeoutSeconds !== undefined && p.timeoutSeconds < 0) {
+      // a deadline already passed: the API server ends the watch before sending anything
+      return new Response("", {
+        status: 200,
+        headers: { ...JSON_HEADERS, "Cache-Control": "no-cache, private" },
+      });
     }
-    if (sendInitial !== null && ctx.streamingLists === "ignored") {
-      sendInitial = null;
-    }
-    const streaming = sendInitial === "true";
-    if (sendInitial !== null || match !== "") {
-      if (ctx.streamingLists === "rejected" && sendInitial !== null) {
-        throw new StatusError(
-          422,
-          "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
-          {
-            reason: "Invalid",
-            details: { causes: [{ reason: "FieldValueForbidden", field: "sendInitialEvents" }] },
-          },
-        );
-      }
-      if (ctx.streamingLists !== "ignored") {
-        if (sendInitial === null) {
-          throw new StatusError(
-            422,
-            "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch",
-            {
-              reason: "Invalid",
-              details: {
-                causes: [{ reason: "FieldValueForbidden", field: "resourceVersionMatch" }],
-              },
-            },
-          );
-        }
-        if (match !== "NotOlderThan") {
-          throw new StatusError(
-            422,
-            'resourceVersionMatch: Unsupported value: "' +
-              match +
-              '": sendInitialEvents requires resourceVersionMatch=NotOlderThan',
-            { reason: "Invalid" },
-          );
-        }
-        if (streaming && !bookmarks) {
-          throw new StatusError(
-            422,
-            "allowWatchBookmarks: Required value: sendInitialEvents requires allowWatchBookmarks=true",
-            {
-              reason: "Invalid",
-            },
-          );
-        }
-      }
-    }
-    if (rvText !== "" && rvText !== "0") {
-      // a real API server waits (~3 s) for its watch cache to reach `rv`, then
-      // answers 504 before any event is streamed (checked before the watcher
-      // exists: it owns timers)
-      const rv = parseRv(rvText);
-      if (rv > store.rv) throw tooLargeResourceVersion(rv, store.rv);
-    }
+    const sendInitial = p.sendInitialEvents;
+    const streaming = sendInitial === true;
+    // timeoutSeconds: unset or 0 lets the server pick 30-60 min (its min-request-timeout); < 0 ends at once
+    let timeoutMs: number;
+    if (p.timeoutSeconds === undefined || p.timeoutSeconds === 0) {
+      timeoutMs = Math.floor(1800 * (1 + ctx.random())) * 1000;
+    } else timeoutMs = Math.max(0, p.timeoutSeconds) * 1000;
+    let startRv: number | undefined;
+    if (p.resourceVersion !== "" && p.resourceVersion !== "0")
+      startRv = parseResourceVersion(p.resourceVersion);
     const watcher = new Watcher({
       type,
       namespace: route.namespace,
-      labelSelector,
-      fieldSelector,
-      bookmarks,
-      metadataOnly,
+      labelSelector: label,
+      fieldSelector: field,
+      bookmarks: p.allowWatchBookmarks,
+      metadataOnly: rep.as === "PartialObjectMetadata",
       timeoutMs,
       bufferLimit: ctx.watchBufferLimit,
       bookmarkIntervalMs: ctx.bookmarkIntervalMs,
       clock: ctx.clock,
       logger: ctx.logger,
-      currentRv: () => store.rv,
+      currentRv: () => store.lastRvOf(type),
+      globalRv: () => store.rv,
       onEnd: (w) => ctx.onWatcherEnd(w),
       signal: request.signal,
     });
     const headers = { ...JSON_HEADERS, "Cache-Control": "no-cache, private" };
-    if (streaming || rvText === "" || rvText === "0") {
-      // sendInitialEvents=false: start at the most recent state, without synthetic ADDED events.
-      if (sendInitial !== "false") {
+    if (startRv === undefined || streaming) {
+      // the current state as synthetic ADDED events (sendInitialEvents=false: none), then changes
+      if (sendInitial !== false) {
         watcher.setInitial([...store.objects(type)], streaming ? store.rv : undefined);
       }
+      watcher.options.afterRv = store.rv;
+      watcher.options.bookmarkAfterRv = store.lastRvOf(type);
       ctx.hub.add(watcher);
       return new Response(watcher.stream, { status: 200, headers });
     }
-    const rv = parseRv(rvText);
+    if (startRv > store.rv) {
+      // a resource version not reached yet: the watch waits for it (events up to it are not sent)
+      watcher.options.afterRv = startRv;
+      watcher.options.bookmarkAfterRv = startRv;
+      ctx.hub.add(watcher);
+      return new Response(watcher.stream, { status: 200, headers });
+    }
     let events: ReturnType<ObjectStore["eventsAfter"]>;
     try {
-      events = store.eventsAfter(rv, `${type.group}/${type.plural}`);
+      events = store.eventsAfter(startRv, `${type.group}/${type.plural}`);
     } catch (e) {
       if (e instanceof StatusError) {
         ctx.hub.add(watcher);
@@ -752,29 +1021,57 @@ export class RequestHandler {
       throw e;
     }
     for (const ev of events) watcher.offer(ev);
-    watcher.options.afterRv = rv;
+    watcher.options.afterRv = store.rv;
+    watcher.options.bookmarkAfterRv = startRv;
     ctx.hub.add(watcher);
     return new Response(watcher.stream, { status: 200, headers });
   }
 
-  async #patch(
-    request: Request,
-    route: Route,
-    q: URLSearchParams,
-    metadataOnly: boolean,
-  ): Promise<Response> {
+  async #patch(request: Request, route: Route, q: URLSearchParams): Promise<Response> {
     const { store } = this.#ctx;
     const type = route.type;
-    const patchType = patchTypeOf(request.headers.get("content-type"));
+    const rep = negotiate(request.headers.get("accept"), "object", this.#ctx.yaml !== undefined);
+    const contentType = request.headers.get("content-type");
+    const patchType: PatchType | undefined = patchTypeOf(contentType);
     if (!patchType) {
+      // a media type that does not parse gets the long message; a well-formed one the short one
+      const unparsable = contentType !== null && contentType.includes(",");
       throw new StatusError(
         415,
-        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+        unparsable
+          ? "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"
+          : "415: Unsupported Media Type",
         { reason: "UnsupportedMediaType" },
       );
     }
-    const patch = await this.#readBody(request);
+    const write = writeParams(q, "PatchOptions");
+    if (patchType === "apply" && !write.fieldManager) {
+      throw new StatusError(
+        422,
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        {
+          reason: "Invalid",
+          details: {
+            group: "meta.k8s.io",
+            kind: "PatchOptions",
+            causes: [
+              {
+                reason: "FieldValueRequired",
+                message: "Required value: is required for apply patch",
+                field: "fieldManager",
+              },
+            ],
+          },
+        },
+      );
+    }
+    const patch = await readBody(request, this.#ctx.yaml, true);
     if (patch === undefined) throw badRequest("the patch body is empty");
+    const writer: Writer = {
+      manager: managerOf(request, write),
+      operation: patchType === "apply" ? "Apply" : "Update",
+      subresource: route.subresource,
+    };
     const current = store.peek(type, route.namespace, route.name!);
     if (!current) {
       if (patchType === "apply" && !route.subresource) {
@@ -783,14 +1080,16 @@ export class RequestHandler {
           throw badRequest("apply body must be an object");
         obj.metadata = { ...(obj.metadata ?? {}), name: route.name };
         if (type.namespaced) obj.metadata.namespace = route.namespace;
-        return json(this.#serialize(store.create(type, obj), metadataOnly), 201);
+        const created = store.create(type, obj, { dryRun: write.dryRun, writer });
+        if (!write.dryRun) this.#crdChanged(type, created, undefined);
+        return this.#respond(rep, type, created, 201, q);
       }
       throw notFound(type.group, type.plural, route.name!);
     }
-    void q;
+    const base = route.subresource === "scale" ? this.#scaleOf(type, current) : current;
     let patched: KubernetesObject;
     try {
-      patched = applyPatch(patchType, current, patch) as KubernetesObject;
+      patched = applyPatch(patchType, base, patch) as KubernetesObject;
     } catch (e) {
       if (e instanceof PatchError) {
         throw new StatusError(e.malformed ? 400 : 422, e.message, {
@@ -804,6 +1103,15 @@ export class RequestHandler {
         reason: "Invalid",
       });
     }
+    if (route.subresource === "scale") {
+      const next = this.#withReplicas(
+        type,
+        current,
+        (patched as { spec?: { replicas?: unknown } }).spec?.replicas,
+      );
+      const updated = store.update(type, next, { dryRun: write.dryRun, writer });
+      return json(this.#scaleOf(type, updated));
+    }
     const meta =
       patched.metadata && typeof patched.metadata === "object" ? { ...patched.metadata } : {};
     meta.name = current.metadata.name;
@@ -811,6 +1119,8 @@ export class RequestHandler {
     if (meta.resourceVersion === undefined) meta.resourceVersion = current.metadata.resourceVersion;
     patched = { ...patched, metadata: meta };
     const sub = route.subresource === "status" ? "status" : undefined;
-    return json(this.#serialize(store.update(type, patched, { subresource: sub }), metadataOnly));
+    const updated = store.update(type, patched, { subresource: sub, dryRun: write.dryRun, writer });
+    if (!write.dryRun) this.#crdChanged(type, updated, current);
+    return this.#respond(rep, type, updated, 200, q);
   }
 }

@@ -12,6 +12,7 @@ import { type Logger, silentLogger } from "../../util/logger.ts";
 import { parseFieldSelector, parseLabelSelector } from "../../util/selector.ts";
 import { FaultInjector } from "./faults.ts";
 import { RequestHandler, type RequestLogEntry, type StreamingListMode } from "./handler.ts";
+import type { YamlCodec } from "./negotiation.ts";
 import { applyPatch, PatchError, type PatchType } from "./patch.ts";
 import { badRequest, StatusError } from "./status.ts";
 import { ObjectStore } from "./store.ts";
@@ -39,6 +40,12 @@ export interface FakeApiServerOptions {
   bookmarkIntervalMs?: number | undefined;
   /** When set, every request except `/version` and health checks needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /**
+   * A second token, for a user with no RBAC bindings: it may read discovery,
+   * `/version` and health checks, and gets `403 Forbidden` on everything
+   * else, as a real user without role bindings (only with `token` set).
+   */
+  unprivilegedToken?: string | undefined;
   /** Logger (default: silent). */
   logger?: Logger | undefined;
   /**
@@ -52,6 +59,13 @@ export interface FakeApiServerOptions {
    * `"ignored"` (the parameter is dropped: no initial-events-end bookmark ever comes).
    */
   streamingLists?: StreamingListMode | undefined;
+  /**
+   * A YAML codec (e.g. `import * as YAML from "yaml"`): with it the server
+   * reads YAML request bodies and answers `Accept: application/yaml`, as a
+   * real one does. Without it, YAML bodies get 415 (clients such as kubectl
+   * send JSON anyway).
+   */
+  yaml?: YamlCodec | undefined;
   /** How many requests {@link FakeApiServer.requests} keeps (default 1000). */
   requestLogLimit?: number | undefined;
   /** Random source for `generateName` suffixes (default `Math.random`). */
@@ -183,6 +197,19 @@ export class FakeApiServer {
       ...(options.random ? { random: options.random } : {}),
     });
     for (const t of options.resources ?? builtinResources) this.#store.register(t);
+    if (options.requireNamespaces) {
+      // the namespaces every cluster starts with
+      const namespaces = this.#store.findType("", "namespaces");
+      if (namespaces) {
+        for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+          this.#store.create(
+            namespaces,
+            { metadata: { name } },
+            { writer: { manager: "kube-apiserver", operation: "Update" } },
+          );
+        }
+      }
+    }
     this.#store.subscribe((ev) => this.#hub.dispatch(ev));
     this.#requestLogLimit = options.requestLogLimit ?? 1000;
     this.faults = new FaultInjector({
@@ -208,7 +235,10 @@ export class FakeApiServer {
       clock,
       logger,
       token: options.token,
+      unprivilegedToken: options.unprivilegedToken,
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      random: options.random ?? Math.random,
+      yaml: options.yaml,
       watchBufferLimit: options.watchBufferLimit ?? 10_000,
       streamingLists: options.streamingLists ?? "supported",
       onRequest: (entry) => {
@@ -449,6 +479,7 @@ export class FakeApiServer {
   /** End every watch, cancel timers and close every listener. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#store.close();
     for (const w of this.#hub.list()) w.end();
     await Promise.all([...this.#listeners].map((l) => l.close()));
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Status, StatusCause } from "../../resources/meta.ts";
+import { invalidMessage } from "./validation.ts";
 
 /**
  * Status reasons the fake API server uses (the Kubernetes `StatusReason` values).
@@ -178,7 +179,18 @@ export function statusObject(
     reason,
     code,
   };
-  if (details && Object.keys(details).length > 0) status.details = { ...details };
+  if (!reason) delete status.reason;
+  if (details) {
+    // empty fields are left out, as the API server's JSON (omitempty) does
+    const d: StatusDetails = {};
+    if (details.name) d.name = details.name;
+    if (details.group) d.group = details.group;
+    if (details.kind) d.kind = details.kind;
+    if (details.causes && details.causes.length > 0) d.causes = details.causes;
+    if (details.retryAfterSeconds !== undefined) d.retryAfterSeconds = details.retryAfterSeconds;
+    // present whenever the error names a resource (Go's pointer with omitempty fields): `{}` too
+    status.details = d;
+  }
   return status;
 }
 
@@ -197,9 +209,7 @@ export function invalid(
   name: string,
   causes: StatusCause[],
 ): StatusError {
-  const what = group ? `${kind}.${group}` : kind;
-  const list = causes.map((c) => `${c.field ? `${c.field}: ` : ""}${c.message ?? ""}`).join(", ");
-  return new StatusError(422, `${what} "${name}" is invalid: ${list}`, {
+  return new StatusError(422, invalidMessage(kind, group, name, causes), {
     reason: "Invalid",
     details: { name, group, kind, causes },
   });

@@ -31,17 +31,25 @@ export interface WatcherOptions {
   fieldSelector: ParsedFieldSelector | undefined;
   bookmarks: boolean;
   metadataOnly: boolean;
-  /** End the watch cleanly after this many ms (timeoutSeconds). */
+  /** End the watch cleanly after this many ms (timeoutSeconds, or the server's choice). */
   timeoutMs: number | undefined;
   /** Max queued chunks before the watcher is dropped. */
   bufferLimit: number;
   bookmarkIntervalMs: number;
   clock: Clock;
   logger: Logger;
-  /** Current global resource version, for bookmarks. */
+  /** Resource version of the watched type's latest change, for automatic bookmarks. */
   currentRv: () => number;
+  /** The global resource version, for bookmarks asked for by a test (default: `currentRv`). */
+  globalRv?: (() => number) | undefined;
   /** Skip events at or below this resource version (the one the watch started from). */
   afterRv?: number | undefined;
+  /**
+   * Automatic bookmarks only carry resource versions above this one: a real
+   * API server sends none while the watched type has not changed since the
+   * watch began.
+   */
+  bookmarkAfterRv?: number | undefined;
   /** Called once when the watcher ends, for whatever reason. */
   onEnd: (w: Watcher) => void;
   signal: AbortSignal | undefined;
@@ -108,6 +116,16 @@ export class Watcher {
     );
     if (options.timeoutMs !== undefined) {
       this.#timers.push(options.clock.setTimer(() => this.end(), options.timeoutMs));
+      if (options.bookmarks) {
+        // as the API server's watch cache: bookmarks from 2 s before the deadline, once a second
+        for (const before of [2000, 1000]) {
+          if (options.timeoutMs > before) {
+            this.#timers.push(
+              options.clock.setTimer(() => this.#autoBookmark(), options.timeoutMs - before),
+            );
+          }
+        }
+      }
     }
     if (options.bookmarks) this.#scheduleBookmark();
     const signal = options.signal;
@@ -141,9 +159,16 @@ export class Watcher {
     this.#bookmarkTimer?.cancel();
     this.#bookmarkTimer = this.options.clock.setTimer(() => {
       if (!this.open) return;
-      this.bookmark();
+      this.#autoBookmark();
       this.#scheduleBookmark();
     }, this.options.bookmarkIntervalMs);
+  }
+
+  /** A bookmark the server sends on its own: only once the watched type moved past the watch's start. */
+  #autoBookmark(): void {
+    const rv = this.options.currentRv();
+    if (rv <= (this.options.bookmarkAfterRv ?? 0)) return;
+    this.#bookmarkAt(rv);
   }
 
   /** Objects to send as synthetic ADDED events before live events. */
@@ -160,7 +185,11 @@ export class Watcher {
 
   #bookmarkLine(rv: number, annotations?: Record<string, string>): Uint8Array {
     const type = this.options.type;
-    const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
+    // as the API server writes it: a zero creationTimestamp is `null`
+    const metadata: Record<string, unknown> = {
+      resourceVersion: String(rv),
+      creationTimestamp: null,
+    };
     if (annotations) metadata.annotations = annotations;
     const object = this.options.metadataOnly
       ? { apiVersion: "meta.k8s.io/v1", kind: "PartialObjectMetadata", metadata }
@@ -190,6 +219,13 @@ export class Watcher {
       type = before && now ? "MODIFIED" : now ? "ADDED" : before ? "DELETED" : undefined;
     }
     if (type === undefined) return;
+    if (ev.type === "MODIFIED" && type === "DELETED" && ev.prev) {
+      // the object as it last matched, at the resource version of the change that made it leave
+      const obj = { ...ev.prev, metadata: { ...ev.prev.metadata, resourceVersion: String(ev.rv) } };
+      const shown = this.options.metadataOnly ? toPartialMetadata(obj) : obj;
+      this.#enqueue(encoder.encode(`{"type":"DELETED","object":${JSON.stringify(shown)}}\n`));
+      return;
+    }
     this.#enqueue(lineFor(ev, type, this.options.metadataOnly));
   }
 
@@ -210,11 +246,15 @@ export class Watcher {
     this.#pump();
   }
 
-  /** Queue a BOOKMARK at the current resource version (only if bookmarks were asked for). */
+  /** Queue a BOOKMARK at the current global resource version (only if bookmarks were asked for). */
   bookmark(): void {
+    this.#bookmarkAt((this.options.globalRv ?? this.options.currentRv)());
+  }
+
+  #bookmarkAt(rv: number): void {
     if (!this.open || !this.options.bookmarks) return;
     if (this.#initialIdx < this.#initial.length || this.#initialEndLine) return;
-    this.#enqueue(this.#bookmarkLine(this.options.currentRv()));
+    this.#enqueue(this.#bookmarkLine(rv));
   }
 
   /** Queue an ERROR event with `status` and end the watch. */
