@@ -89,16 +89,31 @@ export function apiResourceList(
       singularName: "",
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: NO_DELETECOLLECTION.has(`${t.group}/${t.kind}`) ? VERBS.filter((v) => v !== "deletecollection") : VERBS,
+      verbs: NO_DELETECOLLECTION.has(`${t.group}/${t.kind}`)
+        ? VERBS.filter((v) => v !== "deletecollection")
+        : VERBS,
     };
     if (s.shortNames?.length) entry.shortNames = [...s.shortNames];
     if (s.categories?.length) entry.categories = [...s.categories];
     resources.push(entry);
     const sub = (name: string, verbs: string[], extra: Record<string, unknown> = {}): void => {
-      resources.push({ name: `${t.plural}/${name}`, singularName: "", namespaced: t.namespaced, ...extra, kind: t.kind, verbs, ...(extra.kind ? { kind: extra.kind } : {}) });
+      resources.push({
+        name: `${t.plural}/${name}`,
+        singularName: "",
+        namespaced: t.namespaced,
+        ...extra,
+        kind: t.kind,
+        verbs,
+        ...(extra.kind ? { kind: extra.kind } : {}),
+      });
     };
     if (t.group === "" && t.kind === "Namespace") sub("finalize", ["update"]);
-    if (s.scale) sub("scale", ["get", "patch", "update"], { group: "autoscaling", version: "v1", kind: "Scale" });
+    if (s.scale)
+      sub("scale", ["get", "patch", "update"], {
+        group: "autoscaling",
+        version: "v1",
+        kind: "Scale",
+      });
     if (s.statusSubresource) sub("status", ["get", "patch", "update"]);
   }
   resources.sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1));

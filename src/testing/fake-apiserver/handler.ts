@@ -227,7 +227,17 @@ function managerOf(request: Request, write: WriteParams): string {
 }
 
 function rootPaths(types: ResourceType[]): string[] {
-  const paths = new Set<string>(["/api", "/api/v1", "/apis", "/apis/", "/healthz", "/livez", "/readyz", "/version", "/openapi/v3"]);
+  const paths = new Set<string>([
+    "/api",
+    "/api/v1",
+    "/apis",
+    "/apis/",
+    "/healthz",
+    "/livez",
+    "/readyz",
+    "/version",
+    "/openapi/v3",
+  ]);
   for (const t of types) {
     if (!t.group) continue;
     paths.add(`/apis/${t.group}`);
@@ -335,7 +345,10 @@ export class RequestHandler {
     if (e instanceof PlainNotFound) {
       return new Response("404 page not found\n", {
         status: 404,
-        headers: { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" },
+        headers: {
+          "Content-Type": "text/plain; charset=utf-8",
+          "X-Content-Type-Options": "nosniff",
+        },
       });
     }
     if (e instanceof StatusError) {
@@ -386,7 +399,8 @@ export class RequestHandler {
     const type = store.findType(attrs.group, attrs.resource);
     if (!type || type.version !== attrs.version) {
       // a group nobody serves is not routed at all: the mux's plain-text 404
-      if (attrs.group && !store.types().some((t) => t.group === attrs.group)) throw new PlainNotFound();
+      if (attrs.group && !store.types().some((t) => t.group === attrs.group))
+        throw new PlainNotFound();
       throw notFoundPath();
     }
     const namespace = attrs.namespace || undefined;
@@ -466,8 +480,16 @@ export class RequestHandler {
     try {
       body = await readBody(request, this.#ctx.yaml);
     } catch (e) {
-      if (e instanceof StatusError && e.message.startsWith("the object provided is unrecognized: ")) {
-        throw badRequest(e.message.replace("the object provided is unrecognized: ", `the object provided is unrecognized (must be of type ${type.kind}): `));
+      if (
+        e instanceof StatusError &&
+        e.message.startsWith("the object provided is unrecognized: ")
+      ) {
+        throw badRequest(
+          e.message.replace(
+            "the object provided is unrecognized: ",
+            `the object provided is unrecognized (must be of type ${type.kind}): `,
+          ),
+        );
       }
       throw e;
     }
@@ -1035,7 +1057,7 @@ export class RequestHandler {
     const patchType: PatchType | undefined = patchTypeOf(contentType);
     if (!patchType) {
       // a media type that does not parse gets the long message; a well-formed one the short one
-      const unparsable = contentType !== null && contentType.includes(",");
+      const unparsable = contentType?.includes(",") === true;
       throw new StatusError(
         415,
         unparsable
