@@ -128,6 +128,7 @@ describe("informer: derived idle deadline (fake clock)", () => {
     for (let i = 1; i <= 3; i++) {
       await env.clock.advance(10_000);
       await env.serverClock.advance(10_000);
+      env.server.bookmark();
       await eventually(() => informer.stats().bookmarks === i);
     }
     env.server.faults.closeWatches();

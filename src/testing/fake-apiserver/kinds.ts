@@ -195,18 +195,13 @@ export function defaultPodSpec(spec: Obj): void {
   for (const v of list(spec.volumes)) defaultVolume(v);
 }
 
-/**
- * The API server writes `"creationTimestamp": null` into every pod template.
- * Off until kubeloop's schemas accept it (issue 13, realworld fixes).
- */
-const TEMPLATE_NULL_TIMESTAMP = false;
-
 /** A pod template as the API server stores it: defaults, and `creationTimestamp: null`. */
 function defaultTemplate(template: unknown): void {
   const t = obj(template);
   if (!t) return;
   const meta = child(t, "metadata");
-  if (TEMPLATE_NULL_TIMESTAMP && !("creationTimestamp" in meta)) meta.creationTimestamp = null;
+  // as the API server writes it (a zero time): every pod template carries `"creationTimestamp": null`
+  if (!("creationTimestamp" in meta)) meta.creationTimestamp = null;
   defaultPodSpec(child(t, "spec"));
 }
 
