@@ -27,6 +27,7 @@ export * from "./coordination.ts";
 export * from "./core.ts";
 export * from "./discovery.ts";
 export * from "./events.ts";
+export * from "./merge.ts";
 export * from "./meta.ts";
 export * from "./resource.ts";
 export { hasFastPath, type ValidationResult, validate } from "./validate.ts";

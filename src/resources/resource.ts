@@ -4,6 +4,7 @@
  * @module
  */
 import type { z } from "zod";
+import type { MergeInfo } from "./merge.ts";
 import type { KubernetesObject } from "./meta.ts";
 
 /**
@@ -34,6 +35,11 @@ export interface ResourceType<T extends KubernetesObject = KubernetesObject> {
   readonly namespaced: boolean;
   /** Schema every object of this kind is validated with. */
   readonly schema: z.ZodType<T>;
+  /**
+   * How strategic merge patches and server-side apply merge this kind's lists
+   * and maps (the fake API server uses it; absent: lists are atomic).
+   */
+  readonly merge?: MergeInfo | undefined;
 }
 
 /**
@@ -74,6 +80,8 @@ export interface ResourceDefinition<S extends z.ZodType<KubernetesObject>> {
   namespaced: boolean;
   /** Zod schema every object of this kind is validated with. */
   schema: S;
+  /** How strategic merge patches and server-side apply merge lists and maps (see {@link MergeInfo}). */
+  merge?: MergeInfo | undefined;
 }
 
 /**
@@ -119,5 +127,6 @@ export function defineResource<S extends z.ZodType<KubernetesObject>>(
     plural: def.plural,
     namespaced: def.namespaced,
     schema: def.schema as unknown as z.ZodType<z.infer<S>>,
+    ...(def.merge ? { merge: def.merge } : {}),
   });
 }
