@@ -45,6 +45,7 @@ export {
   type Listener,
   type ListenOptions,
 } from "./fake-apiserver/server.ts";
+export { applyStrategicMergePatchWith } from "./fake-apiserver/smp.ts";
 export { type StatusDetails, StatusError, type StatusReason } from "./fake-apiserver/status.ts";
 export { seededRandom } from "./random.ts";
 export { type TestControllerRunOptions, testControllerRun } from "./run.ts";

@@ -9,6 +9,7 @@
 import { pathSegmentProblems } from "../../client/path.ts";
 import type { KubernetesObject, ObjectList, Status } from "../../resources/meta.ts";
 import type { ResourceType } from "../../resources/resource.ts";
+import { validate } from "../../resources/validate.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { ParsedFieldSelector, ParsedLabelSelector } from "../../util/selector.ts";
@@ -24,10 +25,13 @@ import {
 } from "./discovery.ts";
 import type { FailRule, FaultInjector, RequestInfo, Verb } from "./faults.ts";
 import { hasBuiltinStrategy, strategyFor } from "./kinds.ts";
+import { mergeInfoFor } from "./merge-tables.ts";
 import { negotiate, type Representation, readBody, type YamlCodec } from "./negotiation.ts";
 import { applyPatch, PatchError, type PatchType, patchTypeOf } from "./patch.ts";
 import {
+  boolParam,
   deleteParams,
+  invalidOptions,
   listParams,
   parseResourceVersion,
   type WriteParams,
@@ -35,8 +39,10 @@ import {
 } from "./query.ts";
 import { forbiddenMessage, type RequestAttributes, requestAttributes } from "./request-info.ts";
 import { fieldSelectorParam, labelSelectorParam } from "./selectors.ts";
+import { applyStrategicMergePatchWith } from "./smp.ts";
+import { serverSideApply } from "./ssa.ts";
 import { badRequest, notFound, StatusError, statusObject } from "./status.ts";
-import type { ObjectStore, Writer } from "./store.ts";
+import { type ObjectStore, timestamp, type Writer } from "./store.ts";
 import { type IncludeObject, toTable } from "./table.ts";
 import { toPartialMetadata, Watcher, type WatchHub } from "./watch.ts";
 
@@ -528,7 +534,7 @@ export class RequestHandler {
     }
     if (hasBuiltinStrategy(type)) {
       // the API server decodes built-in kinds into Go types: a value of the wrong type is a 400
-      const result = type.schema.safeParse({
+      const result = validate(type.schema, {
         ...obj,
         apiVersion: type.apiVersion,
         kind: type.kind,
@@ -1087,33 +1093,62 @@ export class RequestHandler {
         },
       );
     }
-    const patch = await readBody(request, this.#ctx.yaml, true);
-    if (patch === undefined) throw badRequest("the patch body is empty");
-    const writer: Writer = {
-      manager: managerOf(request, write),
-      operation: patchType === "apply" ? "Apply" : "Update",
-      subresource: route.subresource,
-    };
-    const current = store.peek(type, route.namespace, route.name!);
-    if (!current) {
-      if (patchType === "apply" && !route.subresource) {
-        const obj = patch as KubernetesObject;
-        if (obj === null || typeof obj !== "object" || Array.isArray(obj))
-          throw badRequest("apply body must be an object");
-        obj.metadata = { ...(obj.metadata ?? {}), name: route.name };
-        if (type.namespaced) obj.metadata.namespace = route.namespace;
-        const created = store.create(type, obj, { dryRun: write.dryRun, writer });
-        if (!write.dryRun) this.#crdChanged(type, created, undefined);
-        return this.#respond(rep, type, created, 201, q);
-      }
-      throw notFound(type.group, type.plural, route.name!);
+    if (patchType !== "apply" && q.has("force")) {
+      throw invalidOptions("PatchOptions", [
+        {
+          reason: "FieldValueForbidden",
+          message: "Forbidden: may not be specified for non-apply patch",
+          field: "force",
+        },
+      ]);
     }
+    if (patchType === "strategic" && !hasBuiltinStrategy(type)) {
+      // custom resources have no strategic merge information
+      throw new StatusError(
+        415,
+        "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+        { reason: "UnsupportedMediaType" },
+      );
+    }
+    let patch: unknown;
+    try {
+      patch = await readBody(request, this.#ctx.yaml, true);
+    } catch (e) {
+      if (patchType === "json" && e instanceof StatusError)
+        throw badRequest("invalid character in JSON patch");
+      throw e;
+    }
+    if (patch === undefined) throw badRequest("the patch body is empty");
+    const manager = managerOf(request, write);
+    const current = store.peek(type, route.namespace, route.name!);
+    if (patchType === "apply")
+      return this.#apply(request, route, q, rep, write, patch, current, manager);
+    if (!current) throw notFound(type.group, type.plural, route.name!);
+    const writer: Writer = { manager, operation: "Update", subresource: route.subresource };
     const base = route.subresource === "scale" ? this.#scaleOf(type, current) : current;
     let patched: KubernetesObject;
     try {
-      patched = applyPatch(patchType, base, patch) as KubernetesObject;
+      if (patchType === "json" && !Array.isArray(patch)) {
+        throw badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+      }
+      patched = (
+        patchType === "strategic"
+          ? applyStrategicMergePatchWith(structuredClone(base), patch, mergeInfoFor(type))
+          : applyPatch(patchType, base, patch)
+      ) as KubernetesObject;
     } catch (e) {
       if (e instanceof PatchError) {
+        if (patchType === "json" && !e.malformed) {
+          // the API server loses the JSON patch library's reason
+          throw new StatusError(
+            422,
+            "the server rejected our request due to an error in our request",
+            {
+              reason: "Invalid",
+              details: {},
+            },
+          );
+        }
         throw new StatusError(e.malformed ? 400 : 422, e.message, {
           reason: e.malformed ? "BadRequest" : "Invalid",
         });
@@ -1136,12 +1171,112 @@ export class RequestHandler {
     }
     const meta =
       patched.metadata && typeof patched.metadata === "object" ? { ...patched.metadata } : {};
+    if (meta.name !== undefined && meta.name !== current.metadata.name) {
+      throw badRequest(
+        `the name of the object (${String(meta.name)}) does not match the name on the URL (${route.name})`,
+      );
+    }
     meta.name = current.metadata.name;
     if (type.namespaced) meta.namespace = current.metadata.namespace;
     if (meta.resourceVersion === undefined) meta.resourceVersion = current.metadata.resourceVersion;
     patched = { ...patched, metadata: meta };
     const sub = route.subresource === "status" ? "status" : undefined;
     const updated = store.update(type, patched, { subresource: sub, dryRun: write.dryRun, writer });
+    if (!write.dryRun) this.#crdChanged(type, updated, current);
+    return this.#respond(rep, type, updated, 200, q);
+  }
+
+  /** Server-side apply (`application/apply-patch+yaml`). */
+  async #apply(
+    request: Request,
+    route: Route,
+    q: URLSearchParams,
+    rep: Representation,
+    write: WriteParams,
+    body: unknown,
+    current: KubernetesObject | undefined,
+    manager: string,
+  ): Promise<Response> {
+    void request;
+    const { store } = this.#ctx;
+    const type = route.type;
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      throw badRequest("error decoding YAML: the apply configuration must be an object");
+    }
+    const config = structuredClone(body) as KubernetesObject;
+    if (config.apiVersion !== type.apiVersion) {
+      throw badRequest(
+        `Incorrect version specified in apply patch. Specified patch version: ${String(config.apiVersion ?? "")}, expected: ${type.apiVersion}`,
+      );
+    }
+    if (config.kind !== type.kind) {
+      throw new StatusError(
+        500,
+        `failed to merge config: expected objects of the same type (${String(config.kind ?? "")} and ${type.kind})`,
+        {
+          reason: "" as never,
+        },
+      );
+    }
+    const meta = (config.metadata ?? {}) as KubernetesObject["metadata"];
+    if (!meta.name) {
+      throw badRequest(
+        `the name of the object (${route.name} based on URL) was undeterminable: name must be provided`,
+      );
+    }
+    if (meta.name !== route.name) {
+      throw badRequest(
+        `the name of the object (${meta.name}) does not match the name on the URL (${route.name})`,
+      );
+    }
+    if (type.namespaced) {
+      if (meta.namespace && meta.namespace !== route.namespace) {
+        throw badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
+      }
+    }
+    if (
+      meta.resourceVersion !== undefined &&
+      current &&
+      meta.resourceVersion !== current.metadata.resourceVersion
+    ) {
+      throw new StatusError(
+        409,
+        `Operation cannot be fulfilled on ${type.group ? `${type.plural}.${type.group}` : type.plural} "${route.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        { reason: "Conflict", details: { name: route.name, group: type.group, kind: type.plural } },
+      );
+    }
+    const force = boolParam(q, "force");
+    const now = timestamp(this.#ctx.clock.now());
+    const result = serverSideApply(type, current, config, manager, force, now);
+    const writer: Writer = {
+      manager,
+      operation: "Apply",
+      managedFields: result.managedFields,
+      subresource: route.subresource,
+    };
+    if (!current) {
+      if (route.subresource) throw notFound(type.group, type.plural, route.name!);
+      const obj = result.object!;
+      obj.metadata = { ...obj.metadata, name: route.name };
+      if (type.namespaced) obj.metadata.namespace = route.namespace;
+      const created = store.create(type, obj, { dryRun: write.dryRun, writer });
+      if (!write.dryRun) this.#crdChanged(type, created, undefined);
+      return this.#respond(rep, type, created, 201, q);
+    }
+    if (!result.object) return this.#respond(rep, type, current, 200, q);
+    const next: KubernetesObject = {
+      ...result.object,
+      metadata: {
+        ...result.object.metadata,
+        name: current.metadata.name,
+        ...(type.namespaced ? { namespace: current.metadata.namespace } : {}),
+        resourceVersion: current.metadata.resourceVersion,
+      },
+    };
+    const sub = route.subresource === "status" ? "status" : undefined;
+    const updated = store.update(type, next, { subresource: sub, dryRun: write.dryRun, writer });
     if (!write.dryRun) this.#crdChanged(type, updated, current);
     return this.#respond(rep, type, updated, 200, q);
   }

@@ -12,10 +12,13 @@ import { type Logger, silentLogger } from "../../util/logger.ts";
 import { parseFieldSelector, parseLabelSelector } from "../../util/selector.ts";
 import { FaultInjector } from "./faults.ts";
 import { RequestHandler, type RequestLogEntry, type StreamingListMode } from "./handler.ts";
+import { mergeInfoFor } from "./merge-tables.ts";
 import type { YamlCodec } from "./negotiation.ts";
 import { applyPatch, PatchError, type PatchType } from "./patch.ts";
+import { applyStrategicMergePatchWith } from "./smp.ts";
+import { ManagedFieldsTracker, serverSideApply } from "./ssa.ts";
 import { badRequest, StatusError } from "./status.ts";
-import { ObjectStore } from "./store.ts";
+import { ObjectStore, timestamp } from "./store.ts";
 import { type Watcher, WatchHub } from "./watch.ts";
 
 /**
@@ -180,6 +183,7 @@ export class FakeApiServer {
   readonly #listeners = new Set<Listener>();
   readonly #requests: RequestLogEntry[] = [];
   readonly #requestLogLimit: number;
+  readonly #clock: Clock;
   #closed = false;
 
   /**
@@ -188,6 +192,7 @@ export class FakeApiServer {
    */
   constructor(options: FakeApiServerOptions = {}) {
     const clock = options.clock ?? realClock;
+    this.#clock = clock;
     const logger = options.logger ?? silentLogger;
     this.#store = new ObjectStore({
       clock,
@@ -196,6 +201,7 @@ export class FakeApiServer {
       requireNamespaces: options.requireNamespaces ?? false,
       ...(options.random ? { random: options.random } : {}),
     });
+    this.#store.setFieldTracker(new ManagedFieldsTracker());
     for (const t of options.resources ?? builtinResources) this.#store.register(t);
     if (options.requireNamespaces) {
       // the namespaces every cluster starts with
@@ -311,19 +317,58 @@ export class FakeApiServer {
 
   /**
    * Patch an object directly: `"merge"` (default), `"json"` (RFC 6902),
-   * `"strategic"` or `"apply"` (both approximated as merge patches).
+   * `"strategic"` (merging lists by the kind's merge keys) or `"apply"`
+   * (server-side apply as `options.fieldManager`, default `kubeloop`; 409
+   * on conflicts unless `options.force`).
    */
   patch<T extends KubernetesObject>(
     type: ResourceType<T>,
     name: string,
     patch: unknown,
-    options: { namespace?: string | undefined; patchType?: PatchType; subresource?: "status" } = {},
+    options: {
+      namespace?: string | undefined;
+      patchType?: PatchType;
+      subresource?: "status";
+      fieldManager?: string | undefined;
+      force?: boolean | undefined;
+    } = {},
   ): T {
     const rt = type as unknown as ResourceType;
+    const patchType = options.patchType ?? "merge";
+    if (patchType === "apply") {
+      const manager = options.fieldManager ?? "kubeloop";
+      const current = this.#store.peek(rt, options.namespace, name);
+      const config = { ...(patch as KubernetesObject) };
+      config.metadata = { ...(config.metadata ?? {}), name };
+      const result = serverSideApply(
+        rt,
+        current,
+        config,
+        manager,
+        options.force ?? false,
+        timestamp(this.#clock.now()),
+      );
+      const writer = { manager, operation: "Apply" as const, managedFields: result.managedFields };
+      if (!current) {
+        const obj = result.object!;
+        if (rt.namespaced) obj.metadata = { ...obj.metadata, namespace: options.namespace };
+        return clone(this.#store.create(rt, obj, { writer })) as T;
+      }
+      if (!result.object) return clone(current) as T;
+      const next = {
+        ...result.object,
+        metadata: { ...result.object.metadata, resourceVersion: current.metadata.resourceVersion },
+      };
+      return clone(this.#store.update(rt, next, { subresource: options.subresource, writer })) as T;
+    }
     const current = this.#store.get(rt, options.namespace, name);
     let patched: KubernetesObject;
     try {
-      patched = applyPatch(options.patchType ?? "merge", current, patch) as KubernetesObject;
+      patched = (
+        patchType === "strategic"
+          ? applyStrategicMergePatchWith(clone(current), patch, mergeInfoFor(rt))
+          : applyPatch(patchType, current, patch)
+      ) as KubernetesObject;
     } catch (e) {
       if (e instanceof PatchError) throw new StatusError(e.malformed ? 400 : 422, e.message);
       throw e;

@@ -10,8 +10,9 @@
  *
  * @module
  */
-import type { KubernetesObject, StatusCause } from "../../resources/meta.ts";
+import type { KubernetesObject, ManagedFieldsEntry, StatusCause } from "../../resources/meta.ts";
 import type { ResourceType } from "../../resources/resource.ts";
+import { validate } from "../../resources/validate.ts";
 import type { Clock, Timer } from "../../util/clock.ts";
 import type { ParsedFieldSelector, ParsedLabelSelector } from "../../util/selector.ts";
 import { type KindStrategy, nameProblems, strategyFor } from "./kinds.ts";
@@ -93,6 +94,8 @@ export interface Writer {
   operation: "Update" | "Apply";
   /** Subresource written (`status`, `scale`), if any. */
   subresource?: string | undefined;
+  /** For `Apply`: the managed fields the apply computed (see `serverSideApply`). */
+  managedFields?: ManagedFieldsEntry[] | undefined;
 }
 
 /** Options of a create or update. */
@@ -119,7 +122,7 @@ export interface DeleteOptions {
  * ownership). The store calls it with the object about to be stored.
  */
 export interface FieldTracker {
-  /** Record `writer`'s change from `old` (undefined on create) to `obj`; returns the object with managedFields. */
+  /** Record `writer`'s change from `old` (undefined on create) to `obj`; returns the object with its managedFields. */
   track(
     type: ResourceType,
     old: KubernetesObject | undefined,
@@ -163,6 +166,32 @@ function specOf(obj: KubernetesObject, s: KindStrategy, kind: string): string {
   // Deployments also count annotations (rollbacks are annotation changes)
   if (kind === "Deployment") parts.push(metadata.annotations ?? {});
   return JSON.stringify(parts);
+}
+
+/**
+ * What the API server's (Go, `omitempty`) serialization drops: empty label,
+ * annotation, finalizer and owner lists in metadata, and a ConfigMap's or
+ * Secret's empty data.
+ */
+function dropEmpty(type: ResourceType, obj: KubernetesObject): void {
+  const meta = obj.metadata as Record<string, unknown>;
+  for (const k of ["labels", "annotations"]) {
+    const v = meta[k];
+    if (v !== null && typeof v === "object" && Object.keys(v).length === 0) delete meta[k];
+    else if (v === null) delete meta[k];
+  }
+  for (const k of ["finalizers", "ownerReferences", "managedFields"]) {
+    const v = meta[k];
+    if (v === null || (Array.isArray(v) && v.length === 0)) delete meta[k];
+  }
+  if (type.group === "" && (type.kind === "ConfigMap" || type.kind === "Secret")) {
+    const o = obj as Record<string, unknown>;
+    for (const k of ["data", "binaryData", "stringData"]) {
+      const v = o[k];
+      if (v === null || (v !== null && typeof v === "object" && Object.keys(v).length === 0))
+        delete o[k];
+    }
+  }
 }
 
 function sameExceptRv(a: KubernetesObject, b: KubernetesObject): boolean {
@@ -390,7 +419,7 @@ export class ObjectStore {
         ...s.validate(obj as Record<string, unknown>, old as Record<string, unknown> | undefined),
       );
     if (causes.length === 0 && validateSchema) {
-      const result = type.schema.safeParse(obj);
+      const result = validate(type.schema, obj);
       if (!result.success) {
         for (const issue of result.error.issues.slice(0, 10)) {
           causes.push({
@@ -489,8 +518,12 @@ export class ObjectStore {
       metadata: meta,
       ...rest,
     };
+    s.defaults?.(obj as Record<string, unknown>);
+    // the field manager sees the decoded, defaulted object; what the registry sets later is nobody's
+    delete meta.managedFields;
+    if (this.#fields)
+      obj = this.#fields.track(type, undefined, obj, opts.writer, meta.creationTimestamp);
     const o = obj as Record<string, unknown>;
-    s.defaults?.(o);
     s.prepareCreate?.(o, {
       allocateClusterIP: () => this.#allocateClusterIP(),
       uid: meta.uid,
@@ -572,19 +605,25 @@ export class ObjectStore {
         delete meta.deletionTimestamp;
         delete meta.deletionGracePeriodSeconds;
       }
-      if (meta.managedFields === undefined && old.metadata.managedFields !== undefined) {
-        meta.managedFields = old.metadata.managedFields;
-      }
+      // managed fields are the server's: the request's are ignored
+      if (old.metadata.managedFields !== undefined) meta.managedFields = old.metadata.managedFields;
+      else delete meta.managedFields;
       obj = { apiVersion: type.apiVersion, kind: type.kind, metadata: meta, ...rest };
       if (s.statusSubresource) {
         if (old.status === undefined) delete obj.status;
         else obj.status = clone(old.status);
       }
+      dropEmpty(type, obj);
+      s.defaults?.(obj as Record<string, unknown>);
+      if (this.#fields)
+        obj = this.#fields.track(type, old, obj, opts.writer, timestamp(this.#clock.now()));
       const o = obj as Record<string, unknown>;
-      s.defaults?.(o);
       s.prepareUpdate?.(o, old as Record<string, unknown>);
       if (s.generation && specOf(obj, s, type.kind) !== specOf(old, s, type.kind)) {
-        meta.generation = (old.metadata.generation ?? 0) + 1;
+        obj = {
+          ...obj,
+          metadata: { ...obj.metadata, generation: (old.metadata.generation ?? 0) + 1 },
+        };
       }
     }
     this.#validate(type, s, obj, old, opts.validate ?? this.#validateByDefault);
