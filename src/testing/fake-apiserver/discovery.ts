@@ -6,8 +6,20 @@
  * @module
  */
 import type { ResourceType } from "../../resources/resource.ts";
+import { isCustomResource } from "./crd.ts";
 import { strategyFor } from "./kinds.ts";
 
+/** Custom resources list their verbs in the apiextensions server's order. */
+const CUSTOM_VERBS = [
+  "delete",
+  "deletecollection",
+  "get",
+  "list",
+  "patch",
+  "create",
+  "update",
+  "watch",
+];
 const VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 /** Kinds whose collections cannot be deleted at once (Kubernetes 1.20). */
 const NO_DELETECOLLECTION = new Set(["/Namespace", "/Service"]);
@@ -84,14 +96,18 @@ export function apiResourceList(
   const resources: Record<string, unknown>[] = [];
   for (const t of matching) {
     const s = strategyFor(t);
+    const custom = isCustomResource(t);
     const entry: Record<string, unknown> = {
       name: t.plural,
-      singularName: "",
+      // Kubernetes 1.20 fills the singular name for custom resources only
+      singularName: custom ? t.singular : "",
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: NO_DELETECOLLECTION.has(`${t.group}/${t.kind}`)
-        ? VERBS.filter((v) => v !== "deletecollection")
-        : VERBS,
+      verbs: custom
+        ? CUSTOM_VERBS
+        : NO_DELETECOLLECTION.has(`${t.group}/${t.kind}`)
+          ? VERBS.filter((v) => v !== "deletecollection")
+          : VERBS,
     };
     if (s.shortNames?.length) entry.shortNames = [...s.shortNames];
     if (s.categories?.length) entry.categories = [...s.categories];

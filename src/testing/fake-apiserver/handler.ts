@@ -14,6 +14,7 @@ import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { ParsedFieldSelector, ParsedLabelSelector } from "../../util/selector.ts";
 import { parseFieldSelector } from "../../util/selector.ts";
+import { isCustomResource } from "./crd.ts";
 import {
   apiGroup,
   apiGroupList,
@@ -516,6 +517,12 @@ export class RequestHandler {
     const obj = body as KubernetesObject;
     const kind = obj.kind;
     const apiVersion = obj.apiVersion;
+    if (isCustomResource(type) && (kind === undefined || kind === "")) {
+      // custom resources are decoded as unstructured objects, which need their kind
+      throw badRequest(
+        `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: unmarshalerDecoder: Object 'Kind' is missing in '${JSON.stringify(obj)}'`,
+      );
+    }
     if (kind !== undefined && kind !== "" && kind !== type.kind) {
       throw badRequest(
         `${String(kind)} in version "${String(apiVersion ?? type.version)}" cannot be handled as a ${type.kind}: converting (${String(
@@ -769,6 +776,20 @@ export class RequestHandler {
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([k, v]) => `${k}=${v}`)
         .join(",");
+    }
+    if (isCustomResource(type) && read(scale.specReplicasPath) === undefined) {
+      throw new StatusError(
+        500,
+        `Internal error occurred: the spec replicas field ".${scale.specReplicasPath}" does not exist`,
+        {
+          reason: "InternalError",
+          details: {
+            causes: [
+              { message: `the spec replicas field ".${scale.specReplicasPath}" does not exist` },
+            ],
+          },
+        },
+      );
     }
     const status: Record<string, unknown> = {
       replicas: Number(read(scale.statusReplicasPath) ?? 0),

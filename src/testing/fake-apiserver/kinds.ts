@@ -9,6 +9,7 @@
  */
 import type { KubernetesObject, StatusCause } from "../../resources/meta.ts";
 import type { ResourceType } from "../../resources/resource.ts";
+import { crdDefaults } from "./crd.ts";
 import { bool, type FieldLabels, num, str } from "./selectors.ts";
 import {
   dns1035Label,
@@ -786,6 +787,16 @@ const STRATEGIES: Record<string, Partial<KindStrategy>> = {
   "apiextensions.k8s.io/CustomResourceDefinition": {
     generation: true,
     statusSubresource: true,
+    defaults: crdDefaults,
+    prepareCreate: (o) => {
+      const versions =
+        (obj(o.spec)?.versions as { name: string; storage?: boolean }[] | undefined) ?? [];
+      o.status = {
+        conditions: null,
+        acceptedNames: { plural: "", kind: "" },
+        storedVersions: versions.filter((v) => v.storage).map((v) => v.name),
+      };
+    },
     shortNames: ["crd", "crds"],
     categories: ["api-extensions"],
   },

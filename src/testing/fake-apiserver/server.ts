@@ -10,6 +10,7 @@ import type { ResourceType } from "../../resources/resource.ts";
 import { type Clock, realClock } from "../../util/clock.ts";
 import { type Logger, silentLogger } from "../../util/logger.ts";
 import { parseFieldSelector, parseLabelSelector } from "../../util/selector.ts";
+import { crdTypes, establishedStatus, isCustomResource } from "./crd.ts";
 import { FaultInjector } from "./faults.ts";
 import { RequestHandler, type RequestLogEntry, type StreamingListMode } from "./handler.ts";
 import { mergeInfoFor } from "./merge-tables.ts";
@@ -18,7 +19,7 @@ import { applyPatch, PatchError, type PatchType } from "./patch.ts";
 import { applyStrategicMergePatchWith } from "./smp.ts";
 import { ManagedFieldsTracker, serverSideApply } from "./ssa.ts";
 import { badRequest, StatusError } from "./status.ts";
-import { ObjectStore, timestamp } from "./store.ts";
+import { ObjectStore, type StoreEvent, timestamp } from "./store.ts";
 import { type Watcher, WatchHub } from "./watch.ts";
 
 /**
@@ -217,6 +218,10 @@ export class FakeApiServer {
       }
     }
     this.#store.subscribe((ev) => this.#hub.dispatch(ev));
+    // the API server's own CRD controllers: serve, establish and retire custom resources
+    this.#store.subscribe((ev) => {
+      if (ev.typeKey === "apiextensions.k8s.io/customresourcedefinitions") this.#syncCrd(ev);
+    });
     this.#requestLogLimit = options.requestLogLimit ?? 1000;
     this.faults = new FaultInjector({
       closeWatches: () => {
@@ -443,6 +448,30 @@ export class FakeApiServer {
       n++;
     }
     return n;
+  }
+
+  #syncCrd(ev: StoreEvent): void {
+    const name = ev.object.metadata.name ?? "";
+    const served = ev.type === "DELETED" ? [] : crdTypes(ev.object);
+    for (const t of this.#store.types()) {
+      if (!isCustomResource(t) || t.crd !== name) continue;
+      if (
+        served.some((s) => s.group === t.group && s.plural === t.plural && s.version === t.version)
+      )
+        continue;
+      this.#store.unregister(t);
+      for (const w of this.#hub.list()) if (w.typeKey === `${t.group}/${t.plural}`) w.end();
+    }
+    for (const t of served) this.#store.register(t);
+    if (ev.type === "DELETED") return;
+    const conditions = (ev.object.status as { conditions?: { type: string }[] | null } | undefined)
+      ?.conditions;
+    if (!conditions?.some((c) => c.type === "Established")) {
+      const crdType = this.#store.findType("apiextensions.k8s.io", "customresourcedefinitions");
+      if (!crdType) return;
+      const status = establishedStatus(ev.object, timestamp(this.#clock.now()));
+      this.#store.update(crdType, { ...ev.object, status }, { subresource: "status" });
+    }
   }
 
   #serveInvalid(type: ResourceType, obj: KubernetesObject): KubernetesObject {

@@ -462,7 +462,8 @@ function printerFor(type: ResourceType): Printer {
   const columns = (type as { printerColumns?: PrinterColumn[] }).printerColumns;
   const custom = (type as { strategy?: unknown }).strategy !== undefined;
   if (!columns || columns.length === 0) return defaultPrinter(type, custom);
-  const hasAge = columns.some((c) => c.jsonPath === ".metadata.creationTimestamp");
+  // a CRD's printer columns replace the default Age column
+  const hasAge = true;
   const defs = [
     NAME,
     ...columns.map((c) =>
