@@ -804,15 +804,38 @@ const STRATEGIES: Record<string, Partial<KindStrategy>> = {
 
 const cache = new WeakMap<ResourceType, KindStrategy>();
 
+/** Whether `group` is one of Kubernetes' own API groups (not a custom resource's). */
+export function isKubernetesGroup(group: string): boolean {
+  return (
+    group === "" ||
+    group.endsWith(".k8s.io") ||
+    ["apps", "batch", "autoscaling", "policy", "extensions"].includes(group)
+  );
+}
+
 /**
  * The strategy of a resource type: a built-in's from the table above, a
- * custom resource's from its type (`generation` and `/status` per its CRD).
+ * CRD-made custom resource's from its CRD; a custom resource registered by
+ * hand (`server.register`) tracks its generation and has a status
+ * subresource unless its type lists subresources without it.
  */
 export function strategyFor(type: ResourceType): KindStrategy {
   let s = cache.get(type);
   if (!s) {
     const custom = (type as { strategy?: Partial<KindStrategy> }).strategy;
-    s = { ...DEFAULT, ...(STRATEGIES[`${type.group}/${type.kind}`] ?? {}), ...(custom ?? {}) };
+    const subresources = (type as { subresources?: readonly string[] }).subresources;
+    const registered: Partial<KindStrategy> = isKubernetesGroup(type.group)
+      ? {}
+      : {
+          generation: true,
+          statusSubresource: subresources ? subresources.includes("status") : true,
+        };
+    s = {
+      ...DEFAULT,
+      ...registered,
+      ...(STRATEGIES[`${type.group}/${type.kind}`] ?? {}),
+      ...(custom ?? {}),
+    };
     cache.set(type, s);
   }
   return s;
@@ -825,9 +848,9 @@ export function nameProblems(rule: KindStrategy["nameRule"], name: string): stri
   return dns1123Subdomain(name);
 }
 
-/** Whether `type` is one of kubeloop's built-in kinds the table above describes. */
+/** Whether `type` is a Kubernetes kind (decoded into Go types by the API server), not a custom resource. */
 export function hasBuiltinStrategy(type: ResourceType): boolean {
-  return Object.hasOwn(STRATEGIES, `${type.group}/${type.kind}`);
+  return isKubernetesGroup(type.group) && (type as { crd?: string }).crd === undefined;
 }
 
 export type { KubernetesObject };

@@ -92,7 +92,16 @@ export class ManagedFieldsTracker implements FieldTracker {
       return { ...obj, metadata: { ...obj.metadata, managedFields: writer.managedFields } };
     }
     const walker = new Walker(mergeInfoFor(type));
-    const entries = readEntries(old);
+    // managed fields the request carries (when they differ from the live ones) are the new base;
+    // a single empty entry resets them
+    const sent = obj.metadata.managedFields;
+    const reset =
+      Array.isArray(sent) && sent.length === 1 && Object.keys(sent[0] ?? {}).length === 0;
+    const override =
+      Array.isArray(sent) &&
+      sent.length > 0 &&
+      JSON.stringify(sent) !== JSON.stringify(old?.metadata.managedFields);
+    const entries = reset ? [] : override ? readEntries(obj) : readEntries(old);
     const removed = new FieldSet();
     const changed = walker.changed(old ?? {}, obj, removed);
     for (const e of entries) e.set = e.set.difference(changed).difference(removed);
@@ -113,7 +122,7 @@ export class ManagedFieldsTracker implements FieldTracker {
       mine.apiVersion = type.apiVersion;
     }
     const before = readEntries(old);
-    if (old && sameEntries(before, entries)) {
+    if (old && !override && !reset && sameEntries(before, entries)) {
       return { ...obj, metadata: { ...obj.metadata, managedFields: old.metadata.managedFields } };
     }
     return { ...obj, metadata: { ...obj.metadata, managedFields: writeEntries(entries) } };

@@ -520,7 +520,8 @@ export class ObjectStore {
     };
     s.defaults?.(obj as Record<string, unknown>);
     // the field manager sees the decoded, defaulted object; what the registry sets later is nobody's
-    delete meta.managedFields;
+    if (!Array.isArray(meta.managedFields) || meta.managedFields.length === 0)
+      delete meta.managedFields;
     if (this.#fields)
       obj = this.#fields.track(type, undefined, obj, opts.writer, meta.creationTimestamp);
     const o = obj as Record<string, unknown>;
@@ -605,9 +606,14 @@ export class ObjectStore {
         delete meta.deletionTimestamp;
         delete meta.deletionGracePeriodSeconds;
       }
-      // managed fields are the server's: the request's are ignored
-      if (old.metadata.managedFields !== undefined) meta.managedFields = old.metadata.managedFields;
-      else delete meta.managedFields;
+      // managed fields a request sends (non-empty) are taken as they are, as the API server's field
+      // manager does (kubectl's client-side-to-server-side apply migration relies on it); none: the live ones
+      const sent = meta.managedFields;
+      if (!Array.isArray(sent) || sent.length === 0) {
+        if (old.metadata.managedFields !== undefined)
+          meta.managedFields = old.metadata.managedFields;
+        else delete meta.managedFields;
+      }
       obj = { apiVersion: type.apiVersion, kind: type.kind, metadata: meta, ...rest };
       if (s.statusSubresource) {
         if (old.status === undefined) delete obj.status;
