@@ -116,6 +116,54 @@ await conformance("list", (c) => {
     assert.match(r.body.message, /^invalid continue token: continue key is not valid: /);
   });
 
+  c.test(
+    "an expired continue token: 410 Expired with a token that continues the list inconsistently",
+    { compacts: true },
+    async (t) => {
+      const { base } = await seed(t, 4);
+      const p1 = await t.get(`${base}?limit=2`);
+      // a write, so that compacting at the current revision drops the first page's
+      await t.post(base, cm("c5"));
+      await t.target.compact!();
+      const r = await t.get(
+        `${base}?limit=2&continue=${encodeURIComponent(p1.body.metadata.continue)}`,
+      );
+      assert.equal(r.status, 410, r.text);
+      assert.equal(r.body.reason, "Expired");
+      assert.equal(
+        r.body.message,
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+      );
+      const fresh = r.body.metadata.continue;
+      assert.equal(typeof fresh, "string");
+      const token = JSON.parse(atob(fresh.replace(/-/g, "+").replace(/_/g, "/")));
+      assert.equal(token.rv, -1, "an inconsistent continuation carries no resource version");
+      const rest = await t.get(`${base}?limit=10&continue=${encodeURIComponent(fresh)}`);
+      assert.equal(rest.status, 200, rest.text);
+      assert.deepEqual(names(rest.body), ["c3", "c4", "c5"]);
+    },
+  );
+
+  c.test(
+    "an exact list at a compacted resourceVersion: 410 Expired",
+    { compacts: true },
+    async (t) => {
+      const { base } = await seed(t, 2);
+      const old = (await t.get(base)).body.metadata.resourceVersion;
+      await t.post(base, cm("c3"));
+      await t.target.compact!();
+      for (const query of [
+        `resourceVersion=${old}&resourceVersionMatch=Exact`,
+        `limit=1&resourceVersion=${old}`,
+      ]) {
+        const r = await t.get(`${base}?${query}`);
+        assert.equal(r.status, 410, query);
+        assert.equal(r.body.reason, "Expired");
+        assert.equal(r.body.message, "The resourceVersion for the provided list is too old.");
+      }
+    },
+  );
+
   c.test("continue together with a resourceVersion: 400", async (t) => {
     const { base } = await seed(t, 3);
     const p1 = await t.get(`${base}?limit=1`);

@@ -349,9 +349,20 @@ export class Walker {
     for (const [k, x] of Object.entries(now)) {
       const p = this.#childPath(path, k, isMap);
       if (!isMap && STRIPPED.has(p)) continue;
+      const before = old[k];
+      // a subtree that serializes the same did not change (the common case: skip the walk)
+      if (
+        before !== undefined &&
+        typeof x === "object" &&
+        x !== null &&
+        JSON.stringify(before) === JSON.stringify(x)
+      )
+        continue;
       const c = new FieldSet();
-      this.#changed(old[k], x, p, k, c, removed.child(`f:${k}`));
+      const r = new FieldSet();
+      this.#changed(before, x, p, k, c, r);
       if (!c.empty) node.children.set(`f:${k}`, c);
+      if (!r.empty) removed.children.set(`f:${k}`, r);
     }
     for (const k of Object.keys(old)) {
       if (k in now) continue;

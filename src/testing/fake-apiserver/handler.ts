@@ -672,7 +672,7 @@ export class RequestHandler {
         const write = writeParams(q, "CreateOptions");
         const obj = await this.#readObject(request, route);
         const writer: Writer = { manager: managerOf(request, write), operation: "Update" };
-        const created = store.create(type, obj, { dryRun: write.dryRun, writer });
+        const created = store.create(type, obj, { dryRun: write.dryRun, writer, owned: true });
         if (!write.dryRun) this.#crdChanged(type, created, undefined);
         return this.#respond(rep, type, created, 201, q);
       }
@@ -874,7 +874,12 @@ export class RequestHandler {
     const obj = await this.#readObject(request, route);
     const previous = store.peek(type, route.namespace, route.name!);
     const sub = route.subresource === "status" ? "status" : undefined;
-    const updated = store.update(type, obj, { subresource: sub, dryRun: write.dryRun, writer });
+    const updated = store.update(type, obj, {
+      subresource: sub,
+      dryRun: write.dryRun,
+      writer,
+      owned: true,
+    });
     if (!write.dryRun) this.#crdChanged(type, updated, previous);
     return this.#respond(rep, type, updated, 200, q);
   }
@@ -905,8 +910,9 @@ export class RequestHandler {
         throw badRequest("specifying resource version is not allowed when using continue");
       }
       const token = decodeContinue(p.continue);
-      if (token.rv < store.compactedRv) {
-        const fresh = encodeContinue({ rv: store.rv, start: token.start });
+      if (token.rv !== -1 && token.rv < store.compactedRv) {
+        // the rest of the list, inconsistently: a token without a resource version (-1)
+        const fresh = encodeContinue({ rv: -1, start: token.start });
         throw new StatusError(
           410,
           "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
@@ -914,7 +920,7 @@ export class RequestHandler {
         );
       }
       if (token.rv > store.rv) throw tooLargeResourceVersion(token.rv, store.rv);
-      atRv = token.rv;
+      atRv = token.rv === -1 ? undefined : token.rv;
       after = prefix + token.start;
     } else if (p.resourceVersion === "0") {
       // served from the watch cache: the limit is ignored (Kubernetes ≤ 1.32)
@@ -927,7 +933,11 @@ export class RequestHandler {
         p.resourceVersionMatch === "Exact" ||
         (p.resourceVersionMatch === "" && limit !== undefined)
       ) {
-        if (rv < store.compactedRv) throw store.tooOld(rv);
+        if (rv < store.compactedRv) {
+          throw new StatusError(410, "The resourceVersion for the provided list is too old.", {
+            reason: "Expired",
+          });
+        }
         atRv = rv;
       }
     }
@@ -1202,7 +1212,13 @@ export class RequestHandler {
     if (meta.resourceVersion === undefined) meta.resourceVersion = current.metadata.resourceVersion;
     patched = { ...patched, metadata: meta };
     const sub = route.subresource === "status" ? "status" : undefined;
-    const updated = store.update(type, patched, { subresource: sub, dryRun: write.dryRun, writer });
+    // merge and JSON patches and strategic merges all work on fresh copies
+    const updated = store.update(type, patched, {
+      subresource: sub,
+      dryRun: write.dryRun,
+      writer,
+      owned: true,
+    });
     if (!write.dryRun) this.#crdChanged(type, updated, current);
     return this.#respond(rep, type, updated, 200, q);
   }

@@ -104,6 +104,10 @@ export class ManagedFieldsTracker implements FieldTracker {
     const entries = reset ? [] : override ? readEntries(obj) : readEntries(old);
     const removed = new FieldSet();
     const changed = walker.changed(old ?? {}, obj, removed);
+    if (old && !override && !reset && changed.empty && removed.empty) {
+      // nothing changed hands: the live managed fields stay as they are
+      return { ...obj, metadata: { ...obj.metadata, managedFields: old.metadata.managedFields } };
+    }
     for (const e of entries) e.set = e.set.difference(changed).difference(removed);
     if (!changed.empty) {
       let mine = findEntry(entries, writer.manager, "Update");
@@ -120,10 +124,6 @@ export class ManagedFieldsTracker implements FieldTracker {
       mine.set = mine.set.union(changed);
       mine.time = now;
       mine.apiVersion = type.apiVersion;
-    }
-    const before = readEntries(old);
-    if (old && !override && !reset && sameEntries(before, entries)) {
-      return { ...obj, metadata: { ...obj.metadata, managedFields: old.metadata.managedFields } };
     }
     return { ...obj, metadata: { ...obj.metadata, managedFields: writeEntries(entries) } };
   }
@@ -278,6 +278,7 @@ export function serverSideApply(
     if (!(e.manager === manager && e.operation === "Apply")) others = others.union(e.set);
   const prune = last.difference(configSet).difference(others);
   if (!prune.empty) merged = removePaths(walker, merged, prune, "") as KubernetesObject;
+  const lastJson = JSON.stringify(last.toJSON());
   if (mine) {
     mine.set = configSet;
     mine.time = now;
@@ -291,34 +292,22 @@ export function serverSideApply(
       set: configSet,
     });
   }
-  // fields that went away belong to nobody
-  const removed = new FieldSet();
-  walker.changed(base, merged, removed);
-  for (const e of entries)
-    if (!(e.manager === manager && e.operation === "Apply")) e.set = e.set.difference(removed);
-  const sameObject =
-    live !== undefined && stableJson(stripMeta(merged)) === stableJson(stripMeta(live));
-  if (sameObject && sameEntries(readEntries(live), entries)) {
-    return { object: undefined, managedFields: live?.metadata.managedFields ?? [] };
+  // fields that went away belong to nobody (only pruning removes fields)
+  if (!prune.empty) {
+    const removed = new FieldSet();
+    walker.changed(base, merged, removed);
+    for (const e of entries)
+      if (!(e.manager === manager && e.operation === "Apply")) e.set = e.set.difference(removed);
   }
+  const unchanged =
+    live !== undefined &&
+    delta.empty &&
+    prune.empty &&
+    conflicts.length === 0 &&
+    lastJson === JSON.stringify(configSet.toJSON()) &&
+    mine !== undefined;
+  if (unchanged) return { object: undefined, managedFields: live?.metadata.managedFields ?? [] };
   return { object: merged, managedFields: writeEntries(entries) };
-}
-
-function stripMeta(o: KubernetesObject): unknown {
-  const { managedFields: _m, resourceVersion: _r, ...meta } = o.metadata ?? {};
-  return { ...o, metadata: meta };
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (isObject(v)) {
-    return `{${Object.keys(v)
-      .filter((k) => v[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
 }
 
 function conflictError(conflicts: { manager: string; via: string; path: string[] }[]): StatusError {

@@ -106,6 +106,8 @@ export interface WriteOptions {
   dryRun?: boolean | undefined;
   /** The writer, for managed fields. */
   writer?: Writer | undefined;
+  /** The caller hands the input over (a fresh object nobody else holds): no defensive copy. */
+  owned?: boolean | undefined;
 }
 
 /** Options of a delete. */
@@ -198,17 +200,6 @@ function sameExceptRv(a: KubernetesObject, b: KubernetesObject): boolean {
   const { resourceVersion: _x, managedFields: _m1, ...ma } = a.metadata;
   const { resourceVersion: _y, managedFields: _m2, ...mb } = b.metadata;
   return JSON.stringify({ ...a, metadata: ma }) === JSON.stringify({ ...b, metadata: mb });
-}
-
-function deepSortedJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(deepSortedJson).join(",")}]`;
-  if (isObject(v)) {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${deepSortedJson(v[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
 }
 
 /**
@@ -489,7 +480,12 @@ export class ObjectStore {
     if (!isObject(input) || !isObject(input.metadata)) {
       throw invalid(type.kind, type.group, "", [requiredCause("metadata")]);
     }
-    const { apiVersion: _a, kind: _k, metadata: inMeta, ...rest } = clone(input);
+    const {
+      apiVersion: _a,
+      kind: _k,
+      metadata: inMeta,
+      ...rest
+    } = opts.owned ? input : clone(input);
     const meta = { ...inMeta };
     const namespace = type.namespaced ? meta.namespace : undefined;
     if (!type.namespaced && meta.namespace === "") delete meta.namespace;
@@ -592,7 +588,12 @@ export class ObjectStore {
       if (input.status === undefined) delete obj.status;
       else obj.status = clone(input.status);
     } else {
-      const { apiVersion: _a, kind: _k, metadata: inMeta, ...rest } = clone(input);
+      const {
+        apiVersion: _a,
+        kind: _k,
+        metadata: inMeta,
+        ...rest
+      } = opts.owned ? input : clone(input);
       const meta = { ...inMeta };
       if (!type.namespaced) delete meta.namespace;
       meta.uid = old.metadata.uid;
@@ -636,17 +637,11 @@ export class ObjectStore {
     if (this.#fields)
       obj = this.#fields.track(type, old, obj, opts.writer, timestamp(this.#clock.now()));
     // No-op updates do not bump the resource version (as the API server).
-    if (
-      sameExceptRv(obj, old) &&
-      deepSortedJson(obj.metadata.managedFields ?? []) ===
-        deepSortedJson(old.metadata.managedFields ?? [])
-    ) {
-      return old;
-    }
-    if (sameExceptRv(obj, old)) {
-      // only managedFields timestamps would move: the API server keeps the object as is
-      return old;
-    }
+    const sameFields =
+      obj.metadata.managedFields === old.metadata.managedFields ||
+      JSON.stringify(obj.metadata.managedFields ?? []) ===
+        JSON.stringify(old.metadata.managedFields ?? []);
+    if (sameFields && sameExceptRv(obj, old)) return old;
     if (opts.dryRun)
       return {
         ...obj,

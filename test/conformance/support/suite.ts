@@ -17,7 +17,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { conformanceTargets } from "../../support/real.ts";
-import { openTarget, type Reply, type SendOptions, type Target, uniqueSuffix } from "./target.ts";
+import {
+  ETCD_URL_ENV,
+  openTarget,
+  type Reply,
+  type SendOptions,
+  type Target,
+  uniqueSuffix,
+} from "./target.ts";
 
 export type { Reply, Target };
 
@@ -27,6 +34,12 @@ export interface CaseOptions {
   needs?: string;
   /** On a server older than `needs`: what that server does instead. */
   older?: (t: CaseContext) => Promise<void>;
+  /**
+   * The case compacts the server's history (`t.target.compact`): on a real
+   * server that needs its etcd (`KUBELOOP_TEST_ETCD_URL`); without it the case
+   * runs on the fake targets only and the real target lists it.
+   */
+  compacts?: boolean;
 }
 
 /** What a case gets: the target plus namespaces and clean-up scoped to the case. */
@@ -213,10 +226,15 @@ export async function conformance(title: string, define: (c: Suite) => void): Pr
     describe(`${title} [${name} ${target.version.gitVersion}]`, () => {
       after(() => target.close());
       const tooNew: string[] = [];
+      const needEtcd: string[] = [];
       for (const c of suite.cases) {
         const needs = c.options.needs;
         let label = needs ? `${c.name} [needs Kubernetes ≥ ${needs}]` : c.name;
         let fn = c.fn;
+        if (c.options.compacts && !target.compact) {
+          needEtcd.push(c.name);
+          continue;
+        }
         if (needs && !target.atLeast(needs)) {
           if (!c.options.older) {
             tooNew.push(label);
@@ -232,6 +250,11 @@ export async function conformance(title: string, define: (c: Suite) => void): Pr
           } finally {
             await ctx.cleanup();
           }
+        });
+      }
+      if (needEtcd.length) {
+        it(`${needEtcd.length} case(s) compact the server's history and need its etcd (${ETCD_URL_ENV}), so they run on the fake targets only: ${needEtcd.join("; ")}`, () => {
+          assert.equal(target.compact, undefined);
         });
       }
       if (tooNew.length) {

@@ -43,6 +43,16 @@ export interface SendOptions {
   unprivileged?: boolean;
 }
 
+/** The etcd of the real server (its client URL, plain HTTP), for cases that compact its history. */
+export const ETCD_URL_ENV = "KUBELOOP_TEST_ETCD_URL";
+
+function envVar(name: string): string | undefined {
+  const v = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[
+    name
+  ];
+  return v === "" ? undefined : v;
+}
+
 const ADMIN_TOKEN = "conformance-admin-token";
 const UNPRIV_TOKEN = "conformance-unprivileged-token";
 
@@ -66,6 +76,7 @@ export class Target {
   readonly #admin: (path: string, init?: RequestInit) => Promise<Response>;
   readonly #unpriv: (path: string, init?: RequestInit) => Promise<Response>;
   readonly #close: () => Promise<void>;
+  readonly #compact: (() => Promise<void>) | undefined;
   readonly #readers = new Set<LineReader>();
 
   constructor(init: {
@@ -77,6 +88,7 @@ export class Target {
     admin: (path: string, init?: RequestInit) => Promise<Response>;
     unpriv: (path: string, init?: RequestInit) => Promise<Response>;
     close: () => Promise<void>;
+    compact?: (() => Promise<void>) | undefined;
   }) {
     this.name = init.name;
     this.baseUrl = init.baseUrl;
@@ -86,6 +98,7 @@ export class Target {
     this.#admin = init.admin;
     this.#unpriv = init.unpriv;
     this.#close = init.close;
+    this.#compact = init.compact;
   }
 
   /** Whether this is the real API server. */
@@ -109,6 +122,16 @@ export class Target {
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  /**
+   * Compact the storage's history, so that continue tokens and resource
+   * versions handed out so far are too old (410). The fake server compacts
+   * its history; a real one needs its etcd (`KUBELOOP_TEST_ETCD_URL`), else
+   * this is undefined.
+   */
+  get compact(): (() => Promise<void>) | undefined {
+    return this.#compact;
   }
 
   /** A raw request as the admin user (path may carry a query). */
@@ -280,6 +303,7 @@ export async function openTarget(name: ConformanceTarget): Promise<Target> {
     const base = admin.server.replace(/\/+$/, "");
     const adminFetch = authorized(base, await realFetch(admin), admin.token);
     const unprivFetch = authorized(base, await realFetch(unpriv), unpriv.token);
+    const etcd = envVar(ETCD_URL_ENV);
     return new Target({
       name,
       baseUrl: base,
@@ -288,6 +312,20 @@ export async function openTarget(name: ConformanceTarget): Promise<Target> {
       admin: adminFetch,
       unpriv: unprivFetch,
       close: async () => {},
+      compact: etcd
+        ? async () => {
+            // compact at the current revision: everything older is gone
+            const list = await adminFetch("/api/v1/namespaces?limit=1");
+            const rv = ((await list.json()) as { metadata: { resourceVersion: string } }).metadata
+              .resourceVersion;
+            const res = await globalThis.fetch(`${etcd.replace(/\/+$/, "")}/v3/kv/compaction`, {
+              method: "POST",
+              body: JSON.stringify({ revision: rv, physical: true }),
+            });
+            if (!res.ok)
+              throw new Error(`etcd compaction failed: ${res.status} ${await res.text()}`);
+          }
+        : undefined,
     });
   }
   const clock = new FakeClock(Date.now());
@@ -315,5 +353,6 @@ export async function openTarget(name: ConformanceTarget): Promise<Target> {
       await server.close();
       await listener?.close();
     },
+    compact: async () => server.faults.compact(),
   });
 }
