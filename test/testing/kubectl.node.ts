@@ -94,8 +94,13 @@ describe("kubectl against the fake API server", {
     assert.equal(applied.code, 0, applied.stderr);
     assert.equal(server.get(ConfigMaps, "demo", "default")?.data?.a, "2");
 
+    // as on a real API server, switching to server-side apply with a changed value conflicts with
+    // the client-side apply's field manager (kubectl migrates managers only after a successful apply)
     writeFileSync(file, manifest("3"));
-    const ssa = await kubectl("apply", "--server-side", "-f", file);
+    const conflict = await kubectl("apply", "--server-side", "-f", file);
+    assert.notEqual(conflict.code, 0);
+    assert.match(conflict.stderr, /conflict with "kubectl-client-side-apply"/);
+    const ssa = await kubectl("apply", "--server-side", "--force-conflicts", "-f", file);
     assert.equal(ssa.code, 0, ssa.stderr);
     assert.equal(server.get(ConfigMaps, "demo", "default")?.data?.a, "3");
 
