@@ -246,6 +246,10 @@ async function realServerStep(sink) {
           KUBELOOP_TEST_KUBECONFIG: paths.admin,
           KUBELOOP_TEST_KUBECONFIG_UNPRIV: paths.unprivileged,
           KUBELOOP_CONFORMANCE_TARGETS: "real",
+          // the conformance cases that compact the server's history need its etcd
+          ...(cluster.controlPlane
+            ? { KUBELOOP_TEST_ETCD_URL: cluster.controlPlane.etcd.url }
+            : {}),
         },
       },
     );

@@ -5,7 +5,7 @@
 //   npm run envtest -- kubectl get namespaces
 //   npm run envtest                 (no command: print the variables and wait for Ctrl-C)
 //
-// The command gets KUBELOOP_TEST_KUBECONFIG (admin), KUBELOOP_TEST_KUBECONFIG_UNPRIV (a user
+// The command gets KUBELOOP_TEST_KUBECONFIG (admin), KUBELOOP_TEST_ETCD_URL, KUBELOOP_TEST_KUBECONFIG_UNPRIV (a user
 // without RBAC bindings), KUBECONFIG (admin) and KUBELOOP_CONFORMANCE_TARGETS=real unless already
 // set. The binaries come from the envtest lookup (docs/testing.md); `bash scripts/envtest/install.sh`
 // fills its default folder on Debian 12. The exit code is the command's.
@@ -45,6 +45,8 @@ const vars = {
   KUBELOOP_TEST_KUBECONFIG_UNPRIV: paths.unprivileged,
   KUBECONFIG: paths.admin,
   KUBELOOP_CONFORMANCE_TARGETS: process.env.KUBELOOP_CONFORMANCE_TARGETS || "real",
+  // the conformance cases that compact the server's history need its etcd
+  ...(cluster.controlPlane ? { KUBELOOP_TEST_ETCD_URL: cluster.controlPlane.etcd.url } : {}),
 };
 
 async function finish(code) {
