@@ -9,6 +9,7 @@
  * (scripts/bench/controller.ts).
  *
  * Usage: npm run bench -- [--quick] [--scenario list,watch,...] [--rounds N] [--clients raw,kubeloop-validate,...] [--json out.json]
+ *   [--compare DIR] [--profile DIR] [--profile-windows DIR] [--node PATH]
  * Scenarios: watch10k (10k pods + 50k events), list50k (50k pods), watch1k (1k pods + 200k events), queue, controller,
  * resume (a 50k-pod file checkpoint vs a full sync), validation, fakeserver, sharding (N members × K keys in
  * separate processes: scripts/bench/sharding.ts; --shard-members 10 --shard-keys 20000 --shard-startups 1
@@ -36,6 +37,11 @@ const opt = (name: string): string | undefined => {
 const quick = flag("quick");
 /** `--profile DIR`: write a V8 CPU profile of every client process (summarise with scripts/bench/top-frames.ts). */
 const profileDir = opt("profile");
+/**
+ * `--profile-windows DIR`: each client process profiles only its sync window and its watch window (module
+ * loading and the harness's GCs left out), as DIR/<scenario>-r<round>/<client>-{sync,watch}.cpuprofile.
+ */
+const windowsDir = opt("profile-windows");
 const rounds = Number(opt("rounds") ?? (quick ? 1 : 3));
 
 interface Scenario {
@@ -73,6 +79,8 @@ interface ClientSpec {
   file: string;
   variant: string;
   node?: string | undefined;
+  /** Run the client from this checkout instead (`--compare DIR`: the same client file, that tree's src). */
+  cwd?: string | undefined;
 }
 /**
  * Node binary for the server and client processes: `--node PATH` or BENCH_NODE, else the one running this
@@ -107,6 +115,17 @@ const only = opt("clients");
 if (only) {
   const want = only.split(",");
   clients = clients.filter((c) => want.includes(c.name) || c.name === "raw");
+}
+/**
+ * `--compare DIR`: also run the kubeloop clients from another checkout (e.g. a worktree of the commit
+ * before a change, with node_modules linked), interleaved with this tree's in every round, as
+ * `kubeloop-…@base`: a before/after A/B in one run on one machine.
+ */
+const compareDir = opt("compare");
+if (compareDir) {
+  clients = clients.flatMap((c) =>
+    c.file === "kubeloop.ts" ? [c, { ...c, name: `${c.name}@base`, cwd: compareDir }] : [c],
+  );
 }
 if (!haveKubeloop)
   console.error("note: src/cache/mod.ts exports no createInformer yet: kubeloop clients skipped");
@@ -153,10 +172,11 @@ function runProcess(
   argv: string[],
   env: Record<string, string>,
   timeoutMs: number,
+  cwd: string = root,
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: root,
+      cwd,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -268,8 +288,12 @@ async function runInformerScenario(s: Scenario): Promise<ScenarioResult> {
             "tsx",
             `scripts/bench/clients/${c.file}`,
           ],
-          { BENCH_CONFIG: JSON.stringify(cfg) },
+          {
+            BENCH_CONFIG: JSON.stringify(cfg),
+            ...(windowsDir ? { BENCH_PROFILE_DIR: `${windowsDir}/${s.name}-r${r + 1}` } : {}),
+          },
           240_000,
+          c.cwd ?? root,
         );
         const res =
           lastJson<ClientResult>(out.stdout) ??
@@ -293,7 +317,7 @@ async function runInformerScenario(s: Scenario): Promise<ScenarioResult> {
         (runs[c.name] ??= []).push(res);
         const status = res.error ? `  !! ${res.error}` : "";
         log(
-          `round ${r + 1} ${c.name.padEnd(20)} sync ${res.syncMs.toFixed(0).padStart(6)} ms  ${res.eventsPerSec.toFixed(0).padStart(8)} ev/s  heap ${res.heapMB.toFixed(1).padStart(7)} MB  rss ${res.rssMB.toFixed(0).padStart(5)} MB  events ${res.eventsSeen}/${s.events}  (${((performance.now() - t) / 1000).toFixed(1)} s)${status}`,
+          `round ${r + 1} ${c.name.padEnd(20)} sync ${res.syncMs.toFixed(0).padStart(6)} ms (cpu ${(res.syncCpuMs ?? 0).toFixed(0).padStart(5)})  ${res.eventsPerSec.toFixed(0).padStart(8)} ev/s (${(res.cpuUsPerEvent ?? 0).toFixed(1)} µs cpu/ev)  heap ${res.heapMB.toFixed(1).padStart(7)} MB  rss ${res.rssMB.toFixed(0).padStart(5)} MB  events ${res.eventsSeen}/${s.events}  (${((performance.now() - t) / 1000).toFixed(1)} s)${status}`,
         );
         if (res.error && out.stderr)
           log(`   stderr: ${out.stderr.trim().split("\n").slice(0, 4).join("\n   ")}`);

@@ -49,6 +49,13 @@ export interface ClientResult {
   rssMB: number;
   heapDeltaMB: number;
   rssDeltaMB: number;
+  /**
+   * CPU time (user + system) this client process spent from start to initial sync, in ms. Unlike the
+   * wall-clock columns it hardly moves with other load on the machine (the bench prints both).
+   */
+  syncCpuMs?: number | undefined;
+  /** CPU time of this process per watch event, in µs (from sync to the M-th event). */
+  cpuUsPerEvent?: number | undefined;
   /** Bytes received (ceiling client only). */
   bytes?: number | undefined;
   extra?: Record<string, unknown> | undefined;
@@ -73,6 +80,39 @@ async function settleGc(): Promise<NodeJS.MemoryUsage> {
 
 const MB = 1024 * 1024;
 
+/**
+ * BENCH_PROFILE_DIR: write a V8 CPU profile of the sync window (start → synced) and of the watch window
+ * (synced → M-th event) of this process, via the inspector, as `<client>-sync.cpuprofile` and
+ * `<client>-watch.cpuprofile` (module loading and the harness's own GCs stay out of them).
+ */
+const profileDir = process.env.BENCH_PROFILE_DIR;
+let session: import("node:inspector").Session | undefined;
+async function post(method: string, params?: object): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    session!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+  );
+}
+async function profileStart(): Promise<void> {
+  if (!profileDir) return;
+  const inspector = await import("node:inspector");
+  session ??= new inspector.Session();
+  session.connect();
+  await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: 200 });
+  await post("Profiler.start");
+}
+async function profileStop(name: string): Promise<void> {
+  if (!profileDir || !session) return;
+  const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+  const { writeFileSync, mkdirSync } = await import("node:fs");
+  mkdirSync(profileDir, { recursive: true });
+  writeFileSync(`${profileDir}/${name}.cpuprofile`, JSON.stringify(profile));
+  session.disconnect();
+}
+
+const cpuMs = (now: NodeJS.CpuUsage, from: NodeJS.CpuUsage): number =>
+  (now.user - from.user + now.system - from.system) / 1000;
+
 export async function runClient(
   name: string,
   start: (h: Harness) => Promise<Started>,
@@ -84,6 +124,7 @@ export async function runClient(
   let lastProgress = performance.now();
   let doneResolve: (() => void) | undefined;
   let tEvents = 0;
+  let cpuAtEvents: NodeJS.CpuUsage | undefined;
   const h: Harness = {
     cfg,
     event() {
@@ -91,6 +132,7 @@ export async function runClient(
       lastProgress = performance.now();
       if (events === cfg.events) {
         tEvents = lastProgress;
+        cpuAtEvents = process.cpuUsage();
         doneResolve?.();
       }
     },
@@ -100,6 +142,7 @@ export async function runClient(
     },
   };
   const before = await settleGc();
+  await profileStart();
   const result: ClientResult = {
     client: name,
     ok: true,
@@ -130,6 +173,7 @@ export async function runClient(
     });
   try {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     lastProgress = t0;
     // Informers may deliver nothing until the whole paged list is in: bound the sync by total time.
     const syncTimer = setInterval(() => {
@@ -143,7 +187,11 @@ export async function runClient(
     started = await start(h);
     clearInterval(syncTimer);
     const tSync = performance.now();
+    const cpuSync = process.cpuUsage();
     result.syncMs = tSync - t0;
+    result.syncCpuMs = cpuMs(cpuSync, cpu0);
+    await profileStop(`${name}-sync`);
+    await profileStart();
     if (cfg.events > 0) {
       if (events < cfg.events) {
         const done = new Promise<void>((r) => {
@@ -154,7 +202,10 @@ export async function runClient(
       } else {
         tEvents = performance.now();
       }
+      result.cpuUsPerEvent =
+        (cpuMs(cpuAtEvents ?? process.cpuUsage(), cpuSync) * 1000) / cfg.events;
       result.watchMs = tEvents - tSync;
+      await profileStop(`${name}-watch`);
       result.eventsPerSec = cfg.events / (result.watchMs / 1000);
       // Short grace period: a client that replays or duplicates events shows up as eventsSeen > expected.
       await new Promise((r) => setTimeout(r, 100));

@@ -79,6 +79,8 @@ const ratio = (a: number, b: number): string =>
 
 interface Med {
   sync: number;
+  syncCpu: number;
+  cpuPerEvent: number;
   eps: number;
   heap: number;
   rss: number;
@@ -91,6 +93,12 @@ function medians(runs: ClientResult[]): Med {
   const seen = [...new Set(runs.map((r) => r.eventsSeen))].join("/");
   return {
     sync: median(ok.map((r) => r.syncMs)),
+    syncCpu: median(ok.flatMap((r) => (r.syncCpuMs === undefined ? [] : [r.syncCpuMs]))),
+    cpuPerEvent: median(
+      ok.flatMap((r) =>
+        r.eventsExpected > 0 && r.cpuUsPerEvent !== undefined ? [r.cpuUsPerEvent] : [],
+      ),
+    ),
     eps: median(ok.filter((r) => r.eventsExpected > 0).map((r) => r.eventsPerSec)),
     heap: median(ok.map((r) => r.heapMB)),
     rss: median(ok.map((r) => r.rssMB)),
@@ -129,9 +137,9 @@ export async function renderReport(
     );
     out.push("");
     out.push(
-      "| client | initial sync ms | × raw | watch events/s | × raw | heap MB | × raw | RSS MB | events seen |",
+      "| client | initial sync ms | × raw | sync CPU ms | × raw | watch events/s | × raw | CPU µs/event | × raw | heap MB | × raw | RSS MB | events seen |",
     );
-    out.push("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     const raw = medians(s.runs.raw ?? []);
     const meds: Record<string, Med> = {};
     for (const [name, runs] of Object.entries(s.runs)) {
@@ -147,7 +155,7 @@ export async function renderReport(
             : name;
       const noMem = name.startsWith("ceiling");
       out.push(
-        `| ${label} | ${f0(m.sync)} | ${ratio(m.sync, raw.sync)} | ${s.events ? f0(m.eps) : "–"} | ${s.events ? ratio(m.eps, raw.eps) : "–"} | ${noMem ? "–" : f1(m.heap)} | ${noMem ? "–" : ratio(m.heap, raw.heap)} | ${f0(m.rss)} | ${m.seen}/${s.events}${bad}${err} |`,
+        `| ${label} | ${f0(m.sync)} | ${ratio(m.sync, raw.sync)} | ${f0(m.syncCpu)} | ${ratio(m.syncCpu, raw.syncCpu)} | ${s.events ? f0(m.eps) : "–"} | ${s.events ? ratio(m.eps, raw.eps) : "–"} | ${s.events ? f1(m.cpuPerEvent) : "–"} | ${s.events ? ratio(m.cpuPerEvent, raw.cpuPerEvent) : "–"} | ${noMem ? "–" : f1(m.heap)} | ${noMem ? "–" : ratio(m.heap, raw.heap)} | ${f0(m.rss)} | ${m.seen}/${s.events}${bad}${err} |`,
       );
     }
     const kv = meds["kubeloop-validate"];
