@@ -114,7 +114,11 @@ let clients: ClientSpec[] = [
 const only = opt("clients");
 if (only) {
   const want = only.split(",");
-  clients = clients.filter((c) => want.includes(c.name) || c.name === "raw");
+  // "kubeloop-<variant>+<switch>" runs the kubeloop client with one optimisation off (see clients/kubeloop.ts)
+  const extra = want
+    .filter((w) => w.startsWith("kubeloop-") && w.includes("+"))
+    .map((w) => ({ name: w, file: "kubeloop.ts", variant: w.slice("kubeloop-".length) }));
+  clients = [...clients.filter((c) => want.includes(c.name) || c.name === "raw"), ...extra];
 }
 /**
  * `--compare DIR`: also run the kubeloop clients from another checkout (e.g. a worktree of the commit
@@ -124,7 +128,9 @@ if (only) {
 const compareDir = opt("compare");
 if (compareDir) {
   clients = clients.flatMap((c) =>
-    c.file === "kubeloop.ts" ? [c, { ...c, name: `${c.name}@base`, cwd: compareDir }] : [c],
+    c.file === "kubeloop.ts" && !c.variant.includes("+")
+      ? [c, { ...c, name: `${c.name}@base`, cwd: compareDir }]
+      : [c],
   );
 }
 if (!haveKubeloop)

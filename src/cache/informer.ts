@@ -269,6 +269,12 @@ export interface InformerOptions<T extends KubernetesObject> {
   /** List page size (default 500). */
   pageSize?: number | undefined;
   /**
+   * Ask for the next list page while the current one is validated and
+   * stored (default true). At most one page is in flight ahead, so a list
+   * holds at most two pages of raw objects at a time.
+   */
+  prefetchPages?: boolean | undefined;
+  /**
    * Abort and resume a watch silent for this long (ms; 0 disables). Default:
    * derived per watch from its `timeoutSeconds` (plus 10 %, at least 5 s) and
    * the silences observed on healthy watches (`watchIdleDeadlineMs`), so a
@@ -386,6 +392,7 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
       labelSelector: options.labelSelector,
       fieldSelector: options.fieldSelector,
       pageSize: options.pageSize,
+      prefetchPages: options.prefetchPages,
       metadataOnly: options.metadataOnly,
       streamingList: options.streamingList,
       streamingListTimeoutMs: options.streamingListTimeoutMs,

@@ -382,6 +382,21 @@ export interface ListWatchIO<T> {
    * stream's deadline passed, or with the request's error.
    */
   next(): Promise<IteratorResult<WatchEvent<T>>>;
+  /**
+   * The next event of the open watch if it has already arrived (events come
+   * in batches, one per chunk of the stream), without waiting; `undefined`
+   * when {@link ListWatchIO.next} would have to wait. Optional: an I/O
+   * without it is always asked through `next`.
+   */
+  buffered?(): IteratorResult<WatchEvent<T>> | undefined;
+  /**
+   * Start fetching a later page now, while the step is still busy with the
+   * current one; the next {@link ListWatchIO.list} with the same request
+   * takes it. At most one page is in flight ahead: a new prefetch replaces
+   * (and cancels) an unclaimed one. Optional: without it pages are fetched
+   * one after the other.
+   */
+  prefetch?(request: ListWatchPageRequest): void;
   /** The streaming list ended: from now on the open stream has the watch idle deadline. */
   streamingListEnded(): void;
   /** Close the open watch (if any) and cancel its deadline. */
@@ -435,6 +450,42 @@ export function listWatchStep<T extends KubernetesObject>(
     case "streaming":
       return streamNext(state, io);
   }
+}
+
+/**
+ * The same transition as {@link listWatchStep}, made at once when it needs
+ * no waiting: in `watching` or `streaming` with an event the I/O already
+ * holds ({@link ListWatchIO.buffered}). `undefined` otherwise; then call
+ * `listWatchStep`. A loop that tries this first handles a whole batch of
+ * events without an `await` per event.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   listWatchStep,
+ *   listWatchStepNow,
+ *   type ConfigMap,
+ *   type ListWatchIO,
+ *   type ListWatchState,
+ *   type ListWatchStep,
+ * } from "kubeloop";
+ * declare const io: ListWatchIO<ConfigMap>;
+ * let state: ListWatchState<ConfigMap> = { phase: "empty", consistent: false };
+ * for (let i = 0; i < 100; i++) {
+ *   const step: ListWatchStep<ConfigMap> =
+ *     listWatchStepNow(state, io) ?? (await listWatchStep(state, io));
+ *   state = step.state;
+ * }
+ * ```
+ */
+export function listWatchStepNow<T extends KubernetesObject>(
+  state: ListWatchState<T>,
+  io: ListWatchIO<T>,
+): ListWatchStep<T> | undefined {
+  if (state.phase !== "watching" && state.phase !== "streaming") return undefined;
+  const r = io.buffered?.();
+  if (r === undefined) return undefined;
+  return state.phase === "watching" ? watched(state, io, r) : streamed(state, io, r);
 }
 
 function start<T>(s: EmptyPhase, io: ListWatchIO<T>): ListWatchStep<T> {
@@ -491,6 +542,9 @@ async function page<T>(s: PagingPhase<T>, io: ListWatchIO<T>): Promise<ListWatch
     };
   }
   io.stats.pages++;
+  const cont = list.metadata.continue || undefined;
+  // pipelining: page k+1 is on its way while page k is validated and collected
+  if (cont !== undefined) io.prefetch?.({ continue: cont });
   const { items, invalidKeys } = s;
   for (const raw of list.items) {
     const obj = io.accept(raw, "LIST");
@@ -501,7 +555,6 @@ async function page<T>(s: PagingPhase<T>, io: ListWatchIO<T>): Promise<ListWatch
     }
   }
   for (const key of io.takeInvalidKeys()) invalidKeys.push(key);
-  const cont = list.metadata.continue || undefined;
   if (cont !== undefined) return { state: { ...s, continue: cont } };
   const resourceVersion = list.metadata.resourceVersion || undefined;
   return {
@@ -537,6 +590,14 @@ async function watchNext<T>(s: WatchingPhase, io: ListWatchIO<T>): Promise<ListW
     io.closeWatch();
     return watchFailure(s.resourceVersion, err, "watch");
   }
+  return watched(s, io, r);
+}
+
+function watched<T>(
+  s: WatchingPhase,
+  io: ListWatchIO<T>,
+  r: IteratorResult<WatchEvent<T>>,
+): ListWatchStep<T> {
   if (r.done) {
     io.closeWatch();
     const resumed: ListedPhase = {
@@ -596,6 +657,14 @@ async function streamNext<T extends KubernetesObject>(
     io.closeWatch();
     return streamingFailure(s, err);
   }
+  return streamed(s, io, r);
+}
+
+function streamed<T extends KubernetesObject>(
+  s: StreamingPhase<T>,
+  io: ListWatchIO<T>,
+  r: IteratorResult<WatchEvent<T>>,
+): ListWatchStep<T> {
   if (r.done) {
     // a clean end before the end bookmark: the list is incomplete (treated as unsupported)
     io.closeWatch();

@@ -63,6 +63,7 @@ export {
   type ListWatchStep,
   type ListWatchWatchRequest,
   listWatchStep,
+  listWatchStepNow,
   type PagingPhase,
   type StreamingPhase,
   type WatchingPhase,

@@ -46,6 +46,7 @@ import {
   type ListWatchStep,
   type ListWatchWatchRequest,
   listWatchStep,
+  listWatchStepNow,
 } from "./list-watch.ts";
 
 export { InvalidObjectError, ShortWatchError, StreamingListTimeoutError, WatchStalledError };
@@ -71,6 +72,7 @@ export type ReflectorListOptions = Pick<
   | "signal"
   | "metadataOnly"
   | "onInvalid"
+  | "dropManagedFields"
 >;
 
 /**
@@ -101,6 +103,7 @@ export type ReflectorWatchOptions = Pick<
   | "metadataOnly"
   | "onInvalid"
   | "onOpen"
+  | "dropManagedFields"
 >;
 
 /**
@@ -124,6 +127,15 @@ export interface ListWatchClient {
     type: ResourceType<T>,
     opts?: ReflectorWatchOptions,
   ): AsyncIterable<WatchEvent<T>>;
+  /**
+   * `watch` in batches (the events of one chunk of the stream, in order,
+   * never empty). Optional: the reflector uses it when present, to handle a
+   * batch without an `await` per event.
+   */
+  watchBatches?<T extends KubernetesObject>(
+    type: ResourceType<T>,
+    opts?: ReflectorWatchOptions,
+  ): AsyncIterable<WatchEvent<T>[]>;
 }
 
 /**
@@ -315,6 +327,12 @@ export interface ReflectorOptions<T extends KubernetesObject> {
   fieldSelector?: string | undefined;
   /** List page size (default 500; 0 disables paging). */
   pageSize?: number | undefined;
+  /**
+   * Ask for the next list page while the current one is validated and
+   * stored (default true). At most one page is in flight ahead, so a list
+   * holds at most two pages of raw objects at a time.
+   */
+  prefetchPages?: boolean | undefined;
   /** Watch `PartialObjectMetadata` only (objects then carry metadata, no spec/status). */
   metadataOnly?: boolean | undefined;
   /**
@@ -496,7 +514,8 @@ class IdleDeadline {
 /** The one watch a {@link Connection} holds open. */
 interface OpenWatch<T> {
   ac: AbortController;
-  it: AsyncIterator<WatchEvent<T>>;
+  /** Batches of events (one per chunk of the stream). */
+  it: AsyncIterator<WatchEvent<T>[]>;
   onAbort: () => void;
   timeoutSeconds: number;
   /** Before a streaming list's end bookmark. */
@@ -528,6 +547,13 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
   #invalidKeys: string[] = [];
   #watch: OpenWatch<T> | undefined;
   #deadline: IdleDeadline | undefined;
+  /** The open watch's current batch and the position of its next event. */
+  #batch: WatchEvent<T>[] = NO_EVENTS as WatchEvent<T>[];
+  #pos = 0;
+  /** A page requested ahead (at most one). */
+  #ahead: PageRequest<T> | undefined;
+  /** Cut managedFields out of responses before parsing (the transform drops them anyway). */
+  readonly #dropManagedFields: boolean;
 
   constructor(
     reflector: Reflector<T>,
@@ -554,6 +580,7 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
     this.#signal = signal;
     this.#accept = accept;
     this.#invalid = invalid;
+    this.#dropManagedFields = (opts.transform ?? dropManagedFields) === dropManagedFields;
   }
 
   now(): number {
@@ -566,26 +593,66 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
 
   list(request: ListWatchPageRequest): Promise<ObjectList<T>> {
     this.#invalidKeys = [];
-    return this.#client.list(this.#type, {
-      ...this.#selectors(),
-      ...(this.pageSize > 0 ? { limit: this.pageSize } : {}),
-      ...(request.continue !== undefined
-        ? { continue: request.continue }
-        : { resourceVersion: request.resourceVersion }),
-      signal: this.#signal,
-      metadataOnly: this.#opts.metadataOnly,
-      onInvalid: this.#onInvalid("LIST"),
+    let page = this.#ahead;
+    this.#ahead = undefined;
+    if (page !== undefined && page.continue !== request.continue) {
+      page.ac.abort(); // asked for something else: that page is not needed
+      page = undefined;
+    }
+    page ??= this.#request(request);
+    return page.result.then((list) => {
+      this.#invalidKeys = page.invalidKeys;
+      return list;
     });
+  }
+
+  prefetch(request: ListWatchPageRequest): void {
+    if (this.#opts.prefetchPages === false) return;
+    this.#dropAhead();
+    this.#ahead = this.#request(request);
+  }
+
+  /** Cancel a page requested ahead and not claimed. */
+  #dropAhead(): void {
+    this.#ahead?.ac.abort();
+    this.#ahead = undefined;
+  }
+
+  /** Send one page request (its own abort, linked to the reflector's signal; its own invalid keys). */
+  #request(request: ListWatchPageRequest): PageRequest<T> {
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort(this.#signal.reason);
+    this.#signal.addEventListener("abort", onAbort, { once: true });
+    if (this.#signal.aborted) ac.abort(this.#signal.reason);
+    const invalidKeys: string[] = [];
+    const result = this.#client
+      .list(this.#type, {
+        ...this.#selectors(),
+        ...(this.pageSize > 0 ? { limit: this.pageSize } : {}),
+        ...(request.continue !== undefined
+          ? { continue: request.continue }
+          : { resourceVersion: request.resourceVersion }),
+        signal: ac.signal,
+        metadataOnly: this.#opts.metadataOnly,
+        onInvalid: this.#onInvalid("LIST", invalidKeys),
+        ...(this.#dropManagedFields ? { dropManagedFields: true } : {}),
+      })
+      .finally(() => this.#signal.removeEventListener("abort", onAbort));
+    // a page fetched ahead and then not needed must not be an unhandled rejection
+    result.catch(() => {});
+    return { continue: request.continue, ac, result, invalidKeys };
   }
 
   openWatch(request: ListWatchWatchRequest): void {
     this.closeWatch();
+    this.#dropAhead();
     this.#invalidKeys = [];
     const ac = new AbortController();
     const onAbort = (): void => ac.abort(this.#signal.reason);
     this.#signal.addEventListener("abort", onAbort, { once: true });
     if (this.#signal.aborted) ac.abort(this.#signal.reason);
-    const stream = this.#client.watch(this.#type, {
+    const client = this.#client;
+    const watchOpts: ReflectorWatchOptions = {
       ...this.#selectors(),
       ...(request.streamingList
         ? {
@@ -602,7 +669,11 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
       onOpen: () => {
         if (this.#watch === w && w.connectedAt === undefined) w.connectedAt = this.#clock.now();
       },
-    });
+      ...(this.#dropManagedFields ? { dropManagedFields: true } : {}),
+    };
+    const stream = client.watchBatches
+      ? client.watchBatches(this.#type, watchOpts)
+      : inBatches(client.watch(this.#type, watchOpts));
     const w: OpenWatch<T> = {
       ac,
       it: stream[Symbol.asyncIterator](),
@@ -630,6 +701,8 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
   }
 
   async next(): Promise<IteratorResult<WatchEvent<T>>> {
+    const buffered = this.buffered();
+    if (buffered !== undefined) return buffered;
     const w = this.#watch;
     if (w === undefined) return { done: true, value: undefined };
     try {
@@ -638,7 +711,11 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
       w.connectedAt ??= this.#clock.now();
       // a delivery or a clean end closes a healthy silence (initial streaming events do not count)
       if (!w.initial) this.#silence.delivered(this.#clock.now());
-      return r;
+      if (r.done === true) return { done: true, value: undefined };
+      if (this.#watch !== w) return { done: true, value: undefined };
+      this.#batch = r.value;
+      this.#pos = 0;
+      return this.buffered() ?? this.next();
     } catch (err) {
       const reason: unknown = w.ac.signal.aborted ? w.ac.signal.reason : undefined;
       if (!this.#signal.aborted) {
@@ -647,6 +724,18 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
       }
       throw err;
     }
+  }
+
+  buffered(): IteratorResult<WatchEvent<T>> | undefined {
+    const batch = this.#batch;
+    if (this.#pos >= batch.length) return undefined;
+    const ev = batch[this.#pos++]!;
+    if (this.#pos === batch.length) {
+      // let the batch go as soon as its last event is handed out
+      this.#batch = NO_EVENTS as WatchEvent<T>[];
+      this.#pos = 0;
+    }
+    return { done: false, value: ev };
   }
 
   streamingListEnded(): void {
@@ -662,6 +751,8 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
   closeWatch(): void {
     this.#deadline?.cancel();
     this.#deadline = undefined;
+    this.#batch = NO_EVENTS as WatchEvent<T>[];
+    this.#pos = 0;
     const w = this.#watch;
     if (w === undefined) return;
     this.#watch = undefined;
@@ -702,9 +793,9 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
   }
 
   /** The client's own validation failed (metadata-only mode). */
-  #onInvalid(eventType: string): (err: ClientValidationError) => void {
+  #onInvalid(eventType: string, keys?: string[]): (err: ClientValidationError) => void {
     return (err) => {
-      if (err.key !== undefined) this.#invalidKeys.push(err.key);
+      if (err.key !== undefined) (keys ?? this.#invalidKeys).push(err.key);
       this.#invalid(new InvalidObjectError(this.kind, err.key, eventType, err.issues));
     };
   }
@@ -720,6 +811,22 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
 }
 
 const EMPTY_KEYS: string[] = [];
+const NO_EVENTS: readonly WatchEvent<KubernetesObject>[] = Object.freeze([]);
+
+/** A list page request in flight. */
+interface PageRequest<T> {
+  /** Its continue token (`undefined`: a first page). */
+  continue: string | undefined;
+  ac: AbortController;
+  result: Promise<ObjectList<T>>;
+  /** Keys the client reported invalid in this page (metadata-only validation). */
+  invalidKeys: string[];
+}
+
+/** One-event batches from a client that has no `watchBatches`. */
+async function* inBatches<E>(events: AsyncIterable<E>): AsyncGenerator<E[], void, undefined> {
+  for await (const ev of events) yield [ev];
+}
 
 /**
  * The list-and-watch loop for one resource type. Feeds a {@link ReflectorSink}.
@@ -871,7 +978,9 @@ export class Reflector<T extends KubernetesObject> {
         io.streamingList = (this.#opts.streamingList ?? false) && !this.#streamingDisabled;
         const prev = this.#state;
         try {
-          const result: ListWatchStep<T> = await listWatchStep(prev, io);
+          // an event already buffered (the rest of a batch) is handled without an await
+          const result: ListWatchStep<T> =
+            listWatchStepNow(prev, io) ?? (await listWatchStep(prev, io));
           // a transport may complete a request that was aborted meanwhile: apply nothing
           if (signal.aborted) break;
           this.#state = result.state;
@@ -883,8 +992,10 @@ export class Reflector<T extends KubernetesObject> {
             this.#lastError = undefined;
             this.#backoff.reset();
           }
-          if (result.event !== undefined) await this.#apply(result.event, prev, signal);
-          else if (prev.phase === "watching" && rs.phase === "listed") {
+          if (result.event !== undefined) {
+            const waiting = this.#apply(result.event, prev, signal);
+            if (waiting !== undefined) await waiting;
+          } else if (prev.phase === "watching" && rs.phase === "listed") {
             this.#logger.debug("watch ended; resuming", {
               kind: this.resourceType.kind,
               events: prev.events,
@@ -914,10 +1025,15 @@ export class Reflector<T extends KubernetesObject> {
       : { phase: "empty", consistent: false };
   }
 
-  async #apply(ev: ListWatchEvent<T>, prev: ListWatchState<T>, signal: AbortSignal): Promise<void> {
-    const kind = this.resourceType.kind;
+  /** Apply what a step yielded; a promise only for failures (which may back off). */
+  #apply(
+    ev: ListWatchEvent<T>,
+    prev: ListWatchState<T>,
+    signal: AbortSignal,
+  ): Promise<void> | undefined {
     switch (ev.type) {
-      case "replace":
+      case "replace": {
+        const kind = this.resourceType.kind;
         this.#stats.lists++;
         if (this.#listedOnce) this.#stats.relists++;
         this.#listedOnce = true;
@@ -931,6 +1047,7 @@ export class Reflector<T extends KubernetesObject> {
           resourceVersion: ev.resourceVersion,
         });
         return;
+      }
       case "apply":
         this.#stats.events++;
         this.#sink.apply(ev.change, ev.object);
@@ -942,8 +1059,7 @@ export class Reflector<T extends KubernetesObject> {
         this.#sink.bookmark?.(ev.resourceVersion);
         return;
       case "failure":
-        await this.#failure(ev, signal);
-        return;
+        return this.#failure(ev, signal);
     }
   }
 

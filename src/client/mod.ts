@@ -64,6 +64,7 @@ export { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBucket } from "./rate-l
 export {
   DEFAULT_MAX_LINE_BYTES,
   type DecodeWatchStreamOptions,
+  decodeWatchBatches,
   decodeWatchChunks,
   decodeWatchStream,
   type RawWatchEvent,

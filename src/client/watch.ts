@@ -11,6 +11,7 @@
  */
 
 import { concatBytes } from "../util/bytes.ts";
+import { parseWithoutManagedFields } from "../util/json-strip.ts";
 import { WatchDecodeError } from "./errors.ts";
 
 /**
@@ -56,6 +57,12 @@ export interface RawWatchEvent {
 export interface WatchDecoderOptions {
   /** Largest accepted line in bytes (default {@link DEFAULT_MAX_LINE_BYTES}). */
   maxLineBytes?: number | undefined;
+  /**
+   * Leave out each event object's `metadata.managedFields`: skipped in the
+   * line's text, never parsed (exactly that member; anything else named
+   * `managedFields` stays). Default false.
+   */
+  dropManagedFields?: boolean | undefined;
 }
 
 const NEWLINE = 0x0a;
@@ -81,10 +88,12 @@ export class WatchLineDecoder {
   #pendingBytes = 0;
   #line = 0;
   #decoder = new TextDecoder("utf-8", { fatal: true });
+  readonly #strip: boolean;
 
   /** Create a decoder; `options.maxLineBytes` defaults to {@link DEFAULT_MAX_LINE_BYTES}. */
   constructor(options: WatchDecoderOptions = {}) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.#strip = options.dropManagedFields ?? false;
   }
 
   /** Lines completed so far. */
@@ -95,6 +104,15 @@ export class WatchLineDecoder {
   /** Add a chunk; returns the events completed by it. */
   push(chunk: Uint8Array): RawWatchEvent[] {
     const out: RawWatchEvent[] = [];
+    this.pushInto(chunk, out);
+    return out;
+  }
+
+  /**
+   * Add a chunk, appending the events it completes to `out`. If a line is
+   * bad, the events before it are in `out` when the error is thrown.
+   */
+  pushInto(chunk: Uint8Array, out: RawWatchEvent[]): void {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
@@ -125,7 +143,6 @@ export class WatchLineDecoder {
       this.#pending.push(rest.slice());
       this.#pendingBytes += rest.byteLength;
     }
-    return out;
   }
 
   /**
@@ -178,7 +195,7 @@ export class WatchLineDecoder {
     }
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = this.#strip ? parseWithoutManagedFields(text, "event") : JSON.parse(text);
     } catch (err) {
       throw new WatchDecodeError(
         "invalid-json",
@@ -268,6 +285,27 @@ export async function* decodeWatchStream(
   stream: ReadableStream<Uint8Array>,
   options: DecodeWatchStreamOptions = {},
 ): AsyncGenerator<RawWatchEvent, void, undefined> {
+  for await (const batch of decodeWatchBatches(stream, options)) yield* batch;
+}
+
+/**
+ * {@link decodeWatchStream} in batches: each array holds the events that one
+ * chunk of the stream completed, in order (never empty). One `await` per
+ * chunk instead of one per event; the next chunk is read only when the next
+ * batch is asked for. A bad line throws after the batch of the events
+ * before it.
+ *
+ * @example
+ * ```ts
+ * import { decodeWatchBatches } from "kubeloop";
+ * const res = await fetch("https://127.0.0.1:6443/api/v1/configmaps?watch=true");
+ * for await (const batch of decodeWatchBatches(res.body!)) console.log(batch.length, "events");
+ * ```
+ */
+export async function* decodeWatchBatches(
+  stream: ReadableStream<Uint8Array>,
+  options: DecodeWatchStreamOptions = {},
+): AsyncGenerator<RawWatchEvent[], void, undefined> {
   const dec = new WatchLineDecoder(options);
   const reader = stream.getReader();
   const signal = options.signal;
@@ -284,8 +322,14 @@ export async function* decodeWatchStream(
       if (signal?.aborted) throw signal.reason;
       if (done) break;
       if (value.byteLength === 0) continue;
-      const events = dec.push(value);
-      for (const ev of events) yield ev;
+      const events: RawWatchEvent[] = [];
+      try {
+        dec.pushInto(value, events);
+      } catch (err) {
+        if (events.length > 0) yield events;
+        throw err;
+      }
+      if (events.length > 0) yield events;
     }
     finished = true;
     dec.end();

@@ -2,22 +2,36 @@
  * kubeloop's informer: `createInformer(client, Pods, opts)`.
  * Variants: "validate" (the default: zod validation on, managed fields
  * dropped), "novalidate" (`validate: false`), "metadata" (`metadataOnly`).
+ *
+ * A variant may carry "+" switches that turn one optimisation off, to
+ * measure what it is worth in the same run (all through public API):
+ * "+nobatch" (a client without `watchBatches`: one await per event),
+ * "+nostrip" (a transform of its own, so managedFields are parsed and then
+ * dropped), "+noprefetch" (`prefetchPages: false`). Example:
+ * `--clients kubeloop-validate,kubeloop-validate+nobatch`.
  */
-import { createInformer } from "../../../src/cache/mod.ts";
+import { createInformer, dropManagedFields, type ListWatchClient } from "../../../src/cache/mod.ts";
 import { KubeClient } from "../../../src/client/mod.ts";
-import { Pods } from "../../../src/resources/mod.ts";
+import { type Pod, Pods } from "../../../src/resources/mod.ts";
 import { config, runClient } from "../harness.ts";
 
 const cfg = config();
+const [base, ...switches] = cfg.variant.split("+");
+const off = (name: string): boolean => switches.includes(name);
 let informerStats: () => Record<string, unknown> = () => ({});
 
 await runClient(
   `kubeloop-${cfg.variant}`,
   async (h) => {
-    const client = new KubeClient({ server: h.cfg.url });
+    const kube = new KubeClient({ server: h.cfg.url });
+    const client: ListWatchClient = off("nobatch")
+      ? { list: (t, o) => kube.list(t, o), watch: (t, o) => kube.watch(t, o) }
+      : kube;
     const opts = {
-      validate: cfg.variant !== "novalidate",
-      ...(cfg.variant === "metadata" ? { metadataOnly: true as const } : {}),
+      validate: base !== "novalidate",
+      ...(base === "metadata" ? { metadataOnly: true as const } : {}),
+      ...(off("nostrip") ? { transform: (p: Pod) => dropManagedFields(p) } : {}),
+      ...(off("noprefetch") ? { prefetchPages: false } : {}),
       onError: (err: unknown) => console.error("kubeloop informer error:", err),
     };
     const informer = createInformer(client, Pods, opts);
