@@ -10,7 +10,8 @@
  *
  * Usage: npm run bench -- [--quick] [--scenario list,watch,...] [--rounds N] [--clients raw,kubeloop-validate,...] [--json out.json]
  *   [--compare DIR] [--profile DIR] [--profile-windows DIR] [--node PATH]
- * Scenarios: watch10k (10k pods + 50k events), list50k (50k pods), watch1k (1k pods + 200k events), queue, controller,
+ * Scenarios: watch10k (10k pods + 50k events), list50k (50k pods), watch1k (1k pods + 200k events),
+ * unpaged10k (watch10k with the first list answered whole), large2k (2k pods of ~9 KB + 30k events), queue, controller,
  * resume (a 50k-pod file checkpoint vs a full sync), validation, fakeserver, sharding (N members × K keys in
  * separate processes: scripts/bench/sharding.ts; --shard-members 10 --shard-keys 20000 --shard-startups 1
  * [--shard-owned]; --quick: 5 × 2000).
@@ -49,11 +50,29 @@ interface Scenario {
   title: string;
   pods: number;
   events: number;
+  /** Extra flags of scripts/bench/server.ts (`--rv0-unpaged`, `--large`). */
+  serverFlags?: string[] | undefined;
 }
 const informerScenarios: Scenario[] = [
   { name: "watch10k", title: "10k pods + 50k events", pods: 10_000, events: 50_000 },
   { name: "list50k", title: "50k pods, no events", pods: 50_000, events: 0 },
   { name: "watch1k", title: "1k pods + 200k events", pods: 1_000, events: 200_000 },
+  {
+    name: "unpaged10k",
+    title:
+      "10k pods + 50k events, first list unpaged (resourceVersion=0 answered whole, as a real API server does)",
+    pods: 10_000,
+    events: 50_000,
+    serverFlags: ["--rv0-unpaged"],
+  },
+  {
+    name: "large2k",
+    title:
+      "2k large pods (about 9 KB: 2 containers, env, volumes, 4.3 KB of managedFields) + 30k events",
+    pods: 2_000,
+    events: 30_000,
+    serverFlags: ["--large"],
+  },
 ].map((s) =>
   quick ? { ...s, title: `${s.title} (quick: ÷10)`, pods: s.pods / 10, events: s.events / 10 } : s,
 );
@@ -151,7 +170,14 @@ interface ServerInfo {
 async function startServer(s: Scenario): Promise<{ info: ServerInfo; stop: () => void }> {
   const child = spawn(
     NODE,
-    ["--import", "tsx", "scripts/bench/server.ts", String(s.pods), String(s.events)],
+    [
+      "--import",
+      "tsx",
+      "scripts/bench/server.ts",
+      String(s.pods),
+      String(s.events),
+      ...(s.serverFlags ?? []),
+    ],
     {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],

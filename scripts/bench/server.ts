@@ -5,17 +5,27 @@
  * that writes M MODIFIED events as fast as the socket takes them, then ends.
  * Honours the PartialObjectMetadata Accept header (list and watch).
  *
- * Run: node --import tsx scripts/bench/server.ts <pods> <events>
+ * Run: node --import tsx scripts/bench/server.ts <pods> <events> [rate] [--rv0-unpaged] [--large]
  * Prints one JSON line `{"port":...}` once ready. Control endpoints:
  * `POST /bench/reset` (fresh state before each client run), `GET /bench/stats`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { makePod, partialMetadata } from "./pods.ts";
+import { makeLargePod, makePod, partialMetadata } from "./pods.ts";
 
-const N = Number(process.argv[2] ?? 1000);
-const M = Number(process.argv[3] ?? 0);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const N = Number(positional[0] ?? 1000);
+const M = Number(positional[1] ?? 0);
 /** Paced mode (controller benchmark): events per second, each stamped with its write time. */
-const RATE = Number(process.argv[4] ?? 0);
+const RATE = Number(positional[2] ?? 0);
+/**
+ * `--rv0-unpaged`: answer a list with `resourceVersion=0` in one response whatever its `limit`, as a real
+ * API server does (it serves such a list from its watch cache, which does not page; checked on
+ * kube-apiserver 1.20.2: `limit=1&resourceVersion=0` returns every item and no continue token).
+ */
+const RV0_UNPAGED = process.argv.includes("--rv0-unpaged");
+/** `--large`: Pods of about 9 KB (scripts/bench/pods.ts `makeLargePod`) instead of 2.7 KB. */
+const LARGE = process.argv.includes("--large");
+const podOf = LARGE ? makeLargePod : makePod;
 const STAMP = "0000000000000.000";
 const BASE_RV = 1_000_000;
 const LIST_RV = String(BASE_RV);
@@ -38,7 +48,7 @@ function buildVariant(meta: boolean): Variant {
   let pos = 0;
   const pods: Record<string, unknown>[] = [];
   for (let i = 0; i < N; i++) {
-    const pod = makePod(i, String(BASE_RV - N + i));
+    const pod = podOf(i, String(BASE_RV - N + i));
     pods.push(pod);
     const b = Buffer.from(`${JSON.stringify(meta ? partialMetadata(pod) : pod)},`);
     off[i] = pos;
@@ -155,7 +165,8 @@ function list(
   const start = cont ? Number(cont.slice(2)) : 0;
   if (!cont) stats.lists++;
   stats.pages++;
-  const end = limit > 0 ? Math.min(N, start + limit) : N;
+  const unpaged = RV0_UNPAGED && !cont && url.searchParams.get("resourceVersion") === "0";
+  const end = limit > 0 && !unpaged ? Math.min(N, start + limit) : N;
   const rv = state.watchDone ? LAST_RV : LIST_RV;
   const more = end < N ? `,"continue":"o:${end}","remainingItemCount":${N - end}` : "";
   const head = Buffer.from(
