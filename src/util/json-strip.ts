@@ -126,7 +126,9 @@ export function parseWithoutManagedFields(text: string, shape: StripShape): unkn
       out += text.slice(from, at) + MARKER;
       from = end;
       replaced++;
-      at = text.indexOf(NAME, end);
+      // one object has one metadata: the rest of its text is not searched (a later field of that name,
+      // or a duplicate key, stays; if it is the metadata's after all, the check below sees no marker)
+      at = shape === "list" ? text.indexOf(NAME, end) : -1;
     } else if (v === 0x30 || v === 0x20 || v === 0x0a || v === 0x0d || v === 0x09) {
       plain = true; // a value like the marker (it must be ours alone), or whitespace
       break;
