@@ -140,7 +140,6 @@ export async function runOperatorDemo(
   const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
 
   const fake = options.client ? undefined : new FakeApiServer();
-  fake?.register(Websites);
   const client =
     options.client ?? new KubeClient({ server: "http://fake.local", fetch: fake!.fetch });
   const mode: OperatorDemoSummary["mode"] = fake ? "fake" : "cluster";

@@ -81,8 +81,6 @@ describe(`examples/operator/main.ts on ${runtime}`, { skip: !(runtime in command
       () => /installed CRD websites\.example\.kubeloop\.dev/.test(output),
       out,
     );
-    // The fake server serves a CRD's kind once registered (a real server does it on its own).
-    server.register(Websites);
     server.create(Websites, {
       metadata: { name: "a", namespace: "default" },
       spec: { host: "a.example", content: "hi" },

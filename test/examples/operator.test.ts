@@ -13,8 +13,9 @@ import {
   websiteOperator,
 } from "../../examples/operator/operator.ts";
 import { FakeRegistry } from "../../examples/operator/registry.ts";
-import { type Website, Websites } from "../../examples/operator/website.ts";
+import { type Website, Websites, websiteCrd } from "../../examples/operator/website.ts";
 import { KubeClient } from "../../src/client/client.ts";
+import { CustomResourceDefinitions } from "../../src/resources/apiextensions.ts";
 import { Deployments } from "../../src/resources/apps.ts";
 import { ConfigMaps, Services } from "../../src/resources/core.ts";
 import { EventsV1 } from "../../src/resources/events.ts";
@@ -50,7 +51,8 @@ interface Env {
 function env(): Env {
   const clock = new FakeClock(T0);
   const server = new FakeApiServer({ clock });
-  server.register(Websites);
+  // installed as on a cluster: the fake server serves the kind of a CRD it is given
+  server.create(CustomResourceDefinitions, websiteCrd);
   const client = new KubeClient({ server: "http://fake", fetch: server.fetch });
   const registry = new FakeRegistry();
   const logger = new MemoryLogger();
@@ -210,7 +212,7 @@ describe("examples/operator: the Website operator", () => {
     }
   });
 
-  it("deleting a Website runs the finalizer's cleanup exactly once, then the Website is gone", async () => {
+  it("deleting a Website runs the finalizer's cleanup exactly once, then the Website and its children are gone", async () => {
     const e = env();
     try {
       const { op } = e.start();
@@ -225,6 +227,13 @@ describe("examples/operator: the Website operator", () => {
       );
       assert.equal(e.count("shop/a", "cleanup"), 1);
       assert.equal(e.registry.entries.has("a.example"), false);
+      // the children go with it: the fake server's garbage collector follows their owner references
+      await until(
+        e.clock,
+        () =>
+          [ConfigMaps, Deployments, Services].every((t) => e.server.get(t, "a", NS) === undefined),
+        "children collected",
+      );
       await pump(e.clock, op.recorder.flush());
       assert.ok(events(e.server, "a").some((ev) => ev.reason === "Deregistered"));
     } finally {

@@ -12,6 +12,7 @@ import { type Logger, silentLogger } from "../../util/logger.ts";
 import { parseFieldSelector, parseLabelSelector } from "../../util/selector.ts";
 import { crdTypes, establishedStatus, isCustomResource } from "./crd.ts";
 import { FaultInjector } from "./faults.ts";
+import { GarbageCollector } from "./gc.ts";
 import { RequestHandler, type RequestLogEntry, type StreamingListMode } from "./handler.ts";
 import { mergeInfoFor } from "./merge-tables.ts";
 import type { YamlCodec } from "./negotiation.ts";
@@ -85,6 +86,15 @@ export interface FakeApiServerOptions {
    * admission does (default false: any namespace works without creating it).
    */
   requireNamespaces?: boolean | undefined;
+  /**
+   * Run a garbage collector, as a cluster does (default true): deleting an
+   * owner deletes, waits for, or orphans its dependents by their
+   * `ownerReferences` and the delete's propagation policy (see
+   * `fake-apiserver/gc.ts`). A lone API server (envtest) has none: `false`
+   * behaves like one (dependents stay; `Foreground`/`Orphan` leave their
+   * finalizer for good).
+   */
+  garbageCollection?: boolean | undefined;
 }
 
 /**
@@ -180,6 +190,7 @@ export class FakeApiServer {
   readonly faults: FaultInjector;
   readonly #store: ObjectStore;
   readonly #hub = new WatchHub();
+  readonly #gc: GarbageCollector | undefined;
   readonly #handler: RequestHandler;
   readonly #listeners = new Set<Listener>();
   readonly #requests: RequestLogEntry[] = [];
@@ -222,6 +233,8 @@ export class FakeApiServer {
     this.#store.subscribe((ev) => {
       if (ev.typeKey === "apiextensions.k8s.io/customresourcedefinitions") this.#syncCrd(ev);
     });
+    // the controller-manager's garbage collector (after the watch hub: watchers see each change first)
+    this.#gc = options.garbageCollection === false ? undefined : new GarbageCollector(this.#store);
     this.#requestLogLimit = options.requestLogLimit ?? 1000;
     this.faults = new FaultInjector({
       closeWatches: () => {
@@ -553,6 +566,7 @@ export class FakeApiServer {
   /** End every watch, cancel timers and close every listener. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#gc?.close();
     this.#store.close();
     for (const w of this.#hub.list()) w.end();
     await Promise.all([...this.#listeners].map((l) => l.close()));
