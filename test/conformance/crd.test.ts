@@ -305,6 +305,18 @@ await conformance("custom resources", (c) => {
     },
   );
 
+  c.test("an update of a custom resource needs its resourceVersion", async (t) => {
+    const crd = await createCrd(t);
+    const ns = await t.namespace();
+    await t.post(crd.base(ns), widget(crd, "w", { size: 1 }));
+    const r = await t.put(`${crd.base(ns)}/w`, widget(crd, "w", { size: 2 }));
+    assert.equal(r.status, 422);
+    assert.equal(
+      r.body.message,
+      `widgets.${crd.group} "w" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+    );
+  });
+
   c.test("Table output uses the CRD's printer columns", async (t) => {
     const crd = await createCrd(t);
     const ns = await t.namespace();

@@ -25,7 +25,7 @@ import {
   versionInfo,
 } from "./discovery.ts";
 import type { FailRule, FaultInjector, RequestInfo, Verb } from "./faults.ts";
-import { hasBuiltinStrategy, strategyFor } from "./kinds.ts";
+import { hasBuiltinStrategy, isKubernetesGroup, strategyFor } from "./kinds.ts";
 import { mergeInfoFor } from "./merge-tables.ts";
 import { negotiate, type Representation, readBody, type YamlCodec } from "./negotiation.ts";
 import { applyPatch, PatchError, type PatchType, patchTypeOf } from "./patch.ts";
@@ -42,7 +42,7 @@ import { forbiddenMessage, type RequestAttributes, requestAttributes } from "./r
 import { fieldSelectorParam, labelSelectorParam } from "./selectors.ts";
 import { applyStrategicMergePatchWith } from "./smp.ts";
 import { serverSideApply } from "./ssa.ts";
-import { badRequest, notFound, StatusError, statusObject } from "./status.ts";
+import { badRequest, invalid, notFound, StatusError, statusObject } from "./status.ts";
 import { type ObjectStore, timestamp, type Writer } from "./store.ts";
 import { type IncludeObject, toTable } from "./table.ts";
 import { toPartialMetadata, Watcher, type WatchHub } from "./watch.ts";
@@ -873,6 +873,8 @@ export class RequestHandler {
     }
     const obj = await this.#readObject(request, route);
     const previous = store.peek(type, route.namespace, route.name!);
+    if (previous && !obj.metadata.resourceVersion)
+      this.#checkUnconditionalUpdate(type, route.name!);
     const sub = route.subresource === "status" ? "status" : undefined;
     const updated = store.update(type, obj, {
       subresource: sub,
@@ -882,6 +884,32 @@ export class RequestHandler {
     });
     if (!write.dryRun) this.#crdChanged(type, updated, previous);
     return this.#respond(rep, type, updated, 200, q);
+  }
+
+  /**
+   * Kinds whose registry refuses an update without a resourceVersion (Leases,
+   * Services, CRDs and custom resources), worded as each refuses it.
+   */
+  #checkUnconditionalUpdate(type: ResourceType, name: string): void {
+    const service = type.group === "" && type.kind === "Service";
+    const store =
+      isCustomResource(type) ||
+      (type.group === "coordination.k8s.io" && type.kind === "Lease") ||
+      (type.group === "apiextensions.k8s.io" && type.kind === "CustomResourceDefinition") ||
+      (!isKubernetesGroup(type.group) && !hasBuiltinStrategy(type));
+    if (!service && !store) return;
+    const message = `Invalid value: ${service ? '""' : "0x0"}: must be specified for an update`;
+    const cause = { reason: "FieldValueInvalid", message, field: "metadata.resourceVersion" };
+    if (service) throw invalid(type.kind, type.group, name, [cause]);
+    const what = type.group ? `${type.plural}.${type.group}` : type.plural;
+    throw new StatusError(
+      422,
+      `${what} "${name}" is invalid: metadata.resourceVersion: ${message}`,
+      {
+        reason: "Invalid",
+        details: { name, group: type.group, kind: type.plural, causes: [cause] },
+      },
+    );
   }
 
   #selectors(

@@ -703,11 +703,26 @@ const STRATEGIES: Record<string, Partial<KindStrategy>> = {
   },
   "/Node": {
     statusSubresource: true,
+    prepareCreate: (o) => {
+      // admission (TaintNodesByCondition): a new node is not ready until its kubelet says so
+      const spec = child(o, "spec");
+      const taints = list(spec.taints);
+      if (!taints.some((t) => t.key === "node.kubernetes.io/not-ready")) {
+        taints.push({ key: "node.kubernetes.io/not-ready", effect: "NoSchedule" });
+      }
+      spec.taints = taints;
+    },
     fieldLabels: { custom: true, labels: { "spec.unschedulable": bool("spec.unschedulable") } },
     shortNames: ["no"],
   },
   "/Event": { fieldLabels: EVENT_FIELDS, validate: validateEvent, shortNames: ["ev"] },
-  "/Endpoints": { shortNames: ["ep"] },
+  "/Endpoints": {
+    shortNames: ["ep"],
+    defaults: (o) => {
+      for (const subset of list(o.subsets))
+        for (const p of list(subset.ports)) setDefault(p, "protocol", "TCP");
+    },
+  },
   "/ServiceAccount": { shortNames: ["sa"] },
   "events.k8s.io/Event": { shortNames: ["ev"] },
   "apps/Deployment": {
