@@ -25,7 +25,7 @@ import { type Clock, realClock } from "../util/clock.ts";
 import { parseWithoutManagedFields, type StripShape } from "../util/json-strip.ts";
 import { defaultLogger, type Logger } from "../util/logger.ts";
 import { DEFAULT_MAX_RESPONSE_BYTES, readBodyBytes } from "./body.ts";
-import { type ClusterConfig, DEFAULT_REQUEST_TIMEOUT_MS } from "./config.ts";
+import { type ClusterConfig, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_USER_AGENT } from "./config.ts";
 import {
   ApiError,
   apiErrorFromResponse,
@@ -584,6 +584,7 @@ export class KubeClient {
   async #headers(spec: RequestSpec): Promise<Headers> {
     const h = new Headers();
     for (const [k, v] of Object.entries(this.#config.headers ?? {})) h.set(k, v);
+    if (!h.has("User-Agent")) h.set("User-Agent", this.#config.userAgent ?? DEFAULT_USER_AGENT);
     h.set("Accept", spec.accept ?? "application/json");
     if (spec.body !== undefined) h.set("Content-Type", spec.contentType ?? "application/json");
     const c = this.#config;

@@ -86,7 +86,27 @@ export interface ClusterConfig {
   clock?: Clock | undefined;
   /** Extra headers on every request (e.g. `Impersonate-User`). */
   headers?: Record<string, string> | undefined;
+  /**
+   * The `User-Agent` of every request (default {@link DEFAULT_USER_AGENT}).
+   * The API server names a write's field manager after its first segment
+   * when the call gives no `fieldManager`, so a controller's own name here
+   * shows up in `managedFields` and audit logs.
+   */
+  userAgent?: string | undefined;
 }
+
+/**
+ * The `User-Agent` kubeloop sends unless {@link ClusterConfig.userAgent} (or a
+ * `User-Agent` in {@link ClusterConfig.headers}) says otherwise. Without one,
+ * writes made with no `fieldManager` are recorded as manager `"unknown"`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_USER_AGENT, KubeClient } from "kubeloop";
+ * const client = new KubeClient({ server: "https://k8s.example", userAgent: `my-operator (${DEFAULT_USER_AGENT})` });
+ * ```
+ */
+export const DEFAULT_USER_AGENT: string = "kubeloop";
 
 /**
  * The default deadline of a non-watch request: 30 s (`ClusterConfig.timeoutMs`).

@@ -26,6 +26,7 @@ export {
 export {
   type ClusterConfig,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_USER_AGENT,
   fileTokenProvider,
   type InClusterOptions,
   inCluster,

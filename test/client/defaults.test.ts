@@ -5,10 +5,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../../src/client/body.ts";
 import { KubeClient } from "../../src/client/client.ts";
-import { type ClusterConfig, DEFAULT_REQUEST_TIMEOUT_MS } from "../../src/client/config.ts";
+import {
+  type ClusterConfig,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_USER_AGENT,
+} from "../../src/client/config.ts";
 import { ApiError, ResponseTooLargeError, TimeoutError } from "../../src/client/errors.ts";
 import { DEFAULT_RATE_LIMIT } from "../../src/client/rate-limit.ts";
 import { ConfigMaps } from "../../src/resources/core.ts";
+import { FakeApiServer } from "../../src/testing/mod.ts";
 import { FakeClock, flushMicrotasks } from "../../src/util/clock.ts";
 
 const cm = JSON.stringify({ metadata: { name: "a", namespace: "default" } });
@@ -200,5 +205,45 @@ describe("redirects", () => {
       return true;
     });
     assert.equal(t.inits[0]!.redirect, "manual");
+  });
+});
+
+describe("User-Agent", () => {
+  const sent = (t: ReturnType<typeof transport>): string | null =>
+    new Headers(t.inits[0]!.headers).get("user-agent");
+
+  it("is kubeloop unless the config names another; a User-Agent header wins", async () => {
+    const plain = transport();
+    await client({ fetch: plain.fetch }).get(ConfigMaps, "a");
+    assert.equal(sent(plain), DEFAULT_USER_AGENT);
+    assert.equal(DEFAULT_USER_AGENT, "kubeloop");
+
+    const named = transport();
+    await client({ fetch: named.fetch, userAgent: "website-operator/1.2" }).get(ConfigMaps, "a");
+    assert.equal(sent(named), "website-operator/1.2");
+
+    const header = transport();
+    await client({
+      fetch: header.fetch,
+      userAgent: "ignored",
+      headers: { "User-Agent": "from-headers" },
+    }).get(ConfigMaps, "a");
+    assert.equal(sent(header), "from-headers");
+  });
+
+  it("names the field manager of writes that give none (the fake server does as a real one)", async () => {
+    const server = new FakeApiServer();
+    const c = new KubeClient({
+      server: "http://fake.local",
+      fetch: server.fetch,
+      userAgent: "mirror-controller/0.3 (node)",
+    });
+    const created = await c.create(ConfigMaps, {
+      metadata: { name: "ua", namespace: "default" },
+      data: { k: "v" },
+    });
+    const managers = (created.metadata.managedFields ?? []).map((m) => m.manager);
+    assert.deepEqual(managers, ["mirror-controller"]);
+    await server.close();
   });
 });
