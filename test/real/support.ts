@@ -90,7 +90,15 @@ export async function testNamespace(
 /** Empty, delete and finalize a namespace. */
 export async function removeNamespace(name: string, config?: ClusterConfig): Promise<void> {
   const raw = await rawRequester(config ?? (await realConfig("admin")));
-  for (const c of COLLECTIONS) await raw.request("DELETE", c.replace("NS", name));
+  for (const c of COLLECTIONS) {
+    const path = c.replace("NS", name);
+    const res = await raw.request("DELETE", path);
+    if (res.status !== 405) continue;
+    // Services have no delete-collection (1.20 answers 405): one by one.
+    const list = await raw.request("GET", path);
+    const items = (list.body as { items?: { metadata: { name: string } }[] }).items ?? [];
+    for (const item of items) await raw.request("DELETE", `${path}/${item.metadata.name}`);
+  }
   const del = await raw.request("DELETE", `/api/v1/namespaces/${name}`);
   if (del.status === 404) return;
   const got = await raw.request("GET", `/api/v1/namespaces/${name}`);
