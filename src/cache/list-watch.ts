@@ -535,9 +535,14 @@ async function page<T>(s: PagingPhase<T>, io: ListWatchIO<T>): Promise<ListWatch
         event: { type: "failure", cause: "listGone", error: err, where: "list" },
       };
     }
+    // after a 410 (this one or the one that restarted the list) or a 504, the
+    // next list is a consistent read, as client-go's reflector does
     const tooLarge = isTooLargeResourceVersion(err);
     return {
-      state: { phase: "empty", consistent: tooLarge || s.consistent },
+      state: {
+        phase: "empty",
+        consistent: tooLarge || isGone(err) || s.restarted || s.consistent,
+      },
       event: failure(tooLarge ? "tooLarge" : "failed", err, "list"),
     };
   }

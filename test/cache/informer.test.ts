@@ -336,6 +336,7 @@ describe("informer: 410 and relists", () => {
     assert.ok(lists[2]!.get("continue"));
     assert.equal(statuses[2], 410);
     assert.equal(lists[3]!.get("continue"), null, "the list restarts from the beginning");
+    assert.equal(lists[3]!.get("resourceVersion"), "", "with a consistent read");
     assert.equal(statuses[3], 200);
   });
 });
