@@ -56,6 +56,8 @@ const listId = (members: readonly string[]): number => {
 };
 // reconciles: flat [keyIndex, at, rv] triples
 const reconciles: number[] = [];
+let countAfterRv = Number.POSITIVE_INFINITY;
+let countAfter = 0;
 
 const client = new KubeClient({ server: cfg.url });
 const membership = new ShardMembership({
@@ -108,7 +110,9 @@ const resource = newResource<kubeloop.ConfigMap>(
   (key, obj) => {
     const i = keyIndex(key);
     const at = Date.now();
-    reconciles.push(i, at, Number(obj.metadata.resourceVersion ?? -1));
+    const rv = Number(obj.metadata.resourceVersion ?? -1);
+    reconciles.push(i, at, rv);
+    if (rv > countAfterRv) countAfter++;
     lastReconciled[i] = at;
     pending.delete(i);
   },
@@ -157,6 +161,7 @@ const report = (type: string, extra: Record<string, unknown> = {}): void => {
       owned: owned.size,
       pending: pending.size,
       cached: informer.store.keys().length,
+      countAfter,
       ...extra,
     })}\n`,
   );
@@ -167,7 +172,15 @@ const tick = setInterval(() => {
 }, 250);
 
 createInterface({ input: process.stdin }).on("line", (line) => {
-  if (line.trim() !== "report") return;
+  const [command, arg] = line.trim().split(" ");
+  if (command === "count-after") {
+    // count reconciles of versions newer than `arg` from now on (status.countAfter)
+    countAfterRv = Number(arg);
+    countAfter = 0;
+    for (let j = 2; j < reconciles.length; j += 3) if (reconciles[j]! > countAfterRv) countAfter++;
+    return;
+  }
+  if (command !== "report") return;
   clearInterval(tick);
   clearInterval(statusTimer);
   const gc = (globalThis as { gc?: () => void }).gc;

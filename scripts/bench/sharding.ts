@@ -143,6 +143,8 @@ interface Status {
   owned: number;
   pending: number;
   cached: number;
+  /** Reconciles of versions newer than the last `count-after` threshold. */
+  countAfter: number;
 }
 interface Report extends Status {
   exact: boolean;
@@ -452,11 +454,28 @@ async function startup(n: number): Promise<StartupResult> {
       const updated = server.update(ConfigMaps, { ...cm, data: { ...cm.data, round: String(n) } });
       newRv[i] = Number(updated.metadata.resourceVersion);
     }
-    await sleep(3000);
+    let minRv = Number.POSITIVE_INFINITY;
+    for (const rv of newRv) minRv = Math.min(minRv, rv);
+    for (const m of members) m.child.stdin!.write(`count-after ${minRv - 1}\n`);
+    // Every version reconciled once (more would be duplicates), and quiet for 2 s.
+    let last = -1;
+    let stableSince = Date.now();
+    await waitUntil(
+      () => {
+        const total = members.reduce((s, m) => s + (m.status?.countAfter ?? 0), 0);
+        if (total !== last) {
+          last = total;
+          stableSince = Date.now();
+        }
+        return total >= K && Date.now() - stableSince >= 2000;
+      },
+      120_000,
+      "members reconcile the updates",
+    ).catch(() => log(`  not every update reconciled within 2 minutes (${last} of ${K})`));
     await waitUntil(
       () => joinedAll(members, N) && (result.unsettledKeys !== undefined || settledAll(members, N)),
       60_000,
-      "members reconcile the updates",
+      "members settled after the updates",
     );
 
     // Failover: the first member dies without releasing its lease.
