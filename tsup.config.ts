@@ -1,11 +1,11 @@
 import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
+import { entrypoints } from "./scripts/entrypoints.mjs";
 
-const entry = {
-  mod: "src/mod.ts",
-  testing: "src/testing/mod.ts",
-  kubeconfig: "src/client/kubeconfig.ts",
-};
+// Entry points come from the one manifest (scripts/entrypoints.mjs): `out` names the file under dist/.
+const all = entrypoints();
+const entry = Object.fromEntries(all.map((e) => [e.out, e.source]));
+const edgeEntry = Object.fromEntries(all.filter((e) => e.edge).map((e) => [e.out, e.source]));
 
 /**
  * The edge build (workerd, workers, browsers) replaces the Node/Deno/Bun runtime
@@ -31,26 +31,24 @@ const edgeRuntimeStub: Plugin = {
 
 export default defineConfig([
   {
-    // kubeloop/fluent adapts kubernetes-fluent-client models: Node only, so not in the edge build.
-    // kubeloop/envtest starts etcd and kube-apiserver processes: Node, Deno and Bun only, not in the edge build.
-    entry: { ...entry, fluent: "src/fluent/mod.ts", envtest: "src/envtest/mod.ts" },
+    entry,
     format: ["esm", "cjs"],
     dts: true,
     clean: true,
     target: "es2022",
     platform: "neutral",
-    external: [/^node:/, "zod", "yaml", "kubernetes-fluent-client"],
+    external: [/^node:/, /^zod(\/|$)/, "yaml", "kubernetes-fluent-client"],
     splitting: true,
     treeshake: true,
   },
   {
-    entry,
+    entry: edgeEntry,
     outDir: "dist/edge",
     format: ["esm"],
     dts: false,
     target: "es2022",
     platform: "neutral",
-    external: ["zod", "yaml"],
+    external: [/^zod(\/|$)/, "yaml"],
     splitting: true,
     treeshake: true,
     esbuildPlugins: [edgeRuntimeStub],
@@ -63,7 +61,7 @@ export default defineConfig([
     dts: false,
     target: "node20",
     platform: "node",
-    external: ["zod", "yaml"],
+    external: [/^zod(\/|$)/, "yaml"],
     splitting: false, // the script's own shebang is kept
   },
 ]);

@@ -33,10 +33,10 @@ export * from "./controller/mod.ts";
 export * from "./election/mod.ts";
 export * from "./events/mod.ts";
 export * from "./finalizer/mod.ts";
+export type { Event as CoreEvent } from "./kinds/core/v1.ts";
 export * from "./manager/mod.ts";
 export * from "./metrics/mod.ts";
 export * from "./queue/mod.ts";
-export type { Event as CoreEvent } from "./resources/core.ts";
 export * from "./resources/mod.ts";
 export {
   type CheckpointFiles,

@@ -22,7 +22,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import type { $ZodType } from "zod/v4/core";
 import type { ListOptions, WatchOptions } from "../client/client.ts";
 import { ApiError, type ValidationError as ClientValidationError } from "../client/errors.ts";
 import type { KubernetesObject, ObjectList, WatchEvent } from "../resources/meta.ts";
@@ -402,7 +403,7 @@ export function dropManagedFields<T extends KubernetesObject>(obj: T): T {
 }
 
 /** Accepts anything: the reflector validates itself, knowing the event type. */
-const PASS_THROUGH: z.ZodType<KubernetesObject> = z.any() as unknown as z.ZodType<KubernetesObject>;
+const PASS_THROUGH: $ZodType<KubernetesObject> = z.any() as unknown as $ZodType<KubernetesObject>;
 
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_STREAMING_TIMEOUT_MS = 30_000;
@@ -897,7 +898,7 @@ export class Reflector<T extends KubernetesObject> {
     this.#validate = options.validate ?? true;
     // metadata-only objects are validated by the client (PartialObjectMetadata);
     // full objects pass through the client untouched and are validated here.
-    this.#rawType = options.metadataOnly ? type : { ...type, schema: PASS_THROUGH as z.ZodType<T> };
+    this.#rawType = options.metadataOnly ? type : { ...type, schema: PASS_THROUGH as $ZodType<T> };
     this.#state = this.#initialState();
     this.#rv = options.resumeFrom;
   }

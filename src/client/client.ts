@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import type { $ZodType } from "zod/v4/core";
 import {
   BookmarkSchema,
   type KubernetesObject,
@@ -420,7 +420,7 @@ function utf8Base64(text: string): string {
 
 type Validator<T> = {
   kind: string;
-  schema: z.ZodType<T>;
+  schema: $ZodType<T>;
   apiVersion: string;
   itemKind: string;
   /** Also accepted (metadata-only requests served as full objects by servers that ignore `as=`). */
@@ -778,7 +778,7 @@ export class KubeClient {
     if (metadataOnly) {
       return {
         kind: type.kind,
-        schema: PartialObjectMetadataSchema as unknown as z.ZodType<T>,
+        schema: PartialObjectMetadataSchema as unknown as $ZodType<T>,
         apiVersion: "meta.k8s.io/v1",
         itemKind: "PartialObjectMetadata",
         alt: { apiVersion: type.apiVersion, kind: type.kind },

@@ -1,6 +1,7 @@
 /**
  * Resource types and schemas: object metadata, lists, `Status`, watch events,
- * the built-in kinds and {@link defineResource} for custom resources.
+ * the common built-in kinds (generated: every kind is in `kubeloop/kinds/*`)
+ * and {@link defineResource} for custom resources.
  *
  * @module
  */
@@ -29,5 +30,6 @@ export * from "./discovery.ts";
 export * from "./events.ts";
 export * from "./merge.ts";
 export * from "./meta.ts";
+export * from "./primitives.ts";
 export * from "./resource.ts";
 export { hasFastPath, type ValidationResult, validate } from "./validate.ts";

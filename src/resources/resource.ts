@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import type { $ZodType, output } from "zod/v4/core";
 import type { MergeInfo } from "./merge.ts";
 import type { KubernetesObject } from "./meta.ts";
 
@@ -33,8 +33,12 @@ export interface ResourceType<T extends KubernetesObject = KubernetesObject> {
   readonly plural: string;
   /** Whether objects live in a namespace. */
   readonly namespaced: boolean;
-  /** Schema every object of this kind is validated with. */
-  readonly schema: z.ZodType<T>;
+  /** Schema every object of this kind is validated with (any zod 4 schema: classic or mini). */
+  readonly schema: $ZodType<T>;
+  /** Subresources the API serves for this kind, e.g. `status` and `scale` (when known). */
+  readonly subresources?: readonly string[] | undefined;
+  /** Verbs the API serves for this kind, e.g. `get`, `list`, `watch` (when known). */
+  readonly verbs?: readonly string[] | undefined;
   /**
    * How strategic merge patches and server-side apply merge this kind's lists
    * and maps (the fake API server uses it; absent: lists are atomic).
@@ -67,7 +71,7 @@ export interface ResourceType<T extends KubernetesObject = KubernetesObject> {
  * const Widgets = defineResource(def);
  * ```
  */
-export interface ResourceDefinition<S extends z.ZodType<KubernetesObject>> {
+export interface ResourceDefinition<S extends $ZodType<KubernetesObject>> {
   /** API group; `""` for the core group. */
   group: string;
   /** API version within the group, e.g. `v1`. */
@@ -78,8 +82,12 @@ export interface ResourceDefinition<S extends z.ZodType<KubernetesObject>> {
   plural: string;
   /** Whether objects live in a namespace. */
   namespaced: boolean;
-  /** Zod schema every object of this kind is validated with. */
+  /** Zod schema every object of this kind is validated with: classic (`zod`) or mini (`zod/mini`). */
   schema: S;
+  /** Subresources the API serves, e.g. `["status", "scale"]`. */
+  subresources?: readonly string[] | undefined;
+  /** Verbs the API serves; unset means the usual read/write verbs. */
+  verbs?: readonly string[] | undefined;
   /** How strategic merge patches and server-side apply merge lists and maps (see {@link MergeInfo}). */
   merge?: MergeInfo | undefined;
 }
@@ -108,9 +116,9 @@ export interface ResourceDefinition<S extends z.ZodType<KubernetesObject>> {
  * });
  * ```
  */
-export function defineResource<S extends z.ZodType<KubernetesObject>>(
+export function defineResource<S extends $ZodType<KubernetesObject>>(
   def: ResourceDefinition<S>,
-): ResourceType<z.infer<S>> {
+): ResourceType<output<S>> {
   if (!def.version || !def.kind || !def.plural) {
     throw new TypeError(
       `defineResource: version, kind and plural are required (got kind "${def.kind}")`,
@@ -119,14 +127,17 @@ export function defineResource<S extends z.ZodType<KubernetesObject>>(
   if (def.plural !== def.plural.toLowerCase()) {
     throw new TypeError(`defineResource: plural must be lower-case (got "${def.plural}")`);
   }
-  return Object.freeze({
+  const type: ResourceType<output<S>> = {
     group: def.group,
     version: def.version,
     apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
     kind: def.kind,
     plural: def.plural,
     namespaced: def.namespaced,
-    schema: def.schema as unknown as z.ZodType<z.infer<S>>,
+    schema: def.schema as unknown as $ZodType<output<S>>,
+    ...(def.subresources ? { subresources: Object.freeze([...def.subresources]) } : {}),
+    ...(def.verbs ? { verbs: Object.freeze([...def.verbs]) } : {}),
     ...(def.merge ? { merge: def.merge } : {}),
-  });
+  };
+  return Object.freeze(type);
 }

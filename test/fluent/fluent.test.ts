@@ -11,6 +11,7 @@ import {
   Namespaces,
   Pods,
   type ResourceType,
+  validate,
 } from "../../src/mod.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
 
@@ -52,15 +53,15 @@ describe("fromFluentModel", () => {
     assert.equal(Widgets.apiVersion, "example.com/v1");
     assert.equal(Widgets.plural, "widgets");
     assert.equal(Widgets.namespaced, true);
-    const ok = Widgets.schema.safeParse({
+    const ok = validate(Widgets.schema, {
       metadata: { name: "w", namespace: "default" },
       spec: { size: 3 },
       extra: true,
     });
     assert.equal(ok.success, true);
     assert.deepEqual(ok.data?.spec, { size: 3 });
-    assert.equal(Widgets.schema.safeParse({ metadata: { name: 42 } }).success, false);
-    assert.equal(Widgets.schema.safeParse({ spec: {} }).success, false);
+    assert.equal(validate(Widgets.schema, { metadata: { name: 42 } }).success, false);
+    assert.equal(validate(Widgets.schema, { spec: {} }).success, false);
   });
 
   it("needs a GVK for an unregistered class", () => {
