@@ -54,8 +54,8 @@ export default defineConfig([
     esbuildPlugins: [edgeRuntimeStub],
   },
   {
-    // The `kubeloop-fake-apiserver` command (package bin).
-    entry: { "fake-apiserver": "scripts/fake-apiserver.ts" },
+    // The package's commands: `kubeloop` (generate crd) and `kubeloop-fake-apiserver`.
+    entry: { kubeloop: "scripts/kubeloop.ts", "fake-apiserver": "scripts/fake-apiserver.ts" },
     outDir: "dist/bin",
     format: ["esm"],
     dts: false,

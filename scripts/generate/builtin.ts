@@ -12,6 +12,7 @@ import {
   type NamedType,
   type ResourceDecl,
 } from "../../src/generate/emit.ts";
+import { resourceConstName } from "../../src/generate/names.ts";
 import { buildSchema } from "../../src/resources/schema-build.ts";
 import type { SchemaType } from "../../src/resources/schema-model.ts";
 import { translateSchema } from "../../src/resources/schema-translate.ts";
@@ -203,17 +204,7 @@ function groupOf(module: string, doc: OpenApiDocument): string | undefined {
   return undefined;
 }
 
-/** `Deployment` + `deployments` → `Deployments`; a clash with a type name gets a `Resource` suffix. */
-export function resourceConstName(kind: string, plural: string, taken: Set<string>): string {
-  let p = 0;
-  while (p < kind.length && p < plural.length && kind[p]!.toLowerCase() === plural[p]) p++;
-  let name =
-    p >= Math.min(kind.length, plural.length) - 1
-      ? kind.slice(0, p) + plural.slice(p)
-      : `${kind}Resource`;
-  if (name === kind || taken.has(name) || taken.has(`${name}`)) name = `${kind}Resource`;
-  return name;
-}
+export { resourceConstName };
 
 /** Kubernetes version priority: GA before beta before alpha, higher numbers first. */
 export function compareVersions(a: string, b: string): number {

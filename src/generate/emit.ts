@@ -200,36 +200,44 @@ function hoist(mod: ModuleDecl): NamedType[] {
     taken.add(name);
     return name;
   };
+  type Role = "field" | "item" | "value";
+  const describeRole = (role: Role, field: string, parent: string): string =>
+    role === "item"
+      ? `An item of the \`${field}\` list of {@link ${parent}}.`
+      : role === "value"
+        ? `A value of the \`${field}\` map of {@link ${parent}}.`
+        : `The \`${field}\` object of {@link ${parent}}.`;
   const visit = (
     t: SchemaType,
     owner: string,
     parent: string,
     field: string,
     top: boolean,
+    role: Role,
   ): SchemaType => {
     switch (t.type) {
       case "object": {
         const self = top || !isInlineObject(t) ? parent : claim(owner);
         const props: Property[] = t.properties.map((p) => ({
           ...p,
-          type: visit(p.type, `${owner}${pascal(p.name)}`, self, p.name, false),
+          type: visit(p.type, `${owner}${pascal(p.name)}`, self, p.name, false, "field"),
         }));
         const obj: ObjectType = { ...t, properties: props };
         if (top || !isInlineObject(t)) return obj;
-        out.push({ name: self, type: obj, doc: [`The \`${field}\` object of {@link ${parent}}.`] });
+        out.push({ name: self, type: obj, doc: [describeRole(role, field, parent)] });
         const ref: SchemaType = { type: "ref", module: mod.path, name: self };
         if (t.nullable) ref.nullable = true;
         return ref;
       }
       case "array":
-        return { ...t, items: visit(t.items, owner, parent, field, false) };
+        return { ...t, items: visit(t.items, owner, parent, field, false, "item") };
       case "map":
-        return { ...t, values: visit(t.values, owner, parent, field, false) };
+        return { ...t, values: visit(t.values, owner, parent, field, false, "value") };
       case "union":
         return {
           ...t,
           options: t.options.map((o, i) =>
-            visit(o, `${owner}${i === 0 ? "" : i + 1}`, parent, field, false),
+            visit(o, `${owner}${i === 0 ? "" : i + 1}`, parent, field, false, role),
           ),
         };
       default:
@@ -238,7 +246,7 @@ function hoist(mod: ModuleDecl): NamedType[] {
   };
   const named = mod.types.map((nt) => ({
     ...nt,
-    type: visit(nt.type, nt.name, nt.name, "", true),
+    type: visit(nt.type, nt.name, nt.name, "", true, "field"),
   }));
   return [...named, ...out];
 }
@@ -479,8 +487,12 @@ function zodExpr(ctx: Ctx, t: SchemaType): string {
     }
     case "map": {
       const checks: string[] = [];
-      if (t.minProperties !== undefined) checks.push(`z.minSize(${t.minProperties})`);
-      if (t.maxProperties !== undefined) checks.push(`z.maxSize(${t.maxProperties})`);
+      if (t.minProperties !== undefined) {
+        checks.push(`z.refine((m) => Object.keys(m).length >= ${t.minProperties})`);
+      }
+      if (t.maxProperties !== undefined) {
+        checks.push(`z.refine((m) => Object.keys(m).length <= ${t.maxProperties})`);
+      }
       const plain =
         t.values.type === "string" &&
         !t.values.nullable &&

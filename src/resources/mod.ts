@@ -1,7 +1,8 @@
 /**
  * Resource types and schemas: object metadata, lists, `Status`, watch events,
  * the common built-in kinds (generated: every kind is in `kubeloop/kinds/*`)
- * and {@link defineResource} for custom resources.
+ * {@link defineResource} for custom resources and {@link resourceFromCRD} for
+ * CRDs discovered at run time.
  *
  * @module
  */
@@ -26,6 +27,7 @@ export {
 } from "./common.ts";
 export * from "./coordination.ts";
 export * from "./core.ts";
+export { CRDError, type ResourceFromCRDOptions, resourceFromCRD } from "./crd.ts";
 export * from "./discovery.ts";
 export * from "./events.ts";
 export * from "./merge.ts";

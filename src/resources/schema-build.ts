@@ -106,8 +106,9 @@ export function buildSchema(t: SchemaType, resolve: RefResolver): z.ZodMiniType<
     }
     case "map": {
       const checks: z.core.$ZodCheck<Record<string, unknown>>[] = [];
-      if (t.minProperties !== undefined) checks.push(z.minSize(t.minProperties));
-      if (t.maxProperties !== undefined) checks.push(z.maxSize(t.maxProperties));
+      const { minProperties: min, maxProperties: max } = t;
+      if (min !== undefined) checks.push(z.refine((m) => Object.keys(m).length >= min));
+      if (max !== undefined) checks.push(z.refine((m) => Object.keys(m).length <= max));
       const v = t.values;
       const plain =
         v.type === "string" &&
