@@ -110,6 +110,27 @@ export const fixups: readonly Fixup[] = [
       conditions.nullable = true;
     },
   },
+  {
+    name: "csinode-driver-topology-keys-null",
+    reason:
+      "A CSINode driver without topology keys is sent with `topologyKeys: null`: the Go field is a " +
+      "slice without omitempty, so nil becomes null; the document declares an array.",
+    upstream:
+      "https://github.com/kubernetes/kubernetes/blob/v1.36.0/staging/src/k8s.io/api/storage/v1/types.go",
+    fixture: "csinode-driver-topology-keys-null.json",
+    fixtureKind: "storage.k8s.io/v1/CSINode",
+    apply(doc) {
+      const def = definition(doc, this.name, "io.k8s.api.storage.v1.CSINodeDriver");
+      const keys = def.properties?.topologyKeys;
+      if (keys?.type !== "array" || keys.nullable === true) {
+        throw new FixupTargetGoneError(
+          this.name,
+          "CSINodeDriver.topologyKeys is no longer a non-nullable array",
+        );
+      }
+      keys.nullable = true;
+    },
+  },
 ];
 
 /** Apply every fix-up (or all but those named in `skip`, for tests) to a copy of `doc`. */

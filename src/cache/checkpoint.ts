@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { type $ZodType, toJSONSchema } from "zod/v4/core";
 import type { KubernetesObject } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
 
@@ -111,11 +111,11 @@ const fingerprints = new WeakMap<object, string | null>();
  * schemaFingerprint(ConfigMapSchema); // e.g. "1b7mc5k2xwqa"
  * ```
  */
-export function schemaFingerprint(schema: z.ZodType): string | undefined {
+export function schemaFingerprint(schema: $ZodType): string | undefined {
   let fp = fingerprints.get(schema);
   if (fp === undefined) {
     try {
-      fp = hash53(JSON.stringify(z.toJSONSchema(schema, { unrepresentable: "any" })));
+      fp = hash53(JSON.stringify(toJSONSchema(schema, { unrepresentable: "any" })));
     } catch {
       fp = null;
     }
