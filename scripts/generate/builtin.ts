@@ -271,6 +271,27 @@ function translateDefinition(
 }
 
 /**
+ * The schema model of every generated named type, by module and name (fix-ups
+ * applied): tests derive objects from it.
+ */
+export function definitionTypes(
+  source: OpenApiDocument,
+): (module: string, name: string) => SchemaType {
+  const { doc } = applyFixups(source);
+  const resolveRef = refResolver(doc);
+  const byName = new Map<string, string>();
+  for (const defName of Object.keys(doc.definitions)) {
+    const where = moduleOf(defName);
+    if (where) byName.set(`${where.module}/${where.name}`, defName);
+  }
+  return (module, name) => {
+    const defName = byName.get(`${module}/${name}`);
+    if (!defName) throw new Error(`no definition for ${module}/${name}`);
+    return translateDefinition(doc.definitions[defName]!, name, resolveRef);
+  };
+}
+
+/**
  * Run-time zod schemas of the built-in types, straight from a document (no
  * generated code): tests use it to show what each spec fix-up changes.
  */

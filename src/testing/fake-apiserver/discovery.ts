@@ -8,6 +8,7 @@
 import type { ResourceType } from "../../resources/resource.ts";
 import { isCustomResource } from "./crd.ts";
 import { strategyFor } from "./kinds.ts";
+import { openApiV3Document } from "./openapi.ts";
 
 /** Custom resources list their verbs in the apiextensions server's order. */
 const CUSTOM_VERBS = [
@@ -159,54 +160,15 @@ export function openApiV3Root(types: ResourceType[]): Record<string, unknown> {
 }
 
 /**
- * A minimal OpenAPI v3 document for one group version: every resource's
- * paths with `x-kubernetes-group-version-kind` and the `fieldValidation`
- * query parameter, and a permissive schema per kind. Undefined when nothing
- * is served there.
+ * The OpenAPI v3 document of one group version: every resource's paths with
+ * `x-kubernetes-group-version-kind` and the `fieldValidation` query
+ * parameter, and each kind's schema built from its zod schema (openapi.ts).
+ * Undefined when nothing is served there.
  */
 export function openApiV3GroupVersion(
   types: ResourceType[],
   group: string,
   version: string,
 ): Record<string, unknown> | undefined {
-  const matching = types.filter((t) => t.group === group && t.version === version);
-  if (matching.length === 0) return undefined;
-  const paths: Record<string, unknown> = {};
-  const schemas: Record<string, unknown> = {};
-  const prefix = `/${gvPath(group, version)}`;
-  for (const t of matching) {
-    const gvk = [{ group, version, kind: t.kind }];
-    const schemaName = `${group || "core"}.${version}.${t.kind}`;
-    schemas[schemaName] = {
-      type: "object",
-      "x-kubernetes-group-version-kind": gvk,
-      properties: {
-        apiVersion: { type: "string" },
-        kind: { type: "string" },
-        metadata: { type: "object" },
-      },
-    };
-    const params = [
-      { name: "fieldValidation", in: "query", schema: { type: "string", uniqueItems: true } },
-      { name: "fieldManager", in: "query", schema: { type: "string", uniqueItems: true } },
-      { name: "dryRun", in: "query", schema: { type: "string", uniqueItems: true } },
-    ];
-    const op = (id: string): Record<string, unknown> => ({
-      operationId: `${id}${t.kind}`,
-      // On operations the extension is one object; on schemas it is a list.
-      "x-kubernetes-group-version-kind": { group, version, kind: t.kind },
-      parameters: params,
-      responses: { "200": { description: "OK" } },
-    });
-    const item = `${prefix}/${t.namespaced ? "namespaces/{namespace}/" : ""}${t.plural}/{name}`;
-    const collection = `${prefix}/${t.namespaced ? "namespaces/{namespace}/" : ""}${t.plural}`;
-    paths[item] = { get: op("read"), put: op("replace"), patch: op("patch"), delete: op("delete") };
-    paths[collection] = { get: op("list"), post: op("create") };
-  }
-  return {
-    openapi: "3.0.0",
-    info: { title: "Kubernetes", version: "v1.32.0" },
-    paths,
-    components: { schemas },
-  };
+  return openApiV3Document(types, group, version);
 }

@@ -28,6 +28,7 @@ import type { FailRule, FaultInjector, RequestInfo, Verb } from "./faults.ts";
 import { hasBuiltinStrategy, isKubernetesGroup, strategyFor } from "./kinds.ts";
 import { mergeInfoFor } from "./merge-tables.ts";
 import { negotiate, type Representation, readBody, type YamlCodec } from "./negotiation.ts";
+import { openApiV2Document } from "./openapi.ts";
 import { applyPatch, PatchError, type PatchType, patchTypeOf } from "./patch.ts";
 import {
   boolParam,
@@ -450,6 +451,7 @@ export class RequestHandler {
     if (path === "/api") return json(apiVersions(url.host));
     if (path === "/apis") return json(apiGroupList(types));
     const parts = path.split("/").filter((p) => p !== "");
+    if (path === "/openapi/v2") return json(openApiV2Document(types));
     if (path === "/openapi/v3") return json(openApiV3Root(types));
     if (parts[0] === "openapi" && parts[1] === "v3") {
       const doc =
