@@ -17,6 +17,7 @@ import { buildSchema } from "../../src/resources/schema-build.ts";
 import type { SchemaType } from "../../src/resources/schema-model.ts";
 import { translateSchema } from "../../src/resources/schema-translate.ts";
 import { applyFixups } from "./fixups.ts";
+import { mergeFields } from "./merge.ts";
 import { isAlpha, type OpenApiDocument } from "./spec.ts";
 
 /** The command that regenerates the built-in kinds (named in every generated header). */
@@ -473,7 +474,60 @@ export function generateBuiltins(source: OpenApiDocument): BuiltinOutput {
     );
   }
   files.push({ path: "src/kinds/registry.ts", content: registrySource(order, modules, header) });
+  files.push({ path: "src/kinds/merge.ts", content: mergeSource(doc, resources, header) });
   return { files, modules: order, resources: perModule, fixups: applied };
+}
+
+function mergeSource(doc: OpenApiDocument, resources: ResourceInfo[], header: string[]): string {
+  const resolveRef = refResolver(doc);
+  const byName = new Map<string, string>();
+  for (const defName of Object.keys(doc.definitions)) {
+    const where = moduleOf(defName);
+    if (where) byName.set(`${where.module}/${where.name}`, defName);
+  }
+  const typeOf = (module: string, name: string): SchemaType =>
+    translateDefinition(doc.definitions[byName.get(`${module}/${name}`)!]!, name, resolveRef);
+  const lines: string[] = header.map((h) => `// ${h}`);
+  lines.push(
+    "/**",
+    " * How the API server merges the lists and maps of every generated resource in strategic",
+    " * merge patches and server-side apply, keyed `<apiVersion> <kind>`: per field path (list items",
+    " * add no segment, map values add `*`; `metadata` is left out, every kind shares it) the",
+    " * `x-kubernetes-list-type` (atomic lists are not listed), `-list-map-keys`, `-map-type`,",
+    " * `-patch-strategy` and `-patch-merge-key` of the OpenAPI document. The fake API server reads it.",
+    " *",
+    " * @module",
+    " */",
+    "",
+    "/** How one list or map field merges. */",
+    "export interface GeneratedFieldMerge {",
+    '  readonly listType?: "set" | "map" | undefined;',
+    "  readonly listMapKeys?: readonly string[] | undefined;",
+    '  readonly mapType?: "atomic" | "granular" | undefined;',
+    "  readonly map?: boolean | undefined;",
+    '  readonly patchStrategy?: "merge" | "replace" | "retainKeys" | "merge,retainKeys" | undefined;',
+    "  readonly patchMergeKey?: string | undefined;",
+    "}",
+    "",
+    "/** The merge metadata of every generated resource, keyed `<apiVersion> <kind>`. */",
+    "export const builtinMergeInfo: Readonly<",
+    "  Record<string, { readonly fields: Readonly<Record<string, GeneratedFieldMerge>> }>",
+    "> = {",
+  );
+  for (const r of resources) {
+    const module = `${r.group === "" ? "core" : r.group.split(".")[0]}/${r.version}`;
+    const fields = mergeFields(typeOf(module, r.kind), typeOf);
+    const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+    lines.push(`  ${JSON.stringify(`${apiVersion} ${r.kind}`)}: {`, "    fields: {");
+    for (const path of Object.keys(fields).sort()) {
+      const f = fields[path]!;
+      const parts = Object.entries(f).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+      lines.push(`      ${JSON.stringify(path)}: { ${parts.join(", ")} },`);
+    }
+    lines.push("    },", "  },");
+  }
+  lines.push("};", "");
+  return lines.join("\n");
 }
 
 function registrySource(

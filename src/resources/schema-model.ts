@@ -150,6 +150,8 @@ export interface MapType {
   values: SchemaType;
   /** `x-kubernetes-map-type`: `granular` or `atomic`. */
   mapType?: string | undefined;
+  /** `x-kubernetes-patch-strategy` of the field. */
+  patchStrategy?: string | undefined;
   /** Minimum number of entries. */
   minProperties?: number | undefined;
   /** Maximum number of entries. */
@@ -200,6 +202,8 @@ export interface ObjectType {
   embedded?: boolean | undefined;
   /** `x-kubernetes-map-type`: `granular` or `atomic`. */
   mapType?: string | undefined;
+  /** `x-kubernetes-patch-strategy` of the field (`retainKeys`). */
+  patchStrategy?: string | undefined;
   /** Whether `null` is accepted too. */
   nullable?: boolean | undefined;
 }
@@ -220,6 +224,10 @@ export interface RefType {
   module: string;
   /** Name of the type within its module. */
   name: string;
+  /** `x-kubernetes-map-type` of the field that refers to it. */
+  mapType?: string | undefined;
+  /** `x-kubernetes-patch-strategy` of the field that refers to it. */
+  patchStrategy?: string | undefined;
   /** Whether `null` is accepted too. */
   nullable?: boolean | undefined;
 }

@@ -184,7 +184,16 @@ export function translateSchema(
   if (node.$ref !== undefined) {
     if (!options.resolveRef) throw new SchemaTranslationError(path, `unresolved $ref ${node.$ref}`);
     const resolved = options.resolveRef(node.$ref);
-    return node.nullable === true ? { ...resolved, nullable: true } : resolved;
+    const mapType = node["x-kubernetes-map-type"];
+    const patchStrategy = node["x-kubernetes-patch-strategy"];
+    if (node.nullable !== true && !mapType && !patchStrategy) return resolved;
+    const t: SchemaType = { ...resolved };
+    if (node.nullable === true) t.nullable = true;
+    if (t.type === "ref" || t.type === "object" || t.type === "map") {
+      if (mapType) t.mapType = mapType;
+      if (patchStrategy) t.patchStrategy = patchStrategy;
+    }
+    return t;
   }
   if (
     node["x-kubernetes-int-or-string"] === true ||
@@ -244,6 +253,9 @@ export function translateSchema(
           values: translateSchema(additional, options, join(path, "*")),
         };
         if (node["x-kubernetes-map-type"]) t.mapType = node["x-kubernetes-map-type"];
+        if (node["x-kubernetes-patch-strategy"]) {
+          t.patchStrategy = node["x-kubernetes-patch-strategy"];
+        }
         if (node.minProperties !== undefined) t.minProperties = node.minProperties;
         if (node.maxProperties !== undefined) t.maxProperties = node.maxProperties;
         return withNullable(t, node);
@@ -258,6 +270,9 @@ export function translateSchema(
       if (preserve || additional === true || properties.length === 0) t.open = true;
       if (embedded) t.embedded = true;
       if (node["x-kubernetes-map-type"]) t.mapType = node["x-kubernetes-map-type"];
+      if (node["x-kubernetes-patch-strategy"]) {
+        t.patchStrategy = node["x-kubernetes-patch-strategy"];
+      }
       return withNullable(t, node);
     }
     default:
