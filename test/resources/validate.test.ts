@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { z } from "zod";
+import * as zm from "zod/mini";
+import { CustomResourceDefinitionSchema } from "../../src/kinds/apiextensions/v1.ts";
 import { builtinResources } from "../../src/resources/builtin.ts";
 import { PodSchema } from "../../src/resources/core.ts";
 import { BookmarkSchema, ObjectMetaSchema, StatusSchema } from "../../src/resources/meta.ts";
@@ -106,5 +108,99 @@ describe("validate (compiled fast path)", () => {
     assert.equal(validate(checked, { s: "a", i: 1 }).success, false);
     assert.equal(validate(checked, { s: "ab", i: 1.5 }).success, false);
     assert.equal(validate(checked, { s: "ab", i: 1 }).success, true);
+  });
+
+  it("checks format schemas (z.int(), z.email(), ...) instead of accepting any number or string", () => {
+    const s = z.looseObject({ n: z.int(), e: z.email(), m: zm.int() });
+    assert.ok(hasFastPath(s));
+    assert.equal(validate(s, { n: 1, e: "a@example.com", m: 2 }).success, true);
+    assert.equal(validate(s, { n: 1.5, e: "a@example.com", m: 2 }).success, false);
+    assert.equal(validate(s, { n: 1, e: "not an email", m: 2 }).success, false);
+    assert.equal(validate(s, { n: 1, e: "a@example.com", m: 2.5 }).success, false);
+  });
+
+  it("compiles recursive schemas (getters, z.lazy) and agrees with zod on them", () => {
+    interface Node {
+      name: string;
+      children?: Node[] | undefined;
+    }
+    const Tree: zm.ZodMiniType<Node> = zm.looseObject({
+      name: zm.string(),
+      get children(): zm.ZodMiniType<Node[] | undefined> {
+        return zm.optional(zm.array(Tree));
+      },
+    });
+    const Lazy: zm.ZodMiniType<Node> = zm.lazy(() =>
+      zm.looseObject({ name: zm.string(), children: zm.optional(zm.array(Lazy)) }),
+    );
+    for (const schema of [Tree, Lazy]) {
+      assert.ok(hasFastPath(schema));
+      const ok = { name: "a", children: [{ name: "b", children: [{ name: "c" }] }] };
+      const r = validate(schema, ok);
+      assert.ok(r.success && r.data === ok);
+      const bad = { name: "a", children: [{ name: "b", children: [{ name: 3 }] }] };
+      assert.equal(validate(schema, bad).success, false);
+      assert.equal(zm.safeParse(schema, bad).success, false);
+    }
+    // the generated CRD schema (JSONSchemaProps refers to itself)
+    const crd = {
+      metadata: { name: "widgets.example.com" },
+      spec: {
+        group: "example.com",
+        scope: "Namespaced",
+        names: { plural: "widgets", kind: "Widget" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: "object",
+                properties: { spec: { type: "object", properties: { n: { type: "integer" } } } },
+              },
+            },
+          },
+        ],
+      },
+    };
+    assert.ok(hasFastPath(CustomResourceDefinitionSchema));
+    const r = validate(CustomResourceDefinitionSchema, crd);
+    assert.ok(r.success && r.data === crd);
+    const badCrd = structuredClone(crd);
+    (
+      badCrd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.n as {
+        type: unknown;
+      }
+    ).type = 5;
+    assert.equal(validate(CustomResourceDefinitionSchema, badCrd).success, false);
+  });
+
+  it("counts required fields whatever order the keys come in, and ignores unknown keys", () => {
+    const s = z.looseObject({
+      a: z.string(),
+      b: z.number(),
+      c: z.string().optional(),
+      d: z.boolean().optional(),
+      e: z.string().optional(),
+      f: z.string().optional(),
+      g: z.string().optional(),
+    });
+    for (const obj of [
+      { a: "x", b: 1 },
+      { b: 1, a: "x", zz: [1] },
+      { c: "y", b: 1, a: "x", d: true },
+    ]) {
+      const r = validate(s, obj);
+      assert.ok(r.success && r.data === obj, JSON.stringify(obj));
+    }
+    for (const obj of [
+      { a: "x" },
+      { b: 1, zz: 1 },
+      { a: "x", b: 1, d: "no" },
+      { a: "x", b: undefined },
+    ]) {
+      assert.equal(validate(s, obj).success, false, JSON.stringify(obj));
+    }
   });
 });
