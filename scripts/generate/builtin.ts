@@ -498,21 +498,10 @@ function mergeSource(doc: OpenApiDocument, resources: ResourceInfo[], header: st
     " *",
     " * @module",
     " */",
-    "",
-    "/** How one list or map field merges. */",
-    "export interface GeneratedFieldMerge {",
-    '  readonly listType?: "set" | "map" | undefined;',
-    "  readonly listMapKeys?: readonly string[] | undefined;",
-    '  readonly mapType?: "atomic" | "granular" | undefined;',
-    "  readonly map?: boolean | undefined;",
-    '  readonly patchStrategy?: "merge" | "replace" | "retainKeys" | "merge,retainKeys" | undefined;',
-    "  readonly patchMergeKey?: string | undefined;",
-    "}",
+    'import type { MergeInfo } from "../resources/merge.ts";',
     "",
     "/** The merge metadata of every generated resource, keyed `<apiVersion> <kind>`. */",
-    "export const builtinMergeInfo: Readonly<",
-    "  Record<string, { readonly fields: Readonly<Record<string, GeneratedFieldMerge>> }>",
-    "> = {",
+    "export const builtinMergeInfo: Readonly<Record<string, MergeInfo>> = {",
   );
   for (const r of resources) {
     const module = `${r.group === "" ? "core" : r.group.split(".")[0]}/${r.version}`;

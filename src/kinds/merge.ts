@@ -10,21 +10,10 @@
  *
  * @module
  */
-
-/** How one list or map field merges. */
-export interface GeneratedFieldMerge {
-  readonly listType?: "set" | "map" | undefined;
-  readonly listMapKeys?: readonly string[] | undefined;
-  readonly mapType?: "atomic" | "granular" | undefined;
-  readonly map?: boolean | undefined;
-  readonly patchStrategy?: "merge" | "replace" | "retainKeys" | "merge,retainKeys" | undefined;
-  readonly patchMergeKey?: string | undefined;
-}
+import type { MergeInfo } from "../resources/merge.ts";
 
 /** The merge metadata of every generated resource, keyed `<apiVersion> <kind>`. */
-export const builtinMergeInfo: Readonly<
-  Record<string, { readonly fields: Readonly<Record<string, GeneratedFieldMerge>> }>
-> = {
+export const builtinMergeInfo: Readonly<Record<string, MergeInfo>> = {
   "v1 Binding": {
     fields: {
       "target": { mapType: "atomic" },

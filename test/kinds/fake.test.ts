@@ -1,7 +1,9 @@
 // Every generated kind on the fake API server, through KubeClient and its generated
-// ResourceType: a minimal valid object (built from the kind's schema model: required fields only)
-// is created, read, listed and watched, and validated on the way. The fake server serves one
-// version per resource, so the preferred versions and the others run on two servers.
+// ResourceType: an object is created, read, listed and watched, and validated on the way. The
+// object is the real-server sample of its kind (test/kinds/samples.ts: the fake server validates
+// those kinds as kube-apiserver 1.20 does), else a minimal one built from the kind's schema model
+// (required fields only). The fake server serves one version per resource, so the preferred
+// versions and the others run on separate servers.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { definitionTypes } from "../../scripts/generate/builtin.ts";
@@ -12,6 +14,7 @@ import type { ResourceType } from "../../src/resources/resource.ts";
 import type { SchemaType } from "../../src/resources/schema-model.ts";
 import { validate } from "../../src/resources/validate.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
+import { answers, samples } from "./samples.ts";
 import { extractDocument } from "./support.ts";
 
 const typeOf = definitionTypes(extractDocument());
@@ -61,9 +64,13 @@ async function exercise(types: readonly ResourceType[]): Promise<string[]> {
   try {
     for (const type of types) {
       const t = type as ResourceType<KubernetesObject>;
-      const body = minimal(typeOf(moduleOf(type), type.kind)) as Record<string, unknown>;
       const namespace = type.namespaced ? "default" : undefined;
-      const name = `obj-${type.kind.toLowerCase()}`;
+      const sample =
+        samples("obj", "default")[`${type.apiVersion} ${type.kind}`] ??
+        answers("obj", "default")[`${type.apiVersion} ${type.kind}`];
+      const { name: fixed, ...body } = (sample ??
+        minimal(typeOf(moduleOf(type), type.kind))) as Record<string, unknown> & { name?: string };
+      const name = fixed ?? `obj-${type.kind.toLowerCase()}`;
       const obj = { ...body, metadata: { name, namespace } } as KubernetesObject;
       assert.ok(validate(t.schema, obj).success, `${type.apiVersion} ${type.kind}: minimal object`);
       const before = await client.list(t, { namespace });

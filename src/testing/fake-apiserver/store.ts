@@ -661,7 +661,7 @@ export class ObjectStore {
   #graceRemaining(obj: KubernetesObject): boolean {
     const ts = obj.metadata.deletionTimestamp;
     return (
-      ts !== undefined &&
+      typeof ts === "string" &&
       (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0 &&
       Date.parse(ts) > this.#clock.now()
     );
