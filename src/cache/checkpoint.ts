@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { type $ZodType, toJSONSchema } from "zod/v4/core";
+import type { $ZodType } from "zod/v4/core";
 import type { KubernetesObject } from "../resources/meta.ts";
 import type { ResourceType } from "../resources/resource.ts";
 
@@ -100,10 +100,11 @@ export interface InformerSnapshot<T> extends SnapshotScope {
 const fingerprints = new WeakMap<object, string | null>();
 
 /**
- * A short fingerprint of a zod schema (a hash of its JSON Schema), or
- * `undefined` when zod cannot express it as JSON Schema. Two schemas with the
- * same fingerprint accept the same objects, except for what JSON Schema
- * cannot say (a `refine` callback). Cached per schema.
+ * A short fingerprint of a zod schema (a hash of its structure: every node's
+ * type, fields, checks and literal values, read from zod's definitions), or
+ * `undefined` when it cannot be read. Two schemas with the same fingerprint
+ * accept the same objects, except for what a function decides (a `refine`
+ * or `custom` callback counts by its source text). Cached per schema.
  *
  * @example
  * ```ts
@@ -115,13 +116,34 @@ export function schemaFingerprint(schema: $ZodType): string | undefined {
   let fp = fingerprints.get(schema);
   if (fp === undefined) {
     try {
-      fp = hash53(JSON.stringify(toJSONSchema(schema, { unrepresentable: "any" })));
+      fp = hash53(structureOf(schema, new Map()));
     } catch {
       fp = null;
     }
     fingerprints.set(schema, fp);
   }
   return fp ?? undefined;
+}
+
+/**
+ * A canonical text of a zod schema's structure. zod's own JSON Schema
+ * generator would do, but it weighs some 20 KB in every worker bundle; this
+ * walk reads the same definitions (recursive schemas become back references).
+ */
+function structureOf(value: unknown, seen: Map<object, number>): string {
+  if (typeof value === "function") return `fn:${String(value)}`;
+  if (value instanceof RegExp) return `re:${value.source}/${value.flags}`;
+  if (value === null || typeof value !== "object") {
+    return value === undefined ? "u" : JSON.stringify(value);
+  }
+  const prior = seen.get(value);
+  if (prior !== undefined) return `@${prior}`;
+  seen.set(value, seen.size);
+  if (Array.isArray(value)) return `[${value.map((v) => structureOf(v, seen)).join(",")}]`;
+  const zod = (value as { _zod?: { def?: object } })._zod;
+  const target = zod?.def ?? value;
+  const keys = Object.keys(target).sort();
+  return `{${keys.map((k) => `${k}:${structureOf((target as Record<string, unknown>)[k], seen)}`).join(",")}}`;
 }
 
 /** A 53-bit string hash (cyrb53), base 36. Not cryptographic: it names a schema, it does not protect one. */
