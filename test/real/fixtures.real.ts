@@ -3,12 +3,12 @@
 // carry `creationTimestamp: null` created with client.create and held by informers.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { fixtureObjects } from "../../scripts/fixtures/objects.ts";
 import { rawRequester, recordFixtures } from "../../scripts/fixtures/record.ts";
 import { createInformer } from "../../src/cache/informer.ts";
 import type { KubeClient } from "../../src/client/client.ts";
 import { DaemonSets, Deployments, ReplicaSets, StatefulSets } from "../../src/resources/apps.ts";
 import { CronJobs, Jobs } from "../../src/resources/batch.ts";
-import { fixtureObjects } from "../../scripts/fixtures/objects.ts";
 import { allBuiltinResources as builtinResources } from "../../src/resources/builtin.ts";
 import type { KubernetesObject } from "../../src/resources/meta.ts";
 import type { ResourceType } from "../../src/resources/resource.ts";
