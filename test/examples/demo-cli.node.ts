@@ -2,11 +2,12 @@
 // a kubeconfig with a bearer token pointing at a FakeApiServer on 127.0.0.1.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { FakeApiServer, type Listener } from "../../src/testing/mod.ts";
+import { writeFakeKubeconfig } from "../support/kubeconfig.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -19,17 +20,7 @@ describe("npm run demo against a cluster from a kubeconfig", () => {
     server = new FakeApiServer();
     listener = await server.listen();
     dir = mkdtempSync(join(tmpdir(), "kubeloop-demo-"));
-    writeFileSync(
-      join(dir, "config"),
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        "current-context": "fake",
-        clusters: [{ name: "fake", cluster: { server: listener.url } }],
-        users: [{ name: "me", user: { token: "t0ken" } }],
-        contexts: [{ name: "fake", context: { cluster: "fake", user: "me" } }],
-      }),
-    );
+    writeFakeKubeconfig(dir, listener.url);
   });
 
   after(async () => {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CustomResourceDefinitions } from "../../src/kinds/apiextensions/v1.ts";
 import { FakeApiServer, type Listener } from "../../src/testing/mod.ts";
+import { writeFakeKubeconfig } from "../support/kubeconfig.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const bin = (name: string): string => join(root, "node_modules", ".bin", name);
@@ -142,17 +143,7 @@ describe("kubeloop generate crd --from-cluster", () => {
       server.create(CustomResourceDefinitions, crd);
     }
     dir = mkdtempSync(join(tmpdir(), "kubeloop-crd-cluster-"));
-    writeFileSync(
-      join(dir, "config"),
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        "current-context": "fake",
-        clusters: [{ name: "fake", cluster: { server: listener.url } }],
-        users: [{ name: "me", user: { token: "t0ken" } }],
-        contexts: [{ name: "fake", context: { cluster: "fake", user: "me" } }],
-      }),
-    );
+    writeFakeKubeconfig(dir, listener.url);
   });
 
   after(async () => {
