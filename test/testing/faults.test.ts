@@ -240,5 +240,29 @@ describe("slow watchers", () => {
         await h.close();
       }
     });
+
+    it(`replays history longer than the buffer limit to a watch from an old resource version (${mode})`, async () => {
+      // A client that re-watches after falling behind starts from its last resource version; if the
+      // replay counted against the limit, every such watch would be dropped again, forever.
+      const logger = new MemoryLogger();
+      const h = await harness(mode, { watchBufferLimit: 100, historyLimit: 1000, logger });
+      try {
+        const from = h.server.resourceVersion();
+        for (let i = 0; i < 250; i++) h.server.create(ConfigMaps, cm(`old-${i}`));
+        const w = await h.watch(`${CM}?watch=true&resourceVersion=${from}`);
+        const replayed = await w.take(250);
+        assert.deepEqual(
+          replayed.map((e) => e.object.metadata.name),
+          Array.from({ length: 250 }, (_, i) => `old-${i}`),
+        );
+        assert.equal(h.server.watcherCount(), 1, "still open");
+        h.server.create(ConfigMaps, cm("live"));
+        assert.equal((await w.next()).object.metadata.name, "live");
+        assert.equal(logger.find("warn", "fell too far behind").length, 0);
+        await w.close();
+      } finally {
+        await h.close();
+      }
+    });
   }
 });

@@ -1109,7 +1109,7 @@ export class RequestHandler {
       }
       throw e;
     }
-    for (const ev of events) watcher.offer(ev);
+    watcher.replay(events);
     watcher.options.afterRv = store.rv;
     watcher.options.bookmarkAfterRv = startRv;
     ctx.hub.add(watcher);

@@ -78,6 +78,9 @@ export class Watcher {
   #initial: KubernetesObject[] = [];
   #initialIdx = 0;
   #initialEndLine: Uint8Array | undefined;
+  /** History replayed to a watch that starts at an old resource version: read lazily, outside the buffer limit. */
+  #replay: StoreEvent[] = [];
+  #replayIdx = 0;
   #demand = false;
   #wake: (() => void) | undefined;
   #stalled = false;
@@ -210,6 +213,25 @@ export class Watcher {
   offer(ev: StoreEvent): void {
     if (!this.open || ev.typeKey !== this.typeKey) return;
     if (this.options.afterRv !== undefined && ev.rv <= this.options.afterRv) return;
+    const line = this.#lineOf(ev);
+    if (line) this.#enqueue(line);
+  }
+
+  /**
+   * Send `events` (from the server's history, oldest first) before anything offered later. Like the API
+   * server's watch cache, which replays its history to a new watcher before live events, the replay is read
+   * as the client reads and does not count against the buffer limit (only live events a slow reader leaves
+   * behind do); counting it would close every watch that starts further back than the limit, again and again.
+   */
+  replay(events: StoreEvent[]): void {
+    if (!this.open) return;
+    this.#replay = events.filter((ev) => ev.typeKey === this.typeKey);
+    this.#replayIdx = 0;
+    this.#pump();
+  }
+
+  /** The line `ev` becomes on this watch, or undefined when it does not concern it. */
+  #lineOf(ev: StoreEvent): Uint8Array | undefined {
     const now = this.#matches(ev.object);
     let type: string | undefined;
     if (ev.type === "ADDED") type = now ? "ADDED" : undefined;
@@ -218,15 +240,14 @@ export class Watcher {
       const before = this.#matches(ev.prev);
       type = before && now ? "MODIFIED" : now ? "ADDED" : before ? "DELETED" : undefined;
     }
-    if (type === undefined) return;
+    if (type === undefined) return undefined;
     if (ev.type === "MODIFIED" && type === "DELETED" && ev.prev) {
       // the object as it last matched, at the resource version of the change that made it leave
       const obj = { ...ev.prev, metadata: { ...ev.prev.metadata, resourceVersion: String(ev.rv) } };
       const shown = this.options.metadataOnly ? toPartialMetadata(obj) : obj;
-      this.#enqueue(encoder.encode(`{"type":"DELETED","object":${JSON.stringify(shown)}}\n`));
-      return;
+      return encoder.encode(`{"type":"DELETED","object":${JSON.stringify(shown)}}\n`);
     }
-    this.#enqueue(lineFor(ev, type, this.options.metadataOnly));
+    return lineFor(ev, type, this.options.metadataOnly);
   }
 
   #enqueue(bytes: Uint8Array): void {
@@ -240,6 +261,7 @@ export class Watcher {
       this.#pending = [];
       this.#initial = [];
       this.#initialEndLine = undefined;
+      this.#replay = [];
       this.end();
       return;
     }
@@ -290,6 +312,7 @@ export class Watcher {
     this.#pending = [];
     this.#initial = [];
     this.#initialEndLine = undefined;
+    this.#replay = [];
     this.#stalled = false;
     const ctrl = this.#ctrl;
     try {
@@ -325,6 +348,7 @@ export class Watcher {
       this.#demand &&
       this.#pending.length === 0 &&
       this.#initialIdx >= this.#initial.length &&
+      this.#replayIdx >= this.#replay.length &&
       !this.#initialEndLine
     );
   }
@@ -352,6 +376,20 @@ export class Watcher {
     } else if (this.#initialEndLine) {
       chunk = this.#initialEndLine;
       this.#initialEndLine = undefined;
+    } else if (this.#replayIdx < this.#replay.length) {
+      const lines: Uint8Array[] = [];
+      const end = Math.min(this.#replay.length, this.#replayIdx + 256);
+      for (; this.#replayIdx < end; this.#replayIdx++) {
+        const line = this.#lineOf(this.#replay[this.#replayIdx]!);
+        if (line) lines.push(line);
+      }
+      this.sent += lines.length;
+      if (this.#replayIdx >= this.#replay.length) this.#replay = [];
+      if (lines.length === 0) {
+        this.#pump();
+        return;
+      }
+      chunk = concatBytes(lines);
     } else if (this.#pending.length > 0) {
       chunk = concatBytes(this.#pending);
       this.#pending = [];
@@ -391,6 +429,7 @@ export class Watcher {
     if (this.#onAbort) this.options.signal?.removeEventListener("abort", this.#onAbort);
     this.#pending = [];
     this.#initial = [];
+    this.#replay = [];
     this.options.onEnd(this);
     const wake = this.#wake;
     this.#wake = undefined;
