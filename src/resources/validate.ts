@@ -1,8 +1,10 @@
 /**
  * Fast validation of decoded JSON against a zod schema.
  *
- * `validate(schema, value)` compiles the schema once into a plain checker
- * (no copying, no issue collection) and returns the input itself when it
+ * `validate(schema, value)` compiles the schema into a plain checker (no
+ * copying, no issue collection), lazily: a part of the schema is compiled when
+ * the first value reaches it, so a Pod schema that covers every field costs
+ * only what real Pods use. It returns the input itself when it
  * passes. Only when the fast check fails (or the schema uses something the
  * compiler does not handle, like transforms or defaults) does it run zod's
  * own `safeParse`, so errors and results are exactly zod's. On the hot path
@@ -58,6 +60,17 @@ const REF = 11;
 const LEAVES = 12;
 /** An object with no known fields (FieldsV1, free-form objects): only its type is checked. */
 const PLAIN_OBJECT = 13;
+/**
+ * Not compiled yet (an array element, a record value): compiled when the first value reaches
+ * it, and then the node becomes the compiled one in place (see `resolve`).
+ */
+const DEFERRED = 14;
+
+/** What a deferred node compiles: its schema, and the compile state of the schema being validated. */
+interface Deferred {
+  schema: unknown;
+  seen: Map<unknown, Node>;
+}
 
 interface Field {
   node: Node;
@@ -79,15 +92,22 @@ class Node {
   fn: Check | undefined = undefined;
   /** OBJECT: its fields (shared by optional/nullable copies of the node). */
   obj: ObjectFields | undefined = undefined;
+  /** DEFERRED: what to compile. */
+  lazy: Deferred | undefined = undefined;
   constructor(tag: number) {
     this.tag = tag;
   }
 }
 
-/** An object node's fields. The lookup table is built once the whole schema is compiled (recursive children complete). */
+/**
+ * An object node's fields. Its field schemas are compiled, and the lookup table built, when the
+ * first value reaches the object (`prepareObject`).
+ */
 class ObjectFields {
   keys: string[];
-  shape: Node[];
+  /** The zod shape (field schemas, getters not called yet). */
+  shape: Record<string, unknown>;
+  seen: Map<unknown, Node>;
   table: Map<string, Field> | undefined = undefined;
   requiredCount = 0;
   /**
@@ -97,36 +117,86 @@ class ObjectFields {
   seenKeys: string[] = [];
   seenNodes: (Node | undefined)[] = [];
   seenTags: number[] = [];
-  constructor(keys: string[], shape: Node[]) {
+  constructor(keys: string[], shape: Record<string, unknown>, seen: Map<unknown, Node>) {
     this.keys = keys;
     this.shape = shape;
+    this.seen = seen;
   }
 }
 
 function node(
   tag: number,
-  extra: Partial<Pick<Node, "inner" | "options" | "fn" | "obj">> = {},
+  extra: Partial<Pick<Node, "inner" | "options" | "fn" | "obj" | "lazy">> = {},
 ): Node {
   const n = new Node(tag);
   if (extra.inner) n.inner = extra.inner;
   if (extra.options) n.options = extra.options;
   if (extra.fn) n.fn = extra.fn;
   if (extra.obj) n.obj = extra.obj;
+  if (extra.lazy) n.lazy = extra.lazy;
   return n;
 }
 
-function prepareObject(o: ObjectFields): Map<string, Field> {
+/** Objects whose fields were compiled (`prepareObject` calls), for tests. */
+let prepared = 0;
+
+/**
+ * Compile an object's fields, the first time a value reaches it. Each field's own node is
+ * compiled (its wrappers, its type, the shell of a nested object, union options), not what is
+ * inside: a nested object's fields wait until a value reaches that object, an array's element
+ * until it has one. That is enough to know exactly which fields are required (`check(node,
+ * undefined)` never looks inside a container), and to meet a default, transform, catch or pipe
+ * on a field (`Unsupported`), which zod would apply to the field even when it is absent, before
+ * any value passes this object.
+ */
+function prepareObject(o: ObjectFields): void {
+  prepared++;
   const table = new Map<string, Field>();
   let required = 0;
   for (let i = 0; i < o.keys.length; i++) {
-    const child = o.shape[i]!;
+    const key = o.keys[i]!;
+    const child = compile(o.shape[key], o.seen);
     const isRequired = !check(child, undefined);
     if (isRequired) required++;
-    table.set(o.keys[i]!, { node: child, required: isRequired });
+    table.set(key, { node: child, required: isRequired });
   }
   o.requiredCount = required;
   o.table = table;
-  return table;
+}
+
+/** Compile a deferred node now and make it that node, in place (parents keep their reference). */
+function resolve(d: Node): void {
+  const { schema, seen } = d.lazy!;
+  let real = seen.get(schema)!;
+  if (real === d) {
+    seen.delete(schema);
+    try {
+      real = compile(schema, seen);
+    } catch (err) {
+      seen.set(schema, d);
+      throw err;
+    }
+  } else if (real.tag === DEFERRED) {
+    resolve(real);
+  }
+  d.tag = real.tag;
+  d.inner = real.inner;
+  d.options = real.options;
+  d.mask = real.mask;
+  d.fn = real.fn;
+  d.obj = real.obj;
+  d.optional ||= real.optional;
+  d.nullable ||= real.nullable;
+  d.lazy = undefined;
+}
+
+/** A node for `schema` that is compiled when a value first reaches it. */
+function defer(schema: unknown, seen: Map<unknown, Node>): Node {
+  const done = seen.get(schema);
+  if (done) return done;
+  const d = node(DEFERRED, { lazy: { schema, seen } });
+  seen.set(schema, d);
+  return d;
 }
 
 function check(n: Node, x: unknown): boolean {
@@ -177,6 +247,9 @@ function check(n: Node, x: unknown): boolean {
       return leavesAccept(n.mask, x);
     case PLAIN_OBJECT:
       return typeof x === "object" && x !== null && !Array.isArray(x);
+    case DEFERRED:
+      resolve(n);
+      return check(n, x);
     default:
       return n.fn!(x);
   }
@@ -188,6 +261,7 @@ const REQUIRED = 64;
 /** A key at a position the last value did not have: look it up and remember it there. */
 function remember(n: ObjectFields, i: number, k: string): void {
   const f = n.table!.get(k);
+  if (f?.node.tag === DEFERRED) resolve(f.node);
   n.seenKeys[i] = k;
   n.seenNodes[i] = f?.node;
   n.seenTags[i] = f
@@ -200,6 +274,7 @@ function checkObject(n: ObjectFields, o: Record<string, unknown>): boolean {
   // required ones seen. Objects of one kind from one server list their keys in the same
   // (Go struct) order, so the last order seen is remembered: a repeat costs a pointer
   // compare per key instead of a map lookup, and leaves are tested inline by tag.
+  if (n.table === undefined) prepareObject(n);
   const seenKeys = n.seenKeys;
   const seenTags = n.seenTags;
   const seenNodes = n.seenNodes;
@@ -248,6 +323,10 @@ function checkObject(n: ObjectFields, o: Record<string, unknown>): boolean {
 }
 
 function checkArray(el: Node, x: unknown[]): boolean {
+  if (el.tag === DEFERRED) {
+    if (x.length === 0) return true;
+    resolve(el);
+  }
   if (el.tag === STRING && !el.nullable) {
     for (let i = 0; i < x.length; i++) if (typeof x[i] !== "string") return false;
     return true;
@@ -281,13 +360,23 @@ function leavesAccept(mask: number, x: unknown): boolean {
   }
 }
 
+/**
+ * Compile `schema`'s own node: its wrappers (optional, nullable, lazy), its type, union options;
+ * an object's fields, an array's element and a record's value wait (`prepareObject`, `defer`).
+ */
 function compile(schema: unknown, seen: Map<unknown, Node>): Node {
   const done = seen.get(schema);
   if (done) return done;
-  // Register a reference first, so recursive schemas (getters, z.lazy) compile to a cycle.
+  // Register a reference first, so recursive schemas (z.lazy in a union, say) compile to a cycle.
   const ref = node(REF);
   seen.set(schema, ref);
-  const real = compileNode(schema, seen);
+  let real: Node;
+  try {
+    real = compileNode(schema, seen);
+  } catch (err) {
+    seen.delete(schema); // an error of a getter, say: the next value tries again
+    throw err;
+  }
   ref.inner = real;
   seen.set(schema, real);
   return real;
@@ -300,6 +389,7 @@ function wrap(inner: Node, flag: "optional" | "nullable"): Node {
     // still compiling (recursive): refer to it
     copy = node(REF, { inner });
   } else {
+    // a deferred inner: a deferred copy, which `resolve` completes from the shared node
     copy = node(inner.tag, inner);
     copy.optional = inner.optional;
     copy.nullable = inner.nullable;
@@ -307,6 +397,11 @@ function wrap(inner: Node, flag: "optional" | "nullable"): Node {
   }
   copy[flag] = true;
   return copy;
+}
+
+/** A pure validator with extra checks (min, regex, ...): zod checks that node. */
+function viaZod(schema: Internals): Node {
+  return node(FN, { fn: (v) => safeParse(schema as unknown as $ZodType, v).success });
 }
 
 function compileNode(schema: unknown, seen: Map<unknown, Node>): Node {
@@ -317,12 +412,9 @@ function compileNode(schema: unknown, seen: Map<unknown, Node>): Node {
   const format = (def as { check?: string; format?: string }).check ? def.format : undefined;
   const listed = Array.isArray(def.checks) && def.checks.length > 0;
   const hasChecks = listed || format !== undefined;
-  // pure validators with extra checks (min, regex, ...): let zod check that node
-  const viaZod = (): Node =>
-    node(FN, { fn: (v) => safeParse(zschema as unknown as $ZodType, v).success });
   switch (def.type) {
     case "string":
-      return hasChecks ? viaZod() : node(STRING);
+      return hasChecks ? viaZod(zschema) : node(STRING);
     case "number": {
       if (format === "safeint" && !listed) return node(INT);
       if (hasChecks) {
@@ -335,12 +427,12 @@ function compileNode(schema: unknown, seen: Map<unknown, Node>): Node {
         ) {
           return node(INT);
         }
-        return viaZod();
+        return viaZod(zschema);
       }
       return node(NUMBER);
     }
     case "boolean":
-      return hasChecks ? viaZod() : node(BOOL);
+      return hasChecks ? viaZod(zschema) : node(BOOL);
     case "null":
       return node(FN, { fn: (v) => v === null });
     case "unknown":
@@ -355,7 +447,7 @@ function compileNode(schema: unknown, seen: Map<unknown, Node>): Node {
       return node(FN, { fn: (v) => values.includes(v) });
     }
     case "custom": {
-      if (hasChecks) return viaZod();
+      if (hasChecks) return viaZod(zschema);
       const fn = def.fn as (v: unknown) => unknown;
       // StringMapSchema: a record of strings, checked inline
       if (fn === isStringMap) return node(RECORD, { inner: node(STRING) });
@@ -378,13 +470,13 @@ function compileNode(schema: unknown, seen: Map<unknown, Node>): Node {
       return node(UNION, { options });
     }
     case "array":
-      return hasChecks ? viaZod() : node(ARRAY, { inner: compile(def.element, seen) });
+      return hasChecks ? viaZod(zschema) : node(ARRAY, { inner: defer(def.element, seen) });
     case "record": {
       const keyDef = (def.keyType as Internals)._zod.def;
       if (keyDef.type !== "string" || (keyDef.checks?.length ?? 0) > 0 || hasChecks) {
         throw new Unsupported();
       }
-      return node(RECORD, { inner: compile(def.valueType, seen) });
+      return node(RECORD, { inner: defer(def.valueType, seen) });
     }
     case "object": {
       // only loose objects return their input unchanged; strip/strict objects differ
@@ -393,12 +485,7 @@ function compileNode(schema: unknown, seen: Map<unknown, Node>): Node {
       const shape = def.shape as Record<string, unknown>;
       const keys = Object.keys(shape);
       if (keys.length === 0) return node(PLAIN_OBJECT);
-      const fields = new ObjectFields(
-        keys,
-        keys.map((k) => compile(shape[k], seen)),
-      );
-      objects.push(fields);
-      return node(OBJECT, { obj: fields });
+      return node(OBJECT, { obj: new ObjectFields(keys, shape, seen) });
     }
     default:
       throw new Unsupported();
@@ -406,8 +493,6 @@ function compileNode(schema: unknown, seen: Map<unknown, Node>): Node {
 }
 
 const cache = new WeakMap<object, Node | null>();
-/** Object nodes created by the compile in progress. */
-let objects: ObjectFields[] = [];
 
 function received(v: unknown): string {
   if (v === null) return "null";
@@ -452,11 +537,7 @@ function checkerFor(schema: object): Node | null {
   let c = cache.get(schema);
   if (c === undefined) {
     try {
-      objects = [];
       c = compile(schema, new Map());
-      // Lookup tables last: every child (recursive ones too) is complete now.
-      for (const o of objects) prepareObject(o);
-      objects = [];
     } catch (err) {
       if (!(err instanceof Unsupported)) throw err;
       c = null;
@@ -482,22 +563,60 @@ function checkerFor(schema: object): Node | null {
  */
 export function validate<T>(schema: $ZodType<T>, value: unknown): ValidationResult<T> {
   const compiled = checkerFor(schema);
-  if (
-    compiled &&
-    (compiled.tag === OBJECT && !compiled.nullable
-      ? typeof value === "object" &&
-        value !== null &&
-        !Array.isArray(value) &&
-        checkObject(compiled.obj!, value as Record<string, unknown>)
-      : check(compiled, value))
-  ) {
-    return { success: true, data: value as T };
+  if (compiled) {
+    let ok: boolean;
+    try {
+      ok =
+        compiled.tag === OBJECT && !compiled.nullable
+          ? typeof value === "object" &&
+            value !== null &&
+            !Array.isArray(value) &&
+            checkObject(compiled.obj!, value as Record<string, unknown>)
+          : check(compiled, value);
+    } catch (err) {
+      // This value reached a part of the schema the compiler does not handle (a default, a
+      // transform, a strip object, ...): zod validates this schema from now on, as it would
+      // have from the start if the schema were compiled whole. The values that passed before
+      // got the same result from us as from zod: a part is compiled before any value passes
+      // it, and an object's field nodes (wrappers included) when the object is first reached,
+      // so every default or transform zod would have applied to those values (zod applies
+      // them only inside present values, and to absent fields of present objects) was met
+      // then, and they never went through the fast path.
+      if (!(err instanceof Unsupported)) throw err;
+      cache.set(schema, null);
+      lastNode = null;
+      ok = false;
+    }
+    if (ok) return { success: true, data: value as T };
   }
   return safeParse(schema, value, { error: describeIssue }) as ValidationResult<T>;
 }
 
+/** Roots whose whole schema `hasFastPath` compiled. */
+const whole = new WeakSet<object>();
+
+/** Compile every part of a root's schema now (what `validate` leaves until values reach it). */
+function compileWhole(root: Node): void {
+  const todo = [root];
+  const done = new Set<Node>();
+  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
+    if (done.has(n)) continue;
+    done.add(n);
+    if (n.tag === DEFERRED) resolve(n);
+    if (n.inner) todo.push(n.inner);
+    if (n.options) todo.push(...n.options);
+    if (n.obj) {
+      if (n.obj.table === undefined) prepareObject(n.obj);
+      for (const f of n.obj.table!.values()) todo.push(f.node);
+    }
+  }
+}
+
 /**
  * Whether {@link validate} has a compiled fast path for `schema` (for tests and benchmarks).
+ * `validate` compiles a schema lazily, part by part as values reach it; this compiles the
+ * whole schema at once (so it costs what `validate` avoids), and is false when any part of it,
+ * reached or not, makes `validate` fall back to zod's `safeParse`.
  *
  * @example
  * ```ts
@@ -506,5 +625,28 @@ export function validate<T>(schema: $ZodType<T>, value: unknown): ValidationResu
  * ```
  */
 export function hasFastPath(schema: $ZodType): boolean {
-  return checkerFor(schema) !== null;
+  const c = checkerFor(schema);
+  if (c === null) return false;
+  if (!whole.has(schema)) {
+    try {
+      compileWhole(c);
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err;
+      cache.set(schema, null);
+      if (lastSchema === schema) lastNode = null;
+      return false;
+    }
+    whole.add(schema);
+  }
+  return true;
+}
+
+/**
+ * How many objects have had their fields compiled so far, over all schemas (tests observe the
+ * laziness with it). Not part of the public API.
+ *
+ * @internal
+ */
+export function preparedObjectCount(): number {
+  return prepared;
 }
