@@ -105,7 +105,7 @@ class Node {
  */
 class ObjectFields {
   keys: string[];
-  /** The zod shape (field schemas, getters not called yet). */
+  /** The zod shape: its field schemas are compiled when the object is prepared. */
   shape: Record<string, unknown>;
   seen: Map<unknown, Node>;
   table: Map<string, Field> | undefined = undefined;
@@ -460,6 +460,8 @@ function compileNode(schema: unknown, seen: Map<unknown, Node>): Node {
     case "lazy":
       return compile((def.getter as () => unknown)(), seen);
     case "union": {
+      // z.xor fails a value more than one option accepts; the checker stops at the first
+      if (def.inclusive === false && def.discriminator === undefined) throw new Unsupported();
       const options = (def.options as unknown[]).map((o) => compile(o, seen));
       const leafTags = [STRING, NUMBER, INT, BOOL];
       if (options.every((o) => leafTags.includes(o.tag) && !o.optional && !o.nullable)) {

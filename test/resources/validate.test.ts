@@ -104,6 +104,11 @@ describe("validate (compiled fast path)", () => {
     assert.equal(hasFastPath(withDefault), false);
     const d = validate(withDefault, {});
     assert.ok(d.success && d.data.n === 3);
+    // an exclusive union (z.xor) fails a value that more than one option accepts
+    const xor = z.looseObject({ a: z.xor([z.string(), z.string().min(1)]) });
+    assert.equal(hasFastPath(xor), false);
+    assert.equal(validate(xor, { a: "x" }).success, false);
+    assert.equal(validate(xor, { a: "" }).success, true);
     const checked = z.looseObject({ s: z.string().min(2), i: z.number().int() });
     assert.ok(hasFastPath(checked));
     assert.equal(validate(checked, { s: "a", i: 1 }).success, false);
