@@ -207,6 +207,207 @@ await conformance("discovery and representations", (c) => {
     assert.equal(crds.body.rows, null, "and an empty table without rows");
   });
 
+  c.test(
+    "Table columns and cells of Jobs, DaemonSets, Nodes, EndpointSlices and Events",
+    async (t) => {
+      const ns = await t.namespace();
+      const ages = /^(\d+[smhdy])+$/;
+      const table = async (path: string): Promise<{ columns: string[]; cells: unknown[] }> => {
+        const r = await t.get(path, { accept: TABLE });
+        assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+        return {
+          columns: r.body.columnDefinitions.map((c: any) => `${c.name}:${c.type}:${c.priority}`),
+          cells: r.body.rows[0].cells,
+        };
+      };
+      const template = (labels: Record<string, string>) => ({
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          containers: [
+            { name: "c", image: "busybox" },
+            { name: "d", image: "nginx:1.25" },
+          ],
+        },
+      });
+
+      const job = await t.post(`/apis/batch/v1/namespaces/${ns}/jobs`, {
+        metadata: { name: "j" },
+        spec: { parallelism: 2, template: template({}) },
+      });
+      assert.equal(job.status, 201, JSON.stringify(job.body));
+      const jobs = await table(`/apis/batch/v1/namespaces/${ns}/jobs`);
+      assert.deepEqual(jobs.columns, [
+        "Name:string:0",
+        "Completions:string:0",
+        "Duration:string:0",
+        "Age:string:0",
+        "Containers:string:1",
+        "Images:string:1",
+        "Selector:string:1",
+      ]);
+      const [jobName, completions, duration, jobAge, ...jobWide] = jobs.cells;
+      assert.deepEqual([jobName, completions, duration], ["j", "0/1 of 2", ""]);
+      assert.match(String(jobAge), ages);
+      assert.deepEqual(jobWide.slice(0, 2), ["c,d", "busybox,nginx:1.25"]);
+      assert.match(String(jobWide[2]), /^controller-uid=[0-9a-f-]+$/);
+
+      const ds = await t.post(`/apis/apps/v1/namespaces/${ns}/daemonsets`, {
+        metadata: { name: "ds" },
+        spec: {
+          selector: { matchLabels: { app: "ds" } },
+          template: {
+            ...template({ app: "ds" }),
+            spec: {
+              nodeSelector: { disk: "ssd", zone: "a" },
+              containers: [{ name: "c", image: "busybox" }],
+            },
+          },
+        },
+      });
+      assert.equal(ds.status, 201, JSON.stringify(ds.body));
+      const daemonsets = await table(`/apis/apps/v1/namespaces/${ns}/daemonsets`);
+      assert.deepEqual(daemonsets.columns, [
+        "Name:string:0",
+        "Desired:integer:0",
+        "Current:integer:0",
+        "Ready:integer:0",
+        "Up-to-date:integer:0",
+        "Available:integer:0",
+        "Node Selector:string:0",
+        "Age:string:0",
+        "Containers:string:1",
+        "Images:string:1",
+        "Selector:string:1",
+      ]);
+      assert.deepEqual(daemonsets.cells.slice(0, 7), ["ds", 0, 0, 0, 0, 0, "disk=ssd,zone=a"]);
+      assert.deepEqual(daemonsets.cells.slice(8), ["c", "busybox", "app=ds"]);
+
+      const node = `kubeloop-table-${ns}`;
+      const created = await t.post("/api/v1/nodes", {
+        metadata: {
+          name: node,
+          labels: {
+            "node-role.kubernetes.io/worker": "",
+            "node-role.kubernetes.io/control-plane": "",
+          },
+        },
+        spec: { unschedulable: true },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      try {
+        const nodes = await table(`/api/v1/nodes?fieldSelector=metadata.name%3D${node}`);
+        assert.deepEqual(nodes.columns, [
+          "Name:string:0",
+          "Status:string:0",
+          "Roles:string:0",
+          "Age:string:0",
+          "Version:string:0",
+          "Internal-IP:string:1",
+          "External-IP:string:1",
+          "OS-Image:string:1",
+          "Kernel-Version:string:1",
+          "Container-Runtime:string:1",
+        ]);
+        const [name, status, roles, , ...rest] = nodes.cells;
+        assert.deepEqual(
+          [name, status, roles, ...rest],
+          [
+            node,
+            "Unknown,SchedulingDisabled",
+            "control-plane,worker",
+            "",
+            "<none>",
+            "<none>",
+            "<unknown>",
+            "<unknown>",
+            "<unknown>",
+          ],
+        );
+      } finally {
+        await t.delete(`/api/v1/nodes/${node}`);
+      }
+
+      const sliceVersion = t.target.atLeast("1.21") ? "v1" : "v1beta1";
+      const slice = await t.post(
+        `/apis/discovery.k8s.io/${sliceVersion}/namespaces/${ns}/endpointslices`,
+        {
+          metadata: { name: "es" },
+          addressType: "IPv4",
+          ports: [
+            { name: "http", port: 80, protocol: "TCP" },
+            { name: "https", port: 443, protocol: "TCP" },
+          ],
+          endpoints: [
+            { addresses: ["10.0.0.1"] },
+            { addresses: ["10.0.0.2"] },
+            { addresses: ["10.0.0.3"] },
+            { addresses: ["10.0.0.4"] },
+            { addresses: ["10.0.0.5"] },
+          ],
+        },
+      );
+      assert.equal(slice.status, 201, JSON.stringify(slice.body));
+      const slices = await table(
+        `/apis/discovery.k8s.io/${sliceVersion}/namespaces/${ns}/endpointslices`,
+      );
+      assert.deepEqual(slices.columns, [
+        "Name:string:0",
+        "AddressType:string:0",
+        "Ports:string:0",
+        "Endpoints:string:0",
+        "Age:string:0",
+      ]);
+      assert.deepEqual(slices.cells.slice(0, 4), [
+        "es",
+        "IPv4",
+        "80,443",
+        "10.0.0.1,10.0.0.2,10.0.0.3 + 2 more...",
+      ]);
+
+      const hourAgo = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, "Z");
+      const event = await t.post(`/api/v1/namespaces/${ns}/events`, {
+        metadata: { name: "ev" },
+        involvedObject: { kind: "Pod", name: "p", namespace: ns, fieldPath: "spec.containers{c}" },
+        reason: "Pulled",
+        message: "pulled the image ",
+        type: "Normal",
+        count: 3,
+        source: { component: "kubelet", host: "n1" },
+        firstTimestamp: hourAgo,
+        lastTimestamp: hourAgo,
+      });
+      assert.equal(event.status, 201, JSON.stringify(event.body));
+      const eventColumns = [
+        "Last Seen:string:0",
+        "Type:string:0",
+        "Reason:string:0",
+        "Object:string:0",
+        "Subobject:string:1",
+        "Source:string:1",
+        "Message:string:0",
+        "First Seen:string:1",
+        "Count:string:1",
+        "Name:string:1",
+      ];
+      const expectedCells = [
+        "Normal",
+        "Pulled",
+        "pod/p",
+        "spec.containers{c}",
+        "kubelet, n1",
+        "pulled the image",
+      ];
+      // (core/v1 only: the fake server keeps events.k8s.io/v1 Events apart, see docs/testing.md)
+      const events = await table(`/api/v1/namespaces/${ns}/events`);
+      assert.deepEqual(events.columns, eventColumns);
+      assert.deepEqual(events.cells.slice(1, 7), expectedCells);
+      assert.match(String(events.cells[0]), /^(59m|60m)$/);
+      assert.match(String(events.cells[7]), /^(59m|60m)$/);
+      assert.deepEqual(events.cells.slice(8), [3, "ev"]);
+    },
+  );
+
   c.test("Table v1beta1 is still served; an unknown Table version is 406", async (t) => {
     const ns = await t.namespace();
     const v1beta1 = await t.get(`/api/v1/namespaces/${ns}/configmaps`, {

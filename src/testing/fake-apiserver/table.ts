@@ -40,6 +40,8 @@ function col(
 ): TableColumn {
   return { name, type, format, description, priority };
 }
+const NODE_ADDRESSES_DESC =
+  "List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/concepts/nodes/node/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See http://pr.k8s.io/79391 for an example.";
 const NAME = col("Name", "string", 0, NAME_DESC, "name");
 const AGE = col("Age", "string", 0, CREATED_DESC);
 
@@ -126,6 +128,113 @@ function mapSelector(m: unknown): string {
   );
   return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(",") : "<none>";
 }
+
+/** `time.Since` of a timestamp as kubectl prints it; `<unknown>` for a zero (absent) time. */
+function since(ts: unknown, now: number): string {
+  return typeof ts === "string" && ts !== "" ? humanDuration(now - Date.parse(ts)) : "<unknown>";
+}
+
+/** At most `max` items, then "+ N more..." (kubectl's listWithMoreString); `<unset>` for none. */
+function listWithMore(items: string[], max = 3): string {
+  if (items.length > max) return `${items.slice(0, max).join(",")} + ${items.length - max} more...`;
+  return items.length ? items.join(",") : "<unset>";
+}
+
+/** A Node's roles from its `node-role.kubernetes.io/<role>` and `kubernetes.io/role` labels. */
+function nodeRoles(labels: Record<string, string>): string {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(labels)) {
+    if (k.startsWith("node-role.kubernetes.io/")) {
+      const role = k.slice("node-role.kubernetes.io/".length);
+      if (role) roles.add(role);
+    } else if (k === "kubernetes.io/role" && v) roles.add(v);
+  }
+  return roles.size ? [...roles].sort().join(",") : "<none>";
+}
+
+function nodeAddress(o: Record<string, unknown>, type: string): string {
+  const list = (at(o, "status.addresses") as { type?: string; address?: string }[]) ?? [];
+  return list.find((a) => a.type === type)?.address ?? "<none>";
+}
+
+/** The cells of an Event row, for core/v1 and events.k8s.io/v1 objects (the API server converts both to one type). */
+function eventCells(o: Record<string, unknown>, now: number): Cell[] {
+  const core = o.involvedObject !== undefined || o.regarding === undefined;
+  const ref = ((core ? o.involvedObject : o.regarding) ?? {}) as Record<string, string>;
+  const first = core ? o.firstTimestamp : o.deprecatedFirstTimestamp;
+  const last = core ? o.lastTimestamp : o.deprecatedLastTimestamp;
+  const source = ((core ? o.source : o.deprecatedSource) ?? {}) as Record<string, string>;
+  const series = o.series as { count?: number; lastObservedTime?: string } | undefined;
+  const firstSeen =
+    typeof first === "string" && first ? since(first, now) : since(o.eventTime, now);
+  let lastSeen = typeof last === "string" && last ? since(last, now) : firstSeen;
+  let count = num(core ? o.count : o.deprecatedCount);
+  if (series) {
+    lastSeen = since(series.lastObservedTime, now);
+    count = num(series.count);
+  } else if (count === 0) count = 1; // a singleton event of the new API has no count
+  const kind = String(ref.kind ?? "").toLowerCase();
+  const component = source.component || String(o.reportingController ?? "");
+  const instance = source.host || String(o.reportingInstance ?? "");
+  return [
+    lastSeen,
+    String(o.type ?? ""),
+    String(o.reason ?? ""),
+    ref.name ? `${kind}/${ref.name}` : kind,
+    String(ref.fieldPath ?? ""),
+    instance ? `${component}, ${instance}` : component,
+    String((core ? o.message : o.note) ?? "").trim(),
+    firstSeen,
+    count,
+    String(at(o, "metadata.name")),
+  ];
+}
+
+const EVENT_PRINTER: Printer = {
+  columns: [
+    col(
+      "Last Seen",
+      "string",
+      0,
+      "The time at which the most recent occurrence of this event was recorded.",
+    ),
+    col(
+      "Type",
+      "string",
+      0,
+      "Type of this event (Normal, Warning), new types could be added in the future",
+    ),
+    col(
+      "Reason",
+      "string",
+      0,
+      "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+    ),
+    col("Object", "string", 0, "The object that this event is about."),
+    col(
+      "Subobject",
+      "string",
+      1,
+      'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers[2]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.',
+    ),
+    col(
+      "Source",
+      "string",
+      1,
+      "The component reporting this event. Should be a short machine understandable string.",
+    ),
+    col("Message", "string", 0, "A human-readable description of the status of this operation."),
+    col(
+      "First Seen",
+      "string",
+      1,
+      "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
+    ),
+    col("Count", "string", 1, "The number of times this event has occurred."),
+    col("Name", "string", 1, NAME_DESC, "name"),
+  ],
+  cells: eventCells,
+};
 
 const PRINTERS: Record<string, Printer> = {
   "/ConfigMap": {
@@ -422,6 +531,207 @@ const PRINTERS: Record<string, Printer> = {
     columns: [NAME, col("Endpoints", "string", 0, "Endpoints of the service"), AGE],
     cells: (o, now) => [String(at(o, "metadata.name")), "<none>", age(o, now)],
   },
+  "batch/Job": {
+    columns: [
+      NAME,
+      col("Completions", "string", 0, "The number of pods which reached phase Succeeded."),
+      col("Duration", "string", 0, "Time required to complete the job."),
+      AGE,
+      col("Containers", "string", 1, "Names of each container in the template."),
+      col("Images", "string", 1, "Images referenced by each container in the template."),
+      col(
+        "Selector",
+        "string",
+        1,
+        "A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
+      ),
+    ],
+    cells: (o, now) => {
+      const c = containers(o, "spec.template.spec.containers");
+      const succeeded = num(at(o, "status.succeeded"));
+      const completions = at(o, "spec.completions");
+      const parallelism = num(at(o, "spec.parallelism"));
+      const done =
+        typeof completions === "number"
+          ? `${succeeded}/${completions}`
+          : parallelism > 1
+            ? `${succeeded}/1 of ${parallelism}`
+            : `${succeeded}/1`;
+      const start = at(o, "status.startTime");
+      const end = at(o, "status.completionTime");
+      const duration =
+        typeof start !== "string"
+          ? ""
+          : humanDuration((typeof end === "string" ? Date.parse(end) : now) - Date.parse(start));
+      return [
+        String(at(o, "metadata.name")),
+        done,
+        duration,
+        age(o, now),
+        c.names,
+        c.images,
+        selectorString(at(o, "spec.selector")),
+      ];
+    },
+  },
+  "apps/DaemonSet": {
+    columns: [
+      NAME,
+      col(
+        "Desired",
+        "integer",
+        0,
+        "The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod). More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
+      ),
+      col(
+        "Current",
+        "integer",
+        0,
+        "The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
+      ),
+      col(
+        "Ready",
+        "integer",
+        0,
+        "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.",
+      ),
+      col(
+        "Up-to-date",
+        "integer",
+        0,
+        "The total number of nodes that are running updated daemon pod",
+      ),
+      col(
+        "Available",
+        "integer",
+        0,
+        "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)",
+      ),
+      col(
+        "Node Selector",
+        "string",
+        0,
+        "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/",
+      ),
+      AGE,
+      col("Containers", "string", 1, "Names of each container in the template."),
+      col("Images", "string", 1, "Images referenced by each container in the template."),
+      col(
+        "Selector",
+        "string",
+        1,
+        "A label query over pods that are managed by the daemon set. Must match in order to be controlled. If empty, defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
+      ),
+    ],
+    cells: (o, now) => {
+      const c = containers(o, "spec.template.spec.containers");
+      return [
+        String(at(o, "metadata.name")),
+        num(at(o, "status.desiredNumberScheduled")),
+        num(at(o, "status.currentNumberScheduled")),
+        num(at(o, "status.numberReady")),
+        num(at(o, "status.updatedNumberScheduled")),
+        num(at(o, "status.numberAvailable")),
+        mapSelector(at(o, "spec.template.spec.nodeSelector")),
+        age(o, now),
+        c.names,
+        c.images,
+        selectorString(at(o, "spec.selector")),
+      ];
+    },
+  },
+  "/Node": {
+    columns: [
+      NAME,
+      col("Status", "string", 0, "The status of the node"),
+      col("Roles", "string", 0, "The roles of the node"),
+      AGE,
+      col("Version", "string", 0, "Kubelet Version reported by the node."),
+      col("Internal-IP", "string", 1, NODE_ADDRESSES_DESC),
+      col("External-IP", "string", 1, NODE_ADDRESSES_DESC),
+      col(
+        "OS-Image",
+        "string",
+        1,
+        "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+      ),
+      col(
+        "Kernel-Version",
+        "string",
+        1,
+        "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+      ),
+      col(
+        "Container-Runtime",
+        "string",
+        1,
+        "ContainerRuntime Version reported by the node through runtime remote API (e.g. docker://1.5.0).",
+      ),
+    ],
+    cells: (o, now) => {
+      const conditions = (at(o, "status.conditions") as { type?: string; status?: string }[]) ?? [];
+      const ready = conditions.find((c) => c.type === "Ready");
+      const status = ready ? [ready.status === "True" ? "Ready" : "NotReady"] : ["Unknown"];
+      if (at(o, "spec.unschedulable") === true) status.push("SchedulingDisabled");
+      const info = (k: string): string => {
+        const v = at(o, `status.nodeInfo.${k}`);
+        return typeof v === "string" && v !== "" ? v : "<unknown>";
+      };
+      return [
+        String(at(o, "metadata.name")),
+        status.join(","),
+        nodeRoles((at(o, "metadata.labels") as Record<string, string>) ?? {}),
+        age(o, now),
+        String(at(o, "status.nodeInfo.kubeletVersion") ?? ""),
+        nodeAddress(o, "InternalIP"),
+        nodeAddress(o, "ExternalIP"),
+        info("osImage"),
+        info("kernelVersion"),
+        info("containerRuntimeVersion"),
+      ];
+    },
+  },
+  "discovery.k8s.io/EndpointSlice": {
+    columns: [
+      NAME,
+      col(
+        "AddressType",
+        "string",
+        0,
+        "addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type. This field is immutable after creation. The following address types are currently supported: * IPv4: Represents an IPv4 Address. * IPv6: Represents an IPv6 Address. * FQDN: Represents a Fully Qualified Domain Name.",
+      ),
+      col(
+        "Ports",
+        "string",
+        0,
+        'ports specifies the list of network ports exposed by each endpoint in this slice. Each port must have a unique name. When ports is empty, it indicates that there are no defined ports. When a port is defined with a nil port value, it indicates "all ports". Each slice may include a maximum of 100 ports.',
+      ),
+      col(
+        "Endpoints",
+        "string",
+        0,
+        "endpoints is a list of unique endpoints in this slice. Each slice may include a maximum of 1000 endpoints.",
+      ),
+      AGE,
+    ],
+    cells: (o, now) => {
+      const ports = ((o.ports as { port?: number; name?: string }[]) ?? []).map((p) =>
+        typeof p.port === "number" ? String(p.port) : (p.name ?? "*"),
+      );
+      const addresses = ((o.endpoints as { addresses?: string[] }[]) ?? []).flatMap(
+        (e) => e.addresses ?? [],
+      );
+      return [
+        String(at(o, "metadata.name")),
+        String(o.addressType ?? ""),
+        listWithMore(ports),
+        listWithMore(addresses),
+        age(o, now),
+      ];
+    },
+  },
+  "/Event": EVENT_PRINTER,
+  "events.k8s.io/Event": EVENT_PRINTER,
 };
 
 function defaultPrinter(type: ResourceType, custom: boolean): Printer {
