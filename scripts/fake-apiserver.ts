@@ -11,6 +11,8 @@
 //                     `yaml` package installed, and may hold several documents)
 //   --token TOKEN     require "Authorization: Bearer TOKEN"
 //   --tls-cert FILE --tls-key FILE   serve HTTPS
+//   --no-gc           no garbage collection: dependents stay when their owner goes, as on a lone
+//                     kube-apiserver without kube-controller-manager
 //   --verbose         log every request
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -45,13 +47,14 @@ async function main(): Promise<void> {
       token: { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
+      "no-gc": { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.log(
-      "usage: fake-apiserver [--port 8080] [--host 127.0.0.1] [--load file.json|yaml]... [--token T] [--tls-cert F --tls-key F] [--verbose]",
+      "usage: fake-apiserver [--port 8080] [--host 127.0.0.1] [--load file.json|yaml]... [--token T] [--tls-cert F --tls-key F] [--no-gc] [--verbose]",
     );
     return;
   }
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
     token: values.token,
     logger: values.verbose ? consoleLogger("debug") : silentLogger,
     yaml: yamlCodec,
+    garbageCollection: !values["no-gc"],
   });
   let loaded = 0;
   for (const file of values.load ?? []) loaded += server.load(await parseFile(file));
