@@ -64,11 +64,18 @@ export class RateLimitingQueue<K extends NonNullable<unknown> = string> extends 
     this.#metrics = options.metrics;
   }
 
-  /** Add `item` after the delay the rate limiter gives it (counts as a retry). */
-  addRateLimited(item: K): void {
-    if (this.shuttingDown) return;
+  /**
+   * Add `item` after the delay the rate limiter gives it (counts as a retry).
+   * Returns that delay in ms, so a caller can record when the item is due;
+   * `undefined` when the queue is shutting down (nothing was added, and the
+   * limiter was not asked).
+   */
+  addRateLimited(item: K): number | undefined {
+    if (this.shuttingDown) return undefined;
     this.#metrics?.retry();
-    this.addAfter(item, this.rateLimiter.when(item));
+    const delay = this.rateLimiter.when(item);
+    this.addAfter(item, delay);
+    return delay;
   }
 
   /** Reset the rate limiter's history for `item` (call after it succeeded). */

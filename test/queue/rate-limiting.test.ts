@@ -138,4 +138,19 @@ describe("RateLimitingQueue", () => {
     assert.equal(q.length, 1);
     q.shutDown();
   });
+
+  it("addRateLimited returns the delay it used (undefined once shut down)", async () => {
+    const clock = new FakeClock();
+    const q = new RateLimitingQueue<string>({
+      clock,
+      rateLimiter: new ItemExponentialRateLimiter<string>(1000, 4000),
+    });
+    assert.equal(q.addRateLimited("a"), 1000);
+    assert.equal(q.addRateLimited("b"), 1000);
+    assert.equal(q.addRateLimited("a"), 2000);
+    assert.equal(clock.nextTimerAt(), 1000);
+    q.shutDown();
+    assert.equal(q.addRateLimited("a"), undefined);
+    assert.equal(q.numRequeues("a"), 2, "the limiter is not asked once shut down");
+  });
 });
