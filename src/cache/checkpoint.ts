@@ -85,6 +85,14 @@ export interface InformerSnapshot<T> extends SnapshotScope {
    */
   pending?: string[] | undefined;
   /**
+   * When each delayed unfinished key (of `pending`, or of `deleted`) is due:
+   * epoch ms on the writer's clock, by key. A controller asked for it later
+   * (a `requeueAfter`, a retry after its rate limiter's backoff), so on
+   * restore it is queued for then, not at once. A key without an entry is
+   * due at once (as are all keys of a checkpoint written without this field).
+   */
+  pendingDueAt?: Record<string, number> | undefined;
+  /**
    * Last known states of deleted objects whose handlers had not finished
    * with them: delivered again as deletes (final state unknown) on restore.
    */
@@ -460,6 +468,7 @@ export function checkSnapshot(
     !Array.isArray(s.objects) ||
     (s.pending !== undefined &&
       (!Array.isArray(s.pending) || s.pending.some((k) => typeof k !== "string"))) ||
+    (s.pendingDueAt !== undefined && !isDueTimes(s.pendingDueAt)) ||
     (s.deleted !== undefined && !Array.isArray(s.deleted)) ||
     (s.schema !== undefined && typeof s.schema !== "string")
   ) {
@@ -491,4 +500,10 @@ export function checkSnapshot(
     }
   }
   return { ok: true };
+}
+
+/** A plain object of finite numbers (a snapshot's `pendingDueAt`). */
+function isDueTimes(value: unknown): value is Record<string, number> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((v) => typeof v === "number" && Number.isFinite(v));
 }

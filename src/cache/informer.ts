@@ -62,6 +62,11 @@ export interface DeleteInfo {
    * (its handlers had not finished with it); the object is its last known state.
    */
   fromCheckpoint?: boolean | undefined;
+  /**
+   * A delete restored from the checkpoint whose handling was delayed: when
+   * it is due (epoch ms, the checkpoint's `pendingDueAt`). Absent: due at once.
+   */
+  dueAt?: number | undefined;
 }
 
 /**
@@ -87,6 +92,11 @@ export interface AddInfo {
   fromCheckpoint: boolean;
   /** The checkpoint marked the key as pending: its handlers had not finished with it. */
   pending?: boolean | undefined;
+  /**
+   * A pending key whose handling was delayed (a `requeueAfter`, a retry):
+   * when it is due (epoch ms, the checkpoint's `pendingDueAt`). Absent: due at once.
+   */
+  dueAt?: number | undefined;
 }
 
 /**
@@ -224,6 +234,11 @@ export interface SnapshotOptions<T> {
   pending?: Iterable<string> | undefined;
   /** Last known states of deleted objects still to be handled. */
   deleted?: Iterable<T> | undefined;
+  /**
+   * When delayed keys (of `pending` or `deleted`) are due, epoch ms by key;
+   * kept for the keys the snapshot keeps (its `pendingDueAt`).
+   */
+  pendingDueAt?: ReadonlyMap<string, number> | Record<string, number> | undefined;
 }
 
 /**
@@ -353,6 +368,8 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
   readonly #restored = new WeakSet<object>();
   /** Keys the checkpoint marked pending. */
   #pending: ReadonlySet<string> = new Set();
+  /** When the checkpoint's delayed keys are due (its `pendingDueAt`). */
+  #dueAt: ReadonlyMap<string, number> = new Map();
   /** Deletes the checkpoint recorded as unfinished, by key. */
   #restoredDeletes = new Map<string, T>();
 
@@ -428,8 +445,12 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     }
     if (handler.onDelete && this.#restoredDeletes.size > 0) {
       for (const [key, obj] of this.#restoredDeletes) {
-        if (!this.#store.has(key))
-          this.#call(entry, "onDelete", obj, undefined, true, RESTORED_DELETE);
+        if (!this.#store.has(key)) {
+          const dueAt = this.#dueAt.get(key);
+          const info =
+            dueAt === undefined ? RESTORED_DELETE : Object.freeze({ ...RESTORED_DELETE, dueAt });
+          this.#call(entry, "onDelete", obj, undefined, true, info);
+        }
       }
     }
     this.#handlers = [...this.#handlers, entry];
@@ -483,13 +504,35 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     };
     const schema = this.#validatedWith();
     if (schema !== undefined) snapshot.schema = schema;
+    const kept: string[] = [];
     if (options.pending !== undefined) {
       const pending = [...new Set(options.pending)].filter((k) => this.#store.has(k));
       if (pending.length > 0) snapshot.pending = pending;
+      kept.push(...pending);
     }
     if (options.deleted !== undefined) {
       const deleted = [...options.deleted].filter((o) => !this.#store.has(this.#store.keyOf(o)));
       if (deleted.length > 0) snapshot.deleted = deleted;
+      kept.push(...deleted.map((o) => this.#store.keyOf(o)));
+    }
+    if (options.pendingDueAt !== undefined && kept.length > 0) {
+      const due = options.pendingDueAt;
+      const dueOf = (k: string): number | undefined =>
+        due instanceof Map
+          ? due.get(k)
+          : Object.hasOwn(due, k)
+            ? (due as Record<string, number>)[k]
+            : undefined;
+      const pendingDueAt: Record<string, number> = {};
+      let any = false;
+      for (const k of kept) {
+        const at = dueOf(k);
+        if (typeof at === "number" && Number.isFinite(at)) {
+          pendingDueAt[k] = at;
+          any = true;
+        }
+      }
+      if (any) snapshot.pendingDueAt = pendingDueAt;
     }
     return snapshot;
   }
@@ -529,6 +572,7 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     this.#store.replace(objects, snapshot.resourceVersion);
     for (const obj of this.#store.list()) this.#restored.add(obj);
     this.#pending = new Set(snapshot.pending ?? []);
+    this.#dueAt = new Map(Object.entries(snapshot.pendingDueAt ?? {}));
     this.#restoredDeletes = deleted;
     if (!verdict.ok) {
       this.#rejectCheckpoint(new CheckpointRejectedError(verdict.reason, verdict.message));
@@ -589,7 +633,10 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
 
   #addInfo(obj: T): AddInfo {
     if (!this.#restored.has(obj)) return LIVE_ADD;
-    return this.#pending.has(this.#store.keyOf(obj)) ? RESTORED_PENDING_ADD : RESTORED_ADD;
+    const key = this.#store.keyOf(obj);
+    if (!this.#pending.has(key)) return RESTORED_ADD;
+    const dueAt = this.#dueAt.get(key);
+    return dueAt === undefined ? RESTORED_PENDING_ADD : { ...RESTORED_PENDING_ADD, dueAt };
   }
 
   async run(signal: AbortSignal): Promise<void> {

@@ -184,6 +184,42 @@ describe("informer checkpoints: snapshot and resume", () => {
       "delete? default/z (checkpoint)",
     ]);
   });
+
+  it("due times of delayed pending keys and deletes survive the checkpoint, only for the keys kept", async () => {
+    const env = setup();
+    for (const n of ["a", "b", "c"]) env.server.create(ConfigMaps, cm(n));
+    const gone: ConfigMap = { metadata: { name: "z", namespace: "default", uid: "old" } };
+    const snapshot = await takeSnapshot(
+      env,
+      {},
+      {
+        pending: ["default/b", "default/c"],
+        deleted: [gone],
+        pendingDueAt: new Map([
+          ["default/b", 1_234],
+          ["default/z", 99],
+          ["default/a", 7], // not pending: dropped
+          ["default/nope", 5], // not cached: dropped
+        ]),
+      },
+    );
+    assert.deepEqual(snapshot.pendingDueAt, { "default/b": 1_234, "default/z": 99 });
+    const informer = informerFor(env, { initialState: snapshot });
+    const infos: string[] = [];
+    informer.addEventHandler({
+      onAdd: (o, info) => infos.push(`add ${o.metadata.name} ${info?.pending} ${info?.dueAt}`),
+      onDelete: (o, info) => infos.push(`delete ${o.metadata.name} ${info.dueAt}`),
+    });
+    assert.deepEqual(infos.sort(), [
+      "add a false undefined",
+      "add b true 1234",
+      "add c true undefined",
+      "delete z 99",
+    ]);
+    // without due times the field is left out
+    const plain = await takeSnapshot(env, {}, { pending: ["default/b"], pendingDueAt: {} });
+    assert.equal("pendingDueAt" in plain, false);
+  });
 });
 
 describe("informer checkpoints: a snapshot it cannot resume from never corrupts the cache", () => {
@@ -235,6 +271,18 @@ describe("informer checkpoints: a snapshot it cannot resume from never corrupts 
       ],
       ["metadata only", foreign({ metadataOnly: true, objects: [stranger] }), "resource"],
       ["no resource version", foreign({ resourceVersion: "", objects: [stranger] }), "format"],
+      ["due times not an object", foreign({ pendingDueAt: [1], objects: [stranger] }), "format"],
+      [
+        "a due time not a number",
+        foreign({ pendingDueAt: { "default/a": "soon" }, objects: [stranger] }),
+        "format",
+      ],
+      [
+        "a due time not finite (JSON null)",
+        foreign({ pendingDueAt: { "default/a": null }, objects: [stranger] }),
+        "format",
+      ],
+      ["due times null", foreign({ pendingDueAt: null, objects: [stranger] }), "format"],
     ];
     for (const [what, initialState, reason] of cases) {
       const errors: unknown[] = [];
