@@ -508,7 +508,12 @@ export class Controller<T extends KubernetesObject> {
       const obj = tracker.tombstones.get(key);
       if (obj !== undefined && informer.store.get(key) === undefined) deleted.push(obj as T);
     }
-    const snapshot = informer.snapshot?.({ pending, deleted });
+    const pendingDueAt = new Map<string, number>();
+    for (const key of pending) {
+      const at = tracker.dueAt.get(key);
+      if (at !== undefined) pendingDueAt.set(key, at);
+    }
+    const snapshot = informer.snapshot?.({ pending, deleted, pendingDueAt });
     let checkpointed = false;
     if (snapshot !== undefined && options.checkpoint !== undefined) {
       await saveSnapshot(options.checkpoint.store, options.checkpoint.key, snapshot);
@@ -522,6 +527,7 @@ export class Controller<T extends KubernetesObject> {
       reconciled: tracker.reconciled,
       failures: tracker.failures,
       pending,
+      nextDueAt: tracker.nextDueAt(clock.now()),
       resourceVersion: informer.lastSyncResourceVersion(),
       snapshot,
       checkpointed,
@@ -533,6 +539,7 @@ export class Controller<T extends KubernetesObject> {
       reconciled: summary.reconciled.length,
       failures: summary.failures.length,
       pending: summary.pending.length,
+      nextDueAt: summary.nextDueAt,
       resourceVersion: summary.resourceVersion,
     });
     return summary;
@@ -566,7 +573,8 @@ export class Controller<T extends KubernetesObject> {
     );
     // Keys the filter accepted when last asked (only kept when it can change its mind).
     const accepted = filter?.subscribe ? new Set<string>() : undefined;
-    const enqueue = (key: string): void => {
+    /** Queue `key` at once, or (`dueAt`, epoch ms: a restored delayed key) then. */
+    const enqueue = (key: string, dueAt?: number): void => {
       if (filter !== undefined) {
         let ok: boolean;
         try {
@@ -581,13 +589,23 @@ export class Controller<T extends KubernetesObject> {
         }
         accepted?.add(key);
       }
-      observer?.enqueued(key);
-      queue.add(key);
+      const delay = dueAt === undefined ? 0 : dueAt - this.#clock.now();
+      if (delay > 0) {
+        observer?.enqueued(key, dueAt);
+        queue.addAfter(key, delay);
+      } else {
+        observer?.enqueued(key);
+        queue.add(key);
+      }
     };
     // A checkpoint records work done: restored objects are reconciled only when it marks them pending.
     const skipRestored = (
       info: { fromCheckpoint: boolean; pending?: boolean | undefined } | undefined,
     ) => info?.fromCheckpoint === true && info.pending !== true && !this.#reconcileRestored;
+    // A restored pending key that was waiting (requeueAfter, retry) keeps its due time.
+    const restoredDueAt = (
+      info: { pending?: boolean | undefined; dueAt?: number | undefined } | undefined,
+    ): number | undefined => (info?.pending === true ? info.dueAt : undefined);
     const ctx: TriggerContext = {
       primary: informer.resourceType as TriggerContext["primary"],
     };
@@ -610,7 +628,7 @@ export class Controller<T extends KubernetesObject> {
             const key = objectKey(obj);
             tombstones.delete(key);
             if (skipRestored(info)) return;
-            enqueue(key);
+            enqueue(key, restoredDueAt(info));
           },
           onUpdate: (_old, obj) => {
             const key = objectKey(obj);
@@ -627,7 +645,7 @@ export class Controller<T extends KubernetesObject> {
             }
             tombstones.set(key, obj as unknown as T);
             accepted?.delete(key);
-            enqueue(key);
+            enqueue(key, info?.dueAt);
           },
         });
       }
@@ -823,11 +841,12 @@ export class Controller<T extends KubernetesObject> {
         durationMs,
       );
       if (requeue) queue.addAfter(key, requeueAfter);
-      observer?.succeeded(key, requeue);
+      observer?.succeeded(key, requeue ? this.#clock.now() + requeueAfter : undefined);
     } catch (err) {
       const durationMs = this.#clock.now() - start;
       this.#reconcileMetrics?.reconcile("error", durationMs);
       const dropped = attempt > this.#maxRetries;
+      let retryDueAt: number | undefined;
       if (dropped) {
         failures.delete(key);
         queue.forget(key);
@@ -842,7 +861,8 @@ export class Controller<T extends KubernetesObject> {
         });
       } else {
         failures.set(key, attempt);
-        queue.addRateLimited(key);
+        const delay = queue.addRateLimited(key);
+        if (delay !== undefined) retryDueAt = this.#clock.now() + delay;
         this.#logger.warn(`${op} failed; will retry`, {
           controller: this.name,
           key,
@@ -851,7 +871,7 @@ export class Controller<T extends KubernetesObject> {
           error: err,
         });
       }
-      observer?.failed(key, attempt, dropped, err);
+      observer?.failed(key, attempt, dropped, err, retryDueAt);
       if (this.#onError !== undefined) {
         try {
           this.#onError(err, { key, attempt, dropped });

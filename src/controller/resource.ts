@@ -25,9 +25,16 @@ import type { ResourceType } from "../resources/resource.ts";
 export interface ControllerInformer<T extends KubernetesObject> {
   /** Register handlers; `remove()` unregisters them. */
   addEventHandler(handler: {
-    onAdd?(obj: T, info?: { fromCheckpoint: boolean; pending?: boolean | undefined }): void;
+    onAdd?(
+      obj: T,
+      info?: {
+        fromCheckpoint: boolean;
+        pending?: boolean | undefined;
+        dueAt?: number | undefined;
+      },
+    ): void;
     onUpdate?(oldObj: T, newObj: T): void;
-    onDelete?(obj: T, info: { finalStateUnknown: boolean }): void;
+    onDelete?(obj: T, info: { finalStateUnknown: boolean; dueAt?: number | undefined }): void;
   }): { remove(): void };
   /** Run until `signal` aborts (or the informer fails permanently). */
   run(signal: AbortSignal): Promise<void>;
@@ -54,6 +61,7 @@ export interface ControllerInformer<T extends KubernetesObject> {
   snapshot?(options?: {
     pending?: Iterable<string> | undefined;
     deleted?: Iterable<T> | undefined;
+    pendingDueAt?: ReadonlyMap<string, number> | undefined;
   }): InformerSnapshot<T> | undefined;
 }
 

@@ -89,6 +89,14 @@ export interface RunUntilIdleSummary<T> {
   failures: ReconcileFailure[];
   /** Keys not finished: waiting for a retry or a `requeueAfter`, or not reached. Kept in the checkpoint. */
   pending: string[];
+  /**
+   * When the earliest of `pending` is due (epoch ms on the controller's
+   * clock): the soonest retry or `requeueAfter`, or the end of the run if a
+   * pending key is due at once (not reached). `undefined` when nothing is
+   * pending. A scheduler can sleep until then; the checkpoint keeps each
+   * key's due time (`pendingDueAt`), so the next run queues it for then.
+   */
+  nextDueAt?: number | undefined;
   /** The primary informer's resource version at the end. */
   resourceVersion: string | undefined;
   /** The primary informer's snapshot at the end (with `pending` and unfinished deletes), if it has one. */
@@ -99,14 +107,14 @@ export interface RunUntilIdleSummary<T> {
   durationMs: number;
 }
 
-/** What a controller run tells the tracker. */
+/** What a controller run tells the tracker. Due times are epoch ms on the controller's clock. */
 export interface RunObserver {
-  /** A key was queued. */
-  enqueued(key: string): void;
-  /** A callback for `key` finished: `requeued` when it asked to run again later. */
-  succeeded(key: string, requeued: boolean): void;
-  /** A callback for `key` threw. */
-  failed(key: string, attempt: number, dropped: boolean, error: unknown): void;
+  /** A key was queued: at once, or (`dueAt`) delayed until then. */
+  enqueued(key: string, dueAt?: number): void;
+  /** A callback for `key` finished: `requeueDueAt` when it asked to run again then. */
+  succeeded(key: string, requeueDueAt?: number): void;
+  /** A callback for `key` threw: `retryDueAt` when its retry is due, unless dropped. */
+  failed(key: string, attempt: number, dropped: boolean, error: unknown, retryDueAt?: number): void;
   /** `key` needs nothing (gone with no known object, or not this controller's). */
   skipped(key: string): void;
   /** Workers started; `stop` ends the run. */
@@ -129,6 +137,8 @@ export class IdleTracker implements RunObserver {
   readonly failures: ReconcileFailure[] = [];
   /** Keys queued and not finished. */
   readonly unfinished = new Set<string>();
+  /** When delayed unfinished keys are due (a key without an entry is due at once). */
+  readonly dueAt = new Map<string, number>();
   tombstones: ReadonlyMap<string, KubernetesObject> = new Map();
   idle = false;
   readonly #done = new Set<string>();
@@ -142,27 +152,60 @@ export class IdleTracker implements RunObserver {
     this.#lastFinished = clock.now();
   }
 
-  enqueued(key: string): void {
+  enqueued(key: string, dueAt?: number): void {
+    // as in the queue: an immediate add wins over a delayed one, the earlier of two delays wins
+    if (dueAt === undefined) this.dueAt.delete(key);
+    else if (!this.unfinished.has(key) || (this.dueAt.get(key) ?? dueAt) > dueAt) {
+      this.dueAt.set(key, dueAt);
+    }
     this.unfinished.add(key);
   }
 
-  succeeded(key: string, requeued: boolean): void {
+  succeeded(key: string, requeueDueAt?: number): void {
     this.#lastFinished = this.#clock.now();
     if (!this.#done.has(key)) {
       this.#done.add(key);
       this.reconciled.push(key);
     }
-    if (!requeued) this.unfinished.delete(key);
+    this.#settle(key, requeueDueAt);
   }
 
-  failed(key: string, attempt: number, dropped: boolean, error: unknown): void {
+  failed(
+    key: string,
+    attempt: number,
+    dropped: boolean,
+    error: unknown,
+    retryDueAt?: number,
+  ): void {
     this.#lastFinished = this.#clock.now();
     this.failures.push({ key, attempt, dropped, error });
-    if (dropped) this.unfinished.delete(key);
+    if (dropped) this.#settle(key, undefined);
+    else if (retryDueAt !== undefined) this.#settle(key, retryDueAt);
   }
 
   skipped(key: string): void {
-    this.unfinished.delete(key);
+    this.#settle(key, undefined);
+  }
+
+  /** After a callback: `key` is finished, or (`dueAt`) waits until then. */
+  #settle(key: string, dueAt: number | undefined): void {
+    if (dueAt === undefined) {
+      this.unfinished.delete(key);
+      this.dueAt.delete(key);
+    } else {
+      this.unfinished.add(key);
+      this.dueAt.set(key, dueAt);
+    }
+  }
+
+  /** The earliest due time of the unfinished keys (`now` for one due at once), if any. */
+  nextDueAt(now: number): number | undefined {
+    let next: number | undefined;
+    for (const key of this.unfinished) {
+      const at = this.dueAt.get(key) ?? now;
+      if (next === undefined || at < next) next = at;
+    }
+    return next;
   }
 
   started(run: Parameters<RunObserver["started"]>[0]): void {

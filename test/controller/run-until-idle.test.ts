@@ -28,6 +28,10 @@ interface Calls {
   failing: Set<string>;
   /** Keys whose delete throws. */
   failingDeletes: Set<string>;
+  /** Keys whose upsert returns `{ requeueAfter }` (ms). */
+  requeue: Map<string, number>;
+  /** Keys whose upsert waits until the run ends. */
+  hang: Set<string>;
 }
 
 /** One "alarm": a new informer (from the checkpoint, if any) and controller, run until idle. */
@@ -59,9 +63,14 @@ async function alarm(
       : {}),
     resource: {
       informer: () => informer,
-      upsert: (key, obj) => {
+      upsert: async (key, obj, ctx) => {
         calls.log.push(`upsert ${key} ${obj.data?.v ?? ""}`);
+        if (calls.hang.has(key)) {
+          await new Promise((resolve) => ctx?.signal.addEventListener("abort", resolve));
+        }
         if (calls.failing.has(key)) throw new Error(`upsert ${key} failed`);
+        const requeueAfter = calls.requeue.get(key);
+        return requeueAfter === undefined ? undefined : { requeueAfter };
       },
       delete: (key, obj) => {
         calls.log.push(`delete ${key} ${obj.data?.v ?? ""}`);
@@ -76,7 +85,13 @@ async function alarm(
 }
 
 function calls(): Calls {
-  return { log: [], failing: new Set(), failingDeletes: new Set() };
+  return {
+    log: [],
+    failing: new Set(),
+    failingDeletes: new Set(),
+    requeue: new Map(),
+    hang: new Set(),
+  };
 }
 
 describe("controller.runUntilIdle", () => {
@@ -149,6 +164,7 @@ describe("controller.runUntilIdle", () => {
     assert.deepEqual(first.snapshot?.pending, ["default/a"]);
     // b's delete fails once the object is gone
     w.server.delete(ConfigMaps, "b", "default");
+    await w.clock.advance(60_000); // a's retry is due
     const c2 = calls();
     c2.failing.add("default/a");
     c2.failingDeletes.add("default/b");
@@ -160,7 +176,8 @@ describe("controller.runUntilIdle", () => {
       second.snapshot?.deleted?.map((o) => o.metadata.name),
       ["b"],
     );
-    // third run: everything works
+    // third run, once the retries are due: everything works
+    await w.clock.advance(60_000);
     const c3 = calls();
     const third = await alarm(w, store, c3);
     assert.deepEqual(c3.log.sort(), ["delete default/b 1", "upsert default/a 1"]);
@@ -214,5 +231,162 @@ describe("controller.runUntilIdle", () => {
     assert.equal((await running).stoppedBy, "signal");
     assert.equal(w.clock.pendingTimers, 0);
     await w.server.close();
+  });
+
+  describe("due times: delayed keys are not run early after a restart", () => {
+    const MINUTE = 60_000;
+
+    it("requeueAfter 10 min: a run one minute later leaves the key alone, one ten minutes later reconciles it", async () => {
+      const w = world();
+      w.server.create(ConfigMaps, cm("a", { v: "1" }));
+      const store = new MemoryCheckpointStore();
+      const c = calls();
+      c.requeue.set("default/a", 10 * MINUTE);
+      const first = await alarm(w, store, c);
+      assert.deepEqual(c.log, ["upsert default/a 1"]);
+      assert.equal(first.stoppedBy, "idle");
+      assert.deepEqual(first.pending, ["default/a"]);
+      const dueAt = first.snapshot?.pendingDueAt?.["default/a"];
+      assert.equal(typeof dueAt, "number");
+      assert.ok(dueAt! > w.clock.now() + 9 * MINUTE, "due ten minutes after the reconcile");
+      const saved = (await loadSnapshot<ConfigMap>(store, "cms")) as InformerSnapshot<ConfigMap>;
+      assert.deepEqual(saved.pendingDueAt, { "default/a": dueAt });
+
+      await w.clock.advance(MINUTE); // the next alarm
+      const c2 = calls();
+      const second = await alarm(w, store, c2);
+      assert.deepEqual(c2.log, [], "not due yet: not reconciled");
+      assert.equal(second.stoppedBy, "idle", "a restored delayed key does not block idle");
+      assert.deepEqual(second.pending, ["default/a"], "still pending");
+      assert.deepEqual(
+        second.snapshot?.pendingDueAt,
+        { "default/a": dueAt },
+        "its due time is kept, not reset",
+      );
+      assert.equal(w.clock.pendingTimers, 0, "no timer left behind");
+
+      await w.clock.advance(dueAt! - w.clock.now());
+      const c3 = calls();
+      const third = await alarm(w, store, c3);
+      assert.deepEqual(c3.log, ["upsert default/a 1"], "due: reconciled at once");
+      assert.deepEqual(third.pending, []);
+      assert.equal(third.snapshot?.pendingDueAt, undefined);
+      await w.server.close();
+    });
+
+    it("a failing key's retry is not run before its backoff after a restart", async () => {
+      const w = world();
+      w.server.create(ConfigMaps, cm("a", { v: "1" }));
+      const store = new MemoryCheckpointStore();
+      const c = calls();
+      c.failing.add("default/a");
+      const first = await alarm(w, store, c, { retryDelayMs: 5 * MINUTE });
+      assert.equal(first.failures.length, 1);
+      const failedAt = w.clock.now() - 10; // near enough: the run idles soon after
+      const dueAt = first.snapshot?.pendingDueAt?.["default/a"];
+      assert.ok(dueAt !== undefined && dueAt >= failedAt + 4 * MINUTE, "due after the backoff");
+
+      await w.clock.advance(MINUTE);
+      const c2 = calls();
+      const second = await alarm(w, store, c2, { retryDelayMs: 5 * MINUTE });
+      assert.deepEqual(c2.log, [], "the retry is not due yet");
+      assert.deepEqual(second.failures, []);
+      assert.deepEqual(second.pending, ["default/a"]);
+      assert.equal(second.snapshot?.pendingDueAt?.["default/a"], dueAt);
+
+      await w.clock.advance(dueAt! - w.clock.now());
+      const c3 = calls();
+      const third = await alarm(w, store, c3);
+      assert.deepEqual(c3.log, ["upsert default/a 1"], "retried once due");
+      assert.deepEqual(third.pending, []);
+      await w.server.close();
+    });
+
+    it("pending keys without a due time (an older checkpoint) are reconciled at once", async () => {
+      const w = world();
+      for (const n of ["a", "b"]) w.server.create(ConfigMaps, cm(n, { v: "1" }));
+      const store = new MemoryCheckpointStore();
+      const c = calls();
+      c.requeue.set("default/a", 10 * MINUTE);
+      c.requeue.set("default/b", 10 * MINUTE);
+      await alarm(w, store, c);
+      const saved = (await loadSnapshot<ConfigMap>(store, "cms")) as InformerSnapshot<ConfigMap>;
+      assert.deepEqual([...(saved.pending ?? [])].sort(), ["default/a", "default/b"]);
+      // b's due time is missing (as if written by an older version); a keeps its own
+      const aDue = saved.pendingDueAt!["default/a"]!;
+      await store.put("cms", JSON.stringify({ ...saved, pendingDueAt: { "default/a": aDue } }));
+      await w.clock.advance(MINUTE);
+      const c2 = calls();
+      await alarm(w, store, c2);
+      assert.deepEqual(c2.log, ["upsert default/b 1"], "b at once, a not yet");
+
+      // a checkpoint without the field at all: every pending key at once
+      const { pendingDueAt: _, ...old } = saved;
+      await store.put("cms", JSON.stringify(old));
+      const c3 = calls();
+      await alarm(w, store, c3);
+      assert.deepEqual(c3.log.sort(), ["upsert default/a 1", "upsert default/b 1"]);
+      await w.server.close();
+    });
+
+    it("a delayed key that changes on the server is reconciled at once; the others wait", async () => {
+      const w = world();
+      for (const n of ["a", "b"]) w.server.create(ConfigMaps, cm(n, { v: "1" }));
+      const store = new MemoryCheckpointStore();
+      const c = calls();
+      c.requeue.set("default/a", 10 * MINUTE);
+      c.requeue.set("default/b", 10 * MINUTE);
+      const first = await alarm(w, store, c);
+      const bDue = first.snapshot?.pendingDueAt?.["default/b"];
+      await w.clock.advance(MINUTE);
+      w.server.update(ConfigMaps, cm("a", { v: "2" }));
+      const c2 = calls();
+      const second = await alarm(w, store, c2);
+      assert.deepEqual(c2.log, ["upsert default/a 2"], "the change wins over the delay");
+      assert.deepEqual(second.pending, ["default/b"], "a is done (no requeue this time)");
+      assert.deepEqual(second.snapshot?.pendingDueAt, { "default/b": bDue });
+      await w.server.close();
+    });
+
+    it("summary.nextDueAt is the earliest due time of the pending keys", async () => {
+      const w = world();
+      for (const n of ["a", "b", "c"]) w.server.create(ConfigMaps, cm(n, { v: "1" }));
+      const store = new MemoryCheckpointStore();
+      const c = calls();
+      c.requeue.set("default/a", 10 * MINUTE);
+      c.requeue.set("default/b", 5 * MINUTE);
+      const first = await alarm(w, store, c);
+      const due = first.snapshot?.pendingDueAt ?? {};
+      assert.deepEqual(Object.keys(due).sort(), ["default/a", "default/b"]);
+      assert.equal(first.nextDueAt, due["default/b"]);
+      assert.ok(first.nextDueAt! > w.clock.now() + 4 * MINUTE);
+      // restored: the same, without reconciling anything
+      await w.clock.advance(MINUTE);
+      const c2 = calls();
+      const second = await alarm(w, store, c2);
+      assert.deepEqual(c2.log, []);
+      assert.equal(second.nextDueAt, due["default/b"]);
+      // nothing pending: undefined
+      await w.clock.advance(10 * MINUTE);
+      const third = await alarm(w, store, calls());
+      assert.deepEqual(third.pending, []);
+      assert.equal(third.nextDueAt, undefined);
+      await w.server.close();
+    });
+
+    it("summary.nextDueAt is the end of the run when a pending key was not reached", async () => {
+      const w = world();
+      for (const n of ["a", "b"]) w.server.create(ConfigMaps, cm(n, { v: "1" }));
+      const store = new MemoryCheckpointStore();
+      const c = calls();
+      c.hang.add("default/a"); // the only worker is busy until the run ends: b is not reached
+      const summary = await alarm(w, store, c, { maxMs: 2_000 });
+      assert.equal(summary.stoppedBy, "timeout");
+      assert.deepEqual(summary.pending, ["default/b"]);
+      assert.equal(summary.snapshot?.pendingDueAt, undefined, "due at once");
+      assert.ok(summary.nextDueAt! <= w.clock.now());
+      assert.ok(summary.nextDueAt! >= w.clock.now() - 10);
+      await w.server.close();
+    });
   });
 });
