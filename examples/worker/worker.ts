@@ -5,7 +5,9 @@
  * - **The alarm runs the controller**: `controller.runUntilIdle()` resumes
  *   from the checkpoint in the object's storage (a watch from its resource
  *   version, no list), reconciles what changed since, checkpoints again and
- *   schedules the next alarm (`ALARM_INTERVAL_MS`, default one minute). A
+ *   schedules the next alarm (`ALARM_INTERVAL_MS`, default one minute, or
+ *   sooner when a pending key, a retry or a `requeueAfter`, is due before
+ *   then: `summary.nextDueAt`). A
  *   compacted server (410) makes it relist once; objects deleted meanwhile
  *   reach the controller as deletes.
  * - **A cron trigger is the watchdog**: `scheduled` wakes the object (an alarm
@@ -127,6 +129,8 @@ export class MirrorController extends DurableObject<Env> {
     const actions: MirrorAction[] = [];
     const errors: string[] = [];
     let run: RunStatus;
+    // when the earliest pending key (a retry, a requeueAfter) is due: the next alarm comes no later
+    let nextDueAt: number | undefined;
     const started = Date.now();
     try {
       const mirror = createMirror({
@@ -150,6 +154,7 @@ export class MirrorController extends DurableObject<Env> {
         settleMs: number(env.SETTLE_MS, 1000),
         checkpoint: { store: this.#checkpoints, key: CHECKPOINT_KEY },
       });
+      nextDueAt = summary.nextDueAt;
       run = {
         at: new Date().toISOString(),
         stoppedBy: summary.stoppedBy,
@@ -186,7 +191,12 @@ export class MirrorController extends DurableObject<Env> {
     };
     status.runs++;
     status.recent = [...status.recent, run].slice(-10);
-    const next = Date.now() + number(env.ALARM_INTERVAL_MS, 60_000);
+    // the interval, or sooner when a pending key is due (never in the past)
+    const now = Date.now();
+    const next = Math.max(
+      now,
+      Math.min(now + number(env.ALARM_INTERVAL_MS, 60_000), nextDueAt ?? Number.POSITIVE_INFINITY),
+    );
     status.nextRun = new Date(next).toISOString();
     await this.ctx.storage.put(STATUS_KEY, status);
     await this.ctx.storage.setAlarm(next);
