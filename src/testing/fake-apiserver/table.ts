@@ -44,6 +44,9 @@ const NODE_ADDRESSES_DESC =
   "List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/concepts/nodes/node/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See http://pr.k8s.io/79391 for an example.";
 const NAME = col("Name", "string", 0, NAME_DESC, "name");
 const AGE = col("Age", "string", 0, CREATED_DESC);
+/** The wide columns of the workload kinds (their pod template's containers). */
+const CONTAINERS = col("Containers", "string", 1, "Names of each container in the template.");
+const IMAGES = col("Images", "string", 1, "Images referenced by each container in the template.");
 
 /** `duration.HumanDuration`, as kubectl shows ages. */
 export function humanDuration(ms: number): string {
@@ -392,8 +395,8 @@ const PRINTERS: Record<string, Printer> = {
         "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
       ),
       AGE,
-      col("Containers", "string", 1, "Names of each container in the template."),
-      col("Images", "string", 1, "Images referenced by each container in the template."),
+      CONTAINERS,
+      IMAGES,
       col(
         "Selector",
         "string",
@@ -420,8 +423,8 @@ const PRINTERS: Record<string, Printer> = {
       NAME,
       col("Ready", "string", 0, "Number of the pod with ready state"),
       AGE,
-      col("Containers", "string", 1, "Names of each container in the template."),
-      col("Images", "string", 1, "Images referenced by each container in the template."),
+      CONTAINERS,
+      IMAGES,
     ],
     cells: (o, now) => {
       const c = containers(o, "spec.template.spec.containers");
@@ -451,8 +454,8 @@ const PRINTERS: Record<string, Printer> = {
       ),
       col("Ready", "integer", 0, "The number of ready replicas for this replica set."),
       AGE,
-      col("Containers", "string", 1, "Names of each container in the template."),
-      col("Images", "string", 1, "Images referenced by each container in the template."),
+      CONTAINERS,
+      IMAGES,
       col(
         "Selector",
         "string",
@@ -537,8 +540,8 @@ const PRINTERS: Record<string, Printer> = {
       col("Completions", "string", 0, "The number of pods which reached phase Succeeded."),
       col("Duration", "string", 0, "Time required to complete the job."),
       AGE,
-      col("Containers", "string", 1, "Names of each container in the template."),
-      col("Images", "string", 1, "Images referenced by each container in the template."),
+      CONTAINERS,
+      IMAGES,
       col(
         "Selector",
         "string",
@@ -614,8 +617,8 @@ const PRINTERS: Record<string, Printer> = {
         "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/",
       ),
       AGE,
-      col("Containers", "string", 1, "Names of each container in the template."),
-      col("Images", "string", 1, "Images referenced by each container in the template."),
+      CONTAINERS,
+      IMAGES,
       col(
         "Selector",
         "string",
