@@ -390,8 +390,12 @@ describe("dependencies", () => {
             .split("\n")
             .filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line))
             .join("\n");
-          for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)["']([^"'./][^"']*)["']/g)) {
-            const spec = m[1]!;
+          // a specifier ends its statement (`from "x";`) or the dynamic import (`import("x")`), which a
+          // string that happens to read "from 'uname -r' (e.g. …)" does not
+          for (const m of text.matchAll(
+            /(?:\bfrom\s+|\bimport\s*\(\s*)(["'])([^"'./][^"']*)\1\s*(?:;|\)|,|as\b|$)/gm,
+          )) {
+            const spec = m[2]!;
             if (spec.startsWith("node:")) continue;
             // the package a specifier names (`zod/mini` is the zod package)
             bare.add(
