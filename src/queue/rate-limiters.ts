@@ -32,6 +32,14 @@ export interface RateLimiter<K> {
   forget(item: K): void;
   /** How many times `item` has been retried since it was last forgotten. */
   numRequeues(item: K): number;
+  /**
+   * Optional: set `item`'s retry count to `requeues`, as if it had been
+   * retried that many times (0 forgets it), so the next `when(item)` continues
+   * its backoff. A controller resuming from a checkpoint calls it with the
+   * failed attempts the checkpoint kept. Limiters that keep no per-item count
+   * leave it out.
+   */
+  restoreRequeues?(item: K, requeues: number): void;
 }
 
 /**
@@ -82,6 +90,29 @@ export class ItemExponentialRateLimiter<K> implements RateLimiter<K> {
 
   numRequeues(item: K): number {
     return this.#failures.get(item) ?? 0;
+  }
+
+  /**
+   * Set `item`'s failure count to `requeues` (0 forgets it): the next
+   * `when(item)` returns `baseMs * 2^requeues` (capped), as if it had failed
+   * that many times in this process. Used to resume backoff from a checkpoint.
+   *
+   * @throws {RangeError} if `requeues` is not a non-negative integer.
+   *
+   * @example
+   * ```ts
+   * import { ItemExponentialRateLimiter } from "kubeloop";
+   * const limiter = new ItemExponentialRateLimiter<string>();
+   * limiter.restoreRequeues("a", 3); // failed three times before a restart
+   * limiter.when("a"); // 40 (5 * 2^3), not 5
+   * ```
+   */
+  restoreRequeues(item: K, requeues: number): void {
+    if (!Number.isInteger(requeues) || requeues < 0) {
+      throw new RangeError(`requeues must be a non-negative integer (got ${requeues})`);
+    }
+    if (requeues === 0) this.#failures.delete(item);
+    else this.#failures.set(item, requeues);
   }
 }
 
@@ -213,6 +244,25 @@ export class MaxOfRateLimiter<K> implements RateLimiter<K> {
       if (n > max) max = n;
     }
     return max;
+  }
+
+  /**
+   * Set `item`'s retry count on every combined limiter that keeps one (see
+   * {@link RateLimiter.restoreRequeues}).
+   *
+   * @example
+   * ```ts
+   * import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter } from "kubeloop";
+   * const limiter = new MaxOfRateLimiter<string>(
+   *   new ItemExponentialRateLimiter(5, 60_000),
+   *   new BucketRateLimiter({ qps: 50, burst: 300 }),
+   * );
+   * limiter.restoreRequeues("default/web", 2);
+   * limiter.when("default/web"); // 20
+   * ```
+   */
+  restoreRequeues(item: K, requeues: number): void {
+    for (const l of this.limiters) l.restoreRequeues?.(item, requeues);
   }
 }
 

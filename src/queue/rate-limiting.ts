@@ -83,6 +83,25 @@ export class RateLimitingQueue<K extends NonNullable<unknown> = string> extends 
     this.rateLimiter.forget(item);
   }
 
+  /**
+   * Set `item`'s retry count to `requeues` (0 forgets it), so its next
+   * `addRateLimited` continues the backoff: for resuming from a checkpoint
+   * that kept how often the item had failed. Does nothing with a limiter
+   * without `restoreRequeues`.
+   *
+   * @example
+   * ```ts
+   * import { RateLimitingQueue } from "kubeloop";
+   * const queue = new RateLimitingQueue<string>();
+   * queue.restoreRequeues("default/web", 3); // failed three times before a restart
+   * queue.addRateLimited("default/web"); // 40 ms, not 5 ms
+   * queue.shutDown();
+   * ```
+   */
+  restoreRequeues(item: K, requeues: number): void {
+    this.rateLimiter.restoreRequeues?.(item, requeues);
+  }
+
   /** How many times `item` was re-added with {@link RateLimitingQueue.addRateLimited} since it was last forgotten. */
   numRequeues(item: K): number {
     return this.rateLimiter.numRequeues(item);

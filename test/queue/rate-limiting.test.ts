@@ -22,6 +22,19 @@ describe("ItemExponentialRateLimiter", () => {
     assert.equal(l.when("a"), 5);
   });
 
+  it("restoreRequeues continues the backoff from a restored count (0 forgets; invalid counts throw)", () => {
+    const l = new ItemExponentialRateLimiter<string>();
+    l.restoreRequeues("a", 3);
+    assert.equal(l.numRequeues("a"), 3);
+    assert.deepEqual([l.when("a"), l.when("a")], [40, 80], "as after three failures");
+    l.restoreRequeues("a", 0);
+    assert.equal(l.numRequeues("a"), 0);
+    assert.equal(l.when("a"), 5);
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      assert.throws(() => l.restoreRequeues("a", bad), RangeError);
+    }
+  });
+
   it("caps at 1000 s by default and never overflows", () => {
     const l = new ItemExponentialRateLimiter<string>();
     let last = 0;
@@ -124,6 +137,31 @@ describe("RateLimitingQueue", () => {
     q.addRateLimited("a");
     assert.equal(metrics.retries, 2);
     assert.equal(clock.pendingTimers, 0);
+  });
+
+  it("restoreRequeues reaches every limiter that keeps counts (the default one included)", () => {
+    const clock = new FakeClock();
+    const q = new RateLimitingQueue<string>({ clock });
+    q.restoreRequeues("a", 4);
+    assert.equal(q.numRequeues("a"), 4);
+    assert.equal(q.addRateLimited("a"), 80, "5 ms * 2^4: the bucket still has tokens");
+    // a limiter without restoreRequeues: nothing happens
+    const counts = new Map<string, number>();
+    const plain = new RateLimitingQueue<string>({
+      clock,
+      rateLimiter: {
+        when: (item) => {
+          counts.set(item, (counts.get(item) ?? 0) + 1);
+          return 1;
+        },
+        forget: (item) => void counts.delete(item),
+        numRequeues: (item) => counts.get(item) ?? 0,
+      },
+    });
+    plain.restoreRequeues("a", 4);
+    assert.equal(plain.numRequeues("a"), 0);
+    q.shutDown();
+    plain.shutDown();
   });
 
   it("uses a custom rate limiter", async () => {
