@@ -93,6 +93,16 @@ export interface InformerSnapshot<T> extends SnapshotScope {
    */
   pendingDueAt?: Record<string, number> | undefined;
   /**
+   * How many times each failing unfinished key (of `pending`, or of
+   * `deleted`) has already failed since its last success, by key (a positive
+   * integer). On restore a controller continues from there: the next failure
+   * is attempt `n + 1`, its retry waits the backoff of that attempt, and the
+   * key is dropped once it passes `maxRetries`, as within one run. A key
+   * without an entry has not failed (as are all keys of a checkpoint written
+   * without this field).
+   */
+  pendingAttempts?: Record<string, number> | undefined;
+  /**
    * Last known states of deleted objects whose handlers had not finished
    * with them: delivered again as deletes (final state unknown) on restore.
    */
@@ -469,6 +479,7 @@ export function checkSnapshot(
     (s.pending !== undefined &&
       (!Array.isArray(s.pending) || s.pending.some((k) => typeof k !== "string"))) ||
     (s.pendingDueAt !== undefined && !isDueTimes(s.pendingDueAt)) ||
+    (s.pendingAttempts !== undefined && !isAttemptCounts(s.pendingAttempts)) ||
     (s.deleted !== undefined && !Array.isArray(s.deleted)) ||
     (s.schema !== undefined && typeof s.schema !== "string")
   ) {
@@ -506,4 +517,10 @@ export function checkSnapshot(
 function isDueTimes(value: unknown): value is Record<string, number> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   return Object.values(value).every((v) => typeof v === "number" && Number.isFinite(v));
+}
+
+/** A plain object of positive integers (a snapshot's `pendingAttempts`). */
+function isAttemptCounts(value: unknown): value is Record<string, number> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((v) => Number.isSafeInteger(v) && (v as number) > 0);
 }

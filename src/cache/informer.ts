@@ -67,6 +67,11 @@ export interface DeleteInfo {
    * it is due (epoch ms, the checkpoint's `pendingDueAt`). Absent: due at once.
    */
   dueAt?: number | undefined;
+  /**
+   * A delete restored from the checkpoint whose handling had failed: how
+   * many times (the checkpoint's `pendingAttempts`). Absent: it had not failed.
+   */
+  attempts?: number | undefined;
 }
 
 /**
@@ -97,6 +102,11 @@ export interface AddInfo {
    * when it is due (epoch ms, the checkpoint's `pendingDueAt`). Absent: due at once.
    */
   dueAt?: number | undefined;
+  /**
+   * A pending key whose handling had failed: how many times since its last
+   * success (the checkpoint's `pendingAttempts`). Absent: it had not failed.
+   */
+  attempts?: number | undefined;
 }
 
 /**
@@ -239,6 +249,11 @@ export interface SnapshotOptions<T> {
    * kept for the keys the snapshot keeps (its `pendingDueAt`).
    */
   pendingDueAt?: ReadonlyMap<string, number> | Record<string, number> | undefined;
+  /**
+   * How many times failing keys (of `pending` or `deleted`) have failed,
+   * by key; kept for the keys the snapshot keeps (its `pendingAttempts`).
+   */
+  pendingAttempts?: ReadonlyMap<string, number> | Record<string, number> | undefined;
 }
 
 /**
@@ -370,6 +385,8 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
   #pending: ReadonlySet<string> = new Set();
   /** When the checkpoint's delayed keys are due (its `pendingDueAt`). */
   #dueAt: ReadonlyMap<string, number> = new Map();
+  /** How often the checkpoint's failing keys had failed (its `pendingAttempts`). */
+  #attempts: ReadonlyMap<string, number> = new Map();
   /** Deletes the checkpoint recorded as unfinished, by key. */
   #restoredDeletes = new Map<string, T>();
 
@@ -447,8 +464,15 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
       for (const [key, obj] of this.#restoredDeletes) {
         if (!this.#store.has(key)) {
           const dueAt = this.#dueAt.get(key);
+          const attempts = this.#attempts.get(key);
           const info =
-            dueAt === undefined ? RESTORED_DELETE : Object.freeze({ ...RESTORED_DELETE, dueAt });
+            dueAt === undefined && attempts === undefined
+              ? RESTORED_DELETE
+              : Object.freeze({
+                  ...RESTORED_DELETE,
+                  ...(dueAt !== undefined ? { dueAt } : {}),
+                  ...(attempts !== undefined ? { attempts } : {}),
+                });
           this.#call(entry, "onDelete", obj, undefined, true, info);
         }
       }
@@ -515,25 +539,14 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
       if (deleted.length > 0) snapshot.deleted = deleted;
       kept.push(...deleted.map((o) => this.#store.keyOf(o)));
     }
-    if (options.pendingDueAt !== undefined && kept.length > 0) {
-      const due = options.pendingDueAt;
-      const dueOf = (k: string): number | undefined =>
-        due instanceof Map
-          ? due.get(k)
-          : Object.hasOwn(due, k)
-            ? (due as Record<string, number>)[k]
-            : undefined;
-      const pendingDueAt: Record<string, number> = {};
-      let any = false;
-      for (const k of kept) {
-        const at = dueOf(k);
-        if (typeof at === "number" && Number.isFinite(at)) {
-          pendingDueAt[k] = at;
-          any = true;
-        }
-      }
-      if (any) snapshot.pendingDueAt = pendingDueAt;
-    }
+    const pendingDueAt = keptEntries(options.pendingDueAt, kept, Number.isFinite);
+    if (pendingDueAt !== undefined) snapshot.pendingDueAt = pendingDueAt;
+    const pendingAttempts = keptEntries(
+      options.pendingAttempts,
+      kept,
+      (n) => Number.isSafeInteger(n) && n > 0,
+    );
+    if (pendingAttempts !== undefined) snapshot.pendingAttempts = pendingAttempts;
     return snapshot;
   }
 
@@ -573,6 +586,7 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     for (const obj of this.#store.list()) this.#restored.add(obj);
     this.#pending = new Set(snapshot.pending ?? []);
     this.#dueAt = new Map(Object.entries(snapshot.pendingDueAt ?? {}));
+    this.#attempts = new Map(Object.entries(snapshot.pendingAttempts ?? {}));
     this.#restoredDeletes = deleted;
     if (!verdict.ok) {
       this.#rejectCheckpoint(new CheckpointRejectedError(verdict.reason, verdict.message));
@@ -636,7 +650,13 @@ export class SharedInformer<T extends KubernetesObject> implements Informer<T> {
     const key = this.#store.keyOf(obj);
     if (!this.#pending.has(key)) return RESTORED_ADD;
     const dueAt = this.#dueAt.get(key);
-    return dueAt === undefined ? RESTORED_PENDING_ADD : { ...RESTORED_PENDING_ADD, dueAt };
+    const attempts = this.#attempts.get(key);
+    if (dueAt === undefined && attempts === undefined) return RESTORED_PENDING_ADD;
+    return {
+      ...RESTORED_PENDING_ADD,
+      ...(dueAt !== undefined ? { dueAt } : {}),
+      ...(attempts !== undefined ? { attempts } : {}),
+    };
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -803,4 +823,29 @@ function isRecreated(oldObj: KubernetesObject, newObj: KubernetesObject): boolea
   const a = oldObj.metadata.uid;
   const b = newObj.metadata.uid;
   return a !== undefined && b !== undefined && a !== b;
+}
+
+/** The entries of `values` (a map or record) for `keys` that pass `valid`, or `undefined` if none. */
+function keptEntries(
+  values: ReadonlyMap<string, number> | Record<string, number> | undefined,
+  keys: readonly string[],
+  valid: (n: number) => boolean,
+): Record<string, number> | undefined {
+  if (values === undefined || keys.length === 0) return undefined;
+  const entryOf = (k: string): number | undefined =>
+    values instanceof Map
+      ? values.get(k)
+      : Object.hasOwn(values, k)
+        ? (values as Record<string, number>)[k]
+        : undefined;
+  const out: Record<string, number> = {};
+  let any = false;
+  for (const k of keys) {
+    const v = entryOf(k);
+    if (typeof v === "number" && valid(v)) {
+      out[k] = v;
+      any = true;
+    }
+  }
+  return any ? out : undefined;
 }

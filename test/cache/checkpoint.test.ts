@@ -220,6 +220,42 @@ describe("informer checkpoints: snapshot and resume", () => {
     const plain = await takeSnapshot(env, {}, { pending: ["default/b"], pendingDueAt: {} });
     assert.equal("pendingDueAt" in plain, false);
   });
+
+  it("attempt counts of failing pending keys and deletes survive the checkpoint, only for the keys kept", async () => {
+    const env = setup();
+    for (const n of ["a", "b", "c"]) env.server.create(ConfigMaps, cm(n));
+    const gone: ConfigMap = { metadata: { name: "z", namespace: "default", uid: "old" } };
+    const snapshot = await takeSnapshot(
+      env,
+      {},
+      {
+        pending: ["default/b", "default/c"],
+        deleted: [gone],
+        pendingAttempts: new Map([
+          ["default/b", 3],
+          ["default/z", 2],
+          ["default/a", 4], // not pending: dropped
+          ["default/nope", 1], // not cached: dropped
+        ]),
+      },
+    );
+    assert.deepEqual(snapshot.pendingAttempts, { "default/b": 3, "default/z": 2 });
+    const informer = informerFor(env, { initialState: snapshot });
+    const infos: string[] = [];
+    informer.addEventHandler({
+      onAdd: (o, info) => infos.push(`add ${o.metadata.name} ${info?.pending} ${info?.attempts}`),
+      onDelete: (o, info) => infos.push(`delete ${o.metadata.name} ${info.attempts}`),
+    });
+    assert.deepEqual(infos.sort(), [
+      "add a false undefined",
+      "add b true 3",
+      "add c true undefined",
+      "delete z 2",
+    ]);
+    // without counts the field is left out
+    const plain = await takeSnapshot(env, {}, { pending: ["default/b"], pendingAttempts: {} });
+    assert.equal("pendingAttempts" in plain, false);
+  });
 });
 
 describe("informer checkpoints: a snapshot it cannot resume from never corrupts the cache", () => {
@@ -283,6 +319,28 @@ describe("informer checkpoints: a snapshot it cannot resume from never corrupts 
         "format",
       ],
       ["due times null", foreign({ pendingDueAt: null, objects: [stranger] }), "format"],
+      ["attempts not an object", foreign({ pendingAttempts: [2], objects: [stranger] }), "format"],
+      ["attempts null", foreign({ pendingAttempts: null, objects: [stranger] }), "format"],
+      [
+        "an attempt count not a number",
+        foreign({ pendingAttempts: { "default/a": "2" }, objects: [stranger] }),
+        "format",
+      ],
+      [
+        "an attempt count not an integer",
+        foreign({ pendingAttempts: { "default/a": 1.5 }, objects: [stranger] }),
+        "format",
+      ],
+      [
+        "an attempt count zero or negative",
+        foreign({ pendingAttempts: { "default/a": 0, "default/b": -1 }, objects: [stranger] }),
+        "format",
+      ],
+      [
+        "an attempt count not finite (JSON null)",
+        foreign({ pendingAttempts: { "default/a": null }, objects: [stranger] }),
+        "format",
+      ],
     ];
     for (const [what, initialState, reason] of cases) {
       const errors: unknown[] = [];
