@@ -513,7 +513,12 @@ export class Controller<T extends KubernetesObject> {
       const at = tracker.dueAt.get(key);
       if (at !== undefined) pendingDueAt.set(key, at);
     }
-    const snapshot = informer.snapshot?.({ pending, deleted, pendingDueAt });
+    const pendingAttempts = new Map<string, number>();
+    for (const key of pending) {
+      const n = tracker.attempts.get(key);
+      if (n !== undefined) pendingAttempts.set(key, n);
+    }
+    const snapshot = informer.snapshot?.({ pending, deleted, pendingDueAt, pendingAttempts });
     let checkpointed = false;
     if (snapshot !== undefined && options.checkpoint !== undefined) {
       await saveSnapshot(options.checkpoint.store, options.checkpoint.key, snapshot);
@@ -567,14 +572,20 @@ export class Controller<T extends KubernetesObject> {
       metrics: this.#metrics,
     });
     const tombstones = new Map<string, T>();
+    // Failed attempts per key since its last success; a checkpoint's counts seed it.
+    const failures = new Map<string, number>();
     const inner = new AbortController();
     const stopped = new Promise<void>((resolve) =>
       inner.signal.addEventListener("abort", () => resolve(), { once: true }),
     );
     // Keys the filter accepted when last asked (only kept when it can change its mind).
     const accepted = filter?.subscribe ? new Set<string>() : undefined;
-    /** Queue `key` at once, or (`dueAt`, epoch ms: a restored delayed key) then. */
-    const enqueue = (key: string, dueAt?: number): void => {
+    /**
+     * Queue `key` at once, or (`dueAt`, epoch ms: a restored delayed key) then.
+     * `attempts`: a restored failing key's failed attempts, so its retries
+     * continue (attempt numbers, backoff, maxRetries) instead of starting over.
+     */
+    const enqueue = (key: string, dueAt?: number, attempts?: number): void => {
       if (filter !== undefined) {
         let ok: boolean;
         try {
@@ -589,12 +600,16 @@ export class Controller<T extends KubernetesObject> {
         }
         accepted?.add(key);
       }
+      if (attempts !== undefined && attempts > 0 && !failures.has(key)) {
+        failures.set(key, attempts);
+        queue.restoreRequeues(key, attempts);
+      }
       const delay = dueAt === undefined ? 0 : dueAt - this.#clock.now();
       if (delay > 0) {
-        observer?.enqueued(key, dueAt);
+        observer?.enqueued(key, dueAt, attempts);
         queue.addAfter(key, delay);
       } else {
-        observer?.enqueued(key);
+        observer?.enqueued(key, undefined, attempts);
         queue.add(key);
       }
     };
@@ -606,6 +621,10 @@ export class Controller<T extends KubernetesObject> {
     const restoredDueAt = (
       info: { pending?: boolean | undefined; dueAt?: number | undefined } | undefined,
     ): number | undefined => (info?.pending === true ? info.dueAt : undefined);
+    // ... and how often it had failed.
+    const restoredAttempts = (
+      info: { pending?: boolean | undefined; attempts?: number | undefined } | undefined,
+    ): number | undefined => (info?.pending === true ? info.attempts : undefined);
     const ctx: TriggerContext = {
       primary: informer.resourceType as TriggerContext["primary"],
     };
@@ -628,7 +647,7 @@ export class Controller<T extends KubernetesObject> {
             const key = objectKey(obj);
             tombstones.delete(key);
             if (skipRestored(info)) return;
-            enqueue(key, restoredDueAt(info));
+            enqueue(key, restoredDueAt(info), restoredAttempts(info));
           },
           onUpdate: (_old, obj) => {
             const key = objectKey(obj);
@@ -645,7 +664,7 @@ export class Controller<T extends KubernetesObject> {
             }
             tombstones.set(key, obj as unknown as T);
             accepted?.delete(key);
-            enqueue(key, info?.dueAt);
+            enqueue(key, info?.dueAt, info?.attempts);
           },
         });
       }
@@ -743,7 +762,7 @@ export class Controller<T extends KubernetesObject> {
         queue,
         informer,
         tombstones,
-        failures: new Map(),
+        failures,
         signal: inner.signal,
       };
       for (let i = 0; i < this.#workers; i++) workers.push(this.#worker(state, observer));

@@ -31,10 +31,18 @@ export interface ControllerInformer<T extends KubernetesObject> {
         fromCheckpoint: boolean;
         pending?: boolean | undefined;
         dueAt?: number | undefined;
+        attempts?: number | undefined;
       },
     ): void;
     onUpdate?(oldObj: T, newObj: T): void;
-    onDelete?(obj: T, info: { finalStateUnknown: boolean; dueAt?: number | undefined }): void;
+    onDelete?(
+      obj: T,
+      info: {
+        finalStateUnknown: boolean;
+        dueAt?: number | undefined;
+        attempts?: number | undefined;
+      },
+    ): void;
   }): { remove(): void };
   /** Run until `signal` aborts (or the informer fails permanently). */
   run(signal: AbortSignal): Promise<void>;
@@ -62,6 +70,7 @@ export interface ControllerInformer<T extends KubernetesObject> {
     pending?: Iterable<string> | undefined;
     deleted?: Iterable<T> | undefined;
     pendingDueAt?: ReadonlyMap<string, number> | undefined;
+    pendingAttempts?: ReadonlyMap<string, number> | undefined;
   }): InformerSnapshot<T> | undefined;
 }
 

@@ -109,8 +109,11 @@ export interface RunUntilIdleSummary<T> {
 
 /** What a controller run tells the tracker. Due times are epoch ms on the controller's clock. */
 export interface RunObserver {
-  /** A key was queued: at once, or (`dueAt`) delayed until then. */
-  enqueued(key: string, dueAt?: number): void;
+  /**
+   * A key was queued: at once, or (`dueAt`) delayed until then; `attempts`
+   * when it was restored with failed attempts from a checkpoint.
+   */
+  enqueued(key: string, dueAt?: number, attempts?: number): void;
   /** A callback for `key` finished: `requeueDueAt` when it asked to run again then. */
   succeeded(key: string, requeueDueAt?: number): void;
   /** A callback for `key` threw: `retryDueAt` when its retry is due, unless dropped. */
@@ -139,6 +142,8 @@ export class IdleTracker implements RunObserver {
   readonly unfinished = new Set<string>();
   /** When delayed unfinished keys are due (a key without an entry is due at once). */
   readonly dueAt = new Map<string, number>();
+  /** Failed attempts of unfinished failing keys since their last success (kept in the checkpoint). */
+  readonly attempts = new Map<string, number>();
   tombstones: ReadonlyMap<string, KubernetesObject> = new Map();
   idle = false;
   readonly #done = new Set<string>();
@@ -152,7 +157,8 @@ export class IdleTracker implements RunObserver {
     this.#lastFinished = clock.now();
   }
 
-  enqueued(key: string, dueAt?: number): void {
+  enqueued(key: string, dueAt?: number, attempts?: number): void {
+    if (attempts !== undefined && !this.attempts.has(key)) this.attempts.set(key, attempts);
     // as in the queue: an immediate add wins over a delayed one, the earlier of two delays wins
     if (dueAt === undefined) this.dueAt.delete(key);
     else if (!this.unfinished.has(key) || (this.dueAt.get(key) ?? dueAt) > dueAt) {
@@ -167,6 +173,7 @@ export class IdleTracker implements RunObserver {
       this.#done.add(key);
       this.reconciled.push(key);
     }
+    this.attempts.delete(key); // a success starts the count afresh
     this.#settle(key, requeueDueAt);
   }
 
@@ -180,7 +187,10 @@ export class IdleTracker implements RunObserver {
     this.#lastFinished = this.#clock.now();
     this.failures.push({ key, attempt, dropped, error });
     if (dropped) this.#settle(key, undefined);
-    else if (retryDueAt !== undefined) this.#settle(key, retryDueAt);
+    else {
+      this.attempts.set(key, attempt);
+      if (retryDueAt !== undefined) this.#settle(key, retryDueAt);
+    }
   }
 
   skipped(key: string): void {
@@ -192,6 +202,7 @@ export class IdleTracker implements RunObserver {
     if (dueAt === undefined) {
       this.unfinished.delete(key);
       this.dueAt.delete(key);
+      this.attempts.delete(key);
     } else {
       this.unfinished.add(key);
       this.dueAt.set(key, dueAt);

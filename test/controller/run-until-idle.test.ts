@@ -7,11 +7,11 @@ import type { InformerSnapshot } from "../../src/cache/checkpoint.ts";
 import { loadSnapshot } from "../../src/cache/checkpoint.ts";
 import { MemoryCheckpointStore } from "../../src/cache/checkpoint-stores.ts";
 import { createInformer } from "../../src/cache/informer.ts";
-import { Controller } from "../../src/controller/controller.ts";
+import { Controller, type ControllerOptions } from "../../src/controller/controller.ts";
 import type { RunUntilIdleOptions } from "../../src/controller/run-until-idle.ts";
 import { ItemExponentialRateLimiter } from "../../src/queue/rate-limiters.ts";
 import { type ConfigMap, ConfigMaps } from "../../src/resources/core.ts";
-import { silentLogger } from "../../src/util/logger.ts";
+import { type Logger, silentLogger } from "../../src/util/logger.ts";
 import { pump, type World, world } from "./support.ts";
 
 function cm(name: string, data: Record<string, string> = {}): ConfigMap {
@@ -32,6 +32,8 @@ interface Calls {
   requeue: Map<string, number>;
   /** Keys whose upsert waits until the run ends. */
   hang: Set<string>;
+  /** When (fake clock, ms) each upsert started. */
+  times: number[];
 }
 
 /** One "alarm": a new informer (from the checkpoint, if any) and controller, run until idle. */
@@ -39,8 +41,17 @@ async function alarm(
   w: World,
   store: MemoryCheckpointStore,
   calls: Calls,
-  options: RunUntilIdleOptions & { reconcileRestored?: boolean; retryDelayMs?: number } = {},
+  options: RunUntilIdleOptions & {
+    reconcileRestored?: boolean;
+    /** A constant retry delay. */
+    retryDelayMs?: number;
+    /** An exponential retry delay: this, then twice as long each time (up to an hour). */
+    retryBaseMs?: number;
+    onError?: ControllerOptions<ConfigMap>["onError"];
+    logger?: Logger;
+  } = {},
 ) {
+  const { retryDelayMs, retryBaseMs, onError, logger, reconcileRestored, ...runOptions } = options;
   const initialState = await loadSnapshot<ConfigMap>(store, "cms");
   const informer = createInformer(w.client, ConfigMaps, {
     namespace: "default",
@@ -51,20 +62,20 @@ async function alarm(
   });
   const controller = new Controller<ConfigMap>({
     clock: w.clock,
-    logger: silentLogger,
-    reconcileRestored: options.reconcileRestored,
-    ...(options.retryDelayMs !== undefined
-      ? {
-          rateLimiter: new ItemExponentialRateLimiter<string>(
-            options.retryDelayMs,
-            options.retryDelayMs,
-          ),
-        }
+    logger: logger ?? silentLogger,
+    reconcileRestored,
+    onError,
+    ...(retryDelayMs !== undefined
+      ? { rateLimiter: new ItemExponentialRateLimiter<string>(retryDelayMs, retryDelayMs) }
+      : {}),
+    ...(retryBaseMs !== undefined
+      ? { rateLimiter: new ItemExponentialRateLimiter<string>(retryBaseMs, 3_600_000) }
       : {}),
     resource: {
       informer: () => informer,
       upsert: async (key, obj, ctx) => {
         calls.log.push(`upsert ${key} ${obj.data?.v ?? ""}`);
+        calls.times.push(w.clock.now());
         if (calls.hang.has(key)) {
           await new Promise((resolve) => ctx?.signal.addEventListener("abort", resolve));
         }
@@ -80,7 +91,7 @@ async function alarm(
   });
   return pump(
     w.clock,
-    controller.runUntilIdle({ settleMs: 200, checkpoint: { store, key: "cms" }, ...options }),
+    controller.runUntilIdle({ settleMs: 200, checkpoint: { store, key: "cms" }, ...runOptions }),
   );
 }
 
@@ -91,6 +102,7 @@ function calls(): Calls {
     failingDeletes: new Set(),
     requeue: new Map(),
     hang: new Set(),
+    times: [],
   };
 }
 
@@ -386,6 +398,185 @@ describe("controller.runUntilIdle", () => {
       assert.equal(summary.snapshot?.pendingDueAt, undefined, "due at once");
       assert.ok(summary.nextDueAt! <= w.clock.now());
       assert.ok(summary.nextDueAt! >= w.clock.now() - 10);
+      await w.server.close();
+    });
+  });
+
+  describe("attempt counts: retries continue across runs, up to maxRetries", () => {
+    const BASE = 300; // retry backoff: 300 ms, 600 ms, 1.2 s, ... (each longer than a run's settle)
+    const ACROSS = { retryBaseMs: BASE, settleMs: 100 };
+
+    interface Failed {
+      key: string;
+      attempt: number;
+      dropped: boolean;
+    }
+
+    /** Alarms until the key is no longer pending, each at the previous run's nextDueAt. */
+    async function alarmsUntilDone(w: World, store: MemoryCheckpointStore, c: Calls) {
+      const reported: Failed[] = [];
+      const errorLines: string[] = [];
+      const logger: Logger = {
+        ...silentLogger,
+        error: (msg, fields) => errorLines.push(`${msg} ${fields?.key} ${fields?.attempt}`),
+      };
+      const runs = [];
+      for (let i = 0; i < 12; i++) {
+        const summary = await alarm(w, store, c, {
+          ...ACROSS,
+          logger,
+          onError: (_err, info) => reported.push({ ...info }),
+        });
+        runs.push(summary);
+        if (summary.nextDueAt === undefined) break;
+        await w.clock.advance(Math.max(0, summary.nextDueAt - w.clock.now()));
+      }
+      return { runs, reported, errorLines };
+    }
+
+    it("a key that always throws is dropped after maxRetries + 1 attempts in total across runs", async () => {
+      const w = world();
+      w.server.create(ConfigMaps, cm("a", { v: "1" }));
+      const store = new MemoryCheckpointStore();
+      const c = calls();
+      c.failing.add("default/a");
+      const { runs, reported, errorLines } = await alarmsUntilDone(w, store, c);
+      assert.equal(c.log.length, 6, "maxRetries 5: six attempts, then dropped");
+      assert.equal(runs.length, 6, "one attempt per run (the backoff outlasts each run)");
+      assert.deepEqual(
+        runs.map((r) => r.failures.map((f) => [f.attempt, f.dropped])),
+        [[[1, false]], [[2, false]], [[3, false]], [[4, false]], [[5, false]], [[6, true]]],
+        "the attempt numbers continue from run to run",
+      );
+      assert.deepEqual(
+        runs.slice(0, 5).map((r) => r.snapshot?.pendingAttempts),
+        [1, 2, 3, 4, 5].map((n) => ({ "default/a": n })),
+        "each checkpoint keeps how often the key failed",
+      );
+      assert.deepEqual(
+        reported,
+        [1, 2, 3, 4, 5, 6].map((attempt) => ({ key: "default/a", attempt, dropped: attempt > 5 })),
+      );
+      assert.deepEqual(errorLines, ["upsert failed; giving up on key default/a 6"]);
+      const last = runs.at(-1)!;
+      assert.deepEqual(last.pending, [], "dropped: not pending");
+      assert.equal(last.nextDueAt, undefined);
+      const saved = (await loadSnapshot<ConfigMap>(store, "cms")) as InformerSnapshot<ConfigMap>;
+      assert.equal(saved.pending, undefined);
+      assert.equal(saved.pendingAttempts, undefined);
+      assert.equal(saved.pendingDueAt, undefined);
+      // later alarms leave it alone
+      await w.clock.advance(60_000);
+      const c2 = calls();
+      c2.failing.add("default/a");
+      const after = await alarm(w, store, c2, ACROSS);
+      assert.deepEqual(c2.log, []);
+      assert.deepEqual(after.failures, []);
+      await w.server.close();
+    });
+
+    it("the delays between attempts across runs follow the same sequence as within one run", async () => {
+      // within one run: a settle longer than every backoff keeps it running through all retries
+      const w1 = world();
+      w1.server.create(ConfigMaps, cm("a", { v: "1" }));
+      const one = calls();
+      one.failing.add("default/a");
+      const within = await alarm(w1, new MemoryCheckpointStore(), one, {
+        retryBaseMs: BASE,
+        settleMs: 6_000,
+      });
+      assert.equal(within.failures.at(-1)?.dropped, true);
+      const withinDelays = one.times.slice(1).map((t, i) => t - one.times[i]!);
+      assert.deepEqual(
+        withinDelays,
+        [1, 2, 4, 8, 16].map((f) => f * BASE),
+      );
+      await w1.server.close();
+
+      // across runs
+      const w = world();
+      w.server.create(ConfigMaps, cm("a", { v: "1" }));
+      const c = calls();
+      c.failing.add("default/a");
+      const { runs } = await alarmsUntilDone(w, new MemoryCheckpointStore(), c);
+      // each run's retry is due one backoff after its attempt ...
+      const dueDelays = runs.slice(0, 5).map((r, i) => r.nextDueAt! - c.times[i]!);
+      assert.deepEqual(dueDelays, withinDelays);
+      assert.equal(c.times.length, 6);
+      // ... and the next run makes it then (give or take the few ms a run takes to start)
+      const acrossDelays = c.times.slice(1).map((t, i) => t - c.times[i]!);
+      for (const [i, d] of acrossDelays.entries()) {
+        assert.ok(d >= withinDelays[i]! && d < withinDelays[i]! + 50, `delay ${i}: ${d}`);
+      }
+      await w.server.close();
+    });
+
+    it("a key that fails twice, then succeeds after a restart, is cleared", async () => {
+      const w = world();
+      w.server.create(ConfigMaps, cm("a", { v: "1" }));
+      const store = new MemoryCheckpointStore();
+      const c = calls();
+      c.failing.add("default/a");
+      const first = await alarm(w, store, c, ACROSS);
+      await w.clock.advance(first.nextDueAt! - w.clock.now());
+      const second = await alarm(w, store, c, ACROSS);
+      assert.deepEqual(
+        second.failures.map((f) => f.attempt),
+        [2],
+      );
+      assert.deepEqual(second.snapshot?.pendingAttempts, { "default/a": 2 });
+
+      await w.clock.advance(second.nextDueAt! - w.clock.now());
+      const c3 = calls();
+      const third = await alarm(w, store, c3, ACROSS);
+      assert.deepEqual(c3.log, ["upsert default/a 1"]);
+      assert.deepEqual(third.failures, []);
+      assert.deepEqual(third.pending, []);
+      assert.equal(third.snapshot?.pendingAttempts, undefined, "a success clears the count");
+      const saved = (await loadSnapshot<ConfigMap>(store, "cms")) as InformerSnapshot<ConfigMap>;
+      assert.equal(saved.pendingAttempts, undefined);
+
+      // a later failure starts at attempt 1 again, with the first backoff
+      w.server.update(ConfigMaps, cm("a", { v: "2" }));
+      const c4 = calls();
+      c4.failing.add("default/a");
+      const fourth = await alarm(w, store, c4, ACROSS);
+      assert.deepEqual(
+        fourth.failures.map((f) => f.attempt),
+        [1],
+      );
+      assert.equal(fourth.nextDueAt, c4.times[0]! + BASE);
+      assert.deepEqual(fourth.snapshot?.pendingAttempts, { "default/a": 1 });
+      await w.server.close();
+    });
+
+    it("a checkpoint without attempt counts (an older one) starts the count over, as before", async () => {
+      const w = world();
+      w.server.create(ConfigMaps, cm("a", { v: "1" }));
+      const store = new MemoryCheckpointStore();
+      const c = calls();
+      c.failing.add("default/a");
+      const first = await alarm(w, store, c, ACROSS);
+      await w.clock.advance(first.nextDueAt! - w.clock.now());
+      await alarm(w, store, c, ACROSS);
+      const saved = (await loadSnapshot<ConfigMap>(store, "cms")) as InformerSnapshot<ConfigMap>;
+      assert.deepEqual(saved.pendingAttempts, { "default/a": 2 });
+      // as if written by an older version
+      const { pendingAttempts: _, ...old } = saved;
+      await store.put("cms", JSON.stringify(old));
+
+      await w.clock.advance(saved.pendingDueAt!["default/a"]! - w.clock.now());
+      const c3 = calls();
+      c3.failing.add("default/a");
+      const third = await alarm(w, store, c3, ACROSS);
+      assert.deepEqual(c3.log, ["upsert default/a 1"], "restored and retried once due");
+      assert.deepEqual(
+        third.failures.map((f) => [f.attempt, f.dropped]),
+        [[1, false]],
+        "no count restored: attempt 1",
+      );
+      assert.equal(third.nextDueAt, c3.times[0]! + BASE, "the first backoff again");
+      assert.deepEqual(third.snapshot?.pendingAttempts, { "default/a": 1 });
       await w.server.close();
     });
   });
