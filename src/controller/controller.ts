@@ -77,8 +77,8 @@ export interface ControllerOptions<T extends KubernetesObject> {
   /** How many keys are reconciled concurrently (default 1). One key is never processed twice at once. */
   workers?: number | undefined;
   /**
-   * How many times a failing key is retried before it is dropped (default 5,
-   * so at most 6 attempts). A later event for the key starts afresh.
+   * How many times a failing key is retried before it is dropped (default 5, so at most 6 attempts;
+   * events meanwhile do not reset the count). Once dropped, a later event for the key starts afresh.
    */
   maxRetries?: number | undefined;
   /** Delay between retries (default: {@link defaultControllerRateLimiter} on `clock`). */
