@@ -10,15 +10,7 @@ import {
   ProcessStartError,
 } from "../../src/envtest/mod.ts";
 import { FakeClock } from "../../src/util/clock.ts";
-
-/** Bounded polling for I/O (not for time-based behaviour). */
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
+import { until } from "./support.ts";
 
 /** Advance a FakeClock step by step until `done` settles. */
 async function drive(clock: FakeClock, done: Promise<unknown>, stepMs: number): Promise<void> {
@@ -150,8 +142,11 @@ describe("envtest process layer", () => {
         {
           name: "stubborn",
           command: "sh",
-          // ignores SIGTERM; the sleeps it starts die of it, the loop goes on
-          args: ["-c", "trap '' TERM; echo up > up.txt; while :; do sleep 1; done"],
+          // survives SIGTERM: the trap notes it and the loop goes on
+          args: [
+            "-c",
+            "trap 'echo term > term.txt' TERM; echo up > up.txt; while :; do sleep 1; done",
+          ],
           ready: (): Promise<boolean> => host.exists(`${proc.dir}/up.txt`),
         },
         { clock, stopTimeoutMs: 20_000, pollIntervalMs: 100 },
@@ -162,9 +157,9 @@ describe("envtest process layer", () => {
       await started;
       const pid = proc.pid!;
       const stopped = proc.stop();
-      // Still alive shortly after SIGTERM ...
-      await new Promise((r) => setTimeout(r, 100));
-      assert.ok(host.processExists(pid), "SIGTERM was ignored");
+      // Still alive after SIGTERM has reached it ...
+      await until("SIGTERM reached the process", () => host.exists(`${proc.dir}/term.txt`));
+      assert.ok(host.processExists(pid), "SIGTERM was survived");
       // ... and gone once the fake clock passes the stop timeout.
       await clock.advance(20_000);
       await stopped;
