@@ -33,7 +33,8 @@ import {
 } from "../../src/mod.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
 import { seededRandom } from "../../src/testing/random.ts";
-import { churnProgress, type DemoOutput } from "./run.ts";
+import { churn, type PlannedFault, sleep } from "./churn.ts";
+import { type DemoOutput, paint, statusLine } from "./status-line.ts";
 
 /** Options of {@link runOperatorDemo}. */
 export interface OperatorDemoOptions {
@@ -106,18 +107,6 @@ export interface OperatorDemoSummary {
   durationMs: number;
 }
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-
 const WORDS = ["amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "haven", "iris"];
 
 /**
@@ -136,8 +125,28 @@ export async function runOperatorDemo(
   const ns = options.namespace ?? "kubeloop-operator-demo";
   const random = seededRandom(options.seed ?? 1);
   const out = options.out;
-  const color = out?.color ?? false;
-  const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const status = statusLine(out, started, {
+    fields: (n) => {
+      const s = stats;
+      return [
+        n("websites", s.websites),
+        n("reconciled", s.reconciled),
+        n("available", s.available),
+        n("applies", s.applies),
+        n("retries", s.errors, true),
+        n("queue", s.queueDepth),
+        n("registry", s.registered),
+        n("events", s.events),
+        n("changes", s.changes),
+      ];
+    },
+    plain: () => {
+      const s = stats;
+      return `websites=${s.websites} reconciled=${s.reconciled} available=${s.available} applies=${s.applies} retries=${s.errors} queue=${s.queueDepth} registry=${s.registered} events=${s.events} changes=${s.changes}`;
+    },
+  });
+  const { c, t, say } = status;
+  const clearLive = status.clear;
 
   const fake = options.client ? undefined : new FakeApiServer();
   const client =
@@ -168,60 +177,6 @@ export async function runOperatorDemo(
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
-
-  // --- output -------------------------------------------------------------
-  const t = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
-  const spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-  let frame = 0;
-  let liveShown = false;
-  let lastPiped = 0;
-  const liveLine = (): string => {
-    const s = stats;
-    const n = (label: string, v: number, warn = false): [string, string] => [
-      `${label} ${v}`,
-      `${c("2", label)} ${c(warn && v > 0 ? "33;1" : "1", String(v))}`,
-    ];
-    const head = `${spinner[frame++ % spinner.length] ?? ""} ${t()}`;
-    const fields: [string, string][] = [
-      [head, `${c("36", head.slice(0, 1))}${head.slice(1)}`],
-      n("websites", s.websites),
-      n("reconciled", s.reconciled),
-      n("available", s.available),
-      n("applies", s.applies),
-      n("retries", s.errors, true),
-      n("queue", s.queueDepth),
-      n("registry", s.registered),
-      n("events", s.events),
-      n("changes", s.changes),
-    ];
-    const width = (out?.columns ?? 100) - 1;
-    let visible = 0;
-    const shown: string[] = [];
-    for (const [plain, coloured] of fields) {
-      const add = plain.length + (shown.length ? 3 : 0);
-      if (visible + add > width) break;
-      visible += add;
-      shown.push(coloured);
-    }
-    return shown.join(c("2", " │ "));
-  };
-  const plainLine = (): string => {
-    const s = stats;
-    return `[${t()}] websites=${s.websites} reconciled=${s.reconciled} available=${s.available} applies=${s.applies} retries=${s.errors} queue=${s.queueDepth} registry=${s.registered} events=${s.events} changes=${s.changes}`;
-  };
-  const clearLive = () => {
-    if (out?.isTTY && liveShown) out.write("\r\x1b[2K");
-    liveShown = false;
-  };
-  const say = (line: string) => {
-    if (!out) return;
-    clearLive();
-    out.write(`${line}\n`);
-    if (out.isTTY) {
-      out.write(liveLine());
-      liveShown = true;
-    }
-  };
 
   // --- cluster setup ------------------------------------------------------
   say(
@@ -303,14 +258,7 @@ export async function runOperatorDemo(
   };
   const tick = () => {
     refresh();
-    if (!out) return;
-    if (out.isTTY) {
-      out.write(`\r\x1b[2K${liveLine()}`);
-      liveShown = true;
-    } else if (Date.now() - lastPiped >= 1000) {
-      lastPiped = Date.now();
-      out.write(`${plainLine()}\n`);
-    }
+    status.tick();
   };
 
   const running = op.manager.run(stop.signal);
@@ -383,7 +331,7 @@ export async function runOperatorDemo(
     stats.changes++;
   };
 
-  const faultPlan: { at: number; label: string; run: () => void }[] = injectFaults
+  const faultPlan: PlannedFault[] = injectFaults
     ? [
         {
           at: 0.2,
@@ -447,8 +395,6 @@ export async function runOperatorDemo(
     return list;
   };
 
-  const interval = 1000 / opsPerSecond;
-  let churnStart = Date.now();
   try {
     while (!stop.signal.aborted && !op.manager.health().ready) {
       if (runError) throw runError;
@@ -457,23 +403,18 @@ export async function runOperatorDemo(
     say(
       `${c("32", "✓")} ${t()} leading as ${op.manager.elector?.identity ?? "?"}; caches synced; churning for ${(churnMs / 1000).toFixed(0)} s`,
     );
-    churnStart = Date.now();
-    for (;;) {
-      const progress = churnProgress(churnStart, churnMs, stats.changes, options.minChanges);
-      if (stop.signal.aborted || progress === undefined) break;
-      while (faultPlan[0] && faultPlan[0].at <= progress) {
-        const f = faultPlan.shift()!;
-        f.run();
-        stats.faults.push(f.label);
-        say(`${c("35", "⚡")} ${t()} ${f.label}`);
-      }
-      try {
-        await change();
-      } catch (err) {
-        if (!isNotFound(err) && !isConflict(err)) throw err;
-      }
-      await sleep(interval * (0.5 + random()), stop.signal);
-    }
+    await churn({
+      startedAt: Date.now(),
+      churnMs,
+      minChanges: options.minChanges,
+      opsPerSecond,
+      random,
+      signal: stop.signal,
+      faults: faultPlan,
+      stats,
+      change,
+      onFault: (label) => say(`${c("35", "⚡")} ${t()} ${label}`),
+    });
     say(
       `${c("32", "✓")} ${t()} churn done (${stats.changes} changes, ${stats.deleted} deletes); waiting for convergence`,
     );
@@ -511,7 +452,7 @@ export async function runOperatorDemo(
         if (e.reportingController !== REPORTING_CONTROLLER) continue;
         reasons.set(e.reason ?? "?", (reasons.get(e.reason ?? "?") ?? 0) + (e.series?.count ?? 1));
       }
-      out.write(formatOperatorSummary(summary, reasons, color));
+      out.write(formatOperatorSummary(summary, reasons, out.color ?? false));
     }
     return summary;
   } finally {
@@ -560,7 +501,7 @@ export function formatOperatorSummary(
   eventReasons: ReadonlyMap<string, number> = new Map(),
   color = false,
 ): string {
-  const c = (code: string, x: string) => (color ? `\x1b[${code}m${x}\x1b[0m` : x);
+  const c = paint(color);
   const st = s.stats;
   const reasons = [...eventReasons.entries()]
     .sort((a, b) => b[1] - a[1])

@@ -29,17 +29,10 @@ import {
 } from "../../src/mod.ts";
 import { FakeApiServer } from "../../src/testing/mod.ts";
 import { seededRandom } from "../../src/testing/random.ts";
+import { churn, type PlannedFault, sleep } from "./churn.ts";
+import { type DemoOutput, paint, statusLine } from "./status-line.ts";
 
-/** Where the demo writes progress (a terminal or a pipe). */
-export interface DemoOutput {
-  write(text: string): void;
-  /** Redraw one live line in place (terminal); otherwise print a line now and then. */
-  isTTY?: boolean | undefined;
-  /** Use ANSI colours. */
-  color?: boolean | undefined;
-  /** Terminal width: the live line is cut to fit (default 100). */
-  columns?: number | undefined;
-}
+export type { DemoOutput } from "./status-line.ts";
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -115,35 +108,7 @@ export interface DemoSummary {
   durationMs: number;
 }
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-
 const WORDS = ["red", "green", "blue", "amber", "teal", "violet", "coral", "olive", "plum", "sand"];
-
-/**
- * How far a churn phase has got (0 to 1), or `undefined` once it is over: it
- * lasts `churnMs` of wall time and, when `minChanges` is set, at least that
- * many changes (so a busy machine still makes the changes a test counts on).
- */
-export function churnProgress(
-  startedAt: number,
-  churnMs: number,
-  changes: number,
-  minChanges = 0,
-): number | undefined {
-  const byTime = (Date.now() - startedAt) / churnMs;
-  if (byTime >= 1 && changes >= minChanges) return undefined;
-  return Math.min(1, Math.max(byTime, minChanges > 0 ? changes / minChanges : 0));
-}
 
 /**
  * Run the demo: start the mirror controller, drive churn (with faults on the
@@ -159,8 +124,28 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const targetNs = options.targetNamespace ?? "kubeloop-demo-mirror";
   const random = seededRandom(options.seed ?? 1);
   const out = options.out;
-  const color = out?.color ?? false;
-  const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const status = statusLine(out, started, {
+    fields: (n) => {
+      const s = stats;
+      return [
+        s.synced
+          ? [`synced ${s.objects}`, `${c("32", "synced")} ${c("1", String(s.objects))}`]
+          : ["syncing", c("33", "syncing")],
+        n("events", s.events),
+        n("reconciles", s.reconciles),
+        n("retries", s.retries, true),
+        n("queue", s.queueDepth),
+        n("relists", s.relists),
+        n("changes", s.changes),
+      ];
+    },
+    plain: () => {
+      const s = stats;
+      return `synced=${s.synced ? "yes" : "no"} objects=${s.objects} events=${s.events} reconciles=${s.reconciles} retries=${s.retries} queue=${s.queueDepth} relists=${s.relists} reconnects=${s.reconnects} changes=${s.changes}`;
+    },
+  });
+  const { c, t, say } = status;
+  const clearLive = status.clear;
 
   const fake = options.client ? undefined : new FakeApiServer();
   const client =
@@ -199,60 +184,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
 
   // --- output -------------------------------------------------------------
-  const t = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
-  const spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-  let frame = 0;
-  let liveShown = false;
-  let lastPiped = 0;
-  const liveLine = (): string => {
-    const s = stats;
-    // [visible text, coloured text]; fields are dropped from the end to fit the terminal width,
-    // so the line never wraps (a wrapped line cannot be redrawn in place).
-    const n = (label: string, v: number, warn = false): [string, string] => [
-      `${label} ${v}`,
-      `${c("2", label)} ${c(warn && v > 0 ? "33;1" : "1", String(v))}`,
-    ];
-    const head = `${spinner[frame++ % spinner.length] ?? ""} ${t()}`;
-    const fields: [string, string][] = [
-      [head, `${c("36", head.slice(0, 1))}${head.slice(1)}`],
-      s.synced
-        ? [`synced ${s.objects}`, `${c("32", "synced")} ${c("1", String(s.objects))}`]
-        : ["syncing", c("33", "syncing")],
-      n("events", s.events),
-      n("reconciles", s.reconciles),
-      n("retries", s.retries, true),
-      n("queue", s.queueDepth),
-      n("relists", s.relists),
-      n("changes", s.changes),
-    ];
-    const width = (out?.columns ?? 100) - 1;
-    let visible = 0;
-    const shown: string[] = [];
-    for (const [plain, coloured] of fields) {
-      const add = plain.length + (shown.length ? 3 : 0);
-      if (visible + add > width) break;
-      visible += add;
-      shown.push(coloured);
-    }
-    return shown.join(c("2", " │ "));
-  };
-  const plainLine = (): string => {
-    const s = stats;
-    return `[${t()}] synced=${s.synced ? "yes" : "no"} objects=${s.objects} events=${s.events} reconciles=${s.reconciles} retries=${s.retries} queue=${s.queueDepth} relists=${s.relists} reconnects=${s.reconnects} changes=${s.changes}`;
-  };
-  const clearLive = () => {
-    if (out?.isTTY && liveShown) out.write("\r\x1b[2K");
-    liveShown = false;
-  };
-  const say = (line: string) => {
-    if (!out) return;
-    clearLive();
-    out.write(`${line}\n`);
-    if (out.isTTY) {
-      out.write(liveLine());
-      liveShown = true;
-    }
-  };
   const refresh = () => {
     const s = mirror.informer.stats();
     stats.events = s.events;
@@ -263,14 +194,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   };
   const tick = () => {
     refresh();
-    if (!out) return;
-    if (out.isTTY) {
-      out.write(`\r\x1b[2K${liveLine()}`);
-      liveShown = true;
-    } else if (Date.now() - lastPiped >= 1000) {
-      lastPiped = Date.now();
-      out.write(`${plainLine()}\n`);
-    }
+    status.tick();
   };
 
   // --- controller ---------------------------------------------------------
@@ -372,7 +296,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     stats.changes++;
   };
 
-  const faultPlan: { at: number; label: string; run: () => void }[] = injectFaults
+  const faultPlan: PlannedFault[] = injectFaults
     ? [
         {
           at: 0.25,
@@ -403,26 +327,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     : [];
 
   const churnStart = Date.now();
-  const interval = 1000 / opsPerSecond;
   try {
     await mirror.informer.waitForSync(stop.signal);
     say(`${c("32", "✓")} ${t()} informer synced; churning for ${(churnMs / 1000).toFixed(0)} s`);
-    for (;;) {
-      const progress = churnProgress(churnStart, churnMs, stats.changes, options.minChanges);
-      if (stop.signal.aborted || progress === undefined) break;
-      while (faultPlan[0] && faultPlan[0].at <= progress) {
-        const f = faultPlan.shift()!;
-        f.run();
-        stats.faults.push(f.label);
-        say(`${c("35", "⚡")} ${t()} ${f.label}`);
-      }
-      try {
-        await change();
-      } catch (err) {
-        if (!isNotFound(err) && !isConflict(err)) throw err;
-      }
-      await sleep(interval * (0.5 + random()), stop.signal);
-    }
+    await churn({
+      startedAt: churnStart,
+      churnMs,
+      minChanges: options.minChanges,
+      opsPerSecond,
+      random,
+      signal: stop.signal,
+      faults: faultPlan,
+      stats,
+      change,
+      onFault: (label) => say(`${c("35", "⚡")} ${t()} ${label}`),
+    });
     say(`${c("32", "✓")} ${t()} churn done (${stats.changes} changes); waiting for convergence`);
 
     // --- convergence --------------------------------------------------------
@@ -451,7 +370,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       stats: { ...stats, faults: [...stats.faults] },
       durationMs: Date.now() - started,
     };
-    if (out) out.write(formatSummary(summary, color));
+    if (out) out.write(formatSummary(summary, out.color ?? false));
     return summary;
   } finally {
     clearInterval(ticker);
@@ -493,7 +412,7 @@ async function cleanup(client: KubeClient, sourceNs: string, targetNs: string): 
 
 /** The end-of-run report. */
 export function formatSummary(s: DemoSummary, color = false): string {
-  const c = (code: string, x: string) => (color ? `\x1b[${code}m${x}\x1b[0m` : x);
+  const c = paint(color);
   const st = s.stats;
   const lines = [
     "",
