@@ -44,7 +44,7 @@ import { fieldSelectorParam, labelSelectorParam } from "./selectors.ts";
 import { applyStrategicMergePatchWith } from "./smp.ts";
 import { serverSideApply } from "./ssa.ts";
 import { badRequest, invalid, notFound, StatusError, statusObject } from "./status.ts";
-import { type ObjectStore, timestamp, type Writer } from "./store.ts";
+import { type ObjectStore, timestamp, typeKeyOf, type Writer } from "./store.ts";
 import { type IncludeObject, toTable } from "./table.ts";
 import { toPartialMetadata, Watcher, type WatchHub } from "./watch.ts";
 
@@ -1100,7 +1100,7 @@ export class RequestHandler {
     }
     let events: ReturnType<ObjectStore["eventsAfter"]>;
     try {
-      events = store.eventsAfter(startRv, `${type.group}/${type.plural}`);
+      events = store.eventsAfter(startRv, typeKeyOf(type));
     } catch (e) {
       if (e instanceof StatusError) {
         ctx.hub.add(watcher);

@@ -218,14 +218,15 @@ export class Watcher {
   }
 
   /**
-   * Send `events` (from the server's history, oldest first) before anything offered later. Like the API
+   * Send `events` (this watch's type from the server's history, oldest first: `ObjectStore.eventsAfter`
+   * with its type key) before anything offered later. Like the API
    * server's watch cache, which replays its history to a new watcher before live events, the replay is read
    * as the client reads and does not count against the buffer limit (only live events a slow reader leaves
    * behind do); counting it would close every watch that starts further back than the limit, again and again.
    */
   replay(events: StoreEvent[]): void {
     if (!this.open) return;
-    this.#replay = events.filter((ev) => ev.typeKey === this.typeKey);
+    this.#replay = events;
     this.#replayIdx = 0;
     this.#pump();
   }
