@@ -59,17 +59,6 @@ function writeEntries(entries: Entry[]): ManagedFieldsEntry[] {
     }));
 }
 
-function sameEntries(a: Entry[], b: Entry[]): boolean {
-  const key = (es: Entry[]): string =>
-    JSON.stringify(
-      es
-        .filter((e) => !e.set.empty)
-        .map((e) => [e.manager, e.operation, e.set.toJSON()])
-        .sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1)),
-    );
-  return key(a) === key(b);
-}
-
 function findEntry(
   entries: Entry[],
   manager: string,
