@@ -862,6 +862,18 @@ export class Controller<T extends KubernetesObject> {
       if (requeue) queue.addAfter(key, requeueAfter);
       observer?.succeeded(key, requeue ? this.#clock.now() + requeueAfter : undefined);
     } catch (err) {
+      if (state.signal.aborted) {
+        // The run is stopping and `ctx.signal` cut the callback short: that is not a failure of the
+        // key. It stays unfinished (a runUntilIdle checkpoint keeps it pending, with any earlier
+        // attempts) and is reconciled by the next run.
+        this.#logger.debug(`${op} interrupted by stop`, {
+          controller: this.name,
+          key,
+          attempt,
+          error: err,
+        });
+        return;
+      }
       const durationMs = this.#clock.now() - start;
       this.#reconcileMetrics?.reconcile("error", durationMs);
       const dropped = attempt > this.#maxRetries;

@@ -235,6 +235,29 @@ describe("Controller", () => {
     await stop();
   });
 
+  it("a callback cut short by stop is not reported as a failure", async () => {
+    const logger = new MemoryLogger();
+    const errors: unknown[] = [];
+    const informer = new FakeInformer<TestObject>([obj("a")]);
+    const { resource, calls } = recorder(informer, {
+      // a request that honours ctx.signal, in flight when the controller stops
+      upsert: (_key, _o, ctx) =>
+        new Promise((_, reject) =>
+          ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true }),
+        ),
+    });
+    const stop = await testControllerRun(resource, {
+      logger,
+      onError: (err) => errors.push(err),
+    });
+    await eventually(() => calls.length === 1, "the upsert is in flight");
+    await stop();
+    assert.deepEqual(errors, [], "no onError");
+    assert.equal(logger.find("warn", "failed").length, 0, "no retry warning");
+    assert.equal(logger.find("error", "failed").length, 0);
+    assert.equal(logger.find("debug", "interrupted by stop").length, 1);
+  });
+
   it("forgets the backoff of a key after it succeeds", async () => {
     const clock = new FakeClock();
     const informer = new FakeInformer<TestObject>([obj("a")]);
