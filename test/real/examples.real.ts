@@ -191,6 +191,8 @@ describe("README, examples and demo against the real API server", () => {
       await waitFor(async () => (await mirrorOf("a"))?.data?.colour === "blue", "the update");
       await client.delete(ConfigMaps, "a", { namespace: src.name });
       await waitFor(async () => (await mirrorOf("a")) === undefined, "the mirror's removal");
+      // the server has deleted the mirror; stop once the example has seen its answer too
+      await waitFor(() => /delete [^ ]+\/a/.test(proc.output()), "the example reports the delete");
       const code = await proc.stop("SIGTERM");
       if (runtime !== "deno") assert.equal(code, 0, proc.output());
       assert.match(proc.output(), /apply [^ ]+\/a/);
