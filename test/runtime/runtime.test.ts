@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { KubeClient } from "../../src/client/client.ts";
 import { ConfigMaps } from "../../src/resources/core.ts";
 import {
@@ -85,6 +86,34 @@ describe("node:http(s) fetch transport", () => {
         });
         return;
       }
+      if (req.url?.startsWith("/encoded/")) {
+        const encoding = req.url.slice("/encoded/".length);
+        const plain = Buffer.from(
+          JSON.stringify({ kind: "List", items: [{ n: "x".repeat(4096) }] }),
+        );
+        const encoded =
+          encoding === "gzip"
+            ? gzipSync(plain)
+            : encoding === "deflate"
+              ? deflateSync(plain)
+              : brotliCompressSync(plain);
+        res.writeHead(200, { "content-type": "application/json", "content-encoding": encoding });
+        res.end(encoded);
+        return;
+      }
+      if (req.url === "/headers" || req.url === "/api/v1/namespaces/default/configmaps/headers") {
+        // the request's headers, as they are or as a ConfigMap's data
+        const data = req.headers as Record<string, string>;
+        const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "headers" }, data };
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(req.url === "/headers" ? data : cm));
+        return;
+      }
+      if (req.url === "/redirect") {
+        res.writeHead(302, { location: "http://example.invalid/elsewhere" });
+        res.end();
+        return;
+      }
       if (req.url === "/stream") {
         res.writeHead(200, { "content-type": "application/json" });
         res.write("first\n");
@@ -126,6 +155,33 @@ describe("node:http(s) fetch transport", () => {
     const reason = new Error("stop");
     ac.abort(reason);
     await assert.rejects(reader.read(), (err: unknown) => err === reason);
+  });
+
+  it("decodes gzip, deflate and br bodies as fetch does", async () => {
+    const f = nodeHttpsFetch({});
+    for (const encoding of ["gzip", "deflate", "br"]) {
+      const res = await f(`${base}/encoded/${encoding}`);
+      const body = (await res.json()) as { items: { n: string }[] };
+      assert.equal(body.items[0]!.n.length, 4096, encoding);
+    }
+  });
+
+  it("asks for no compression and follows no redirect", async () => {
+    const f = nodeHttpsFetch({});
+    const headers = (await (await f(`${base}/headers`)).json()) as Record<string, string>;
+    assert.equal(headers["accept-encoding"], undefined);
+    const res = await f(`${base}/redirect`, { redirect: "manual" });
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get("location"), "http://example.invalid/elsewhere");
+  });
+
+  it("is the transport of a KubeClient on Node, also without custom TLS", async () => {
+    // the global fetch (undici on Node, and Deno's and Bun's) asks for compressed bodies; node:http does not
+    const client = new KubeClient({ server: base });
+    const cm = await client.get(ConfigMaps, "headers", { namespace: "default" });
+    const sent = cm.data?.["accept-encoding"];
+    if (detectRuntime() === "node") assert.equal(sent, undefined);
+    else assert.equal(typeof sent, "string");
   });
 
   it("rejects with a TypeError when the connection is refused", async () => {
