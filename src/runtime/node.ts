@@ -13,15 +13,19 @@
  *
  * @module
  */
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import * as http from "node:http";
-import * as https from "node:https";
+import type * as https from "node:https";
 import { homedir } from "node:os";
 import process from "node:process";
 import type { Readable } from "node:stream";
-import * as zlib from "node:zlib";
+import type * as zlib from "node:zlib";
 import type { ExecOptions, ExecResult, Runtime, TlsOptions } from "./types.ts";
+
+// Loaded when first needed (each costs 1-3 ms of a client's first request otherwise): TLS for the first
+// https: request, zlib for the first compressed body, child_process for the first exec plugin.
+let httpsModule: Promise<typeof https> | undefined;
+let zlibModule: Promise<typeof zlib> | undefined;
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
@@ -34,20 +38,15 @@ function abortReason(signal: AbortSignal): unknown {
  * an `Accept-Encoding` header; the body is then decoded as `fetch` does, so
  * the client's size limit counts decoded bytes.
  */
-function decoderFor(
+async function decoderFor(
   encoding: string | undefined,
-): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
-  switch (encoding?.trim().toLowerCase()) {
-    case "gzip":
-    case "x-gzip":
-      return zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    case "deflate":
-      return zlib.createInflate({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    case "br":
-      return zlib.createBrotliDecompress();
-    default:
-      return undefined;
-  }
+): Promise<zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined> {
+  const name = encoding?.trim().toLowerCase();
+  if (name !== "gzip" && name !== "x-gzip" && name !== "deflate" && name !== "br") return undefined;
+  const z = await (zlibModule ??= import("node:zlib"));
+  if (name === "br") return z.createBrotliDecompress();
+  const lenient = { finishFlush: z.constants.Z_SYNC_FLUSH }; // a cut body ends, as fetch's does
+  return name === "deflate" ? z.createInflate(lenient) : z.createGunzip(lenient);
 }
 
 /**
@@ -73,8 +72,8 @@ export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
   if (tls.cert) agentOptions.cert = tls.cert;
   if (tls.key) agentOptions.key = tls.key;
   if (tls.insecureSkipTLSVerify) agentOptions.rejectUnauthorized = false;
-  const httpsAgent = new https.Agent(agentOptions);
-  const httpAgent = new http.Agent({ keepAlive: true });
+  let httpsTransport: Promise<{ mod: typeof https; agent: https.Agent }> | undefined;
+  const httpTransport = { mod: http, agent: new http.Agent({ keepAlive: true }) };
 
   const doFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const req = new Request(input, init);
@@ -87,83 +86,100 @@ export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
       headers[k] = v;
     });
     if (body) headers["content-length"] = String(body.byteLength);
-    const isHttps = url.protocol === "https:";
-    const mod = isHttps ? https : http;
+    const { mod, agent } =
+      url.protocol === "https:"
+        ? await (httpsTransport ??= (httpsModule ??= import("node:https")).then((m) => ({
+            mod: m,
+            agent: new m.Agent(agentOptions),
+          })))
+        : httpTransport;
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
-      const nreq = mod.request(
-        url,
-        { method: req.method, headers, agent: isHttps ? httpsAgent : httpAgent },
-        (res) => {
-          let done = false;
-          const decoder = decoderFor(res.headers["content-encoding"]);
-          const source: Readable = decoder ? res.pipe(decoder) : res;
-          if (decoder) res.on("error", (err) => decoder.destroy(err));
-          const status = res.statusCode ?? 0;
-          const resHeaders = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) {
-            if (v === undefined) continue;
-            if (Array.isArray(v)) for (const item of v) resHeaders.append(k, item);
-            else resHeaders.set(k, String(v));
-          }
-          const noBody = status === 204 || status === 304 || req.method === "HEAD";
-          let onAbort: (() => void) | undefined;
-          const stream = noBody
-            ? null
-            : new ReadableStream<Uint8Array>({
-                start(controller) {
-                  const fail = (err: unknown): void => {
-                    if (done) return;
-                    done = true;
-                    controller.error(err);
-                  };
-                  onAbort = () => {
-                    fail(abortReason(signal!));
-                    res.destroy();
-                    decoder?.destroy();
-                  };
-                  signal?.addEventListener("abort", onAbort, { once: true });
-                  source.on("data", (chunk: Uint8Array) => {
-                    if (done) return;
-                    controller.enqueue(
-                      new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-                    );
-                    if ((controller.desiredSize ?? 1) <= 0) source.pause();
-                  });
-                  source.on("end", () => {
-                    if (done) return;
-                    done = true;
-                    if (onAbort) signal?.removeEventListener("abort", onAbort);
-                    controller.close();
-                  });
-                  source.on("error", (err) => fail(err));
-                  res.on("close", () => {
-                    if (onAbort) signal?.removeEventListener("abort", onAbort);
-                    if (!res.complete)
-                      fail(new Error("connection closed before the response ended"));
-                  });
-                },
-                pull() {
-                  source.resume();
-                },
-                cancel() {
+      const nreq = mod.request(url, { method: req.method, headers, agent }, (res) => {
+        // an error before the body is taken (while a decoder loads) ends up in the stream's `close`
+        res.on("error", () => {});
+        decoderFor(res.headers["content-encoding"]).then(
+          (decoder) => respond(res, decoder),
+          (err: unknown) => {
+            settled = true;
+            res.destroy();
+            reject(new TypeError(`fetch failed: ${String(err)}`, { cause: err }));
+          },
+        );
+      });
+      const respond = (
+        res: http.IncomingMessage,
+        decoder: zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined,
+      ): void => {
+        let done = false;
+        const source: Readable = decoder ? res.pipe(decoder) : res;
+        if (decoder) res.on("error", (err) => decoder.destroy(err));
+        const status = res.statusCode ?? 0;
+        const resHeaders = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v === undefined) continue;
+          if (Array.isArray(v)) for (const item of v) resHeaders.append(k, item);
+          else resHeaders.set(k, String(v));
+        }
+        const noBody = status === 204 || status === 304 || req.method === "HEAD";
+        let onAbort: (() => void) | undefined;
+        const stream = noBody
+          ? null
+          : new ReadableStream<Uint8Array>({
+              start(controller) {
+                const fail = (err: unknown): void => {
+                  if (done) return;
                   done = true;
-                  if (onAbort) signal?.removeEventListener("abort", onAbort);
+                  controller.error(err);
+                };
+                onAbort = () => {
+                  fail(abortReason(signal!));
                   res.destroy();
                   decoder?.destroy();
-                },
-              });
-          if (noBody) res.resume();
-          settled = true;
-          resolve(
-            new Response(stream, {
-              status,
-              statusText: res.statusMessage ?? "",
-              headers: resHeaders,
-            }),
-          );
-        },
-      );
+                };
+                signal?.addEventListener("abort", onAbort, { once: true });
+                source.on("data", (chunk: Uint8Array) => {
+                  if (done) return;
+                  controller.enqueue(
+                    new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+                  );
+                  if ((controller.desiredSize ?? 1) <= 0) source.pause();
+                });
+                source.on("end", () => {
+                  if (done) return;
+                  done = true;
+                  if (onAbort) signal?.removeEventListener("abort", onAbort);
+                  controller.close();
+                });
+                source.on("error", (err) => fail(err));
+                const closed = (): void => {
+                  if (onAbort) signal?.removeEventListener("abort", onAbort);
+                  if (!res.complete) fail(new Error("connection closed before the response ended"));
+                };
+                if (res.destroyed)
+                  closed(); // while the decoder loaded
+                else res.on("close", closed);
+              },
+              pull() {
+                source.resume();
+              },
+              cancel() {
+                done = true;
+                if (onAbort) signal?.removeEventListener("abort", onAbort);
+                res.destroy();
+                decoder?.destroy();
+              },
+            });
+        if (noBody) res.resume();
+        settled = true;
+        resolve(
+          new Response(stream, {
+            status,
+            statusText: res.statusMessage ?? "",
+            headers: resHeaders,
+          }),
+        );
+      };
       const onReqAbort = (): void => {
         if (!settled) {
           settled = true;
@@ -216,25 +232,28 @@ export function nodeExec(
   args: string[],
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      {
-        env: { ...process.env, ...(options.env ?? {}) },
-        maxBuffer: 16 * 1024 * 1024,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      (err, stdout, stderr) => {
-        if (err && typeof (err as { code?: unknown }).code !== "number") {
-          reject(err);
-          return;
-        }
-        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
+  return import("node:child_process").then(
+    ({ execFile }) =>
+      new Promise((resolve, reject) => {
+        execFile(
+          command,
+          args,
+          {
+            env: { ...process.env, ...(options.env ?? {}) },
+            maxBuffer: 16 * 1024 * 1024,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
+          (err, stdout, stderr) => {
+            if (err && typeof (err as { code?: unknown }).code !== "number") {
+              reject(err);
+              return;
+            }
+            const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+            resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+          },
+        );
+      }),
+  );
 }
 
 /**
