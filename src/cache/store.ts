@@ -333,14 +333,15 @@ export class Store<T extends KubernetesObject> implements StoreReader<T> {
    */
   replace(objects: Iterable<T>, resourceVersion: string | undefined): ReplaceResult<T> {
     const result: ReplaceResult<T> = { deleted: [], added: [], updated: [], unchanged: 0 };
-    const seen = new Set<string>();
+    // an empty store (the first list) has nothing to delete, so it needs no record of the keys seen
+    const seen = this.#items.size > 0 ? new Set<string>() : undefined;
     for (const obj of objects) {
       const key = this.#keyFunc(obj);
-      seen.add(key);
+      seen?.add(key);
       const old = this.#items.get(key);
       if (old === undefined) {
-        this.#put(key, obj);
-        result.added.push(this.#items.get(key)!);
+        this.#putNew(key, obj);
+        result.added.push(obj);
       } else if (
         old.metadata.resourceVersion !== undefined &&
         old.metadata.resourceVersion === obj.metadata.resourceVersion &&
@@ -352,7 +353,7 @@ export class Store<T extends KubernetesObject> implements StoreReader<T> {
         result.updated.push({ oldObj: old, newObj: this.#items.get(key)! });
       }
     }
-    if (this.#items.size > seen.size) {
+    if (seen !== undefined && this.#items.size > seen.size) {
       for (const [key, obj] of this.#items) {
         if (!seen.has(key)) result.deleted.push({ key, object: obj });
       }
@@ -360,6 +361,13 @@ export class Store<T extends KubernetesObject> implements StoreReader<T> {
     }
     this.#resourceVersion = resourceVersion;
     return result;
+  }
+
+  /** {@link #put} of a key not stored. */
+  #putNew(key: string, obj: T): void {
+    if (this.#freeze) deepFreeze(obj);
+    this.#items.set(key, obj);
+    for (const [name, index] of this.#indexes) this.#indexAdd(name, index, key, obj);
   }
 
   #put(key: string, obj: T): T | undefined {
