@@ -74,6 +74,7 @@ export type ReflectorListOptions = Pick<
   | "metadataOnly"
   | "onInvalid"
   | "dropManagedFields"
+  | "onContinue"
 >;
 
 /**
@@ -601,6 +602,8 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
       page = undefined;
     }
     page ??= this.#request(request);
+    page.claimed = true;
+    if (page.next !== undefined) this.prefetch({ continue: page.next });
     return page.result.then((list) => {
       this.#invalidKeys = page.invalidKeys;
       return list;
@@ -609,6 +612,8 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
 
   prefetch(request: ListWatchPageRequest): void {
     if (this.#opts.prefetchPages === false) return;
+    // already asked for (the client reported the token from the head of the previous page)
+    if (this.#ahead !== undefined && this.#ahead.continue === request.continue) return;
     this.#dropAhead();
     this.#ahead = this.#request(request);
   }
@@ -626,7 +631,15 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
     this.#signal.addEventListener("abort", onAbort, { once: true });
     if (this.#signal.aborted) ac.abort(this.#signal.reason);
     const invalidKeys: string[] = [];
-    const result = this.#client
+    const page: PageRequest<T> = {
+      continue: request.continue,
+      ac,
+      result: undefined as unknown as Promise<ObjectList<T>>,
+      invalidKeys,
+      claimed: false,
+      next: undefined,
+    };
+    page.result = this.#client
       .list(this.#type, {
         ...this.#selectors(),
         ...(this.pageSize > 0 ? { limit: this.pageSize } : {}),
@@ -637,11 +650,23 @@ class Connection<T extends KubernetesObject> implements ListWatchIO<T> {
         metadataOnly: this.#opts.metadataOnly,
         onInvalid: this.#onInvalid("LIST", invalidKeys),
         ...(this.#dropManagedFields ? { dropManagedFields: true } : {}),
+        // the next page is asked for as soon as this one's head shows its token, so the server
+        // sends it while this page is parsed and validated; a page fetched ahead keeps the token
+        // until it is claimed (one page in flight ahead, not a chain)
+        ...(this.#opts.prefetchPages === false
+          ? {}
+          : {
+              onContinue: (token: string) => {
+                if (ac.signal.aborted) return;
+                if (page.claimed) this.prefetch({ continue: token });
+                else page.next = token;
+              },
+            }),
       })
       .finally(() => this.#signal.removeEventListener("abort", onAbort));
     // a page fetched ahead and then not needed must not be an unhandled rejection
-    result.catch(() => {});
-    return { continue: request.continue, ac, result, invalidKeys };
+    page.result.catch(() => {});
+    return page;
   }
 
   openWatch(request: ListWatchWatchRequest): void {
@@ -822,6 +847,10 @@ interface PageRequest<T> {
   result: Promise<ObjectList<T>>;
   /** Keys the client reported invalid in this page (metadata-only validation). */
   invalidKeys: string[];
+  /** Asked for by the pager (not only fetched ahead). */
+  claimed: boolean;
+  /** The next page's token, from this page's head, while this page is not claimed yet. */
+  next: string | undefined;
 }
 
 /** One-event batches from a client that has no `watchBatches`. */

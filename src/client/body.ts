@@ -33,9 +33,14 @@ interface BodyBytes {
 /**
  * Read at most `maxBytes` of a response body. With `truncated` the body was
  * longer; the reader is then cancelled so the connection is released.
- * `maxBytes` of `Infinity` (or 0) reads everything.
+ * `maxBytes` of `Infinity` (or 0) reads everything. `onHead` sees the first
+ * chunk as soon as it arrives (what it throws is ignored).
  */
-export async function readBodyBytes(res: Response, maxBytes: number): Promise<BodyBytes> {
+export async function readBodyBytes(
+  res: Response,
+  maxBytes: number,
+  onHead?: (head: Uint8Array) => void,
+): Promise<BodyBytes> {
   const limit = maxBytes > 0 ? maxBytes : Number.POSITIVE_INFINITY;
   const body = res.body;
   if (!body) return { bytes: new Uint8Array(0), truncated: false };
@@ -52,6 +57,13 @@ export async function readBodyBytes(res: Response, maxBytes: number): Promise<Bo
         break;
       }
       if (!value || value.byteLength === 0) continue;
+      if (onHead !== undefined && total === 0) {
+        try {
+          onHead(value);
+        } catch {
+          // a hint only
+        }
+      }
       if (total + value.byteLength > limit) {
         const keep = limit - total;
         if (keep > 0) chunks.push(value.subarray(0, keep));

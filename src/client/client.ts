@@ -37,6 +37,7 @@ import {
   ValidationError,
   WatchDecodeError,
 } from "./errors.ts";
+import { continueHint } from "./list-head.ts";
 import { checkPathSegment, PathSegmentError } from "./path.ts";
 import { DEFAULT_RATE_LIMIT, TokenBucket } from "./rate-limit.ts";
 import { DEFAULT_MAX_LINE_BYTES, decodeWatchBatches, type RawWatchEvent } from "./watch.ts";
@@ -126,6 +127,14 @@ export interface ListOptions {
    * memory (what an informer does by default).
    */
   dropManagedFields?: boolean | undefined;
+  /**
+   * Called with the page's `continue` token as soon as the head of the
+   * response has arrived, before the page is parsed and validated, so that
+   * the next page can be asked for while this one is processed (an informer
+   * does this). A hint: the page's `metadata.continue` is what counts. Not
+   * called for a last page, or when the head does not show the token.
+   */
+  onContinue?: ((token: string) => void) | undefined;
 }
 
 /**
@@ -403,9 +412,12 @@ interface RequestSpec {
   stream?: boolean | undefined;
   /** Cut `metadata.managedFields` out of the response bytes of this shape before parsing. */
   strip?: StripShape | undefined;
+  /** Sees the first bytes of a successful response body, before the rest is read. */
+  onHead?: ((head: Uint8Array) => void) | undefined;
 }
 
 const utf8 = new TextDecoder();
+
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
@@ -736,7 +748,7 @@ export class KubeClient {
   async #json(spec: RequestSpec): Promise<{ body: unknown; url: string }> {
     const { res, url, done, timedOut } = await this.#send(spec);
     try {
-      const read = await readBodyBytes(res, this.#maxResponseBytes);
+      const read = await readBodyBytes(res, this.#maxResponseBytes, spec.onHead);
       if (read.truncated) {
         throw new ResponseTooLargeError(spec.method, url, this.#maxResponseBytes);
       }
@@ -891,6 +903,7 @@ export class KubeClient {
       signal: opts.signal,
       timeoutMs: opts.timeoutMs,
       strip: opts.dropManagedFields ? "list" : undefined,
+      onHead: opts.onContinue && continueHint(opts.onContinue),
     });
     const where = `LIST ${safeUrl(url)}`;
     if (typeof body !== "object" || body === null || Array.isArray(body)) {

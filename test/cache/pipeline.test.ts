@@ -39,9 +39,11 @@ class GatedClient implements ListWatchClient {
   readonly log: string[] = [];
   readonly gates = new Map<string, (page: ObjectList<ConfigMap> | Error) => void>();
   readonly watchEvents: WatchEvent<ConfigMap>[][] = [];
+  readonly heads = new Map<string, ((token: string) => void) | undefined>();
   list<T>(_type: unknown, opts: ReflectorListOptions = {}): Promise<ObjectList<T>> {
     const key = opts.continue ?? `first rv=${opts.resourceVersion}`;
     this.log.push(`request ${key}`);
+    this.heads.set(key, opts.onContinue);
     return new Promise((resolve, reject) => {
       this.gates.set(key, (page) => {
         this.log.push(`response ${key}`);
@@ -61,6 +63,13 @@ class GatedClient implements ListWatchClient {
     await new Promise<void>((_, reject) =>
       opts.signal?.addEventListener("abort", () => reject(opts.signal?.reason)),
     );
+  }
+  /** The head of page `key` arrives and shows the next page's token (as KubeClient reports it). */
+  head(key: string, token: string): void {
+    const onContinue = this.heads.get(key);
+    assert.ok(onContinue, `request ${key} takes no onContinue`);
+    this.log.push(`head ${key}`);
+    onContinue(token);
   }
   open(key: string, page: ObjectList<ConfigMap> | Error): void {
     const gate = this.gates.get(key);
@@ -135,6 +144,86 @@ describe("list pipelining", () => {
     await done;
     assert.deepEqual(order, ["accept a (pending: c2)"]);
     assert.ok(client.log.includes("aborted c2"), "the page in flight is cancelled on stop");
+  });
+
+  it("asks for page k+1 when page k's head shows its token, still one page ahead at most", async () => {
+    const client = new GatedClient();
+    const reflector = new Reflector(client, ConfigMaps, recordingSink(client.log), {
+      logger: silentLogger,
+    });
+    const ac = new AbortController();
+    const done = reflector.run(ac.signal);
+    await until(() => client.gates.has("first rv=0"), "first page requested");
+    client.head("first rv=0", "c2");
+    assert.ok(client.gates.has("c2"), "page 2 asked for before page 1 is parsed");
+    // page 2's head arrives while page 1 is still processed: page 3 waits until page 2 is taken
+    client.head("c2", "c3");
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(client.gates.has("c3"), false);
+    client.open("first rv=0", page([cm("a"), cm("b")], "c2"));
+    await until(() => client.gates.has("c3"), "page 3 requested once page 2 is taken");
+    client.open("c2", page([cm("c")], "c3"));
+    client.open("c3", page([cm("d")]));
+    await until(() => client.log.some((l) => l.startsWith("replace")), "replaced");
+    ac.abort();
+    await done;
+    assert.deepEqual(client.log.slice(0, 10), [
+      "request first rv=0",
+      "head first rv=0",
+      "request c2",
+      "head c2",
+      "response first rv=0",
+      "request c3",
+      "response c2",
+      "response c3",
+      "replace a,b,c,d @10",
+      "watch rv=10",
+    ]);
+    assert.equal(
+      client.log.filter((l) => l.startsWith("aborted")).length,
+      0,
+      "no page asked for twice",
+    );
+  });
+
+  it("KubeClient reports the continue token from the head of a list response", async () => {
+    const body = JSON.stringify({
+      kind: "ConfigMapList",
+      apiVersion: "v1",
+      metadata: { resourceVersion: "10", continue: "next-page" },
+      items: [cm("a")],
+    });
+    let sent = false;
+    const tokens: string[] = [];
+    const client = new KubeClient({
+      server: "http://kube.test",
+      fetch: async () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            pull(c) {
+              // the head (up to the first item) first, then the rest
+              if (!sent) {
+                sent = true;
+                c.enqueue(new TextEncoder().encode(body.slice(0, body.indexOf("{", 80) + 1)));
+              } else {
+                c.enqueue(new TextEncoder().encode(body.slice(body.indexOf("{", 80) + 1)));
+                c.close();
+              }
+            },
+          }),
+          { headers: { "content-type": "application/json" } },
+        ),
+    });
+    const list = await client.list(ConfigMaps, { onContinue: (t) => tokens.push(t) });
+    assert.equal(list.metadata.continue, "next-page");
+    assert.deepEqual(tokens, ["next-page"]);
+    // a head that is not a list head, or a last page: no token
+    const plain = await new KubeClient({
+      server: "http://kube.test",
+      fetch: async () => new Response(JSON.stringify({ metadata: {}, items: [] })),
+    }).list(ConfigMaps, { onContinue: (t) => tokens.push(t) });
+    assert.equal(plain.items.length, 0);
+    assert.deepEqual(tokens, ["next-page"]);
   });
 
   it("prefetchPages: false fetches one page after the other", async () => {
