@@ -98,6 +98,26 @@ describe("informer through a proxy, against the real API server", () => {
     );
   });
 
+  it("reads the continue token from the head of a real list page (metadata before items), the same as the parsed page's", async () => {
+    const ns = await namespace("head");
+    await seedConfigMaps(ns, 3);
+    const tokens: string[] = [];
+    const page = await admin.list(ConfigMaps, {
+      namespace: ns,
+      limit: 1,
+      onContinue: (t) => tokens.push(t),
+    });
+    assert.ok(page.metadata.continue, "a paged list (a consistent read) has a continue token");
+    assert.deepEqual(tokens, [page.metadata.continue]);
+    const last = await admin.list(ConfigMaps, {
+      namespace: ns,
+      limit: 5,
+      onContinue: (t) => tokens.push(t),
+    });
+    assert.equal(last.metadata.continue, undefined);
+    assert.equal(tokens.length, 1, "no token for a last page");
+  });
+
   it("resumes from its resourceVersion after the connection is cut, without relisting", async () => {
     const ns = await namespace("cut");
     await seedConfigMaps(ns, 5);
