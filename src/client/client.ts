@@ -22,7 +22,7 @@ import { validate } from "../resources/validate.ts";
 import { nodeInspect } from "../runtime/inspect.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { type Clock, realClock } from "../util/clock.ts";
-import { parseWithoutManagedFields, type StripShape } from "../util/json-strip.ts";
+import { parseBytesWithoutManagedFields, type StripShape } from "../util/json-strip.ts";
 import { defaultLogger, type Logger } from "../util/logger.ts";
 import { DEFAULT_MAX_RESPONSE_BYTES, readBodyBytes } from "./body.ts";
 import { type ClusterConfig, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_USER_AGENT } from "./config.ts";
@@ -417,6 +417,7 @@ interface RequestSpec {
 }
 
 const utf8 = new TextDecoder();
+const decodeUtf8 = (bytes: Uint8Array): string => utf8.decode(bytes);
 
 let runtimeLoad: Promise<Runtime> | undefined;
 
@@ -765,17 +766,19 @@ export class KubeClient {
       if (read.truncated) {
         throw new ResponseTooLargeError(spec.method, url, this.#maxResponseBytes);
       }
-      const text = utf8.decode(read.bytes);
+      const bytes = read.bytes;
       try {
-        if (!text) return { body: undefined, url };
-        const body: unknown =
-          spec.strip !== undefined ? parseWithoutManagedFields(text, spec.strip) : JSON.parse(text);
-        return { body, url };
+        if (spec.strip !== undefined && bytes.byteLength > 0) {
+          // managedFields are cut from the bytes: what is left is decoded and parsed
+          return { body: parseBytesWithoutManagedFields(bytes, spec.strip, decodeUtf8), url };
+        }
+        const text = utf8.decode(bytes);
+        return { body: text ? JSON.parse(text) : undefined, url };
       } catch {
         throw new ApiError({
           code: res.status,
           reason: "InvalidResponse",
-          message: `response is not JSON: ${this.#scrub(text.slice(0, 120))}`,
+          message: `response is not JSON: ${this.#scrub(utf8.decode(bytes.subarray(0, 480)).slice(0, 120))}`,
           method: spec.method,
           url: safeUrl(url),
         });

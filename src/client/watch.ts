@@ -11,7 +11,7 @@
  */
 
 import { concatBytes } from "../util/bytes.ts";
-import { parseWithoutManagedFields } from "../util/json-strip.ts";
+import { parseBytesWithoutManagedFields } from "../util/json-strip.ts";
 import { WatchDecodeError } from "./errors.ts";
 
 /**
@@ -130,8 +130,7 @@ export class WatchLineDecoder {
         this.#pendingBytes = 0;
       }
       this.#line++;
-      const text = this.#decode(bytes, this.#line);
-      const ev = this.#parse(text);
+      const ev = this.#parse(bytes);
       if (ev) out.push(ev);
       start = nl + 1;
     }
@@ -169,6 +168,13 @@ export class WatchLineDecoder {
     );
   }
 
+  readonly #decodeLine = (bytes: Uint8Array): string => this.#decode(bytes, this.#line);
+
+  /** The start of a bad line, for its error message. */
+  #text(bytes: Uint8Array): string {
+    return new TextDecoder().decode(bytes.subarray(0, 320));
+  }
+
   #decode(bytes: Uint8Array, line: number): string {
     try {
       return this.#decoder.decode(bytes);
@@ -187,20 +193,24 @@ export class WatchLineDecoder {
     );
   }
 
-  #parse(text: string): RawWatchEvent | undefined {
+  #parse(bytes: Uint8Array): RawWatchEvent | undefined {
     // fast path: most lines are plain JSON without surrounding whitespace
-    const first = text.charCodeAt(0);
-    if (text.length === 0 || first === 0x20 || first === 0x0d || first === 0x09) {
-      if (text.trim() === "") return undefined;
+    const first = bytes[0];
+    if (bytes.byteLength === 0 || first === 0x20 || first === 0x0d || first === 0x09) {
+      if (this.#decode(bytes, this.#line).trim() === "") return undefined;
     }
     let value: unknown;
     try {
-      value = this.#strip ? parseWithoutManagedFields(text, "event") : JSON.parse(text);
+      // managedFields are cut from the bytes; the rest is decoded (invalid UTF-8 is an error) and parsed
+      value = this.#strip
+        ? parseBytesWithoutManagedFields(bytes, "event", this.#decodeLine)
+        : JSON.parse(this.#decode(bytes, this.#line));
     } catch (err) {
+      if (err instanceof WatchDecodeError) throw err;
       throw new WatchDecodeError(
         "invalid-json",
         this.#line,
-        `not JSON (${err instanceof Error ? err.message : String(err)}): ${text.slice(0, 80)}`,
+        `not JSON (${err instanceof Error ? err.message : String(err)}): ${this.#text(bytes).slice(0, 80)}`,
       );
     }
     if (
@@ -213,7 +223,7 @@ export class WatchLineDecoder {
       throw new WatchDecodeError(
         "invalid-event",
         this.#line,
-        `not a watch event {type, object}: ${text.slice(0, 80)}`,
+        `not a watch event {type, object}: ${this.#text(bytes).slice(0, 80)}`,
       );
     }
     return value as RawWatchEvent;

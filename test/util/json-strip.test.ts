@@ -2,7 +2,11 @@
 // what JSON.parse of the input gives minus that one member, and nothing else may ever be cut.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseWithoutManagedFields, type StripShape } from "../../src/util/json-strip.ts";
+import {
+  parseBytesWithoutManagedFields,
+  parseWithoutManagedFields,
+  type StripShape,
+} from "../../src/util/json-strip.ts";
 
 /** The parse result as text (compact), for readable comparisons. */
 function strip(text: string, shape: StripShape): string {
@@ -240,5 +244,39 @@ describe("parseWithoutManagedFields", () => {
       if (text.includes('"managedFields"')) cutSome++;
     }
     assert.ok(cutSome > 500, `only ${cutSome} inputs had a managedFields key`);
+  });
+
+  it("works on UTF-8 bytes: multi-byte characters around and inside the cut, invalid bytes decoded as before", () => {
+    const lenient = new TextDecoder();
+    const decode = (b: Uint8Array): string => lenient.decode(b);
+    const mf = [
+      { manager: "ünïcødé-😀", fieldsV1: { "f:metadata": { "f:labels": { "f:日本": {} } } } },
+    ];
+    const text = JSON.stringify({
+      items: [
+        {
+          metadata: { name: "é", annotations: { "a/b": '😀"[{' }, managedFields: mf },
+          spec: { ü: "]" },
+        },
+        { metadata: { managedFields: mf, name: "日本" } },
+      ],
+    });
+    check(text, "list");
+    const bytes = new TextEncoder().encode(text);
+    assert.deepEqual(parseBytesWithoutManagedFields(bytes, "list", decode), expected(text, "list"));
+    // an invalid byte outside the arrays becomes U+FFFD, as decoding the whole body does
+    const bad = new TextEncoder().encode(
+      '{"metadata":{"name":"a","managedFields":[{"manager":"x"}]},"v":"?"}',
+    );
+    const at = bad.lastIndexOf(0x3f);
+    bad[at] = 0xff;
+    const value = parseBytesWithoutManagedFields(bad, "object", decode) as Record<string, unknown>;
+    assert.deepEqual(value, { metadata: { name: "a" }, v: "\ufffd" });
+    // a fatal decoder's error comes through (the watch reports it as invalid UTF-8)
+    const fatal = new TextDecoder("utf-8", { fatal: true });
+    assert.throws(
+      () => parseBytesWithoutManagedFields(bad, "object", (b) => fatal.decode(b)),
+      TypeError,
+    );
   });
 });
