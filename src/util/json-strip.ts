@@ -85,28 +85,35 @@ function isObj(v: unknown): v is Obj {
 }
 
 /**
- * Remove `metadata.managedFields` of `holder`, if present: rebuilt without
- * the key rather than `delete`d (V8 keeps the object compact). Returns 1 if
+ * Remove `metadata.managedFields` of `holder`, if present. With `last` (the
+ * key is the metadata's last, as the API server writes it) it is `delete`d:
+ * V8 then rolls the object back to its shape before that key, and the object
+ * stays compact. Otherwise the metadata is rebuilt without the key (a
+ * `delete` of another key would turn it into a slow dictionary). Returns 1 if
  * the removed value was a marker (`0`), else 0.
  */
-function dropAt(holder: unknown): number {
+function dropAt(holder: unknown, last: boolean): number {
   if (!isObj(holder)) return 0;
   const md = holder.metadata;
   if (!isObj(md) || md.managedFields === undefined) return 0;
-  const { managedFields, ...rest } = md;
-  holder.metadata = rest;
-  return managedFields === 0 ? 1 : 0;
+  const marker = md.managedFields === 0 ? 1 : 0;
+  if (last) delete md.managedFields;
+  else {
+    const { managedFields: _, ...rest } = md;
+    holder.metadata = rest;
+  }
+  return marker;
 }
 
 /** Remove the managedFields at the shape's paths; returns how many of them were markers. */
-function dropAll(value: unknown, shape: StripShape): number {
+function dropAll(value: unknown, shape: StripShape, last = false): number {
   if (!isObj(value)) return 0;
-  if (shape === "object") return dropAt(value);
-  if (shape === "event") return dropAt(value.object);
+  if (shape === "object") return dropAt(value, last);
+  if (shape === "event") return dropAt(value.object, last);
   const items = value.items;
   if (!Array.isArray(items)) return 0;
   let n = 0;
-  for (const item of items) n += dropAt(item);
+  for (const item of items) n += dropAt(item, last);
   return n;
 }
 
@@ -141,11 +148,24 @@ function cuts(b: Uint8Array, shape: StripShape): number[] | undefined {
   return out.length === 0 && seen ? undefined : out;
 }
 
-/** `b` with each cut replaced by the marker. */
+/** Reused for the marked bytes up to this size (they are decoded at once): no allocation per page. */
+const SCRATCH_MAX = 8 * 1024 * 1024;
+let scratch = new Uint8Array(0);
+
+/** Every cut array is its object's last member (a `}` right after it). */
+function allLast(b: Uint8Array, cut: number[]): boolean {
+  for (let k = 1; k < cut.length; k += 2) if (b[cut[k]!] !== 0x7d) return false;
+  return true;
+}
+
+/** `b` with each cut replaced by the marker (valid until the next call). */
 function withMarkers(b: Uint8Array, cut: number[]): Uint8Array {
   let size = b.length;
   for (let k = 0; k < cut.length; k += 2) size -= cut[k + 1]! - cut[k]! - MARKER.length;
-  const out = new Uint8Array(size);
+  if (size > scratch.length && size <= SCRATCH_MAX) {
+    scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(size, scratch.length * 2)));
+  }
+  const out = size <= scratch.length ? scratch.subarray(0, size) : new Uint8Array(size);
   let from = 0;
   let pos = 0;
   for (let k = 0; k < cut.length; k += 2) {
@@ -187,7 +207,9 @@ export function parseBytesWithoutManagedFields(
     } catch {
       value = undefined; // JSON.parse of the original reports it (or parses, if the cut was wrong)
     }
-    if (value !== undefined && dropAll(value, shape) === cut.length / 2) return value;
+    if (value !== undefined && dropAll(value, shape, allLast(bytes, cut)) === cut.length / 2) {
+      return value;
+    }
   }
   // whitespace after the key, no array, or a marker landed elsewhere (a field of that name outside
   // metadata): parse it all, then drop
