@@ -7,7 +7,8 @@
  * measure what it is worth in the same run (all through public API):
  * "+nobatch" (a client without `watchBatches`: one await per event),
  * "+nostrip" (a transform of its own, so managedFields are parsed and then
- * dropped), "+noprefetch" (`prefetchPages: false`). Example:
+ * dropped), "+noprefetch" (`prefetchPages: false`), "+fetch" (the global `fetch` as the
+ * client's transport, instead of the runtime's: `node:http` on Node). Example:
  * `--clients kubeloop-validate,kubeloop-validate+nobatch`.
  */
 import { createInformer, dropManagedFields, type ListWatchClient } from "../../../src/cache/mod.ts";
@@ -23,7 +24,12 @@ let informerStats: () => Record<string, unknown> = () => ({});
 await runClient(
   `kubeloop-${cfg.variant}`,
   async (h) => {
-    const kube = new KubeClient({ server: h.cfg.url });
+    const kube = new KubeClient({
+      server: h.cfg.url,
+      ...(off("fetch")
+        ? { fetch: (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init) }
+        : {}),
+    });
     const client: ListWatchClient = off("nobatch")
       ? { list: (t, o) => kube.list(t, o), watch: (t, o) => kube.watch(t, o) }
       : kube;
