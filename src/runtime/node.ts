@@ -96,9 +96,14 @@ export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
       const nreq = mod.request(url, { method: req.method, headers, agent }, (res) => {
+        const encoding = res.headers["content-encoding"];
+        if (encoding === undefined || encoding === "identity") {
+          respond(res, undefined);
+          return;
+        }
         // an error before the body is taken (while a decoder loads) ends up in the stream's `close`
         res.on("error", () => {});
-        decoderFor(res.headers["content-encoding"]).then(
+        decoderFor(encoding).then(
           (decoder) => respond(res, decoder),
           (err: unknown) => {
             settled = true;
