@@ -92,15 +92,38 @@ function recordingSink(log: string[]): ReflectorSink<ConfigMap> {
   };
 }
 
+/** A reflector over a GatedClient, run until it has asked for its first page. */
+async function startPaging(): Promise<{
+  client: GatedClient;
+  ac: AbortController;
+  done: Promise<void>;
+  reflector: Reflector<ConfigMap>;
+}> {
+  const client = new GatedClient();
+  const reflector = new Reflector(client, ConfigMaps, recordingSink(client.log), {
+    logger: silentLogger,
+  });
+  const ac = new AbortController();
+  const done = reflector.run(ac.signal);
+  await until(() => client.gates.has("first rv=0"), "first page requested");
+  return { client, ac, done, reflector };
+}
+
+/** Answers the last page (c3), waits until the list is stored, and stops the reflector. */
+async function lastPageAndStop(
+  client: GatedClient,
+  ac: AbortController,
+  done: Promise<void>,
+): Promise<void> {
+  client.open("c3", page([cm("d")]));
+  await until(() => client.log.some((l) => l.startsWith("replace")), "replaced");
+  ac.abort();
+  await done;
+}
+
 describe("list pipelining", () => {
   it("asks for page k+1 as soon as page k arrives, never more than one page ahead, objects in order", async () => {
-    const client = new GatedClient();
-    const reflector = new Reflector(client, ConfigMaps, recordingSink(client.log), {
-      logger: silentLogger,
-    });
-    const ac = new AbortController();
-    const done = reflector.run(ac.signal);
-    await until(() => client.gates.has("first rv=0"), "first page requested");
+    const { client, ac, done, reflector } = await startPaging();
     client.open("first rv=0", page([cm("a"), cm("b")], "c2"));
     await until(() => client.gates.has("c2"), "page 2 requested");
     // page 3 is not asked for before page 2 is in
@@ -108,10 +131,7 @@ describe("list pipelining", () => {
     assert.equal(client.gates.has("c3"), false);
     client.open("c2", page([cm("c")], "c3"));
     await until(() => client.gates.has("c3"), "page 3 requested");
-    client.open("c3", page([cm("d")]));
-    await until(() => client.log.some((l) => l.startsWith("replace")), "replaced");
-    ac.abort();
-    await done;
+    await lastPageAndStop(client, ac, done);
     assert.deepEqual(client.log.slice(0, 7), [
       "request first rv=0",
       "response first rv=0",
@@ -147,13 +167,7 @@ describe("list pipelining", () => {
   });
 
   it("asks for page k+1 when page k's head shows its token, still one page ahead at most", async () => {
-    const client = new GatedClient();
-    const reflector = new Reflector(client, ConfigMaps, recordingSink(client.log), {
-      logger: silentLogger,
-    });
-    const ac = new AbortController();
-    const done = reflector.run(ac.signal);
-    await until(() => client.gates.has("first rv=0"), "first page requested");
+    const { client, ac, done } = await startPaging();
     client.head("first rv=0", "c2");
     assert.ok(client.gates.has("c2"), "page 2 asked for before page 1 is parsed");
     // page 2's head arrives while page 1 is still processed: page 3 waits until page 2 is taken
@@ -163,10 +177,7 @@ describe("list pipelining", () => {
     client.open("first rv=0", page([cm("a"), cm("b")], "c2"));
     await until(() => client.gates.has("c3"), "page 3 requested once page 2 is taken");
     client.open("c2", page([cm("c")], "c3"));
-    client.open("c3", page([cm("d")]));
-    await until(() => client.log.some((l) => l.startsWith("replace")), "replaced");
-    ac.abort();
-    await done;
+    await lastPageAndStop(client, ac, done);
     assert.deepEqual(client.log.slice(0, 10), [
       "request first rv=0",
       "head first rv=0",
