@@ -594,8 +594,8 @@ export class KubeClient {
         key: c.clientKey,
         insecureSkipTLSVerify: c.insecureSkipTLSVerify,
       };
-      // the runtime's transport even without custom TLS: on Node it is `node:http`, about half the CPU
-      // of the global fetch per byte (see src/runtime/node.ts); elsewhere it is the global fetch
+      // the runtime's transport even without custom TLS: on Node it is `node:http`, which costs less
+      // CPU per byte than the global fetch (see src/runtime/node.ts); elsewhere it is the global fetch
       const runtime = c.runtime ?? (await processRuntime());
       return runtime.createFetch(tls);
     })();
