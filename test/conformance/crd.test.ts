@@ -88,20 +88,20 @@ async function createCrd(t: CaseContext): Promise<Crd> {
   const r = await t.post(CRDS, widgetCrd(group));
   assert.equal(r.status, 201, r.text);
   t.defer(() => t.delete(`${CRDS}/widgets.${group}`));
-  for (let i = 0; i < 100; i++) {
-    const got = await t.get(`${CRDS}/widgets.${group}`);
-    const established = (got.body.status?.conditions ?? []).some(
-      (c: any) => c.type === "Established" && c.status === "True",
-    );
-    if (established) {
-      // the new resource is served once discovery lists it
-      const disco = await t.get(`/apis/${group}/v1`);
-      if (disco.status === 200)
-        return { group, base: (ns) => `/apis/${group}/v1/namespaces/${ns}/widgets` };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`CRD widgets.${group} was not established in 10 s`);
+  await t.until(
+    // the new resource is served once discovery lists it
+    async () => (await established(t, group)) && (await t.get(`/apis/${group}/v1`)).status === 200,
+    `CRD widgets.${group} was not established in 10 s`,
+  );
+  return { group, base: (ns) => `/apis/${group}/v1/namespaces/${ns}/widgets` };
+}
+
+/** The CRD of `group` has the condition Established=True. */
+async function established(t: CaseContext, group: string): Promise<boolean> {
+  const got = await t.get(`${CRDS}/widgets.${group}`);
+  return (got.body.status?.conditions ?? []).some(
+    (c: any) => c.type === "Established" && c.status === "True",
+  );
 }
 
 const widget = (
@@ -129,7 +129,7 @@ await conformance("custom resources", (c) => {
       assert.equal(r.body.spec.names.listKind, "WidgetList");
       assert.deepEqual(r.body.spec.conversion, { strategy: "None" });
       assert.deepEqual(r.body.status.storedVersions, ["v1"]);
-      await createCrdWait(t, group);
+      await t.until(() => established(t, group), "not established");
       const got = await t.get(`${CRDS}/widgets.${group}`);
       assert.deepEqual(
         got.body.status.conditions.map((c: any) => `${c.type}=${c.status}:${c.reason}`),
@@ -366,25 +366,9 @@ await conformance("custom resources", (c) => {
     await t.post(crd.base(ns), widget(crd, "w", { size: 1 }));
     const del = await t.delete(`${CRDS}/widgets.${crd.group}`);
     assert.equal(del.status, 200);
-    for (let i = 0; i < 100; i++) {
-      const r = await t.get(`${crd.base(ns)}/w`);
-      if (r.status === 404) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.fail("the custom resource is still served 10 s after its CRD was deleted");
+    await t.until(
+      async () => (await t.get(`${crd.base(ns)}/w`)).status === 404,
+      "the custom resource is still served 10 s after its CRD was deleted",
+    );
   });
 });
-
-async function createCrdWait(t: CaseContext, group: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const got = await t.get(`${CRDS}/widgets.${group}`);
-    if (
-      (got.body.status?.conditions ?? []).some(
-        (c: any) => c.type === "Established" && c.status === "True",
-      )
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("not established");
-}

@@ -70,6 +70,23 @@ export class CaseContext {
     return this.target.elapse(ms);
   }
 
+  /**
+   * Ask the server until `check` holds, letting `stepMs` of server time pass
+   * between tries ({@link elapse}: a real wait only on the real server, whose
+   * controllers run on their own); throws `message` after `tries` tries.
+   */
+  async until(
+    check: () => Promise<boolean>,
+    message: string,
+    { tries = 100, stepMs = 100 }: { tries?: number; stepMs?: number } = {},
+  ): Promise<void> {
+    for (let i = 0; i < tries; i++) {
+      if (await check()) return;
+      await this.elapse(stepMs);
+    }
+    throw new Error(message);
+  }
+
   /** Create a fresh namespace for this case; it is deleted (with its contents) when the case ends. */
   async namespace(prefix = "kc"): Promise<string> {
     const name = `${prefix}-${uniqueSuffix()}`;
