@@ -97,6 +97,18 @@ for (const mod of Object.values(doc.nodes ?? {})) {
             `${id}: a generated ResourceType needs an example, its API version, scope and reference link`,
           );
         }
+      } else if (decl.kind === "function" && /^is[A-Z]/.test(sym.name)) {
+        generatedExempt++;
+        const type = sym.name.slice(2);
+        if (
+          !text.includes(`{@link ${type}}`) ||
+          !text.includes(`{@link ${type}Schema}`) ||
+          !apiVersion
+        ) {
+          badGenerated.push(
+            `${id}: a generated guard must link its type and schema and name its API version`,
+          );
+        }
       } else if (isSchema) {
         generatedExempt++;
         if (!/\{@link \w+\}/.test(text) || !apiVersion) {

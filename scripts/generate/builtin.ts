@@ -439,8 +439,7 @@ export function generateBuiltins(source: OpenApiDocument): BuiltinOutput {
 
   const imports: EmitImports = {
     zod: "zod/mini",
-    runtime: (_from, what) =>
-      `../../resources/${what === "resource" ? "resource" : what === "meta" ? "meta" : "primitives"}.ts`,
+    runtime: (_from, what) => `../../resources/${what}.ts`,
     module: relative,
   };
   const header = [

@@ -113,10 +113,22 @@ export interface EmitImports {
   /** Specifier of `zod/mini`. */
   zod: string;
   /** Specifier of kubeloop's runtime pieces (`defineResource`, primitives, `KubernetesObject`) for a module. */
-  runtime(from: string, what: "resource" | "meta" | "primitives"): string;
+  runtime(from: string, what: RuntimePart): string;
   /** Specifier of another module's types from module `from`. */
   module(from: string, to: string): string;
 }
+
+/**
+ * kubeloop's runtime modules that emitted code imports from: `resource` (`defineResource`),
+ * `meta` (`KubernetesObject`), `primitives` (quantities, string maps) and `validate` (`withCheck`).
+ *
+ * @example
+ * ```ts
+ * import type { RuntimePart } from "./emit.ts";
+ * const file = (what: RuntimePart): string => `../../resources/${what}.ts`;
+ * ```
+ */
+export type RuntimePart = "resource" | "meta" | "primitives" | "validate";
 
 /** A generated module: its path and source text. */
 export interface EmittedModule {
@@ -319,6 +331,10 @@ interface Ctx {
   /** `module\0name` → local base name for refs into other modules */
   foreign: Map<string, string>;
   local: Set<string>;
+  /** Named types of this module that have a type guard (`is<Name>`). */
+  guarded: Set<string>;
+  /** Module-level helpers of the guards: source → name (regular expressions, list and map checks). */
+  helpers: Map<string, string>;
 }
 
 function use(ctx: Ctx, spec: string, name: string, typeOnly: boolean, local = name): string {
@@ -333,12 +349,7 @@ function use(ctx: Ctx, spec: string, name: string, typeOnly: boolean, local = na
   return local;
 }
 
-function runtime(
-  ctx: Ctx,
-  what: "resource" | "meta" | "primitives",
-  name: string,
-  typeOnly: boolean,
-): string {
+function runtime(ctx: Ctx, what: RuntimePart, name: string, typeOnly: boolean): string {
   return use(ctx, ctx.imports.runtime(ctx.mod.path, what), name, typeOnly);
 }
 
@@ -522,6 +533,177 @@ function zodExpr(ctx: Ctx, t: SchemaType): string {
   return t.nullable ? `z.nullable(${s})` : s;
 }
 
+/**
+ * A module-level helper of the guards, shared by every use of the same source: `make(name)`
+ * gives its declaration; it is named `hint` (numbered when that is taken).
+ */
+function helper(ctx: Ctx, hint: string, make: (name: string) => string): string {
+  const key = make("\u0000");
+  let name = ctx.helpers.get(key);
+  if (name === undefined) {
+    const taken = new Set(ctx.helpers.values());
+    name = hint;
+    for (let i = 2; taken.has(name) || ctx.local.has(name); i++) name = `${hint}${i}`;
+    ctx.helpers.set(key, name);
+  }
+  return name;
+}
+
+/** A name for the helper that checks lists or maps of `t`. */
+function helperHint(t: SchemaType, what: "List" | "Map"): string {
+  if (t.nullable) return `is${what}`;
+  if (t.type === "ref") return `is${t.name}${what}`;
+  if (
+    t.type === "string" &&
+    !t.enum &&
+    !t.pattern &&
+    t.minLength === undefined &&
+    t.maxLength === undefined
+  )
+    return `isString${what}`;
+  if (t.type === "number" && !t.enum && t.minimum === undefined && t.maximum === undefined)
+    return t.integer ? `isInteger${what}` : `isNumber${what}`;
+  if (t.type === "quantity") return `isQuantity${what}`;
+  if (t.type === "intOrString") return `isIntOrString${what}`;
+  return `is${what}`;
+}
+
+/** The guard of a named type, local or imported (`is<Name>`). */
+function guardName(ctx: Ctx, t: { module: string; name: string }): string | undefined {
+  if (t.module === ctx.mod.path) return ctx.guarded.has(t.name) ? `is${t.name}` : undefined;
+  const base = ctx.foreign.get(`${t.module}\u0000${t.name}`) ?? t.name;
+  return use(ctx, ctx.imports.module(ctx.mod.path, t.module), `is${t.name}`, false, `is${base}`);
+}
+
+/**
+ * A JavaScript expression that is true exactly when `zodExpr(t)` accepts the value of variable
+ * `x` unchanged, or undefined where no such expression is emitted (a `multipleOf`, which zod
+ * checks with its own float arithmetic; a type without a guard). It reads the value and
+ * allocates nothing, so it is cheap from the first object on: no compiling, no interpreting.
+ */
+function guardExpr(ctx: Ctx, t: SchemaType, x: string): string | undefined {
+  let s: string | undefined;
+  switch (t.type) {
+    case "string": {
+      if (t.enum?.length) {
+        s = `(${t.enum.map((v) => `${x} === ${JSON.stringify(v)}`).join(" || ")})`;
+        break;
+      }
+      const parts = [`typeof ${x} === "string"`];
+      if (t.pattern !== undefined) {
+        const re = regexLiteral(t.pattern);
+        if (re) parts.push(`${helper(ctx, "PATTERN", (n) => `const ${n} = ${re};\n`)}.test(${x})`);
+      }
+      if (t.minLength !== undefined) parts.push(`${x}.length >= ${t.minLength}`);
+      if (t.maxLength !== undefined) parts.push(`${x}.length <= ${t.maxLength}`);
+      s = parts.length === 1 ? parts[0]! : `(${parts.join(" && ")})`;
+      break;
+    }
+    case "number": {
+      if (t.enum?.length) {
+        s = `(${t.enum.map((v) => `${x} === ${JSON.stringify(v)}`).join(" || ")})`;
+        break;
+      }
+      if (t.multipleOf !== undefined) return undefined;
+      const parts = [t.integer ? `Number.isSafeInteger(${x})` : `Number.isFinite(${x})`];
+      const n = `(${x} as number)`;
+      if (t.minimum !== undefined)
+        parts.push(`${n} ${t.exclusiveMinimum ? ">" : ">="} ${t.minimum}`);
+      if (t.maximum !== undefined)
+        parts.push(`${n} ${t.exclusiveMaximum ? "<" : "<="} ${t.maximum}`);
+      s = parts.length === 1 ? parts[0]! : `(${parts.join(" && ")})`;
+      break;
+    }
+    case "boolean":
+      s = `typeof ${x} === "boolean"`;
+      break;
+    case "intOrString":
+      s = `${runtime(ctx, "primitives", "isIntOrString", false)}(${x})`;
+      break;
+    case "quantity":
+      s = `${runtime(ctx, "primitives", "isQuantity", false)}(${x})`;
+      break;
+    case "time":
+      s = `typeof ${x} === "string"`;
+      break;
+    case "unknown":
+      return "true"; // as zodExpr: z.unknown() accepts null too
+    case "array": {
+      const item = guardExpr(ctx, t.items, "v");
+      if (item === undefined) return undefined;
+      const size: string[] = [];
+      if (t.minItems !== undefined) size.push(`a.length < ${t.minItems}`);
+      if (t.maxItems !== undefined) size.push(`a.length > ${t.maxItems}`);
+      if (item === "true" && size.length === 0) {
+        s = `Array.isArray(${x})`;
+        break;
+      }
+      const check = helper(
+        ctx,
+        helperHint(t.items, "List"),
+        (n) =>
+          `function ${n}(a: unknown): boolean {\n  if (!Array.isArray(a)${size.map((c) => ` || ${c}`).join("")}) return false;\n` +
+          `  for (let i = 0; i < a.length; i++) {\n    const v: unknown = a[i];\n    if (${not(item)}) return false;\n  }\n  return true;\n}\n`,
+      );
+      s = `${check}(${x})`;
+      break;
+    }
+    case "map": {
+      const plain =
+        t.values.type === "string" &&
+        !t.values.nullable &&
+        !t.values.enum &&
+        !t.values.pattern &&
+        t.values.minLength === undefined &&
+        t.values.maxLength === undefined;
+      const counted = t.minProperties !== undefined || t.maxProperties !== undefined;
+      if (plain && !counted) {
+        s = `${runtime(ctx, "primitives", "isStringMap", false)}(${x})`;
+        break;
+      }
+      const value = guardExpr(ctx, t.values, "v");
+      if (value === undefined) return undefined;
+      const size: string[] = [];
+      if (t.minProperties !== undefined) size.push(`Object.keys(m).length < ${t.minProperties}`);
+      if (t.maxProperties !== undefined) size.push(`Object.keys(m).length > ${t.maxProperties}`);
+      // a plain map checks its values with `for…in` (isStringMap, zod's check); a record
+      // schema (z.record) walks the own keys but "__proto__", which JSON.parse makes an own key
+      const record = !plain;
+      const check = helper(
+        ctx,
+        helperHint(t.values, "Map"),
+        (n) =>
+          `function ${n}(m: unknown): boolean {\n  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;\n` +
+          size.map((c) => `  if (${c}) return false;\n`).join("") +
+          (record
+            ? `  for (const k of Object.keys(m)) {\n    if (k === "__proto__") continue;\n`
+            : "  for (const k in m) {\n") +
+          `    const v: unknown = (m as Record<string, unknown>)[k];\n    if (${not(value)}) return false;\n  }\n  return true;\n}\n`,
+      );
+      s = `${check}(${x})`;
+      break;
+    }
+    case "object":
+      if (t.properties.length > 0)
+        throw new EmitError(ctx.mod.path, "inline object with properties");
+      s = `(typeof ${x} === "object" && ${x} !== null && !Array.isArray(${x}))`;
+      break;
+    case "ref": {
+      const g = guardName(ctx, t);
+      if (g === undefined) return undefined;
+      s = `${g}(${x})`;
+      break;
+    }
+    case "union": {
+      const options = t.options.map((o) => guardExpr(ctx, o, x));
+      if (options.some((o) => o === undefined)) return undefined;
+      s = `(${options.join(" || ")})`;
+      break;
+    }
+  }
+  return t.nullable ? `(${x} === null || ${s})` : s;
+}
+
 function describe(ctx: Ctx, t: SchemaType): string {
   let s: string;
   switch (t.type) {
@@ -591,9 +773,17 @@ function emitType(ctx: Ctx, nt: NamedType, lazy: Set<string>, out: string[]): vo
     out.push(docBlock(nt.doc));
     out.push(`export type ${nt.name} = ${tsType(ctx, t)};\n\n`);
     out.push(docBlock(schemaDoc));
+    const expr = ctx.guarded.has(nt.name) ? guardExpr(ctx, t, "value") : undefined;
+    const schema = zodExpr(ctx, t);
     out.push(
-      `export const ${schemaName}: z.ZodMiniType<${nt.name}> = ${PURE} (() => ${zodExpr(ctx, t)})();\n\n`,
+      `export const ${schemaName}: z.ZodMiniType<${nt.name}> = ${PURE} (() => ${expr === undefined ? schema : `${runtime(ctx, "validate", "withCheck", false)}(${schema}, is${nt.name})`})();\n\n`,
     );
+    if (expr !== undefined) {
+      out.push(docBlock(guardDoc(nt)));
+      out.push(
+        `export function is${nt.name}(value: unknown): value is ${nt.name} {\n  return ${expr};\n}\n\n`,
+      );
+    }
     return;
   }
   const props = [...t.properties];
@@ -620,8 +810,10 @@ function emitType(ctx: Ctx, nt: NamedType, lazy: Set<string>, out: string[]): vo
   }
   out.push("}\n\n");
   out.push(docBlock(schemaDoc));
+  const guarded = ctx.guarded.has(nt.name);
+  const guard = `is${nt.name}`;
   out.push(
-    `export const ${schemaName}: z.ZodMiniType<${nt.name}> = ${PURE} (() =>\n  z.looseObject({\n`,
+    `export const ${schemaName}: z.ZodMiniType<${nt.name}> = ${PURE} (() =>\n  ${guarded ? `${runtime(ctx, "validate", "withCheck", false)}(` : ""}z.looseObject({\n`,
   );
   for (const p of props) {
     let expr = zodExpr(ctx, p.type);
@@ -638,7 +830,87 @@ function emitType(ctx: Ctx, nt: NamedType, lazy: Set<string>, out: string[]): vo
       out.push(`    ${propKey(p.name)}: ${expr},\n`);
     }
   }
-  out.push("  }))();\n\n");
+  out.push(guarded ? `  }), ${guard}))();\n\n` : "  }))();\n\n");
+  if (guarded) emitGuard(ctx, nt, props, out);
+}
+
+/** A guard's doc: what it checks, with the API version its schema's doc names. */
+function guardDoc(nt: NamedType): string[] {
+  const version =
+    /^Schema of \{@link \w+\}( \(`[^`]+`\))?/.exec(nt.schemaDoc?.[0] ?? "")?.[1] ?? "";
+  return [
+    `Whether a JSON value is a valid {@link ${nt.name}}${version}: exactly what {@link ${nt.name}Schema} accepts, read without copying.`,
+  ];
+}
+
+/** The guard `is<Name>` of an object type: one test per known field, unknown fields pass. */
+function emitGuard(ctx: Ctx, nt: NamedType, props: Property[], out: string[]): void {
+  out.push(docBlock(guardDoc(nt)));
+  out.push(`export function is${nt.name}(value: unknown): value is ${nt.name} {\n`);
+  out.push(
+    '  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;\n',
+  );
+  if (props.length > 0) {
+    out.push("  const o = value as Record<string, unknown>;\n  let v: unknown;\n");
+    for (const p of props) {
+      const expr = guardExpr(ctx, p.type, "v")!;
+      const read = IDENT.test(p.name) ? `o.${p.name}` : `o[${JSON.stringify(p.name)}]`;
+      if (expr === "true") {
+        // any value, but zod wants the key of a field that is not optional
+        if (p.required) out.push(`  if (!(${JSON.stringify(p.name)} in o)) return false;\n`);
+        continue;
+      }
+      out.push(
+        p.required
+          ? `  v = ${read}; if (${not(expr)}) return false;\n`
+          : `  v = ${read}; if (v !== undefined && ${not(expr)}) return false;\n`,
+      );
+    }
+  }
+  out.push("  return true;\n}\n\n");
+}
+
+/** The negation of a guard expression, readable for the common shapes. */
+function not(expr: string): string {
+  const type = /^typeof (\w+) === ("\w+")$/.exec(expr);
+  if (type) return `typeof ${type[1]} !== ${type[2]}`;
+  return /^[\w$.]+\(\w+\)$/.test(expr) || enclosed(expr) ? `!${expr}` : `!(${expr})`;
+}
+
+/** Whether `expr` is one parenthesised group (string literals in it skipped). */
+function enclosed(expr: string): boolean {
+  if (!expr.startsWith("(")) return false;
+  let depth = 0;
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i];
+    if (c === '"') {
+      for (i++; i < expr.length && expr[i] !== '"'; i++) if (expr[i] === "\\") i++;
+    } else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return i === expr.length - 1;
+  }
+  return false;
+}
+
+/**
+ * The named types of the module that get a guard: those whose every field has a guard
+ * expression, through the types they refer to (a fixed point: a type loses its guard when one
+ * it refers to has none).
+ */
+function guardedTypes(ctx: Ctx, types: NamedType[]): Set<string> {
+  const guarded = new Set(types.map((t) => t.name));
+  const scratch: Ctx = { ...ctx, named: new Map(), helpers: new Map(), guarded };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const t of types) {
+      if (!guarded.has(t.name)) continue;
+      const parts = t.type.type === "object" ? t.type.properties.map((p) => p.type) : [t.type];
+      if (parts.some((p) => guardExpr(scratch, p, "v") === undefined)) {
+        guarded.delete(t.name);
+        changed = true;
+      }
+    }
+  }
+  return guarded;
 }
 
 function emitResource(ctx: Ctx, r: ResourceDecl, out: string[]): void {
@@ -686,7 +958,7 @@ export function emitModule(mod: ModuleDecl, imports: EmitImports): EmittedModule
   const types = hoist(mod);
   const local = new Set<string>();
   for (const t of types) {
-    for (const n of [t.name, `${t.name}Schema`]) {
+    for (const n of [t.name, `${t.name}Schema`, `is${t.name}`]) {
       if (local.has(n)) throw new EmitError(mod.path, `duplicate name ${n}`);
       local.add(n);
     }
@@ -708,11 +980,24 @@ export function emitModule(mod: ModuleDecl, imports: EmitImports): EmittedModule
   }
   for (const [name, modules] of byName) {
     for (const module of modules) {
-      const clash = local.has(name) || local.has(`${name}Schema`) || modules.length > 1;
+      const clash =
+        local.has(name) ||
+        local.has(`${name}Schema`) ||
+        local.has(`is${name}`) ||
+        modules.length > 1;
       foreign.set(`${module}\u0000${name}`, clash ? `${moduleAlias(module)}${name}` : name);
     }
   }
-  const ctx: Ctx = { mod, imports, named: new Map(), foreign, local };
+  const ctx: Ctx = {
+    mod,
+    imports,
+    named: new Map(),
+    foreign,
+    local,
+    guarded: new Set(),
+    helpers: new Map(),
+  };
+  ctx.guarded = guardedTypes(ctx, types);
 
   // Order: dependencies first; members of reference cycles use getters for in-cycle references.
   const byTypeName = new Map(types.map((t) => [t.name, t]));
@@ -754,5 +1039,7 @@ export function emitModule(mod: ModuleDecl, imports: EmitImports): EmittedModule
     );
   }
   head.push("\n");
+  // the guards' helpers (regular expressions, list and map checks), named in order of first use
+  for (const [source, name] of ctx.helpers) head.push(`${source.split("\u0000").join(name)}\n`);
   return { path: mod.path, source: `${head.join("")}${body.join("").replace(/\n+$/, "\n")}` };
 }

@@ -12,6 +12,7 @@ import { type ListMeta, type ObjectMeta, ObjectMetaSchema, type Status } from ".
 import { StringMapSchema } from "./primitives.ts";
 
 export {
+  isObjectMeta,
   type ListMeta,
   ListMetaSchema,
   type ManagedFieldsEntry,

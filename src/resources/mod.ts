@@ -34,4 +34,4 @@ export * from "./merge.ts";
 export * from "./meta.ts";
 export * from "./primitives.ts";
 export * from "./resource.ts";
-export { hasFastPath, type ValidationResult, validate } from "./validate.ts";
+export { hasFastPath, type ValidationResult, validate, withCheck } from "./validate.ts";

@@ -34,6 +34,20 @@ export const IntOrStringSchema: z.ZodMiniType<IntOrString> = /* @__PURE__ */ (()
   z.union([z.int(), z.string()]))();
 
 /**
+ * Whether `v` is an {@link IntOrString}: what {@link IntOrStringSchema} accepts.
+ *
+ * @example
+ * ```ts
+ * import { isIntOrString } from "kubeloop";
+ * isIntOrString("25%"); // true
+ * isIntOrString(1.5); // false
+ * ```
+ */
+export function isIntOrString(v: unknown): v is IntOrString {
+  return typeof v === "string" || Number.isSafeInteger(v);
+}
+
+/**
  * A resource quantity (`resource.Quantity`) such as `"500m"`, `"1Gi"` or `2`.
  * Servers always send strings; numbers are accepted because clients may write them.
  *
@@ -57,6 +71,20 @@ export type Quantity = string | number;
  */
 export const QuantitySchema: z.ZodMiniType<Quantity> = /* @__PURE__ */ (() =>
   z.union([z.string(), z.number()]))();
+
+/**
+ * Whether `v` is a {@link Quantity}: what {@link QuantitySchema} accepts.
+ *
+ * @example
+ * ```ts
+ * import { isQuantity } from "kubeloop";
+ * isQuantity("1Gi"); // true
+ * isQuantity(Number.NaN); // false
+ * ```
+ */
+export function isQuantity(v: unknown): v is Quantity {
+  return typeof v === "string" || Number.isFinite(v);
+}
 
 /**
  * An RFC 3339 timestamp (`metav1.Time`, `metav1.MicroTime`), e.g.

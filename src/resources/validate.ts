@@ -144,8 +144,8 @@ let prepared = 0;
  * Compile an object's fields, the first time a value reaches it. Each field's own node is
  * compiled (its wrappers, its type, the shell of a nested object, union options), not what is
  * inside: a nested object's fields wait until a value reaches that object, an array's element
- * until it has one. That is enough to know exactly which fields are required (`check(node,
- * undefined)` never looks inside a container), and to meet a default, transform, catch or pipe
+ * until it has one. That is enough to know which fields are required (those not wrapped in
+ * `z.optional`), and to meet a default, transform, catch or pipe
  * on a field (`Unsupported`), which zod would apply to the field even when it is absent, before
  * any value passes this object.
  */
@@ -156,7 +156,9 @@ function prepareObject(o: ObjectFields): void {
   for (let i = 0; i < o.keys.length; i++) {
     const key = o.keys[i]!;
     const child = compile(o.shape[key], o.seen);
-    const isRequired = !check(child, undefined);
+    // zod needs the key of every field not wrapped in z.optional, even one whose schema takes
+    // undefined (z.unknown(), z.any()): absent, it fails as "nonoptional"
+    const isRequired = !child.optional;
     if (isRequired) required++;
     table.set(key, { node: child, required: isRequired });
   }
@@ -367,6 +369,12 @@ function leavesAccept(mask: number, x: unknown): boolean {
 function compile(schema: unknown, seen: Map<unknown, Node>): Node {
   const done = seen.get(schema);
   if (done) return done;
+  const fn = useAttached ? attached.get(schema as object) : undefined;
+  if (fn) {
+    const n = node(FN, { fn });
+    seen.set(schema, n);
+    return n;
+  }
   // Register a reference first, so recursive schemas (z.lazy in a union, say) compile to a cycle.
   const ref = node(REF);
   seen.set(schema, ref);
@@ -494,7 +502,37 @@ function compileNode(schema: unknown, seen: Map<unknown, Node>): Node {
   }
 }
 
-const cache = new WeakMap<object, Node | null>();
+let cache = new WeakMap<object, Node | null>();
+
+/** Checks attached to schemas with {@link withCheck}. */
+const attached = new WeakMap<object, Check>();
+/** Whether compiling uses attached checks (tests turn it off to exercise the compiler on generated schemas). */
+let useAttached = true;
+
+/**
+ * Attach an exact check to `schema`: a function that returns true for exactly the values
+ * `schema` accepts and returns unchanged (for a loose object: every known field valid, unknown
+ * fields kept). {@link validate} then calls it instead of compiling the schema, and so does
+ * the compiled check of any schema that contains this one. Returns `schema`.
+ *
+ * The generated kinds attach their generated type guards (`isPod` to `PodSchema`, ...): plain
+ * straight-line code, fast from the first object on, where the compiled check is an
+ * interpreter that V8 optimises only after some hundreds of objects. A check that accepts a
+ * value the schema rejects lets that value through `validate`, so attach only a check that
+ * is exact.
+ *
+ * @example
+ * ```ts
+ * import { validate, withCheck } from "kubeloop";
+ * import * as z from "zod/mini";
+ * const PortSchema = withCheck(z.int(), (v) => Number.isSafeInteger(v));
+ * validate(PortSchema, 8080).success; // true, without compiling the schema
+ * ```
+ */
+export function withCheck<S extends $ZodType>(schema: S, check: (value: unknown) => boolean): S {
+  attached.set(schema, check);
+  return schema;
+}
 
 function received(v: unknown): string {
   if (v === null) return "null";
@@ -595,7 +633,7 @@ export function validate<T>(schema: $ZodType<T>, value: unknown): ValidationResu
 }
 
 /** Roots whose whole schema `hasFastPath` compiled. */
-const whole = new WeakSet<object>();
+let whole = new WeakSet<object>();
 
 /** Compile every part of a root's schema now (what `validate` leaves until values reach it). */
 function compileWhole(root: Node): void {
@@ -651,4 +689,19 @@ export function hasFastPath(schema: $ZodType): boolean {
  */
 export function preparedObjectCount(): number {
   return prepared;
+}
+
+/**
+ * Whether {@link validate} uses the checks attached with {@link withCheck} (the default) or
+ * compiles those schemas too; forgets every compiled schema. Tests turn it off to run the
+ * compiler on the generated kinds, benchmarks to compare the two. Not part of the public API.
+ *
+ * @internal
+ */
+export function useAttachedChecks(on: boolean): void {
+  useAttached = on;
+  cache = new WeakMap();
+  whole = new WeakSet();
+  lastSchema = undefined;
+  lastNode = null;
 }

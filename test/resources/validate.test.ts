@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { z } from "zod";
 import * as zm from "zod/mini";
 import { CustomResourceDefinitionSchema } from "../../src/kinds/apiextensions/v1.ts";
 import { allBuiltinResources, builtinResources } from "../../src/resources/builtin.ts";
 import { PodSchema } from "../../src/resources/core.ts";
 import { BookmarkSchema, ObjectMetaSchema, StatusSchema } from "../../src/resources/meta.ts";
-import { hasFastPath, preparedObjectCount, validate } from "../../src/resources/validate.ts";
+import {
+  hasFastPath,
+  preparedObjectCount,
+  useAttachedChecks,
+  validate,
+} from "../../src/resources/validate.ts";
 import { seededRandom as rng } from "../../src/testing/random.ts";
 import { loadRealFixtures } from "../fixtures/real.ts";
 
@@ -59,162 +64,184 @@ function mutate(obj: unknown, path: (string | number)[], value: unknown): unknow
   return copy;
 }
 
-describe("validate (compiled fast path)", () => {
-  it("has a fast path for every built-in kind and the meta schemas", () => {
-    for (const r of builtinResources) assert.ok(hasFastPath(r.schema), r.kind);
-    assert.ok(hasFastPath(BookmarkSchema));
-    assert.ok(hasFastPath(StatusSchema));
-  });
+// The generated kinds carry guards (withCheck), which validate runs; with them off, validate
+// compiles the same schemas. Both must give zod's answers.
+for (const guards of [true, false])
+  describe(guards ? "validate (generated guards)" : "validate (compiled fast path)", () => {
+    before(() => useAttachedChecks(guards));
+    after(() => useAttachedChecks(true));
 
-  it("returns the input itself on success", () => {
-    const r = validate(PodSchema, pod);
-    assert.ok(r.success);
-    assert.equal(r.data, pod);
-  });
-
-  it("agrees with zod on thousands of mutated Pods", () => {
-    const random = rng(42);
-    const all = paths(pod);
-    let rejected = 0;
-    for (let i = 0; i < 3000; i++) {
-      const path = all[Math.floor(random() * all.length)]!;
-      const value = WEIRD[Math.floor(random() * WEIRD.length)];
-      const candidate = mutate(pod, path, value);
-      const fast = validate(PodSchema, candidate).success;
-      const slow = PodSchema.safeParse(candidate).success;
-      assert.equal(fast, slow, `path ${path.join(".")} = ${String(value)}`);
-      if (!slow) rejected++;
-    }
-    assert.ok(rejected > 100, `only ${rejected} mutations were invalid`);
-  });
-
-  it("gives zod's issues on failure", () => {
-    const r = validate(ObjectMetaSchema, { name: 5 });
-    assert.ok(!r.success);
-    assert.deepEqual(r.error.issues[0]!.path, ["name"]);
-  });
-
-  it("falls back to zod for schemas it cannot compile (strip objects, transforms, defaults)", () => {
-    const strip = z.object({ a: z.string() });
-    assert.equal(hasFastPath(strip), false);
-    const r = validate(strip, { a: "x", extra: 1 });
-    assert.ok(r.success);
-    assert.deepEqual(r.data, { a: "x" });
-    const withDefault = z.looseObject({ n: z.number().default(3) });
-    assert.equal(hasFastPath(withDefault), false);
-    const d = validate(withDefault, {});
-    assert.ok(d.success && d.data.n === 3);
-    // an exclusive union (z.xor) fails a value that more than one option accepts
-    const xor = z.looseObject({ a: z.xor([z.string(), z.string().min(1)]) });
-    assert.equal(hasFastPath(xor), false);
-    assert.equal(validate(xor, { a: "x" }).success, false);
-    assert.equal(validate(xor, { a: "" }).success, true);
-    const checked = z.looseObject({ s: z.string().min(2), i: z.number().int() });
-    assert.ok(hasFastPath(checked));
-    assert.equal(validate(checked, { s: "a", i: 1 }).success, false);
-    assert.equal(validate(checked, { s: "ab", i: 1.5 }).success, false);
-    assert.equal(validate(checked, { s: "ab", i: 1 }).success, true);
-  });
-
-  it("checks format schemas (z.int(), z.email(), ...) instead of accepting any number or string", () => {
-    const s = z.looseObject({ n: z.int(), e: z.email(), m: zm.int() });
-    assert.ok(hasFastPath(s));
-    assert.equal(validate(s, { n: 1, e: "a@example.com", m: 2 }).success, true);
-    assert.equal(validate(s, { n: 1.5, e: "a@example.com", m: 2 }).success, false);
-    assert.equal(validate(s, { n: 1, e: "not an email", m: 2 }).success, false);
-    assert.equal(validate(s, { n: 1, e: "a@example.com", m: 2.5 }).success, false);
-  });
-
-  it("compiles recursive schemas (getters, z.lazy) and agrees with zod on them", () => {
-    interface Node {
-      name: string;
-      children?: Node[] | undefined;
-    }
-    const Tree: zm.ZodMiniType<Node> = zm.looseObject({
-      name: zm.string(),
-      get children(): zm.ZodMiniType<Node[] | undefined> {
-        return zm.optional(zm.array(Tree));
-      },
+    it("has a fast path for every built-in kind and the meta schemas", () => {
+      for (const r of builtinResources) assert.ok(hasFastPath(r.schema), r.kind);
+      assert.ok(hasFastPath(BookmarkSchema));
+      assert.ok(hasFastPath(StatusSchema));
     });
-    const Lazy: zm.ZodMiniType<Node> = zm.lazy(() =>
-      zm.looseObject({ name: zm.string(), children: zm.optional(zm.array(Lazy)) }),
-    );
-    for (const schema of [Tree, Lazy]) {
-      assert.ok(hasFastPath(schema));
-      const ok = { name: "a", children: [{ name: "b", children: [{ name: "c" }] }] };
-      const r = validate(schema, ok);
-      assert.ok(r.success && r.data === ok);
-      const bad = { name: "a", children: [{ name: "b", children: [{ name: 3 }] }] };
-      assert.equal(validate(schema, bad).success, false);
-      assert.equal(zm.safeParse(schema, bad).success, false);
-    }
-    // the generated CRD schema (JSONSchemaProps refers to itself)
-    const crd = {
-      metadata: { name: "widgets.example.com" },
-      spec: {
-        group: "example.com",
-        scope: "Namespaced",
-        names: { plural: "widgets", kind: "Widget" },
-        versions: [
-          {
-            name: "v1",
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: "object",
-                properties: { spec: { type: "object", properties: { n: { type: "integer" } } } },
+
+    it("returns the input itself on success", () => {
+      const r = validate(PodSchema, pod);
+      assert.ok(r.success);
+      assert.equal(r.data, pod);
+    });
+
+    it("agrees with zod on thousands of mutated Pods", () => {
+      const random = rng(42);
+      const all = paths(pod);
+      let rejected = 0;
+      for (let i = 0; i < 3000; i++) {
+        const path = all[Math.floor(random() * all.length)]!;
+        const value = WEIRD[Math.floor(random() * WEIRD.length)];
+        const candidate = mutate(pod, path, value);
+        const fast = validate(PodSchema, candidate).success;
+        const slow = PodSchema.safeParse(candidate).success;
+        assert.equal(fast, slow, `path ${path.join(".")} = ${String(value)}`);
+        if (!slow) rejected++;
+      }
+      assert.ok(rejected > 100, `only ${rejected} mutations were invalid`);
+    });
+
+    it("gives zod's issues on failure", () => {
+      const r = validate(ObjectMetaSchema, { name: 5 });
+      assert.ok(!r.success);
+      assert.deepEqual(r.error.issues[0]!.path, ["name"]);
+    });
+
+    it("falls back to zod for schemas it cannot compile (strip objects, transforms, defaults)", () => {
+      const strip = z.object({ a: z.string() });
+      assert.equal(hasFastPath(strip), false);
+      const r = validate(strip, { a: "x", extra: 1 });
+      assert.ok(r.success);
+      assert.deepEqual(r.data, { a: "x" });
+      const withDefault = z.looseObject({ n: z.number().default(3) });
+      assert.equal(hasFastPath(withDefault), false);
+      const d = validate(withDefault, {});
+      assert.ok(d.success && d.data.n === 3);
+      // an exclusive union (z.xor) fails a value that more than one option accepts
+      const xor = z.looseObject({ a: z.xor([z.string(), z.string().min(1)]) });
+      assert.equal(hasFastPath(xor), false);
+      assert.equal(validate(xor, { a: "x" }).success, false);
+      assert.equal(validate(xor, { a: "" }).success, true);
+      const checked = z.looseObject({ s: z.string().min(2), i: z.number().int() });
+      assert.ok(hasFastPath(checked));
+      assert.equal(validate(checked, { s: "a", i: 1 }).success, false);
+      assert.equal(validate(checked, { s: "ab", i: 1.5 }).success, false);
+      assert.equal(validate(checked, { s: "ab", i: 1 }).success, true);
+    });
+
+    it("checks format schemas (z.int(), z.email(), ...) instead of accepting any number or string", () => {
+      const s = z.looseObject({ n: z.int(), e: z.email(), m: zm.int() });
+      assert.ok(hasFastPath(s));
+      assert.equal(validate(s, { n: 1, e: "a@example.com", m: 2 }).success, true);
+      assert.equal(validate(s, { n: 1.5, e: "a@example.com", m: 2 }).success, false);
+      assert.equal(validate(s, { n: 1, e: "not an email", m: 2 }).success, false);
+      assert.equal(validate(s, { n: 1, e: "a@example.com", m: 2.5 }).success, false);
+    });
+
+    it("compiles recursive schemas (getters, z.lazy) and agrees with zod on them", () => {
+      interface Node {
+        name: string;
+        children?: Node[] | undefined;
+      }
+      const Tree: zm.ZodMiniType<Node> = zm.looseObject({
+        name: zm.string(),
+        get children(): zm.ZodMiniType<Node[] | undefined> {
+          return zm.optional(zm.array(Tree));
+        },
+      });
+      const Lazy: zm.ZodMiniType<Node> = zm.lazy(() =>
+        zm.looseObject({ name: zm.string(), children: zm.optional(zm.array(Lazy)) }),
+      );
+      for (const schema of [Tree, Lazy]) {
+        assert.ok(hasFastPath(schema));
+        const ok = { name: "a", children: [{ name: "b", children: [{ name: "c" }] }] };
+        const r = validate(schema, ok);
+        assert.ok(r.success && r.data === ok);
+        const bad = { name: "a", children: [{ name: "b", children: [{ name: 3 }] }] };
+        assert.equal(validate(schema, bad).success, false);
+        assert.equal(zm.safeParse(schema, bad).success, false);
+      }
+      // the generated CRD schema (JSONSchemaProps refers to itself)
+      const crd = {
+        metadata: { name: "widgets.example.com" },
+        spec: {
+          group: "example.com",
+          scope: "Namespaced",
+          names: { plural: "widgets", kind: "Widget" },
+          versions: [
+            {
+              name: "v1",
+              served: true,
+              storage: true,
+              schema: {
+                openAPIV3Schema: {
+                  type: "object",
+                  properties: { spec: { type: "object", properties: { n: { type: "integer" } } } },
+                },
               },
             },
-          },
-        ],
-      },
-    };
-    assert.ok(hasFastPath(CustomResourceDefinitionSchema));
-    const r = validate(CustomResourceDefinitionSchema, crd);
-    assert.ok(r.success && r.data === crd);
-    const badCrd = structuredClone(crd);
-    (
-      badCrd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.n as {
-        type: unknown;
-      }
-    ).type = 5;
-    assert.equal(validate(CustomResourceDefinitionSchema, badCrd).success, false);
-  });
-
-  it("counts required fields whatever order the keys come in, and ignores unknown keys", () => {
-    const s = z.looseObject({
-      a: z.string(),
-      b: z.number(),
-      c: z.string().optional(),
-      d: z.boolean().optional(),
-      e: z.string().optional(),
-      f: z.string().optional(),
-      g: z.string().optional(),
+          ],
+        },
+      };
+      assert.ok(hasFastPath(CustomResourceDefinitionSchema));
+      const r = validate(CustomResourceDefinitionSchema, crd);
+      assert.ok(r.success && r.data === crd);
+      const badCrd = structuredClone(crd);
+      (
+        badCrd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.n as {
+          type: unknown;
+        }
+      ).type = 5;
+      assert.equal(validate(CustomResourceDefinitionSchema, badCrd).success, false);
     });
-    for (const obj of [
-      { a: "x", b: 1 },
-      { b: 1, a: "x", zz: [1] },
-      { c: "y", b: 1, a: "x", d: true },
-    ]) {
-      const r = validate(s, obj);
-      assert.ok(r.success && r.data === obj, JSON.stringify(obj));
-    }
-    for (const obj of [
-      { a: "x" },
-      { b: 1, zz: 1 },
-      { a: "x", b: 1, d: "no" },
-      { a: "x", b: undefined },
-    ]) {
-      assert.equal(validate(s, obj).success, false, JSON.stringify(obj));
-    }
+
+    it("needs the key of a required field that takes any value, as zod does", () => {
+      const s = zm.looseObject({ name: zm.string(), parameters: zm.unknown() });
+      for (const obj of [
+        { name: "a" },
+        { name: "a", parameters: null },
+        { name: "a", parameters: {} },
+      ]) {
+        const want = zm.safeParse(s, obj).success;
+        assert.equal(validate(s, obj).success, want, JSON.stringify(obj));
+      }
+      assert.equal(validate(s, { name: "a" }).success, false);
+    });
+
+    it("counts required fields whatever order the keys come in, and ignores unknown keys", () => {
+      const s = z.looseObject({
+        a: z.string(),
+        b: z.number(),
+        c: z.string().optional(),
+        d: z.boolean().optional(),
+        e: z.string().optional(),
+        f: z.string().optional(),
+        g: z.string().optional(),
+      });
+      for (const obj of [
+        { a: "x", b: 1 },
+        { b: 1, a: "x", zz: [1] },
+        { c: "y", b: 1, a: "x", d: true },
+      ]) {
+        const r = validate(s, obj);
+        assert.ok(r.success && r.data === obj, JSON.stringify(obj));
+      }
+      for (const obj of [
+        { a: "x" },
+        { b: 1, zz: 1 },
+        { a: "x", b: 1, d: "no" },
+        { a: "x", b: undefined },
+      ]) {
+        assert.equal(validate(s, obj).success, false, JSON.stringify(obj));
+      }
+    });
   });
-});
 
 describe("validate (lazy compile)", () => {
   // A schema is compiled per root schema object: wrapping one in z.lazy gives a fresh root with
-  // nothing compiled yet, over the same (shared, immutable) zod schemas.
+  // nothing compiled yet, over the same (shared, immutable) zod schemas. The generated kinds
+  // carry their guards (withCheck); here the compiler compiles them instead.
   const fresh = <T>(schema: zm.ZodMiniType<T>): zm.ZodMiniType<T> => zm.lazy(() => schema);
+  before(() => useAttachedChecks(false));
+  after(() => useAttachedChecks(true));
 
   it("gives the results of the whole compile and of zod on every recorded kind and mutations of it", () => {
     const random = rng(7);

@@ -13,7 +13,116 @@
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type Condition, ConditionSchema, type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type Condition, ConditionSchema, type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema, isCondition, isLabelSelector, isObjectMeta } from "../meta/v1.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isNamedRuleWithOperationsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNamedRuleWithOperations(v)) return false;
+  }
+  return true;
+}
+
+function isMatchConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isMatchCondition(v)) return false;
+  }
+  return true;
+}
+
+function isMutationList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isMutation(v)) return false;
+  }
+  return true;
+}
+
+function isVariableList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isVariable(v)) return false;
+  }
+  return true;
+}
+
+function isRuleWithOperationsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isRuleWithOperations(v)) return false;
+  }
+  return true;
+}
+
+function isMutatingWebhookList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isMutatingWebhook(v)) return false;
+  }
+  return true;
+}
+
+function isExpressionWarningList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isExpressionWarning(v)) return false;
+  }
+  return true;
+}
+
+function isAuditAnnotationList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isAuditAnnotation(v)) return false;
+  }
+  return true;
+}
+
+function isValidationList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isValidation(v)) return false;
+  }
+  return true;
+}
+
+function isConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCondition(v)) return false;
+  }
+  return true;
+}
+
+function isValidatingWebhookList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isValidatingWebhook(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `ApplyConfiguration` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -27,9 +136,18 @@ export interface ApplyConfiguration {
 
 /** Schema of {@link ApplyConfiguration} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ApplyConfigurationSchema: z.ZodMiniType<ApplyConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expression: z.optional(z.string()),
-  }))();
+  }), isApplyConfiguration))();
+
+/** Whether a JSON value is a valid {@link ApplyConfiguration} (`admissionregistration.k8s.io/v1`): exactly what {@link ApplyConfigurationSchema} accepts, read without copying. */
+export function isApplyConfiguration(value: unknown): value is ApplyConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expression; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `AuditAnnotation` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -45,10 +163,20 @@ export interface AuditAnnotation {
 
 /** Schema of {@link AuditAnnotation} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const AuditAnnotationSchema: z.ZodMiniType<AuditAnnotation> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     valueExpression: z.string(),
-  }))();
+  }), isAuditAnnotation))();
+
+/** Whether a JSON value is a valid {@link AuditAnnotation} (`admissionregistration.k8s.io/v1`): exactly what {@link AuditAnnotationSchema} accepts, read without copying. */
+export function isAuditAnnotation(value: unknown): value is AuditAnnotation {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.valueExpression; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ExpressionWarning` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -64,10 +192,20 @@ export interface ExpressionWarning {
 
 /** Schema of {@link ExpressionWarning} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ExpressionWarningSchema: z.ZodMiniType<ExpressionWarning> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fieldRef: z.string(),
     warning: z.string(),
-  }))();
+  }), isExpressionWarning))();
+
+/** Whether a JSON value is a valid {@link ExpressionWarning} (`admissionregistration.k8s.io/v1`): exactly what {@link ExpressionWarningSchema} accepts, read without copying. */
+export function isExpressionWarning(value: unknown): value is ExpressionWarning {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fieldRef; if (typeof v !== "string") return false;
+  v = o.warning; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `JSONPatch` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -81,9 +219,18 @@ export interface JSONPatch {
 
 /** Schema of {@link JSONPatch} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const JSONPatchSchema: z.ZodMiniType<JSONPatch> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expression: z.optional(z.string()),
-  }))();
+  }), isJSONPatch))();
+
+/** Whether a JSON value is a valid {@link JSONPatch} (`admissionregistration.k8s.io/v1`): exactly what {@link JSONPatchSchema} accepts, read without copying. */
+export function isJSONPatch(value: unknown): value is JSONPatch {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expression; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `MatchCondition` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -99,10 +246,20 @@ export interface MatchCondition {
 
 /** Schema of {@link MatchCondition} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const MatchConditionSchema: z.ZodMiniType<MatchCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expression: z.string(),
     name: z.string(),
-  }))();
+  }), isMatchCondition))();
+
+/** Whether a JSON value is a valid {@link MatchCondition} (`admissionregistration.k8s.io/v1`): exactly what {@link MatchConditionSchema} accepts, read without copying. */
+export function isMatchCondition(value: unknown): value is MatchCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expression; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NamedRuleWithOperations` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -126,14 +283,28 @@ export interface NamedRuleWithOperations {
 
 /** Schema of {@link NamedRuleWithOperations} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const NamedRuleWithOperationsSchema: z.ZodMiniType<NamedRuleWithOperations> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroups: z.optional(z.array(z.string())),
     apiVersions: z.optional(z.array(z.string())),
     operations: z.optional(z.array(z.string())),
     resourceNames: z.optional(z.array(z.string())),
     resources: z.optional(z.array(z.string())),
     scope: z.optional(z.string()),
-  }))();
+  }), isNamedRuleWithOperations))();
+
+/** Whether a JSON value is a valid {@link NamedRuleWithOperations} (`admissionregistration.k8s.io/v1`): exactly what {@link NamedRuleWithOperationsSchema} accepts, read without copying. */
+export function isNamedRuleWithOperations(value: unknown): value is NamedRuleWithOperations {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroups; if (v !== undefined && !isStringList(v)) return false;
+  v = o.apiVersions; if (v !== undefined && !isStringList(v)) return false;
+  v = o.operations; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resourceNames; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resources; if (v !== undefined && !isStringList(v)) return false;
+  v = o.scope; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `MatchResources` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -155,13 +326,26 @@ export interface MatchResources {
 
 /** Schema of {@link MatchResources} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const MatchResourcesSchema: z.ZodMiniType<MatchResources> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     excludeResourceRules: z.optional(z.array(NamedRuleWithOperationsSchema)),
     matchPolicy: z.optional(z.string()),
     namespaceSelector: z.optional(LabelSelectorSchema),
     objectSelector: z.optional(LabelSelectorSchema),
     resourceRules: z.optional(z.array(NamedRuleWithOperationsSchema)),
-  }))();
+  }), isMatchResources))();
+
+/** Whether a JSON value is a valid {@link MatchResources} (`admissionregistration.k8s.io/v1`): exactly what {@link MatchResourcesSchema} accepts, read without copying. */
+export function isMatchResources(value: unknown): value is MatchResources {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.excludeResourceRules; if (v !== undefined && !isNamedRuleWithOperationsList(v)) return false;
+  v = o.matchPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.namespaceSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.objectSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.resourceRules; if (v !== undefined && !isNamedRuleWithOperationsList(v)) return false;
+  return true;
+}
 
 /**
  * The `Mutation` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -179,11 +363,22 @@ export interface Mutation {
 
 /** Schema of {@link Mutation} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const MutationSchema: z.ZodMiniType<Mutation> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     applyConfiguration: z.optional(ApplyConfigurationSchema),
     jsonPatch: z.optional(JSONPatchSchema),
     patchType: z.string(),
-  }))();
+  }), isMutation))();
+
+/** Whether a JSON value is a valid {@link Mutation} (`admissionregistration.k8s.io/v1`): exactly what {@link MutationSchema} accepts, read without copying. */
+export function isMutation(value: unknown): value is Mutation {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.applyConfiguration; if (v !== undefined && !isApplyConfiguration(v)) return false;
+  v = o.jsonPatch; if (v !== undefined && !isJSONPatch(v)) return false;
+  v = o.patchType; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ParamKind` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -199,10 +394,20 @@ export interface ParamKind {
 
 /** Schema of {@link ParamKind} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ParamKindSchema: z.ZodMiniType<ParamKind> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
-  }))();
+  }), isParamKind))();
+
+/** Whether a JSON value is a valid {@link ParamKind} (`admissionregistration.k8s.io/v1`): exactly what {@link ParamKindSchema} accepts, read without copying. */
+export function isParamKind(value: unknown): value is ParamKind {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Variable` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -218,10 +423,20 @@ export interface Variable {
 
 /** Schema of {@link Variable} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const VariableSchema: z.ZodMiniType<Variable> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expression: z.string(),
     name: z.string(),
-  }))();
+  }), isVariable))();
+
+/** Whether a JSON value is a valid {@link Variable} (`admissionregistration.k8s.io/v1`): exactly what {@link VariableSchema} accepts, read without copying. */
+export function isVariable(value: unknown): value is Variable {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expression; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `MutatingAdmissionPolicySpec` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -247,7 +462,7 @@ export interface MutatingAdmissionPolicySpec {
 
 /** Schema of {@link MutatingAdmissionPolicySpec} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const MutatingAdmissionPolicySpecSchema: z.ZodMiniType<MutatingAdmissionPolicySpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     failurePolicy: z.optional(z.string()),
     matchConditions: z.optional(z.array(MatchConditionSchema)),
     matchConstraints: z.optional(MatchResourcesSchema),
@@ -255,7 +470,22 @@ export const MutatingAdmissionPolicySpecSchema: z.ZodMiniType<MutatingAdmissionP
     paramKind: z.optional(ParamKindSchema),
     reinvocationPolicy: z.optional(z.string()),
     variables: z.optional(z.array(VariableSchema)),
-  }))();
+  }), isMutatingAdmissionPolicySpec))();
+
+/** Whether a JSON value is a valid {@link MutatingAdmissionPolicySpec} (`admissionregistration.k8s.io/v1`): exactly what {@link MutatingAdmissionPolicySpecSchema} accepts, read without copying. */
+export function isMutatingAdmissionPolicySpec(value: unknown): value is MutatingAdmissionPolicySpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.failurePolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.matchConditions; if (v !== undefined && !isMatchConditionList(v)) return false;
+  v = o.matchConstraints; if (v !== undefined && !isMatchResources(v)) return false;
+  v = o.mutations; if (v !== undefined && !isMutationList(v)) return false;
+  v = o.paramKind; if (v !== undefined && !isParamKind(v)) return false;
+  v = o.reinvocationPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.variables; if (v !== undefined && !isVariableList(v)) return false;
+  return true;
+}
 
 /**
  * A `MutatingAdmissionPolicy`: a cluster-scoped object of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -275,12 +505,24 @@ export interface MutatingAdmissionPolicy extends KubernetesObject {
 
 /** Schema of {@link MutatingAdmissionPolicy} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const MutatingAdmissionPolicySchema: z.ZodMiniType<MutatingAdmissionPolicy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(MutatingAdmissionPolicySpecSchema),
-  }))();
+  }), isMutatingAdmissionPolicy))();
+
+/** Whether a JSON value is a valid {@link MutatingAdmissionPolicy} (`admissionregistration.k8s.io/v1`): exactly what {@link MutatingAdmissionPolicySchema} accepts, read without copying. */
+export function isMutatingAdmissionPolicy(value: unknown): value is MutatingAdmissionPolicy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isMutatingAdmissionPolicySpec(v)) return false;
+  return true;
+}
 
 /**
  * The `ParamRef` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -300,12 +542,24 @@ export interface ParamRef {
 
 /** Schema of {@link ParamRef} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ParamRefSchema: z.ZodMiniType<ParamRef> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.optional(z.string()),
     namespace: z.optional(z.string()),
     parameterNotFoundAction: z.optional(z.string()),
     selector: z.optional(LabelSelectorSchema),
-  }))();
+  }), isParamRef))();
+
+/** Whether a JSON value is a valid {@link ParamRef} (`admissionregistration.k8s.io/v1`): exactly what {@link ParamRefSchema} accepts, read without copying. */
+export function isParamRef(value: unknown): value is ParamRef {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.parameterNotFoundAction; if (v !== undefined && typeof v !== "string") return false;
+  v = o.selector; if (v !== undefined && !isLabelSelector(v)) return false;
+  return true;
+}
 
 /**
  * The `MutatingAdmissionPolicyBindingSpec` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -323,11 +577,22 @@ export interface MutatingAdmissionPolicyBindingSpec {
 
 /** Schema of {@link MutatingAdmissionPolicyBindingSpec} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const MutatingAdmissionPolicyBindingSpecSchema: z.ZodMiniType<MutatingAdmissionPolicyBindingSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     matchResources: z.optional(MatchResourcesSchema),
     paramRef: z.optional(ParamRefSchema),
     policyName: z.optional(z.string()),
-  }))();
+  }), isMutatingAdmissionPolicyBindingSpec))();
+
+/** Whether a JSON value is a valid {@link MutatingAdmissionPolicyBindingSpec} (`admissionregistration.k8s.io/v1`): exactly what {@link MutatingAdmissionPolicyBindingSpecSchema} accepts, read without copying. */
+export function isMutatingAdmissionPolicyBindingSpec(value: unknown): value is MutatingAdmissionPolicyBindingSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.matchResources; if (v !== undefined && !isMatchResources(v)) return false;
+  v = o.paramRef; if (v !== undefined && !isParamRef(v)) return false;
+  v = o.policyName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `MutatingAdmissionPolicyBinding`: a cluster-scoped object of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -347,12 +612,24 @@ export interface MutatingAdmissionPolicyBinding extends KubernetesObject {
 
 /** Schema of {@link MutatingAdmissionPolicyBinding} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const MutatingAdmissionPolicyBindingSchema: z.ZodMiniType<MutatingAdmissionPolicyBinding> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(MutatingAdmissionPolicyBindingSpecSchema),
-  }))();
+  }), isMutatingAdmissionPolicyBinding))();
+
+/** Whether a JSON value is a valid {@link MutatingAdmissionPolicyBinding} (`admissionregistration.k8s.io/v1`): exactly what {@link MutatingAdmissionPolicyBindingSchema} accepts, read without copying. */
+export function isMutatingAdmissionPolicyBinding(value: unknown): value is MutatingAdmissionPolicyBinding {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isMutatingAdmissionPolicyBindingSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `RuleWithOperations` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -374,13 +651,26 @@ export interface RuleWithOperations {
 
 /** Schema of {@link RuleWithOperations} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const RuleWithOperationsSchema: z.ZodMiniType<RuleWithOperations> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroups: z.optional(z.array(z.string())),
     apiVersions: z.optional(z.array(z.string())),
     operations: z.optional(z.array(z.string())),
     resources: z.optional(z.array(z.string())),
     scope: z.optional(z.string()),
-  }))();
+  }), isRuleWithOperations))();
+
+/** Whether a JSON value is a valid {@link RuleWithOperations} (`admissionregistration.k8s.io/v1`): exactly what {@link RuleWithOperationsSchema} accepts, read without copying. */
+export function isRuleWithOperations(value: unknown): value is RuleWithOperations {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroups; if (v !== undefined && !isStringList(v)) return false;
+  v = o.apiVersions; if (v !== undefined && !isStringList(v)) return false;
+  v = o.operations; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resources; if (v !== undefined && !isStringList(v)) return false;
+  v = o.scope; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ServiceReference` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -400,12 +690,24 @@ export interface ServiceReference {
 
 /** Schema of {@link ServiceReference} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ServiceReferenceSchema: z.ZodMiniType<ServiceReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     namespace: z.string(),
     path: z.optional(z.string()),
     port: z.optional(z.int()),
-  }))();
+  }), isServiceReference))();
+
+/** Whether a JSON value is a valid {@link ServiceReference} (`admissionregistration.k8s.io/v1`): exactly what {@link ServiceReferenceSchema} accepts, read without copying. */
+export function isServiceReference(value: unknown): value is ServiceReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespace; if (typeof v !== "string") return false;
+  v = o.path; if (v !== undefined && typeof v !== "string") return false;
+  v = o.port; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `WebhookClientConfig` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -423,11 +725,22 @@ export interface WebhookClientConfig {
 
 /** Schema of {@link WebhookClientConfig} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const WebhookClientConfigSchema: z.ZodMiniType<WebhookClientConfig> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     caBundle: z.optional(z.string()),
     service: z.optional(ServiceReferenceSchema),
     url: z.optional(z.string()),
-  }))();
+  }), isWebhookClientConfig))();
+
+/** Whether a JSON value is a valid {@link WebhookClientConfig} (`admissionregistration.k8s.io/v1`): exactly what {@link WebhookClientConfigSchema} accepts, read without copying. */
+export function isWebhookClientConfig(value: unknown): value is WebhookClientConfig {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.caBundle; if (v !== undefined && typeof v !== "string") return false;
+  v = o.service; if (v !== undefined && !isServiceReference(v)) return false;
+  v = o.url; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `MutatingWebhook` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -463,7 +776,7 @@ export interface MutatingWebhook {
 
 /** Schema of {@link MutatingWebhook} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const MutatingWebhookSchema: z.ZodMiniType<MutatingWebhook> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     admissionReviewVersions: z.array(z.string()),
     clientConfig: WebhookClientConfigSchema,
     failurePolicy: z.optional(z.string()),
@@ -476,7 +789,27 @@ export const MutatingWebhookSchema: z.ZodMiniType<MutatingWebhook> = /* @__PURE_
     rules: z.optional(z.array(RuleWithOperationsSchema)),
     sideEffects: z.string(),
     timeoutSeconds: z.optional(z.int()),
-  }))();
+  }), isMutatingWebhook))();
+
+/** Whether a JSON value is a valid {@link MutatingWebhook} (`admissionregistration.k8s.io/v1`): exactly what {@link MutatingWebhookSchema} accepts, read without copying. */
+export function isMutatingWebhook(value: unknown): value is MutatingWebhook {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.admissionReviewVersions; if (!isStringList(v)) return false;
+  v = o.clientConfig; if (!isWebhookClientConfig(v)) return false;
+  v = o.failurePolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.matchConditions; if (v !== undefined && !isMatchConditionList(v)) return false;
+  v = o.matchPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespaceSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.objectSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.reinvocationPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.rules; if (v !== undefined && !isRuleWithOperationsList(v)) return false;
+  v = o.sideEffects; if (typeof v !== "string") return false;
+  v = o.timeoutSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * A `MutatingWebhookConfiguration`: a cluster-scoped object of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -496,12 +829,24 @@ export interface MutatingWebhookConfiguration extends KubernetesObject {
 
 /** Schema of {@link MutatingWebhookConfiguration} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const MutatingWebhookConfigurationSchema: z.ZodMiniType<MutatingWebhookConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     webhooks: z.optional(z.array(MutatingWebhookSchema)),
-  }))();
+  }), isMutatingWebhookConfiguration))();
+
+/** Whether a JSON value is a valid {@link MutatingWebhookConfiguration} (`admissionregistration.k8s.io/v1`): exactly what {@link MutatingWebhookConfigurationSchema} accepts, read without copying. */
+export function isMutatingWebhookConfiguration(value: unknown): value is MutatingWebhookConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.webhooks; if (v !== undefined && !isMutatingWebhookList(v)) return false;
+  return true;
+}
 
 /**
  * The `TypeChecking` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -515,9 +860,18 @@ export interface TypeChecking {
 
 /** Schema of {@link TypeChecking} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const TypeCheckingSchema: z.ZodMiniType<TypeChecking> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expressionWarnings: z.optional(z.array(ExpressionWarningSchema)),
-  }))();
+  }), isTypeChecking))();
+
+/** Whether a JSON value is a valid {@link TypeChecking} (`admissionregistration.k8s.io/v1`): exactly what {@link TypeCheckingSchema} accepts, read without copying. */
+export function isTypeChecking(value: unknown): value is TypeChecking {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expressionWarnings; if (v !== undefined && !isExpressionWarningList(v)) return false;
+  return true;
+}
 
 /**
  * The `Validation` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -537,12 +891,24 @@ export interface Validation {
 
 /** Schema of {@link Validation} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ValidationSchema: z.ZodMiniType<Validation> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expression: z.string(),
     message: z.optional(z.string()),
     messageExpression: z.optional(z.string()),
     reason: z.optional(z.string()),
-  }))();
+  }), isValidation))();
+
+/** Whether a JSON value is a valid {@link Validation} (`admissionregistration.k8s.io/v1`): exactly what {@link ValidationSchema} accepts, read without copying. */
+export function isValidation(value: unknown): value is Validation {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expression; if (typeof v !== "string") return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.messageExpression; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ValidatingAdmissionPolicySpec` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -568,7 +934,7 @@ export interface ValidatingAdmissionPolicySpec {
 
 /** Schema of {@link ValidatingAdmissionPolicySpec} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ValidatingAdmissionPolicySpecSchema: z.ZodMiniType<ValidatingAdmissionPolicySpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     auditAnnotations: z.optional(z.array(AuditAnnotationSchema)),
     failurePolicy: z.optional(z.string()),
     matchConditions: z.optional(z.array(MatchConditionSchema)),
@@ -576,7 +942,22 @@ export const ValidatingAdmissionPolicySpecSchema: z.ZodMiniType<ValidatingAdmiss
     paramKind: z.optional(ParamKindSchema),
     validations: z.optional(z.array(ValidationSchema)),
     variables: z.optional(z.array(VariableSchema)),
-  }))();
+  }), isValidatingAdmissionPolicySpec))();
+
+/** Whether a JSON value is a valid {@link ValidatingAdmissionPolicySpec} (`admissionregistration.k8s.io/v1`): exactly what {@link ValidatingAdmissionPolicySpecSchema} accepts, read without copying. */
+export function isValidatingAdmissionPolicySpec(value: unknown): value is ValidatingAdmissionPolicySpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.auditAnnotations; if (v !== undefined && !isAuditAnnotationList(v)) return false;
+  v = o.failurePolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.matchConditions; if (v !== undefined && !isMatchConditionList(v)) return false;
+  v = o.matchConstraints; if (v !== undefined && !isMatchResources(v)) return false;
+  v = o.paramKind; if (v !== undefined && !isParamKind(v)) return false;
+  v = o.validations; if (v !== undefined && !isValidationList(v)) return false;
+  v = o.variables; if (v !== undefined && !isVariableList(v)) return false;
+  return true;
+}
 
 /**
  * The `ValidatingAdmissionPolicyStatus` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -594,11 +975,22 @@ export interface ValidatingAdmissionPolicyStatus {
 
 /** Schema of {@link ValidatingAdmissionPolicyStatus} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ValidatingAdmissionPolicyStatusSchema: z.ZodMiniType<ValidatingAdmissionPolicyStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(ConditionSchema)),
     observedGeneration: z.optional(z.int()),
     typeChecking: z.optional(TypeCheckingSchema),
-  }))();
+  }), isValidatingAdmissionPolicyStatus))();
+
+/** Whether a JSON value is a valid {@link ValidatingAdmissionPolicyStatus} (`admissionregistration.k8s.io/v1`): exactly what {@link ValidatingAdmissionPolicyStatusSchema} accepts, read without copying. */
+export function isValidatingAdmissionPolicyStatus(value: unknown): value is ValidatingAdmissionPolicyStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isConditionList(v)) return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.typeChecking; if (v !== undefined && !isTypeChecking(v)) return false;
+  return true;
+}
 
 /**
  * A `ValidatingAdmissionPolicy`: a cluster-scoped object of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -620,13 +1012,26 @@ export interface ValidatingAdmissionPolicy extends KubernetesObject {
 
 /** Schema of {@link ValidatingAdmissionPolicy} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ValidatingAdmissionPolicySchema: z.ZodMiniType<ValidatingAdmissionPolicy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(ValidatingAdmissionPolicySpecSchema),
     status: z.optional(ValidatingAdmissionPolicyStatusSchema),
-  }))();
+  }), isValidatingAdmissionPolicy))();
+
+/** Whether a JSON value is a valid {@link ValidatingAdmissionPolicy} (`admissionregistration.k8s.io/v1`): exactly what {@link ValidatingAdmissionPolicySchema} accepts, read without copying. */
+export function isValidatingAdmissionPolicy(value: unknown): value is ValidatingAdmissionPolicy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isValidatingAdmissionPolicySpec(v)) return false;
+  v = o.status; if (v !== undefined && !isValidatingAdmissionPolicyStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `ValidatingAdmissionPolicyBindingSpec` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -646,12 +1051,24 @@ export interface ValidatingAdmissionPolicyBindingSpec {
 
 /** Schema of {@link ValidatingAdmissionPolicyBindingSpec} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ValidatingAdmissionPolicyBindingSpecSchema: z.ZodMiniType<ValidatingAdmissionPolicyBindingSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     matchResources: z.optional(MatchResourcesSchema),
     paramRef: z.optional(ParamRefSchema),
     policyName: z.string(),
     validationActions: z.array(z.string()),
-  }))();
+  }), isValidatingAdmissionPolicyBindingSpec))();
+
+/** Whether a JSON value is a valid {@link ValidatingAdmissionPolicyBindingSpec} (`admissionregistration.k8s.io/v1`): exactly what {@link ValidatingAdmissionPolicyBindingSpecSchema} accepts, read without copying. */
+export function isValidatingAdmissionPolicyBindingSpec(value: unknown): value is ValidatingAdmissionPolicyBindingSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.matchResources; if (v !== undefined && !isMatchResources(v)) return false;
+  v = o.paramRef; if (v !== undefined && !isParamRef(v)) return false;
+  v = o.policyName; if (typeof v !== "string") return false;
+  v = o.validationActions; if (!isStringList(v)) return false;
+  return true;
+}
 
 /**
  * A `ValidatingAdmissionPolicyBinding`: a cluster-scoped object of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -671,12 +1088,24 @@ export interface ValidatingAdmissionPolicyBinding extends KubernetesObject {
 
 /** Schema of {@link ValidatingAdmissionPolicyBinding} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ValidatingAdmissionPolicyBindingSchema: z.ZodMiniType<ValidatingAdmissionPolicyBinding> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: ValidatingAdmissionPolicyBindingSpecSchema,
-  }))();
+  }), isValidatingAdmissionPolicyBinding))();
+
+/** Whether a JSON value is a valid {@link ValidatingAdmissionPolicyBinding} (`admissionregistration.k8s.io/v1`): exactly what {@link ValidatingAdmissionPolicyBindingSchema} accepts, read without copying. */
+export function isValidatingAdmissionPolicyBinding(value: unknown): value is ValidatingAdmissionPolicyBinding {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isValidatingAdmissionPolicyBindingSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `ValidatingWebhook` type of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -710,7 +1139,7 @@ export interface ValidatingWebhook {
 
 /** Schema of {@link ValidatingWebhook} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ValidatingWebhookSchema: z.ZodMiniType<ValidatingWebhook> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     admissionReviewVersions: z.array(z.string()),
     clientConfig: WebhookClientConfigSchema,
     failurePolicy: z.optional(z.string()),
@@ -722,7 +1151,26 @@ export const ValidatingWebhookSchema: z.ZodMiniType<ValidatingWebhook> = /* @__P
     rules: z.optional(z.array(RuleWithOperationsSchema)),
     sideEffects: z.string(),
     timeoutSeconds: z.optional(z.int()),
-  }))();
+  }), isValidatingWebhook))();
+
+/** Whether a JSON value is a valid {@link ValidatingWebhook} (`admissionregistration.k8s.io/v1`): exactly what {@link ValidatingWebhookSchema} accepts, read without copying. */
+export function isValidatingWebhook(value: unknown): value is ValidatingWebhook {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.admissionReviewVersions; if (!isStringList(v)) return false;
+  v = o.clientConfig; if (!isWebhookClientConfig(v)) return false;
+  v = o.failurePolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.matchConditions; if (v !== undefined && !isMatchConditionList(v)) return false;
+  v = o.matchPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespaceSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.objectSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.rules; if (v !== undefined && !isRuleWithOperationsList(v)) return false;
+  v = o.sideEffects; if (typeof v !== "string") return false;
+  v = o.timeoutSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * A `ValidatingWebhookConfiguration`: a cluster-scoped object of the Kubernetes API `admissionregistration.k8s.io/v1`.
@@ -742,12 +1190,24 @@ export interface ValidatingWebhookConfiguration extends KubernetesObject {
 
 /** Schema of {@link ValidatingWebhookConfiguration} (`admissionregistration.k8s.io/v1`): unknown fields pass through. */
 export const ValidatingWebhookConfigurationSchema: z.ZodMiniType<ValidatingWebhookConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     webhooks: z.optional(z.array(ValidatingWebhookSchema)),
-  }))();
+  }), isValidatingWebhookConfiguration))();
+
+/** Whether a JSON value is a valid {@link ValidatingWebhookConfiguration} (`admissionregistration.k8s.io/v1`): exactly what {@link ValidatingWebhookConfigurationSchema} accepts, read without copying. */
+export function isValidatingWebhookConfiguration(value: unknown): value is ValidatingWebhookConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.webhooks; if (v !== undefined && !isValidatingWebhookList(v)) return false;
+  return true;
+}
 
 /**
  * `admissionregistration.k8s.io/v1` MutatingAdmissionPolicy objects (`mutatingadmissionpolicies`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -13,7 +13,53 @@
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema, isLabelSelector, isObjectMeta } from "../meta/v1.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isNamedRuleWithOperationsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNamedRuleWithOperations(v)) return false;
+  }
+  return true;
+}
+
+function isMatchConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isMatchCondition(v)) return false;
+  }
+  return true;
+}
+
+function isMutationList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isMutation(v)) return false;
+  }
+  return true;
+}
+
+function isVariableList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isVariable(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `ApplyConfiguration` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -27,9 +73,18 @@ export interface ApplyConfiguration {
 
 /** Schema of {@link ApplyConfiguration} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const ApplyConfigurationSchema: z.ZodMiniType<ApplyConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expression: z.optional(z.string()),
-  }))();
+  }), isApplyConfiguration))();
+
+/** Whether a JSON value is a valid {@link ApplyConfiguration} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link ApplyConfigurationSchema} accepts, read without copying. */
+export function isApplyConfiguration(value: unknown): value is ApplyConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expression; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `JSONPatch` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -43,9 +98,18 @@ export interface JSONPatch {
 
 /** Schema of {@link JSONPatch} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const JSONPatchSchema: z.ZodMiniType<JSONPatch> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expression: z.optional(z.string()),
-  }))();
+  }), isJSONPatch))();
+
+/** Whether a JSON value is a valid {@link JSONPatch} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link JSONPatchSchema} accepts, read without copying. */
+export function isJSONPatch(value: unknown): value is JSONPatch {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expression; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `MatchCondition` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -61,10 +125,20 @@ export interface MatchCondition {
 
 /** Schema of {@link MatchCondition} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const MatchConditionSchema: z.ZodMiniType<MatchCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expression: z.string(),
     name: z.string(),
-  }))();
+  }), isMatchCondition))();
+
+/** Whether a JSON value is a valid {@link MatchCondition} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link MatchConditionSchema} accepts, read without copying. */
+export function isMatchCondition(value: unknown): value is MatchCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expression; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NamedRuleWithOperations` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -88,14 +162,28 @@ export interface NamedRuleWithOperations {
 
 /** Schema of {@link NamedRuleWithOperations} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const NamedRuleWithOperationsSchema: z.ZodMiniType<NamedRuleWithOperations> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroups: z.optional(z.array(z.string())),
     apiVersions: z.optional(z.array(z.string())),
     operations: z.optional(z.array(z.string())),
     resourceNames: z.optional(z.array(z.string())),
     resources: z.optional(z.array(z.string())),
     scope: z.optional(z.string()),
-  }))();
+  }), isNamedRuleWithOperations))();
+
+/** Whether a JSON value is a valid {@link NamedRuleWithOperations} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link NamedRuleWithOperationsSchema} accepts, read without copying. */
+export function isNamedRuleWithOperations(value: unknown): value is NamedRuleWithOperations {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroups; if (v !== undefined && !isStringList(v)) return false;
+  v = o.apiVersions; if (v !== undefined && !isStringList(v)) return false;
+  v = o.operations; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resourceNames; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resources; if (v !== undefined && !isStringList(v)) return false;
+  v = o.scope; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `MatchResources` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -117,13 +205,26 @@ export interface MatchResources {
 
 /** Schema of {@link MatchResources} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const MatchResourcesSchema: z.ZodMiniType<MatchResources> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     excludeResourceRules: z.optional(z.array(NamedRuleWithOperationsSchema)),
     matchPolicy: z.optional(z.string()),
     namespaceSelector: z.optional(LabelSelectorSchema),
     objectSelector: z.optional(LabelSelectorSchema),
     resourceRules: z.optional(z.array(NamedRuleWithOperationsSchema)),
-  }))();
+  }), isMatchResources))();
+
+/** Whether a JSON value is a valid {@link MatchResources} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link MatchResourcesSchema} accepts, read without copying. */
+export function isMatchResources(value: unknown): value is MatchResources {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.excludeResourceRules; if (v !== undefined && !isNamedRuleWithOperationsList(v)) return false;
+  v = o.matchPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.namespaceSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.objectSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.resourceRules; if (v !== undefined && !isNamedRuleWithOperationsList(v)) return false;
+  return true;
+}
 
 /**
  * The `Mutation` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -141,11 +242,22 @@ export interface Mutation {
 
 /** Schema of {@link Mutation} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const MutationSchema: z.ZodMiniType<Mutation> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     applyConfiguration: z.optional(ApplyConfigurationSchema),
     jsonPatch: z.optional(JSONPatchSchema),
     patchType: z.string(),
-  }))();
+  }), isMutation))();
+
+/** Whether a JSON value is a valid {@link Mutation} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link MutationSchema} accepts, read without copying. */
+export function isMutation(value: unknown): value is Mutation {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.applyConfiguration; if (v !== undefined && !isApplyConfiguration(v)) return false;
+  v = o.jsonPatch; if (v !== undefined && !isJSONPatch(v)) return false;
+  v = o.patchType; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ParamKind` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -161,10 +273,20 @@ export interface ParamKind {
 
 /** Schema of {@link ParamKind} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const ParamKindSchema: z.ZodMiniType<ParamKind> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
-  }))();
+  }), isParamKind))();
+
+/** Whether a JSON value is a valid {@link ParamKind} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link ParamKindSchema} accepts, read without copying. */
+export function isParamKind(value: unknown): value is ParamKind {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Variable` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -180,10 +302,20 @@ export interface Variable {
 
 /** Schema of {@link Variable} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const VariableSchema: z.ZodMiniType<Variable> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expression: z.string(),
     name: z.string(),
-  }))();
+  }), isVariable))();
+
+/** Whether a JSON value is a valid {@link Variable} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link VariableSchema} accepts, read without copying. */
+export function isVariable(value: unknown): value is Variable {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expression; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `MutatingAdmissionPolicySpec` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -209,7 +341,7 @@ export interface MutatingAdmissionPolicySpec {
 
 /** Schema of {@link MutatingAdmissionPolicySpec} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const MutatingAdmissionPolicySpecSchema: z.ZodMiniType<MutatingAdmissionPolicySpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     failurePolicy: z.optional(z.string()),
     matchConditions: z.optional(z.array(MatchConditionSchema)),
     matchConstraints: z.optional(MatchResourcesSchema),
@@ -217,7 +349,22 @@ export const MutatingAdmissionPolicySpecSchema: z.ZodMiniType<MutatingAdmissionP
     paramKind: z.optional(ParamKindSchema),
     reinvocationPolicy: z.optional(z.string()),
     variables: z.optional(z.array(VariableSchema)),
-  }))();
+  }), isMutatingAdmissionPolicySpec))();
+
+/** Whether a JSON value is a valid {@link MutatingAdmissionPolicySpec} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link MutatingAdmissionPolicySpecSchema} accepts, read without copying. */
+export function isMutatingAdmissionPolicySpec(value: unknown): value is MutatingAdmissionPolicySpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.failurePolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.matchConditions; if (v !== undefined && !isMatchConditionList(v)) return false;
+  v = o.matchConstraints; if (v !== undefined && !isMatchResources(v)) return false;
+  v = o.mutations; if (v !== undefined && !isMutationList(v)) return false;
+  v = o.paramKind; if (v !== undefined && !isParamKind(v)) return false;
+  v = o.reinvocationPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.variables; if (v !== undefined && !isVariableList(v)) return false;
+  return true;
+}
 
 /**
  * A `MutatingAdmissionPolicy`: a cluster-scoped object of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -237,12 +384,24 @@ export interface MutatingAdmissionPolicy extends KubernetesObject {
 
 /** Schema of {@link MutatingAdmissionPolicy} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const MutatingAdmissionPolicySchema: z.ZodMiniType<MutatingAdmissionPolicy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(MutatingAdmissionPolicySpecSchema),
-  }))();
+  }), isMutatingAdmissionPolicy))();
+
+/** Whether a JSON value is a valid {@link MutatingAdmissionPolicy} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link MutatingAdmissionPolicySchema} accepts, read without copying. */
+export function isMutatingAdmissionPolicy(value: unknown): value is MutatingAdmissionPolicy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isMutatingAdmissionPolicySpec(v)) return false;
+  return true;
+}
 
 /**
  * The `ParamRef` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -262,12 +421,24 @@ export interface ParamRef {
 
 /** Schema of {@link ParamRef} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const ParamRefSchema: z.ZodMiniType<ParamRef> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.optional(z.string()),
     namespace: z.optional(z.string()),
     parameterNotFoundAction: z.optional(z.string()),
     selector: z.optional(LabelSelectorSchema),
-  }))();
+  }), isParamRef))();
+
+/** Whether a JSON value is a valid {@link ParamRef} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link ParamRefSchema} accepts, read without copying. */
+export function isParamRef(value: unknown): value is ParamRef {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.parameterNotFoundAction; if (v !== undefined && typeof v !== "string") return false;
+  v = o.selector; if (v !== undefined && !isLabelSelector(v)) return false;
+  return true;
+}
 
 /**
  * The `MutatingAdmissionPolicyBindingSpec` type of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -285,11 +456,22 @@ export interface MutatingAdmissionPolicyBindingSpec {
 
 /** Schema of {@link MutatingAdmissionPolicyBindingSpec} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const MutatingAdmissionPolicyBindingSpecSchema: z.ZodMiniType<MutatingAdmissionPolicyBindingSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     matchResources: z.optional(MatchResourcesSchema),
     paramRef: z.optional(ParamRefSchema),
     policyName: z.optional(z.string()),
-  }))();
+  }), isMutatingAdmissionPolicyBindingSpec))();
+
+/** Whether a JSON value is a valid {@link MutatingAdmissionPolicyBindingSpec} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link MutatingAdmissionPolicyBindingSpecSchema} accepts, read without copying. */
+export function isMutatingAdmissionPolicyBindingSpec(value: unknown): value is MutatingAdmissionPolicyBindingSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.matchResources; if (v !== undefined && !isMatchResources(v)) return false;
+  v = o.paramRef; if (v !== undefined && !isParamRef(v)) return false;
+  v = o.policyName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `MutatingAdmissionPolicyBinding`: a cluster-scoped object of the Kubernetes API `admissionregistration.k8s.io/v1beta1`.
@@ -309,12 +491,24 @@ export interface MutatingAdmissionPolicyBinding extends KubernetesObject {
 
 /** Schema of {@link MutatingAdmissionPolicyBinding} (`admissionregistration.k8s.io/v1beta1`): unknown fields pass through. */
 export const MutatingAdmissionPolicyBindingSchema: z.ZodMiniType<MutatingAdmissionPolicyBinding> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(MutatingAdmissionPolicyBindingSpecSchema),
-  }))();
+  }), isMutatingAdmissionPolicyBinding))();
+
+/** Whether a JSON value is a valid {@link MutatingAdmissionPolicyBinding} (`admissionregistration.k8s.io/v1beta1`): exactly what {@link MutatingAdmissionPolicyBindingSchema} accepts, read without copying. */
+export function isMutatingAdmissionPolicyBinding(value: unknown): value is MutatingAdmissionPolicyBinding {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isMutatingAdmissionPolicyBindingSpec(v)) return false;
+  return true;
+}
 
 /**
  * `admissionregistration.k8s.io/v1beta1` MutatingAdmissionPolicy objects (`mutatingadmissionpolicies`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

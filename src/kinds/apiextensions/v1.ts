@@ -14,7 +14,91 @@ import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type Time, TimeSchema } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isJSONSchemaPropsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isJSONSchemaProps(v)) return false;
+  }
+  return true;
+}
+
+function isJSONSchemaPropsMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isJSONSchemaProps(v)) return false;
+  }
+  return true;
+}
+
+function isMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!(isJSONSchemaProps(v) || isStringList(v))) return false;
+  }
+  return true;
+}
+
+function isValidationRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isValidationRule(v)) return false;
+  }
+  return true;
+}
+
+function isCustomResourceColumnDefinitionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCustomResourceColumnDefinition(v)) return false;
+  }
+  return true;
+}
+
+function isSelectableFieldList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isSelectableField(v)) return false;
+  }
+  return true;
+}
+
+function isCustomResourceDefinitionVersionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCustomResourceDefinitionVersion(v)) return false;
+  }
+  return true;
+}
+
+function isCustomResourceDefinitionConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCustomResourceDefinitionCondition(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `CustomResourceColumnDefinition` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -36,13 +120,26 @@ export interface CustomResourceColumnDefinition {
 
 /** Schema of {@link CustomResourceColumnDefinition} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceColumnDefinitionSchema: z.ZodMiniType<CustomResourceColumnDefinition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     format: z.optional(z.string()),
     jsonPath: z.string(),
     name: z.string(),
     priority: z.optional(z.int()),
     type: z.string(),
-  }))();
+  }), isCustomResourceColumnDefinition))();
+
+/** Whether a JSON value is a valid {@link CustomResourceColumnDefinition} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceColumnDefinitionSchema} accepts, read without copying. */
+export function isCustomResourceColumnDefinition(value: unknown): value is CustomResourceColumnDefinition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.format; if (v !== undefined && typeof v !== "string") return false;
+  v = o.jsonPath; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.priority; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ServiceReference` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -62,12 +159,24 @@ export interface ServiceReference {
 
 /** Schema of {@link ServiceReference} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const ServiceReferenceSchema: z.ZodMiniType<ServiceReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     namespace: z.string(),
     path: z.optional(z.string()),
     port: z.optional(z.int()),
-  }))();
+  }), isServiceReference))();
+
+/** Whether a JSON value is a valid {@link ServiceReference} (`apiextensions.k8s.io/v1`): exactly what {@link ServiceReferenceSchema} accepts, read without copying. */
+export function isServiceReference(value: unknown): value is ServiceReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespace; if (typeof v !== "string") return false;
+  v = o.path; if (v !== undefined && typeof v !== "string") return false;
+  v = o.port; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `WebhookClientConfig` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -85,11 +194,22 @@ export interface WebhookClientConfig {
 
 /** Schema of {@link WebhookClientConfig} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const WebhookClientConfigSchema: z.ZodMiniType<WebhookClientConfig> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     caBundle: z.optional(z.string()),
     service: z.optional(ServiceReferenceSchema),
     url: z.optional(z.string()),
-  }))();
+  }), isWebhookClientConfig))();
+
+/** Whether a JSON value is a valid {@link WebhookClientConfig} (`apiextensions.k8s.io/v1`): exactly what {@link WebhookClientConfigSchema} accepts, read without copying. */
+export function isWebhookClientConfig(value: unknown): value is WebhookClientConfig {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.caBundle; if (v !== undefined && typeof v !== "string") return false;
+  v = o.service; if (v !== undefined && !isServiceReference(v)) return false;
+  v = o.url; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `WebhookConversion` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -105,10 +225,20 @@ export interface WebhookConversion {
 
 /** Schema of {@link WebhookConversion} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const WebhookConversionSchema: z.ZodMiniType<WebhookConversion> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     clientConfig: z.optional(WebhookClientConfigSchema),
     conversionReviewVersions: z.array(z.string()),
-  }))();
+  }), isWebhookConversion))();
+
+/** Whether a JSON value is a valid {@link WebhookConversion} (`apiextensions.k8s.io/v1`): exactly what {@link WebhookConversionSchema} accepts, read without copying. */
+export function isWebhookConversion(value: unknown): value is WebhookConversion {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.clientConfig; if (v !== undefined && !isWebhookClientConfig(v)) return false;
+  v = o.conversionReviewVersions; if (!isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `CustomResourceConversion` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -124,10 +254,20 @@ export interface CustomResourceConversion {
 
 /** Schema of {@link CustomResourceConversion} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceConversionSchema: z.ZodMiniType<CustomResourceConversion> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     strategy: z.string(),
     webhook: z.optional(WebhookConversionSchema),
-  }))();
+  }), isCustomResourceConversion))();
+
+/** Whether a JSON value is a valid {@link CustomResourceConversion} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceConversionSchema} accepts, read without copying. */
+export function isCustomResourceConversion(value: unknown): value is CustomResourceConversion {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.strategy; if (typeof v !== "string") return false;
+  v = o.webhook; if (v !== undefined && !isWebhookConversion(v)) return false;
+  return true;
+}
 
 /**
  * The `CustomResourceDefinitionNames` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -151,14 +291,28 @@ export interface CustomResourceDefinitionNames {
 
 /** Schema of {@link CustomResourceDefinitionNames} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceDefinitionNamesSchema: z.ZodMiniType<CustomResourceDefinitionNames> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     categories: z.optional(z.array(z.string())),
     kind: z.string(),
     listKind: z.optional(z.string()),
     plural: z.string(),
     shortNames: z.optional(z.array(z.string())),
     singular: z.optional(z.string()),
-  }))();
+  }), isCustomResourceDefinitionNames))();
+
+/** Whether a JSON value is a valid {@link CustomResourceDefinitionNames} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceDefinitionNamesSchema} accepts, read without copying. */
+export function isCustomResourceDefinitionNames(value: unknown): value is CustomResourceDefinitionNames {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.categories; if (v !== undefined && !isStringList(v)) return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.listKind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.plural; if (typeof v !== "string") return false;
+  v = o.shortNames; if (v !== undefined && !isStringList(v)) return false;
+  v = o.singular; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CustomResourceSubresourceScale` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -176,11 +330,22 @@ export interface CustomResourceSubresourceScale {
 
 /** Schema of {@link CustomResourceSubresourceScale} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceSubresourceScaleSchema: z.ZodMiniType<CustomResourceSubresourceScale> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     labelSelectorPath: z.optional(z.string()),
     specReplicasPath: z.string(),
     statusReplicasPath: z.string(),
-  }))();
+  }), isCustomResourceSubresourceScale))();
+
+/** Whether a JSON value is a valid {@link CustomResourceSubresourceScale} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceSubresourceScaleSchema} accepts, read without copying. */
+export function isCustomResourceSubresourceScale(value: unknown): value is CustomResourceSubresourceScale {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.labelSelectorPath; if (v !== undefined && typeof v !== "string") return false;
+  v = o.specReplicasPath; if (typeof v !== "string") return false;
+  v = o.statusReplicasPath; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CustomResourceSubresourceStatus` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -194,8 +359,14 @@ export interface CustomResourceSubresourceStatus {
 
 /** Schema of {@link CustomResourceSubresourceStatus} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceSubresourceStatusSchema: z.ZodMiniType<CustomResourceSubresourceStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
-  }))();
+  withCheck(z.looseObject({
+  }), isCustomResourceSubresourceStatus))();
+
+/** Whether a JSON value is a valid {@link CustomResourceSubresourceStatus} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceSubresourceStatusSchema} accepts, read without copying. */
+export function isCustomResourceSubresourceStatus(value: unknown): value is CustomResourceSubresourceStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return true;
+}
 
 /**
  * The `CustomResourceSubresources` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -211,10 +382,20 @@ export interface CustomResourceSubresources {
 
 /** Schema of {@link CustomResourceSubresources} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceSubresourcesSchema: z.ZodMiniType<CustomResourceSubresources> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     scale: z.optional(CustomResourceSubresourceScaleSchema),
     status: z.optional(CustomResourceSubresourceStatusSchema),
-  }))();
+  }), isCustomResourceSubresources))();
+
+/** Whether a JSON value is a valid {@link CustomResourceSubresources} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceSubresourcesSchema} accepts, read without copying. */
+export function isCustomResourceSubresources(value: unknown): value is CustomResourceSubresources {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.scale; if (v !== undefined && !isCustomResourceSubresourceScale(v)) return false;
+  v = o.status; if (v !== undefined && !isCustomResourceSubresourceStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `ExternalDocumentation` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -228,9 +409,18 @@ export interface ExternalDocumentation {
 
 /** Schema of {@link ExternalDocumentation} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const ExternalDocumentationSchema: z.ZodMiniType<ExternalDocumentation> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     url: z.optional(z.string()),
-  }))();
+  }), isExternalDocumentation))();
+
+/** Whether a JSON value is a valid {@link ExternalDocumentation} (`apiextensions.k8s.io/v1`): exactly what {@link ExternalDocumentationSchema} accepts, read without copying. */
+export function isExternalDocumentation(value: unknown): value is ExternalDocumentation {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.url; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ValidationRule` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -254,14 +444,28 @@ export interface ValidationRule {
 
 /** Schema of {@link ValidationRule} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const ValidationRuleSchema: z.ZodMiniType<ValidationRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fieldPath: z.optional(z.string()),
     message: z.optional(z.string()),
     messageExpression: z.optional(z.string()),
     optionalOldSelf: z.optional(z.boolean()),
     reason: z.optional(z.string()),
     rule: z.string(),
-  }))();
+  }), isValidationRule))();
+
+/** Whether a JSON value is a valid {@link ValidationRule} (`apiextensions.k8s.io/v1`): exactly what {@link ValidationRuleSchema} accepts, read without copying. */
+export function isValidationRule(value: unknown): value is ValidationRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fieldPath; if (v !== undefined && typeof v !== "string") return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.messageExpression; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optionalOldSelf; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.rule; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `JSONSchemaProps` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -359,7 +563,7 @@ export interface JSONSchemaProps {
 
 /** Schema of {@link JSONSchemaProps} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const JSONSchemaPropsSchema: z.ZodMiniType<JSONSchemaProps> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     $ref: z.optional(z.string()),
     $schema: z.optional(z.string()),
     get additionalItems(): z.ZodMiniType<boolean | JSONSchemaProps | undefined> {
@@ -425,7 +629,56 @@ export const JSONSchemaPropsSchema: z.ZodMiniType<JSONSchemaProps> = /* @__PURE_
     "x-kubernetes-map-type": z.optional(z.string()),
     "x-kubernetes-preserve-unknown-fields": z.optional(z.boolean()),
     "x-kubernetes-validations": z.optional(z.array(ValidationRuleSchema)),
-  }))();
+  }), isJSONSchemaProps))();
+
+/** Whether a JSON value is a valid {@link JSONSchemaProps} (`apiextensions.k8s.io/v1`): exactly what {@link JSONSchemaPropsSchema} accepts, read without copying. */
+export function isJSONSchemaProps(value: unknown): value is JSONSchemaProps {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.$ref; if (v !== undefined && typeof v !== "string") return false;
+  v = o.$schema; if (v !== undefined && typeof v !== "string") return false;
+  v = o.additionalItems; if (v !== undefined && !(typeof v === "boolean" || isJSONSchemaProps(v))) return false;
+  v = o.additionalProperties; if (v !== undefined && !(typeof v === "boolean" || isJSONSchemaProps(v))) return false;
+  v = o.allOf; if (v !== undefined && !isJSONSchemaPropsList(v)) return false;
+  v = o.anyOf; if (v !== undefined && !isJSONSchemaPropsList(v)) return false;
+  v = o.definitions; if (v !== undefined && !isJSONSchemaPropsMap(v)) return false;
+  v = o.dependencies; if (v !== undefined && !isMap(v)) return false;
+  v = o.enum; if (v !== undefined && !Array.isArray(v)) return false;
+  v = o.exclusiveMaximum; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.exclusiveMinimum; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.externalDocs; if (v !== undefined && !isExternalDocumentation(v)) return false;
+  v = o.format; if (v !== undefined && typeof v !== "string") return false;
+  v = o.id; if (v !== undefined && typeof v !== "string") return false;
+  v = o.items; if (v !== undefined && !(isJSONSchemaProps(v) || isJSONSchemaPropsList(v))) return false;
+  v = o.maxItems; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.maxLength; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.maxProperties; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.maximum; if (v !== undefined && !Number.isFinite(v)) return false;
+  v = o.minItems; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.minLength; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.minProperties; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.minimum; if (v !== undefined && !Number.isFinite(v)) return false;
+  v = o.multipleOf; if (v !== undefined && !Number.isFinite(v)) return false;
+  v = o.not; if (v !== undefined && !isJSONSchemaProps(v)) return false;
+  v = o.nullable; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.oneOf; if (v !== undefined && !isJSONSchemaPropsList(v)) return false;
+  v = o.pattern; if (v !== undefined && typeof v !== "string") return false;
+  v = o.patternProperties; if (v !== undefined && !isJSONSchemaPropsMap(v)) return false;
+  v = o.properties; if (v !== undefined && !isJSONSchemaPropsMap(v)) return false;
+  v = o.required; if (v !== undefined && !isStringList(v)) return false;
+  v = o.title; if (v !== undefined && typeof v !== "string") return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  v = o.uniqueItems; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o["x-kubernetes-embedded-resource"]; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o["x-kubernetes-int-or-string"]; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o["x-kubernetes-list-map-keys"]; if (v !== undefined && !isStringList(v)) return false;
+  v = o["x-kubernetes-list-type"]; if (v !== undefined && typeof v !== "string") return false;
+  v = o["x-kubernetes-map-type"]; if (v !== undefined && typeof v !== "string") return false;
+  v = o["x-kubernetes-preserve-unknown-fields"]; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o["x-kubernetes-validations"]; if (v !== undefined && !isValidationRuleList(v)) return false;
+  return true;
+}
 
 /**
  * The `CustomResourceValidation` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -439,9 +692,18 @@ export interface CustomResourceValidation {
 
 /** Schema of {@link CustomResourceValidation} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceValidationSchema: z.ZodMiniType<CustomResourceValidation> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     openAPIV3Schema: z.optional(JSONSchemaPropsSchema),
-  }))();
+  }), isCustomResourceValidation))();
+
+/** Whether a JSON value is a valid {@link CustomResourceValidation} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceValidationSchema} accepts, read without copying. */
+export function isCustomResourceValidation(value: unknown): value is CustomResourceValidation {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.openAPIV3Schema; if (v !== undefined && !isJSONSchemaProps(v)) return false;
+  return true;
+}
 
 /**
  * The `SelectableField` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -455,9 +717,18 @@ export interface SelectableField {
 
 /** Schema of {@link SelectableField} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const SelectableFieldSchema: z.ZodMiniType<SelectableField> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     jsonPath: z.string(),
-  }))();
+  }), isSelectableField))();
+
+/** Whether a JSON value is a valid {@link SelectableField} (`apiextensions.k8s.io/v1`): exactly what {@link SelectableFieldSchema} accepts, read without copying. */
+export function isSelectableField(value: unknown): value is SelectableField {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.jsonPath; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CustomResourceDefinitionVersion` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -487,7 +758,7 @@ export interface CustomResourceDefinitionVersion {
 
 /** Schema of {@link CustomResourceDefinitionVersion} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceDefinitionVersionSchema: z.ZodMiniType<CustomResourceDefinitionVersion> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     additionalPrinterColumns: z.optional(z.array(CustomResourceColumnDefinitionSchema)),
     deprecated: z.optional(z.boolean()),
     deprecationWarning: z.optional(z.string()),
@@ -497,7 +768,24 @@ export const CustomResourceDefinitionVersionSchema: z.ZodMiniType<CustomResource
     served: z.boolean(),
     storage: z.boolean(),
     subresources: z.optional(CustomResourceSubresourcesSchema),
-  }))();
+  }), isCustomResourceDefinitionVersion))();
+
+/** Whether a JSON value is a valid {@link CustomResourceDefinitionVersion} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceDefinitionVersionSchema} accepts, read without copying. */
+export function isCustomResourceDefinitionVersion(value: unknown): value is CustomResourceDefinitionVersion {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.additionalPrinterColumns; if (v !== undefined && !isCustomResourceColumnDefinitionList(v)) return false;
+  v = o.deprecated; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.deprecationWarning; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.schema; if (v !== undefined && !isCustomResourceValidation(v)) return false;
+  v = o.selectableFields; if (v !== undefined && !isSelectableFieldList(v)) return false;
+  v = o.served; if (typeof v !== "boolean") return false;
+  v = o.storage; if (typeof v !== "boolean") return false;
+  v = o.subresources; if (v !== undefined && !isCustomResourceSubresources(v)) return false;
+  return true;
+}
 
 /**
  * The `CustomResourceDefinitionSpec` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -521,14 +809,28 @@ export interface CustomResourceDefinitionSpec {
 
 /** Schema of {@link CustomResourceDefinitionSpec} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceDefinitionSpecSchema: z.ZodMiniType<CustomResourceDefinitionSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conversion: z.optional(CustomResourceConversionSchema),
     group: z.string(),
     names: CustomResourceDefinitionNamesSchema,
     preserveUnknownFields: z.optional(z.boolean()),
     scope: z.string(),
     versions: z.array(CustomResourceDefinitionVersionSchema),
-  }))();
+  }), isCustomResourceDefinitionSpec))();
+
+/** Whether a JSON value is a valid {@link CustomResourceDefinitionSpec} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceDefinitionSpecSchema} accepts, read without copying. */
+export function isCustomResourceDefinitionSpec(value: unknown): value is CustomResourceDefinitionSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conversion; if (v !== undefined && !isCustomResourceConversion(v)) return false;
+  v = o.group; if (typeof v !== "string") return false;
+  v = o.names; if (!isCustomResourceDefinitionNames(v)) return false;
+  v = o.preserveUnknownFields; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.scope; if (typeof v !== "string") return false;
+  v = o.versions; if (!isCustomResourceDefinitionVersionList(v)) return false;
+  return true;
+}
 
 /**
  * The `CustomResourceDefinitionCondition` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -552,14 +854,28 @@ export interface CustomResourceDefinitionCondition {
 
 /** Schema of {@link CustomResourceDefinitionCondition} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceDefinitionConditionSchema: z.ZodMiniType<CustomResourceDefinitionCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     observedGeneration: z.optional(z.int()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isCustomResourceDefinitionCondition))();
+
+/** Whether a JSON value is a valid {@link CustomResourceDefinitionCondition} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceDefinitionConditionSchema} accepts, read without copying. */
+export function isCustomResourceDefinitionCondition(value: unknown): value is CustomResourceDefinitionCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CustomResourceDefinitionStatus` type of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -579,12 +895,24 @@ export interface CustomResourceDefinitionStatus {
 
 /** Schema of {@link CustomResourceDefinitionStatus} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceDefinitionStatusSchema: z.ZodMiniType<CustomResourceDefinitionStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     acceptedNames: z.optional(CustomResourceDefinitionNamesSchema),
     conditions: z.optional(z.nullable(z.array(CustomResourceDefinitionConditionSchema))),
     observedGeneration: z.optional(z.int()),
     storedVersions: z.optional(z.array(z.string())),
-  }))();
+  }), isCustomResourceDefinitionStatus))();
+
+/** Whether a JSON value is a valid {@link CustomResourceDefinitionStatus} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceDefinitionStatusSchema} accepts, read without copying. */
+export function isCustomResourceDefinitionStatus(value: unknown): value is CustomResourceDefinitionStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.acceptedNames; if (v !== undefined && !isCustomResourceDefinitionNames(v)) return false;
+  v = o.conditions; if (v !== undefined && !(v === null || isCustomResourceDefinitionConditionList(v))) return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.storedVersions; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * A `CustomResourceDefinition`: a cluster-scoped object of the Kubernetes API `apiextensions.k8s.io/v1`.
@@ -606,13 +934,26 @@ export interface CustomResourceDefinition extends KubernetesObject {
 
 /** Schema of {@link CustomResourceDefinition} (`apiextensions.k8s.io/v1`): unknown fields pass through. */
 export const CustomResourceDefinitionSchema: z.ZodMiniType<CustomResourceDefinition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: CustomResourceDefinitionSpecSchema,
     status: z.optional(CustomResourceDefinitionStatusSchema),
-  }))();
+  }), isCustomResourceDefinition))();
+
+/** Whether a JSON value is a valid {@link CustomResourceDefinition} (`apiextensions.k8s.io/v1`): exactly what {@link CustomResourceDefinitionSchema} accepts, read without copying. */
+export function isCustomResourceDefinition(value: unknown): value is CustomResourceDefinition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isCustomResourceDefinitionSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isCustomResourceDefinitionStatus(v)) return false;
+  return true;
+}
 
 /**
  * `apiextensions.k8s.io/v1` CustomResourceDefinition objects (`customresourcedefinitions`, cluster-scoped). Subresources: `status`. Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -14,7 +14,17 @@ import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type Time, TimeSchema } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
+
+function isAPIServiceConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isAPIServiceCondition(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `ServiceReference` type of the Kubernetes API `apiregistration.k8s.io/v1`.
@@ -32,11 +42,22 @@ export interface ServiceReference {
 
 /** Schema of {@link ServiceReference} (`apiregistration.k8s.io/v1`): unknown fields pass through. */
 export const ServiceReferenceSchema: z.ZodMiniType<ServiceReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.optional(z.string()),
     namespace: z.optional(z.string()),
     port: z.optional(z.int()),
-  }))();
+  }), isServiceReference))();
+
+/** Whether a JSON value is a valid {@link ServiceReference} (`apiregistration.k8s.io/v1`): exactly what {@link ServiceReferenceSchema} accepts, read without copying. */
+export function isServiceReference(value: unknown): value is ServiceReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.port; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `APIServiceSpec` type of the Kubernetes API `apiregistration.k8s.io/v1`.
@@ -62,7 +83,7 @@ export interface APIServiceSpec {
 
 /** Schema of {@link APIServiceSpec} (`apiregistration.k8s.io/v1`): unknown fields pass through. */
 export const APIServiceSpecSchema: z.ZodMiniType<APIServiceSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     caBundle: z.optional(z.string()),
     group: z.optional(z.string()),
     groupPriorityMinimum: z.int(),
@@ -70,7 +91,22 @@ export const APIServiceSpecSchema: z.ZodMiniType<APIServiceSpec> = /* @__PURE__ 
     service: z.optional(ServiceReferenceSchema),
     version: z.optional(z.string()),
     versionPriority: z.int(),
-  }))();
+  }), isAPIServiceSpec))();
+
+/** Whether a JSON value is a valid {@link APIServiceSpec} (`apiregistration.k8s.io/v1`): exactly what {@link APIServiceSpecSchema} accepts, read without copying. */
+export function isAPIServiceSpec(value: unknown): value is APIServiceSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.caBundle; if (v !== undefined && typeof v !== "string") return false;
+  v = o.group; if (v !== undefined && typeof v !== "string") return false;
+  v = o.groupPriorityMinimum; if (!Number.isSafeInteger(v)) return false;
+  v = o.insecureSkipTLSVerify; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.service; if (v !== undefined && !isServiceReference(v)) return false;
+  v = o.version; if (v !== undefined && typeof v !== "string") return false;
+  v = o.versionPriority; if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `APIServiceCondition` type of the Kubernetes API `apiregistration.k8s.io/v1`.
@@ -92,13 +128,26 @@ export interface APIServiceCondition {
 
 /** Schema of {@link APIServiceCondition} (`apiregistration.k8s.io/v1`): unknown fields pass through. */
 export const APIServiceConditionSchema: z.ZodMiniType<APIServiceCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isAPIServiceCondition))();
+
+/** Whether a JSON value is a valid {@link APIServiceCondition} (`apiregistration.k8s.io/v1`): exactly what {@link APIServiceConditionSchema} accepts, read without copying. */
+export function isAPIServiceCondition(value: unknown): value is APIServiceCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `APIServiceStatus` type of the Kubernetes API `apiregistration.k8s.io/v1`.
@@ -112,9 +161,18 @@ export interface APIServiceStatus {
 
 /** Schema of {@link APIServiceStatus} (`apiregistration.k8s.io/v1`): unknown fields pass through. */
 export const APIServiceStatusSchema: z.ZodMiniType<APIServiceStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(APIServiceConditionSchema)),
-  }))();
+  }), isAPIServiceStatus))();
+
+/** Whether a JSON value is a valid {@link APIServiceStatus} (`apiregistration.k8s.io/v1`): exactly what {@link APIServiceStatusSchema} accepts, read without copying. */
+export function isAPIServiceStatus(value: unknown): value is APIServiceStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isAPIServiceConditionList(v)) return false;
+  return true;
+}
 
 /**
  * A `APIService`: a cluster-scoped object of the Kubernetes API `apiregistration.k8s.io/v1`.
@@ -136,13 +194,26 @@ export interface APIService extends KubernetesObject {
 
 /** Schema of {@link APIService} (`apiregistration.k8s.io/v1`): unknown fields pass through. */
 export const APIServiceSchema: z.ZodMiniType<APIService> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(APIServiceSpecSchema),
     status: z.optional(APIServiceStatusSchema),
-  }))();
+  }), isAPIService))();
+
+/** Whether a JSON value is a valid {@link APIService} (`apiregistration.k8s.io/v1`): exactly what {@link APIServiceSchema} accepts, read without copying. */
+export function isAPIService(value: unknown): value is APIService {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isAPIServiceSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isAPIServiceStatus(v)) return false;
+  return true;
+}
 
 /**
  * `apiregistration.k8s.io/v1` APIService objects (`apiservices`, cluster-scoped). Subresources: `status`. Verbs: create, delete, deletecollection, get, list, patch, update, watch.

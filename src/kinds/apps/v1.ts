@@ -12,10 +12,56 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { type IntOrString, IntOrStringSchema, type Time, TimeSchema } from "../../resources/primitives.ts";
+import { type IntOrString, IntOrStringSchema, type Time, TimeSchema, isIntOrString } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type PersistentVolumeClaim, PersistentVolumeClaimSchema, type PodTemplateSpec, PodTemplateSpecSchema } from "../core/v1.ts";
-import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type PersistentVolumeClaim, PersistentVolumeClaimSchema, type PodTemplateSpec, PodTemplateSpecSchema, isPersistentVolumeClaim, isPodTemplateSpec } from "../core/v1.ts";
+import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema, isLabelSelector, isObjectMeta } from "../meta/v1.ts";
+
+function isDaemonSetConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDaemonSetCondition(v)) return false;
+  }
+  return true;
+}
+
+function isDeploymentConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeploymentCondition(v)) return false;
+  }
+  return true;
+}
+
+function isReplicaSetConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isReplicaSetCondition(v)) return false;
+  }
+  return true;
+}
+
+function isPersistentVolumeClaimList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPersistentVolumeClaim(v)) return false;
+  }
+  return true;
+}
+
+function isStatefulSetConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isStatefulSetCondition(v)) return false;
+  }
+  return true;
+}
 
 /**
  * A `ControllerRevision`: a namespaced object of the Kubernetes API `apps/v1`.
@@ -37,13 +83,25 @@ export interface ControllerRevision extends KubernetesObject {
 
 /** Schema of {@link ControllerRevision} (`apps/v1`): unknown fields pass through. */
 export const ControllerRevisionSchema: z.ZodMiniType<ControllerRevision> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     data: z.optional(z.unknown()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     revision: z.int(),
-  }))();
+  }), isControllerRevision))();
+
+/** Whether a JSON value is a valid {@link ControllerRevision} (`apps/v1`): exactly what {@link ControllerRevisionSchema} accepts, read without copying. */
+export function isControllerRevision(value: unknown): value is ControllerRevision {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.revision; if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `RollingUpdateDaemonSet` type of the Kubernetes API `apps/v1`.
@@ -59,10 +117,20 @@ export interface RollingUpdateDaemonSet {
 
 /** Schema of {@link RollingUpdateDaemonSet} (`apps/v1`): unknown fields pass through. */
 export const RollingUpdateDaemonSetSchema: z.ZodMiniType<RollingUpdateDaemonSet> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     maxSurge: z.optional(IntOrStringSchema),
     maxUnavailable: z.optional(IntOrStringSchema),
-  }))();
+  }), isRollingUpdateDaemonSet))();
+
+/** Whether a JSON value is a valid {@link RollingUpdateDaemonSet} (`apps/v1`): exactly what {@link RollingUpdateDaemonSetSchema} accepts, read without copying. */
+export function isRollingUpdateDaemonSet(value: unknown): value is RollingUpdateDaemonSet {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.maxSurge; if (v !== undefined && !isIntOrString(v)) return false;
+  v = o.maxUnavailable; if (v !== undefined && !isIntOrString(v)) return false;
+  return true;
+}
 
 /**
  * The `DaemonSetUpdateStrategy` type of the Kubernetes API `apps/v1`.
@@ -78,10 +146,20 @@ export interface DaemonSetUpdateStrategy {
 
 /** Schema of {@link DaemonSetUpdateStrategy} (`apps/v1`): unknown fields pass through. */
 export const DaemonSetUpdateStrategySchema: z.ZodMiniType<DaemonSetUpdateStrategy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     rollingUpdate: z.optional(RollingUpdateDaemonSetSchema),
     type: z.optional(z.string()),
-  }))();
+  }), isDaemonSetUpdateStrategy))();
+
+/** Whether a JSON value is a valid {@link DaemonSetUpdateStrategy} (`apps/v1`): exactly what {@link DaemonSetUpdateStrategySchema} accepts, read without copying. */
+export function isDaemonSetUpdateStrategy(value: unknown): value is DaemonSetUpdateStrategy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.rollingUpdate; if (v !== undefined && !isRollingUpdateDaemonSet(v)) return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `DaemonSetSpec` type of the Kubernetes API `apps/v1`.
@@ -103,13 +181,26 @@ export interface DaemonSetSpec {
 
 /** Schema of {@link DaemonSetSpec} (`apps/v1`): unknown fields pass through. */
 export const DaemonSetSpecSchema: z.ZodMiniType<DaemonSetSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     minReadySeconds: z.optional(z.int()),
     revisionHistoryLimit: z.optional(z.int()),
     selector: LabelSelectorSchema,
     template: PodTemplateSpecSchema,
     updateStrategy: z.optional(DaemonSetUpdateStrategySchema),
-  }))();
+  }), isDaemonSetSpec))();
+
+/** Whether a JSON value is a valid {@link DaemonSetSpec} (`apps/v1`): exactly what {@link DaemonSetSpecSchema} accepts, read without copying. */
+export function isDaemonSetSpec(value: unknown): value is DaemonSetSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.minReadySeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.revisionHistoryLimit; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.selector; if (!isLabelSelector(v)) return false;
+  v = o.template; if (!isPodTemplateSpec(v)) return false;
+  v = o.updateStrategy; if (v !== undefined && !isDaemonSetUpdateStrategy(v)) return false;
+  return true;
+}
 
 /**
  * The `DaemonSetCondition` type of the Kubernetes API `apps/v1`.
@@ -131,13 +222,26 @@ export interface DaemonSetCondition {
 
 /** Schema of {@link DaemonSetCondition} (`apps/v1`): unknown fields pass through. */
 export const DaemonSetConditionSchema: z.ZodMiniType<DaemonSetCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isDaemonSetCondition))();
+
+/** Whether a JSON value is a valid {@link DaemonSetCondition} (`apps/v1`): exactly what {@link DaemonSetConditionSchema} accepts, read without copying. */
+export function isDaemonSetCondition(value: unknown): value is DaemonSetCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `DaemonSetStatus` type of the Kubernetes API `apps/v1`.
@@ -169,7 +273,7 @@ export interface DaemonSetStatus {
 
 /** Schema of {@link DaemonSetStatus} (`apps/v1`): unknown fields pass through. */
 export const DaemonSetStatusSchema: z.ZodMiniType<DaemonSetStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     collisionCount: z.optional(z.int()),
     conditions: z.optional(z.array(DaemonSetConditionSchema)),
     currentNumberScheduled: z.int(),
@@ -180,7 +284,25 @@ export const DaemonSetStatusSchema: z.ZodMiniType<DaemonSetStatus> = /* @__PURE_
     numberUnavailable: z.optional(z.int()),
     observedGeneration: z.optional(z.int()),
     updatedNumberScheduled: z.optional(z.int()),
-  }))();
+  }), isDaemonSetStatus))();
+
+/** Whether a JSON value is a valid {@link DaemonSetStatus} (`apps/v1`): exactly what {@link DaemonSetStatusSchema} accepts, read without copying. */
+export function isDaemonSetStatus(value: unknown): value is DaemonSetStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.collisionCount; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.conditions; if (v !== undefined && !isDaemonSetConditionList(v)) return false;
+  v = o.currentNumberScheduled; if (!Number.isSafeInteger(v)) return false;
+  v = o.desiredNumberScheduled; if (!Number.isSafeInteger(v)) return false;
+  v = o.numberAvailable; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.numberMisscheduled; if (!Number.isSafeInteger(v)) return false;
+  v = o.numberReady; if (!Number.isSafeInteger(v)) return false;
+  v = o.numberUnavailable; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.updatedNumberScheduled; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * A `DaemonSet`: a namespaced object of the Kubernetes API `apps/v1`.
@@ -202,13 +324,26 @@ export interface DaemonSet extends KubernetesObject {
 
 /** Schema of {@link DaemonSet} (`apps/v1`): unknown fields pass through. */
 export const DaemonSetSchema: z.ZodMiniType<DaemonSet> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(DaemonSetSpecSchema),
     status: z.optional(DaemonSetStatusSchema),
-  }))();
+  }), isDaemonSet))();
+
+/** Whether a JSON value is a valid {@link DaemonSet} (`apps/v1`): exactly what {@link DaemonSetSchema} accepts, read without copying. */
+export function isDaemonSet(value: unknown): value is DaemonSet {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isDaemonSetSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isDaemonSetStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `RollingUpdateDeployment` type of the Kubernetes API `apps/v1`.
@@ -224,10 +359,20 @@ export interface RollingUpdateDeployment {
 
 /** Schema of {@link RollingUpdateDeployment} (`apps/v1`): unknown fields pass through. */
 export const RollingUpdateDeploymentSchema: z.ZodMiniType<RollingUpdateDeployment> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     maxSurge: z.optional(IntOrStringSchema),
     maxUnavailable: z.optional(IntOrStringSchema),
-  }))();
+  }), isRollingUpdateDeployment))();
+
+/** Whether a JSON value is a valid {@link RollingUpdateDeployment} (`apps/v1`): exactly what {@link RollingUpdateDeploymentSchema} accepts, read without copying. */
+export function isRollingUpdateDeployment(value: unknown): value is RollingUpdateDeployment {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.maxSurge; if (v !== undefined && !isIntOrString(v)) return false;
+  v = o.maxUnavailable; if (v !== undefined && !isIntOrString(v)) return false;
+  return true;
+}
 
 /**
  * The `DeploymentStrategy` type of the Kubernetes API `apps/v1`.
@@ -243,10 +388,20 @@ export interface DeploymentStrategy {
 
 /** Schema of {@link DeploymentStrategy} (`apps/v1`): unknown fields pass through. */
 export const DeploymentStrategySchema: z.ZodMiniType<DeploymentStrategy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     rollingUpdate: z.optional(RollingUpdateDeploymentSchema),
     type: z.optional(z.string()),
-  }))();
+  }), isDeploymentStrategy))();
+
+/** Whether a JSON value is a valid {@link DeploymentStrategy} (`apps/v1`): exactly what {@link DeploymentStrategySchema} accepts, read without copying. */
+export function isDeploymentStrategy(value: unknown): value is DeploymentStrategy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.rollingUpdate; if (v !== undefined && !isRollingUpdateDeployment(v)) return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `DeploymentSpec` type of the Kubernetes API `apps/v1`.
@@ -274,7 +429,7 @@ export interface DeploymentSpec {
 
 /** Schema of {@link DeploymentSpec} (`apps/v1`): unknown fields pass through. */
 export const DeploymentSpecSchema: z.ZodMiniType<DeploymentSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     minReadySeconds: z.optional(z.int()),
     paused: z.optional(z.boolean()),
     progressDeadlineSeconds: z.optional(z.int()),
@@ -283,7 +438,23 @@ export const DeploymentSpecSchema: z.ZodMiniType<DeploymentSpec> = /* @__PURE__ 
     selector: LabelSelectorSchema,
     strategy: z.optional(DeploymentStrategySchema),
     template: PodTemplateSpecSchema,
-  }))();
+  }), isDeploymentSpec))();
+
+/** Whether a JSON value is a valid {@link DeploymentSpec} (`apps/v1`): exactly what {@link DeploymentSpecSchema} accepts, read without copying. */
+export function isDeploymentSpec(value: unknown): value is DeploymentSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.minReadySeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.paused; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.progressDeadlineSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.replicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.revisionHistoryLimit; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.selector; if (!isLabelSelector(v)) return false;
+  v = o.strategy; if (v !== undefined && !isDeploymentStrategy(v)) return false;
+  v = o.template; if (!isPodTemplateSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `DeploymentCondition` type of the Kubernetes API `apps/v1`.
@@ -307,14 +478,28 @@ export interface DeploymentCondition {
 
 /** Schema of {@link DeploymentCondition} (`apps/v1`): unknown fields pass through. */
 export const DeploymentConditionSchema: z.ZodMiniType<DeploymentCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     lastUpdateTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isDeploymentCondition))();
+
+/** Whether a JSON value is a valid {@link DeploymentCondition} (`apps/v1`): exactly what {@link DeploymentConditionSchema} accepts, read without copying. */
+export function isDeploymentCondition(value: unknown): value is DeploymentCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.lastUpdateTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `DeploymentStatus` type of the Kubernetes API `apps/v1`.
@@ -344,7 +529,7 @@ export interface DeploymentStatus {
 
 /** Schema of {@link DeploymentStatus} (`apps/v1`): unknown fields pass through. */
 export const DeploymentStatusSchema: z.ZodMiniType<DeploymentStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     availableReplicas: z.optional(z.int()),
     collisionCount: z.optional(z.int()),
     conditions: z.optional(z.array(DeploymentConditionSchema)),
@@ -354,7 +539,24 @@ export const DeploymentStatusSchema: z.ZodMiniType<DeploymentStatus> = /* @__PUR
     terminatingReplicas: z.optional(z.int()),
     unavailableReplicas: z.optional(z.int()),
     updatedReplicas: z.optional(z.int()),
-  }))();
+  }), isDeploymentStatus))();
+
+/** Whether a JSON value is a valid {@link DeploymentStatus} (`apps/v1`): exactly what {@link DeploymentStatusSchema} accepts, read without copying. */
+export function isDeploymentStatus(value: unknown): value is DeploymentStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.availableReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.collisionCount; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.conditions; if (v !== undefined && !isDeploymentConditionList(v)) return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.readyReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.replicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.terminatingReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.unavailableReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.updatedReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * A `Deployment`: a namespaced object of the Kubernetes API `apps/v1`.
@@ -376,13 +578,26 @@ export interface Deployment extends KubernetesObject {
 
 /** Schema of {@link Deployment} (`apps/v1`): unknown fields pass through. */
 export const DeploymentSchema: z.ZodMiniType<Deployment> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(DeploymentSpecSchema),
     status: z.optional(DeploymentStatusSchema),
-  }))();
+  }), isDeployment))();
+
+/** Whether a JSON value is a valid {@link Deployment} (`apps/v1`): exactly what {@link DeploymentSchema} accepts, read without copying. */
+export function isDeployment(value: unknown): value is Deployment {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isDeploymentSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isDeploymentStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `ReplicaSetSpec` type of the Kubernetes API `apps/v1`.
@@ -402,12 +617,24 @@ export interface ReplicaSetSpec {
 
 /** Schema of {@link ReplicaSetSpec} (`apps/v1`): unknown fields pass through. */
 export const ReplicaSetSpecSchema: z.ZodMiniType<ReplicaSetSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     minReadySeconds: z.optional(z.int()),
     replicas: z.optional(z.int()),
     selector: LabelSelectorSchema,
     template: z.optional(PodTemplateSpecSchema),
-  }))();
+  }), isReplicaSetSpec))();
+
+/** Whether a JSON value is a valid {@link ReplicaSetSpec} (`apps/v1`): exactly what {@link ReplicaSetSpecSchema} accepts, read without copying. */
+export function isReplicaSetSpec(value: unknown): value is ReplicaSetSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.minReadySeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.replicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.selector; if (!isLabelSelector(v)) return false;
+  v = o.template; if (v !== undefined && !isPodTemplateSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `ReplicaSetCondition` type of the Kubernetes API `apps/v1`.
@@ -429,13 +656,26 @@ export interface ReplicaSetCondition {
 
 /** Schema of {@link ReplicaSetCondition} (`apps/v1`): unknown fields pass through. */
 export const ReplicaSetConditionSchema: z.ZodMiniType<ReplicaSetCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isReplicaSetCondition))();
+
+/** Whether a JSON value is a valid {@link ReplicaSetCondition} (`apps/v1`): exactly what {@link ReplicaSetConditionSchema} accepts, read without copying. */
+export function isReplicaSetCondition(value: unknown): value is ReplicaSetCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ReplicaSetStatus` type of the Kubernetes API `apps/v1`.
@@ -461,7 +701,7 @@ export interface ReplicaSetStatus {
 
 /** Schema of {@link ReplicaSetStatus} (`apps/v1`): unknown fields pass through. */
 export const ReplicaSetStatusSchema: z.ZodMiniType<ReplicaSetStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     availableReplicas: z.optional(z.int()),
     conditions: z.optional(z.array(ReplicaSetConditionSchema)),
     fullyLabeledReplicas: z.optional(z.int()),
@@ -469,7 +709,22 @@ export const ReplicaSetStatusSchema: z.ZodMiniType<ReplicaSetStatus> = /* @__PUR
     readyReplicas: z.optional(z.int()),
     replicas: z.int(),
     terminatingReplicas: z.optional(z.int()),
-  }))();
+  }), isReplicaSetStatus))();
+
+/** Whether a JSON value is a valid {@link ReplicaSetStatus} (`apps/v1`): exactly what {@link ReplicaSetStatusSchema} accepts, read without copying. */
+export function isReplicaSetStatus(value: unknown): value is ReplicaSetStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.availableReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.conditions; if (v !== undefined && !isReplicaSetConditionList(v)) return false;
+  v = o.fullyLabeledReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.readyReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.replicas; if (!Number.isSafeInteger(v)) return false;
+  v = o.terminatingReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * A `ReplicaSet`: a namespaced object of the Kubernetes API `apps/v1`.
@@ -491,13 +746,26 @@ export interface ReplicaSet extends KubernetesObject {
 
 /** Schema of {@link ReplicaSet} (`apps/v1`): unknown fields pass through. */
 export const ReplicaSetSchema: z.ZodMiniType<ReplicaSet> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(ReplicaSetSpecSchema),
     status: z.optional(ReplicaSetStatusSchema),
-  }))();
+  }), isReplicaSet))();
+
+/** Whether a JSON value is a valid {@link ReplicaSet} (`apps/v1`): exactly what {@link ReplicaSetSchema} accepts, read without copying. */
+export function isReplicaSet(value: unknown): value is ReplicaSet {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isReplicaSetSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isReplicaSetStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `RollingUpdateStatefulSetStrategy` type of the Kubernetes API `apps/v1`.
@@ -513,10 +781,20 @@ export interface RollingUpdateStatefulSetStrategy {
 
 /** Schema of {@link RollingUpdateStatefulSetStrategy} (`apps/v1`): unknown fields pass through. */
 export const RollingUpdateStatefulSetStrategySchema: z.ZodMiniType<RollingUpdateStatefulSetStrategy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     maxUnavailable: z.optional(IntOrStringSchema),
     partition: z.optional(z.int()),
-  }))();
+  }), isRollingUpdateStatefulSetStrategy))();
+
+/** Whether a JSON value is a valid {@link RollingUpdateStatefulSetStrategy} (`apps/v1`): exactly what {@link RollingUpdateStatefulSetStrategySchema} accepts, read without copying. */
+export function isRollingUpdateStatefulSetStrategy(value: unknown): value is RollingUpdateStatefulSetStrategy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.maxUnavailable; if (v !== undefined && !isIntOrString(v)) return false;
+  v = o.partition; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `StatefulSetOrdinals` type of the Kubernetes API `apps/v1`.
@@ -530,9 +808,18 @@ export interface StatefulSetOrdinals {
 
 /** Schema of {@link StatefulSetOrdinals} (`apps/v1`): unknown fields pass through. */
 export const StatefulSetOrdinalsSchema: z.ZodMiniType<StatefulSetOrdinals> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     start: z.optional(z.int()),
-  }))();
+  }), isStatefulSetOrdinals))();
+
+/** Whether a JSON value is a valid {@link StatefulSetOrdinals} (`apps/v1`): exactly what {@link StatefulSetOrdinalsSchema} accepts, read without copying. */
+export function isStatefulSetOrdinals(value: unknown): value is StatefulSetOrdinals {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.start; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `StatefulSetPersistentVolumeClaimRetentionPolicy` type of the Kubernetes API `apps/v1`.
@@ -548,10 +835,20 @@ export interface StatefulSetPersistentVolumeClaimRetentionPolicy {
 
 /** Schema of {@link StatefulSetPersistentVolumeClaimRetentionPolicy} (`apps/v1`): unknown fields pass through. */
 export const StatefulSetPersistentVolumeClaimRetentionPolicySchema: z.ZodMiniType<StatefulSetPersistentVolumeClaimRetentionPolicy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     whenDeleted: z.optional(z.string()),
     whenScaled: z.optional(z.string()),
-  }))();
+  }), isStatefulSetPersistentVolumeClaimRetentionPolicy))();
+
+/** Whether a JSON value is a valid {@link StatefulSetPersistentVolumeClaimRetentionPolicy} (`apps/v1`): exactly what {@link StatefulSetPersistentVolumeClaimRetentionPolicySchema} accepts, read without copying. */
+export function isStatefulSetPersistentVolumeClaimRetentionPolicy(value: unknown): value is StatefulSetPersistentVolumeClaimRetentionPolicy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.whenDeleted; if (v !== undefined && typeof v !== "string") return false;
+  v = o.whenScaled; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `StatefulSetUpdateStrategy` type of the Kubernetes API `apps/v1`.
@@ -567,10 +864,20 @@ export interface StatefulSetUpdateStrategy {
 
 /** Schema of {@link StatefulSetUpdateStrategy} (`apps/v1`): unknown fields pass through. */
 export const StatefulSetUpdateStrategySchema: z.ZodMiniType<StatefulSetUpdateStrategy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     rollingUpdate: z.optional(RollingUpdateStatefulSetStrategySchema),
     type: z.optional(z.string()),
-  }))();
+  }), isStatefulSetUpdateStrategy))();
+
+/** Whether a JSON value is a valid {@link StatefulSetUpdateStrategy} (`apps/v1`): exactly what {@link StatefulSetUpdateStrategySchema} accepts, read without copying. */
+export function isStatefulSetUpdateStrategy(value: unknown): value is StatefulSetUpdateStrategy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.rollingUpdate; if (v !== undefined && !isRollingUpdateStatefulSetStrategy(v)) return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `StatefulSetSpec` type of the Kubernetes API `apps/v1`.
@@ -604,7 +911,7 @@ export interface StatefulSetSpec {
 
 /** Schema of {@link StatefulSetSpec} (`apps/v1`): unknown fields pass through. */
 export const StatefulSetSpecSchema: z.ZodMiniType<StatefulSetSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     minReadySeconds: z.optional(z.int()),
     ordinals: z.optional(StatefulSetOrdinalsSchema),
     persistentVolumeClaimRetentionPolicy: z.optional(StatefulSetPersistentVolumeClaimRetentionPolicySchema),
@@ -616,7 +923,26 @@ export const StatefulSetSpecSchema: z.ZodMiniType<StatefulSetSpec> = /* @__PURE_
     template: PodTemplateSpecSchema,
     updateStrategy: z.optional(StatefulSetUpdateStrategySchema),
     volumeClaimTemplates: z.optional(z.array(PersistentVolumeClaimSchema)),
-  }))();
+  }), isStatefulSetSpec))();
+
+/** Whether a JSON value is a valid {@link StatefulSetSpec} (`apps/v1`): exactly what {@link StatefulSetSpecSchema} accepts, read without copying. */
+export function isStatefulSetSpec(value: unknown): value is StatefulSetSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.minReadySeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.ordinals; if (v !== undefined && !isStatefulSetOrdinals(v)) return false;
+  v = o.persistentVolumeClaimRetentionPolicy; if (v !== undefined && !isStatefulSetPersistentVolumeClaimRetentionPolicy(v)) return false;
+  v = o.podManagementPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.replicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.revisionHistoryLimit; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.selector; if (!isLabelSelector(v)) return false;
+  v = o.serviceName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.template; if (!isPodTemplateSpec(v)) return false;
+  v = o.updateStrategy; if (v !== undefined && !isStatefulSetUpdateStrategy(v)) return false;
+  v = o.volumeClaimTemplates; if (v !== undefined && !isPersistentVolumeClaimList(v)) return false;
+  return true;
+}
 
 /**
  * The `StatefulSetCondition` type of the Kubernetes API `apps/v1`.
@@ -638,13 +964,26 @@ export interface StatefulSetCondition {
 
 /** Schema of {@link StatefulSetCondition} (`apps/v1`): unknown fields pass through. */
 export const StatefulSetConditionSchema: z.ZodMiniType<StatefulSetCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isStatefulSetCondition))();
+
+/** Whether a JSON value is a valid {@link StatefulSetCondition} (`apps/v1`): exactly what {@link StatefulSetConditionSchema} accepts, read without copying. */
+export function isStatefulSetCondition(value: unknown): value is StatefulSetCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `StatefulSetStatus` type of the Kubernetes API `apps/v1`.
@@ -676,7 +1015,7 @@ export interface StatefulSetStatus {
 
 /** Schema of {@link StatefulSetStatus} (`apps/v1`): unknown fields pass through. */
 export const StatefulSetStatusSchema: z.ZodMiniType<StatefulSetStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     availableReplicas: z.optional(z.int()),
     collisionCount: z.optional(z.int()),
     conditions: z.optional(z.array(StatefulSetConditionSchema)),
@@ -687,7 +1026,25 @@ export const StatefulSetStatusSchema: z.ZodMiniType<StatefulSetStatus> = /* @__P
     replicas: z.int(),
     updateRevision: z.optional(z.string()),
     updatedReplicas: z.optional(z.int()),
-  }))();
+  }), isStatefulSetStatus))();
+
+/** Whether a JSON value is a valid {@link StatefulSetStatus} (`apps/v1`): exactly what {@link StatefulSetStatusSchema} accepts, read without copying. */
+export function isStatefulSetStatus(value: unknown): value is StatefulSetStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.availableReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.collisionCount; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.conditions; if (v !== undefined && !isStatefulSetConditionList(v)) return false;
+  v = o.currentReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.currentRevision; if (v !== undefined && typeof v !== "string") return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.readyReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.replicas; if (!Number.isSafeInteger(v)) return false;
+  v = o.updateRevision; if (v !== undefined && typeof v !== "string") return false;
+  v = o.updatedReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * A `StatefulSet`: a namespaced object of the Kubernetes API `apps/v1`.
@@ -709,13 +1066,26 @@ export interface StatefulSet extends KubernetesObject {
 
 /** Schema of {@link StatefulSet} (`apps/v1`): unknown fields pass through. */
 export const StatefulSetSchema: z.ZodMiniType<StatefulSet> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(StatefulSetSpecSchema),
     status: z.optional(StatefulSetStatusSchema),
-  }))();
+  }), isStatefulSet))();
+
+/** Whether a JSON value is a valid {@link StatefulSet} (`apps/v1`): exactly what {@link StatefulSetSchema} accepts, read without copying. */
+export function isStatefulSet(value: unknown): value is StatefulSet {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isStatefulSetSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isStatefulSetStatus(v)) return false;
+  return true;
+}
 
 /**
  * `apps/v1` ControllerRevision objects (`controllerrevisions`, namespaced). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

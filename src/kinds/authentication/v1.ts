@@ -14,7 +14,27 @@ import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type Time, TimeSchema } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isStringList(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `BoundObjectReference` type of the Kubernetes API `authentication.k8s.io/v1`.
@@ -34,12 +54,24 @@ export interface BoundObjectReference {
 
 /** Schema of {@link BoundObjectReference} (`authentication.k8s.io/v1`): unknown fields pass through. */
 export const BoundObjectReferenceSchema: z.ZodMiniType<BoundObjectReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     name: z.optional(z.string()),
     uid: z.optional(z.string()),
-  }))();
+  }), isBoundObjectReference))();
+
+/** Whether a JSON value is a valid {@link BoundObjectReference} (`authentication.k8s.io/v1`): exactly what {@link BoundObjectReferenceSchema} accepts, read without copying. */
+export function isBoundObjectReference(value: unknown): value is BoundObjectReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.uid; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `UserInfo` type of the Kubernetes API `authentication.k8s.io/v1`.
@@ -59,12 +91,24 @@ export interface UserInfo {
 
 /** Schema of {@link UserInfo} (`authentication.k8s.io/v1`): unknown fields pass through. */
 export const UserInfoSchema: z.ZodMiniType<UserInfo> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     extra: z.optional(z.record(z.string(), z.array(z.string()))),
     groups: z.optional(z.array(z.string())),
     uid: z.optional(z.string()),
     username: z.optional(z.string()),
-  }))();
+  }), isUserInfo))();
+
+/** Whether a JSON value is a valid {@link UserInfo} (`authentication.k8s.io/v1`): exactly what {@link UserInfoSchema} accepts, read without copying. */
+export function isUserInfo(value: unknown): value is UserInfo {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.extra; if (v !== undefined && !isMap(v)) return false;
+  v = o.groups; if (v !== undefined && !isStringList(v)) return false;
+  v = o.uid; if (v !== undefined && typeof v !== "string") return false;
+  v = o.username; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `SelfSubjectReviewStatus` type of the Kubernetes API `authentication.k8s.io/v1`.
@@ -78,9 +122,18 @@ export interface SelfSubjectReviewStatus {
 
 /** Schema of {@link SelfSubjectReviewStatus} (`authentication.k8s.io/v1`): unknown fields pass through. */
 export const SelfSubjectReviewStatusSchema: z.ZodMiniType<SelfSubjectReviewStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     userInfo: z.optional(UserInfoSchema),
-  }))();
+  }), isSelfSubjectReviewStatus))();
+
+/** Whether a JSON value is a valid {@link SelfSubjectReviewStatus} (`authentication.k8s.io/v1`): exactly what {@link SelfSubjectReviewStatusSchema} accepts, read without copying. */
+export function isSelfSubjectReviewStatus(value: unknown): value is SelfSubjectReviewStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.userInfo; if (v !== undefined && !isUserInfo(v)) return false;
+  return true;
+}
 
 /**
  * A `SelfSubjectReview`: a cluster-scoped object of the Kubernetes API `authentication.k8s.io/v1`.
@@ -100,12 +153,24 @@ export interface SelfSubjectReview extends KubernetesObject {
 
 /** Schema of {@link SelfSubjectReview} (`authentication.k8s.io/v1`): unknown fields pass through. */
 export const SelfSubjectReviewSchema: z.ZodMiniType<SelfSubjectReview> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     status: z.optional(SelfSubjectReviewStatusSchema),
-  }))();
+  }), isSelfSubjectReview))();
+
+/** Whether a JSON value is a valid {@link SelfSubjectReview} (`authentication.k8s.io/v1`): exactly what {@link SelfSubjectReviewSchema} accepts, read without copying. */
+export function isSelfSubjectReview(value: unknown): value is SelfSubjectReview {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.status; if (v !== undefined && !isSelfSubjectReviewStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `TokenRequestSpec` type of the Kubernetes API `authentication.k8s.io/v1`.
@@ -123,11 +188,22 @@ export interface TokenRequestSpec {
 
 /** Schema of {@link TokenRequestSpec} (`authentication.k8s.io/v1`): unknown fields pass through. */
 export const TokenRequestSpecSchema: z.ZodMiniType<TokenRequestSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     audiences: z.optional(z.array(z.string())),
     boundObjectRef: z.optional(BoundObjectReferenceSchema),
     expirationSeconds: z.optional(z.int()),
-  }))();
+  }), isTokenRequestSpec))();
+
+/** Whether a JSON value is a valid {@link TokenRequestSpec} (`authentication.k8s.io/v1`): exactly what {@link TokenRequestSpecSchema} accepts, read without copying. */
+export function isTokenRequestSpec(value: unknown): value is TokenRequestSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.audiences; if (v !== undefined && !isStringList(v)) return false;
+  v = o.boundObjectRef; if (v !== undefined && !isBoundObjectReference(v)) return false;
+  v = o.expirationSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `TokenRequestStatus` type of the Kubernetes API `authentication.k8s.io/v1`.
@@ -143,10 +219,20 @@ export interface TokenRequestStatus {
 
 /** Schema of {@link TokenRequestStatus} (`authentication.k8s.io/v1`): unknown fields pass through. */
 export const TokenRequestStatusSchema: z.ZodMiniType<TokenRequestStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expirationTimestamp: z.optional(z.nullable(TimeSchema)),
     token: z.optional(z.string()),
-  }))();
+  }), isTokenRequestStatus))();
+
+/** Whether a JSON value is a valid {@link TokenRequestStatus} (`authentication.k8s.io/v1`): exactly what {@link TokenRequestStatusSchema} accepts, read without copying. */
+export function isTokenRequestStatus(value: unknown): value is TokenRequestStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expirationTimestamp; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.token; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `TokenRequest` object of the Kubernetes API `authentication.k8s.io/v1`, sent to and from a subresource (not stored on its own).
@@ -168,13 +254,26 @@ export interface TokenRequest extends KubernetesObject {
 
 /** Schema of {@link TokenRequest} (`authentication.k8s.io/v1`): unknown fields pass through. */
 export const TokenRequestSchema: z.ZodMiniType<TokenRequest> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(TokenRequestSpecSchema),
     status: z.optional(TokenRequestStatusSchema),
-  }))();
+  }), isTokenRequest))();
+
+/** Whether a JSON value is a valid {@link TokenRequest} (`authentication.k8s.io/v1`): exactly what {@link TokenRequestSchema} accepts, read without copying. */
+export function isTokenRequest(value: unknown): value is TokenRequest {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isTokenRequestSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isTokenRequestStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `TokenReviewSpec` type of the Kubernetes API `authentication.k8s.io/v1`.
@@ -190,10 +289,20 @@ export interface TokenReviewSpec {
 
 /** Schema of {@link TokenReviewSpec} (`authentication.k8s.io/v1`): unknown fields pass through. */
 export const TokenReviewSpecSchema: z.ZodMiniType<TokenReviewSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     audiences: z.optional(z.array(z.string())),
     token: z.string(),
-  }))();
+  }), isTokenReviewSpec))();
+
+/** Whether a JSON value is a valid {@link TokenReviewSpec} (`authentication.k8s.io/v1`): exactly what {@link TokenReviewSpecSchema} accepts, read without copying. */
+export function isTokenReviewSpec(value: unknown): value is TokenReviewSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.audiences; if (v !== undefined && !isStringList(v)) return false;
+  v = o.token; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `TokenReviewStatus` type of the Kubernetes API `authentication.k8s.io/v1`.
@@ -213,12 +322,24 @@ export interface TokenReviewStatus {
 
 /** Schema of {@link TokenReviewStatus} (`authentication.k8s.io/v1`): unknown fields pass through. */
 export const TokenReviewStatusSchema: z.ZodMiniType<TokenReviewStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     audiences: z.optional(z.array(z.string())),
     authenticated: z.optional(z.boolean()),
     error: z.optional(z.string()),
     user: z.optional(UserInfoSchema),
-  }))();
+  }), isTokenReviewStatus))();
+
+/** Whether a JSON value is a valid {@link TokenReviewStatus} (`authentication.k8s.io/v1`): exactly what {@link TokenReviewStatusSchema} accepts, read without copying. */
+export function isTokenReviewStatus(value: unknown): value is TokenReviewStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.audiences; if (v !== undefined && !isStringList(v)) return false;
+  v = o.authenticated; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.error; if (v !== undefined && typeof v !== "string") return false;
+  v = o.user; if (v !== undefined && !isUserInfo(v)) return false;
+  return true;
+}
 
 /**
  * A `TokenReview`: a cluster-scoped object of the Kubernetes API `authentication.k8s.io/v1`.
@@ -240,13 +361,26 @@ export interface TokenReview extends KubernetesObject {
 
 /** Schema of {@link TokenReview} (`authentication.k8s.io/v1`): unknown fields pass through. */
 export const TokenReviewSchema: z.ZodMiniType<TokenReview> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: TokenReviewSpecSchema,
     status: z.optional(TokenReviewStatusSchema),
-  }))();
+  }), isTokenReview))();
+
+/** Whether a JSON value is a valid {@link TokenReview} (`authentication.k8s.io/v1`): exactly what {@link TokenReviewSchema} accepts, read without copying. */
+export function isTokenReview(value: unknown): value is TokenReview {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isTokenReviewSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isTokenReviewStatus(v)) return false;
+  return true;
+}
 
 /**
  * `authentication.k8s.io/v1` SelfSubjectReview objects (`selfsubjectreviews`, cluster-scoped). Verbs: create.

@@ -13,7 +13,63 @@
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type FieldSelectorRequirement, FieldSelectorRequirementSchema, type LabelSelectorRequirement, LabelSelectorRequirementSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type FieldSelectorRequirement, FieldSelectorRequirementSchema, type LabelSelectorRequirement, LabelSelectorRequirementSchema, type ObjectMeta, ObjectMetaSchema, isFieldSelectorRequirement, isLabelSelectorRequirement, isObjectMeta } from "../meta/v1.ts";
+
+function isFieldSelectorRequirementList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isFieldSelectorRequirement(v)) return false;
+  }
+  return true;
+}
+
+function isLabelSelectorRequirementList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isLabelSelectorRequirement(v)) return false;
+  }
+  return true;
+}
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isStringList(v)) return false;
+  }
+  return true;
+}
+
+function isNonResourceRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNonResourceRule(v)) return false;
+  }
+  return true;
+}
+
+function isResourceRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isResourceRule(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `FieldSelectorAttributes` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -29,10 +85,20 @@ export interface FieldSelectorAttributes {
 
 /** Schema of {@link FieldSelectorAttributes} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const FieldSelectorAttributesSchema: z.ZodMiniType<FieldSelectorAttributes> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     rawSelector: z.optional(z.string()),
     requirements: z.optional(z.array(FieldSelectorRequirementSchema)),
-  }))();
+  }), isFieldSelectorAttributes))();
+
+/** Whether a JSON value is a valid {@link FieldSelectorAttributes} (`authorization.k8s.io/v1`): exactly what {@link FieldSelectorAttributesSchema} accepts, read without copying. */
+export function isFieldSelectorAttributes(value: unknown): value is FieldSelectorAttributes {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.rawSelector; if (v !== undefined && typeof v !== "string") return false;
+  v = o.requirements; if (v !== undefined && !isFieldSelectorRequirementList(v)) return false;
+  return true;
+}
 
 /**
  * The `LabelSelectorAttributes` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -48,10 +114,20 @@ export interface LabelSelectorAttributes {
 
 /** Schema of {@link LabelSelectorAttributes} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const LabelSelectorAttributesSchema: z.ZodMiniType<LabelSelectorAttributes> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     rawSelector: z.optional(z.string()),
     requirements: z.optional(z.array(LabelSelectorRequirementSchema)),
-  }))();
+  }), isLabelSelectorAttributes))();
+
+/** Whether a JSON value is a valid {@link LabelSelectorAttributes} (`authorization.k8s.io/v1`): exactly what {@link LabelSelectorAttributesSchema} accepts, read without copying. */
+export function isLabelSelectorAttributes(value: unknown): value is LabelSelectorAttributes {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.rawSelector; if (v !== undefined && typeof v !== "string") return false;
+  v = o.requirements; if (v !== undefined && !isLabelSelectorRequirementList(v)) return false;
+  return true;
+}
 
 /**
  * The `NonResourceAttributes` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -67,10 +143,20 @@ export interface NonResourceAttributes {
 
 /** Schema of {@link NonResourceAttributes} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const NonResourceAttributesSchema: z.ZodMiniType<NonResourceAttributes> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     path: z.optional(z.string()),
     verb: z.optional(z.string()),
-  }))();
+  }), isNonResourceAttributes))();
+
+/** Whether a JSON value is a valid {@link NonResourceAttributes} (`authorization.k8s.io/v1`): exactly what {@link NonResourceAttributesSchema} accepts, read without copying. */
+export function isNonResourceAttributes(value: unknown): value is NonResourceAttributes {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.path; if (v !== undefined && typeof v !== "string") return false;
+  v = o.verb; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ResourceAttributes` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -100,7 +186,7 @@ export interface ResourceAttributes {
 
 /** Schema of {@link ResourceAttributes} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const ResourceAttributesSchema: z.ZodMiniType<ResourceAttributes> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fieldSelector: z.optional(FieldSelectorAttributesSchema),
     group: z.optional(z.string()),
     labelSelector: z.optional(LabelSelectorAttributesSchema),
@@ -110,7 +196,24 @@ export const ResourceAttributesSchema: z.ZodMiniType<ResourceAttributes> = /* @_
     subresource: z.optional(z.string()),
     verb: z.optional(z.string()),
     version: z.optional(z.string()),
-  }))();
+  }), isResourceAttributes))();
+
+/** Whether a JSON value is a valid {@link ResourceAttributes} (`authorization.k8s.io/v1`): exactly what {@link ResourceAttributesSchema} accepts, read without copying. */
+export function isResourceAttributes(value: unknown): value is ResourceAttributes {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fieldSelector; if (v !== undefined && !isFieldSelectorAttributes(v)) return false;
+  v = o.group; if (v !== undefined && typeof v !== "string") return false;
+  v = o.labelSelector; if (v !== undefined && !isLabelSelectorAttributes(v)) return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.resource; if (v !== undefined && typeof v !== "string") return false;
+  v = o.subresource; if (v !== undefined && typeof v !== "string") return false;
+  v = o.verb; if (v !== undefined && typeof v !== "string") return false;
+  v = o.version; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `SubjectAccessReviewSpec` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -134,14 +237,28 @@ export interface SubjectAccessReviewSpec {
 
 /** Schema of {@link SubjectAccessReviewSpec} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const SubjectAccessReviewSpecSchema: z.ZodMiniType<SubjectAccessReviewSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     extra: z.optional(z.record(z.string(), z.array(z.string()))),
     groups: z.optional(z.array(z.string())),
     nonResourceAttributes: z.optional(NonResourceAttributesSchema),
     resourceAttributes: z.optional(ResourceAttributesSchema),
     uid: z.optional(z.string()),
     user: z.optional(z.string()),
-  }))();
+  }), isSubjectAccessReviewSpec))();
+
+/** Whether a JSON value is a valid {@link SubjectAccessReviewSpec} (`authorization.k8s.io/v1`): exactly what {@link SubjectAccessReviewSpecSchema} accepts, read without copying. */
+export function isSubjectAccessReviewSpec(value: unknown): value is SubjectAccessReviewSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.extra; if (v !== undefined && !isMap(v)) return false;
+  v = o.groups; if (v !== undefined && !isStringList(v)) return false;
+  v = o.nonResourceAttributes; if (v !== undefined && !isNonResourceAttributes(v)) return false;
+  v = o.resourceAttributes; if (v !== undefined && !isResourceAttributes(v)) return false;
+  v = o.uid; if (v !== undefined && typeof v !== "string") return false;
+  v = o.user; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `SubjectAccessReviewStatus` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -161,12 +278,24 @@ export interface SubjectAccessReviewStatus {
 
 /** Schema of {@link SubjectAccessReviewStatus} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const SubjectAccessReviewStatusSchema: z.ZodMiniType<SubjectAccessReviewStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allowed: z.boolean(),
     denied: z.optional(z.boolean()),
     evaluationError: z.optional(z.string()),
     reason: z.optional(z.string()),
-  }))();
+  }), isSubjectAccessReviewStatus))();
+
+/** Whether a JSON value is a valid {@link SubjectAccessReviewStatus} (`authorization.k8s.io/v1`): exactly what {@link SubjectAccessReviewStatusSchema} accepts, read without copying. */
+export function isSubjectAccessReviewStatus(value: unknown): value is SubjectAccessReviewStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allowed; if (typeof v !== "boolean") return false;
+  v = o.denied; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.evaluationError; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `LocalSubjectAccessReview`: a namespaced object of the Kubernetes API `authorization.k8s.io/v1`.
@@ -188,13 +317,26 @@ export interface LocalSubjectAccessReview extends KubernetesObject {
 
 /** Schema of {@link LocalSubjectAccessReview} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const LocalSubjectAccessReviewSchema: z.ZodMiniType<LocalSubjectAccessReview> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: SubjectAccessReviewSpecSchema,
     status: z.optional(SubjectAccessReviewStatusSchema),
-  }))();
+  }), isLocalSubjectAccessReview))();
+
+/** Whether a JSON value is a valid {@link LocalSubjectAccessReview} (`authorization.k8s.io/v1`): exactly what {@link LocalSubjectAccessReviewSchema} accepts, read without copying. */
+export function isLocalSubjectAccessReview(value: unknown): value is LocalSubjectAccessReview {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isSubjectAccessReviewSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isSubjectAccessReviewStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `NonResourceRule` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -210,10 +352,20 @@ export interface NonResourceRule {
 
 /** Schema of {@link NonResourceRule} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const NonResourceRuleSchema: z.ZodMiniType<NonResourceRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     nonResourceURLs: z.optional(z.array(z.string())),
     verbs: z.array(z.string()),
-  }))();
+  }), isNonResourceRule))();
+
+/** Whether a JSON value is a valid {@link NonResourceRule} (`authorization.k8s.io/v1`): exactly what {@link NonResourceRuleSchema} accepts, read without copying. */
+export function isNonResourceRule(value: unknown): value is NonResourceRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.nonResourceURLs; if (v !== undefined && !isStringList(v)) return false;
+  v = o.verbs; if (!isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceRule` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -233,12 +385,24 @@ export interface ResourceRule {
 
 /** Schema of {@link ResourceRule} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const ResourceRuleSchema: z.ZodMiniType<ResourceRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroups: z.optional(z.array(z.string())),
     resourceNames: z.optional(z.array(z.string())),
     resources: z.optional(z.array(z.string())),
     verbs: z.array(z.string()),
-  }))();
+  }), isResourceRule))();
+
+/** Whether a JSON value is a valid {@link ResourceRule} (`authorization.k8s.io/v1`): exactly what {@link ResourceRuleSchema} accepts, read without copying. */
+export function isResourceRule(value: unknown): value is ResourceRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroups; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resourceNames; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resources; if (v !== undefined && !isStringList(v)) return false;
+  v = o.verbs; if (!isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `SelfSubjectAccessReviewSpec` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -254,10 +418,20 @@ export interface SelfSubjectAccessReviewSpec {
 
 /** Schema of {@link SelfSubjectAccessReviewSpec} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const SelfSubjectAccessReviewSpecSchema: z.ZodMiniType<SelfSubjectAccessReviewSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     nonResourceAttributes: z.optional(NonResourceAttributesSchema),
     resourceAttributes: z.optional(ResourceAttributesSchema),
-  }))();
+  }), isSelfSubjectAccessReviewSpec))();
+
+/** Whether a JSON value is a valid {@link SelfSubjectAccessReviewSpec} (`authorization.k8s.io/v1`): exactly what {@link SelfSubjectAccessReviewSpecSchema} accepts, read without copying. */
+export function isSelfSubjectAccessReviewSpec(value: unknown): value is SelfSubjectAccessReviewSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.nonResourceAttributes; if (v !== undefined && !isNonResourceAttributes(v)) return false;
+  v = o.resourceAttributes; if (v !== undefined && !isResourceAttributes(v)) return false;
+  return true;
+}
 
 /**
  * A `SelfSubjectAccessReview`: a cluster-scoped object of the Kubernetes API `authorization.k8s.io/v1`.
@@ -279,13 +453,26 @@ export interface SelfSubjectAccessReview extends KubernetesObject {
 
 /** Schema of {@link SelfSubjectAccessReview} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const SelfSubjectAccessReviewSchema: z.ZodMiniType<SelfSubjectAccessReview> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: SelfSubjectAccessReviewSpecSchema,
     status: z.optional(SubjectAccessReviewStatusSchema),
-  }))();
+  }), isSelfSubjectAccessReview))();
+
+/** Whether a JSON value is a valid {@link SelfSubjectAccessReview} (`authorization.k8s.io/v1`): exactly what {@link SelfSubjectAccessReviewSchema} accepts, read without copying. */
+export function isSelfSubjectAccessReview(value: unknown): value is SelfSubjectAccessReview {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isSelfSubjectAccessReviewSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isSubjectAccessReviewStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `SelfSubjectRulesReviewSpec` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -299,9 +486,18 @@ export interface SelfSubjectRulesReviewSpec {
 
 /** Schema of {@link SelfSubjectRulesReviewSpec} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const SelfSubjectRulesReviewSpecSchema: z.ZodMiniType<SelfSubjectRulesReviewSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     namespace: z.optional(z.string()),
-  }))();
+  }), isSelfSubjectRulesReviewSpec))();
+
+/** Whether a JSON value is a valid {@link SelfSubjectRulesReviewSpec} (`authorization.k8s.io/v1`): exactly what {@link SelfSubjectRulesReviewSpecSchema} accepts, read without copying. */
+export function isSelfSubjectRulesReviewSpec(value: unknown): value is SelfSubjectRulesReviewSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `SubjectRulesReviewStatus` type of the Kubernetes API `authorization.k8s.io/v1`.
@@ -321,12 +517,24 @@ export interface SubjectRulesReviewStatus {
 
 /** Schema of {@link SubjectRulesReviewStatus} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const SubjectRulesReviewStatusSchema: z.ZodMiniType<SubjectRulesReviewStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     evaluationError: z.optional(z.string()),
     incomplete: z.boolean(),
     nonResourceRules: z.array(NonResourceRuleSchema),
     resourceRules: z.array(ResourceRuleSchema),
-  }))();
+  }), isSubjectRulesReviewStatus))();
+
+/** Whether a JSON value is a valid {@link SubjectRulesReviewStatus} (`authorization.k8s.io/v1`): exactly what {@link SubjectRulesReviewStatusSchema} accepts, read without copying. */
+export function isSubjectRulesReviewStatus(value: unknown): value is SubjectRulesReviewStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.evaluationError; if (v !== undefined && typeof v !== "string") return false;
+  v = o.incomplete; if (typeof v !== "boolean") return false;
+  v = o.nonResourceRules; if (!isNonResourceRuleList(v)) return false;
+  v = o.resourceRules; if (!isResourceRuleList(v)) return false;
+  return true;
+}
 
 /**
  * A `SelfSubjectRulesReview`: a cluster-scoped object of the Kubernetes API `authorization.k8s.io/v1`.
@@ -348,13 +556,26 @@ export interface SelfSubjectRulesReview extends KubernetesObject {
 
 /** Schema of {@link SelfSubjectRulesReview} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const SelfSubjectRulesReviewSchema: z.ZodMiniType<SelfSubjectRulesReview> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: SelfSubjectRulesReviewSpecSchema,
     status: z.optional(SubjectRulesReviewStatusSchema),
-  }))();
+  }), isSelfSubjectRulesReview))();
+
+/** Whether a JSON value is a valid {@link SelfSubjectRulesReview} (`authorization.k8s.io/v1`): exactly what {@link SelfSubjectRulesReviewSchema} accepts, read without copying. */
+export function isSelfSubjectRulesReview(value: unknown): value is SelfSubjectRulesReview {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isSelfSubjectRulesReviewSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isSubjectRulesReviewStatus(v)) return false;
+  return true;
+}
 
 /**
  * A `SubjectAccessReview`: a cluster-scoped object of the Kubernetes API `authorization.k8s.io/v1`.
@@ -376,13 +597,26 @@ export interface SubjectAccessReview extends KubernetesObject {
 
 /** Schema of {@link SubjectAccessReview} (`authorization.k8s.io/v1`): unknown fields pass through. */
 export const SubjectAccessReviewSchema: z.ZodMiniType<SubjectAccessReview> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: SubjectAccessReviewSpecSchema,
     status: z.optional(SubjectAccessReviewStatusSchema),
-  }))();
+  }), isSubjectAccessReview))();
+
+/** Whether a JSON value is a valid {@link SubjectAccessReview} (`authorization.k8s.io/v1`): exactly what {@link SubjectAccessReviewSchema} accepts, read without copying. */
+export function isSubjectAccessReview(value: unknown): value is SubjectAccessReview {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isSubjectAccessReviewSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isSubjectAccessReviewStatus(v)) return false;
+  return true;
+}
 
 /**
  * `authorization.k8s.io/v1` LocalSubjectAccessReview objects (`localsubjectaccessreviews`, namespaced). Verbs: create.

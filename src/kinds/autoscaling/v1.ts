@@ -14,7 +14,8 @@ import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type Time, TimeSchema } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
 
 /**
  * The `CrossVersionObjectReference` type of the Kubernetes API `autoscaling/v1`.
@@ -32,11 +33,22 @@ export interface CrossVersionObjectReference {
 
 /** Schema of {@link CrossVersionObjectReference} (`autoscaling/v1`): unknown fields pass through. */
 export const CrossVersionObjectReferenceSchema: z.ZodMiniType<CrossVersionObjectReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.string(),
     name: z.string(),
-  }))();
+  }), isCrossVersionObjectReference))();
+
+/** Whether a JSON value is a valid {@link CrossVersionObjectReference} (`autoscaling/v1`): exactly what {@link CrossVersionObjectReferenceSchema} accepts, read without copying. */
+export function isCrossVersionObjectReference(value: unknown): value is CrossVersionObjectReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `HorizontalPodAutoscalerSpec` type of the Kubernetes API `autoscaling/v1`.
@@ -56,12 +68,24 @@ export interface HorizontalPodAutoscalerSpec {
 
 /** Schema of {@link HorizontalPodAutoscalerSpec} (`autoscaling/v1`): unknown fields pass through. */
 export const HorizontalPodAutoscalerSpecSchema: z.ZodMiniType<HorizontalPodAutoscalerSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     maxReplicas: z.int(),
     minReplicas: z.optional(z.int()),
     scaleTargetRef: CrossVersionObjectReferenceSchema,
     targetCPUUtilizationPercentage: z.optional(z.int()),
-  }))();
+  }), isHorizontalPodAutoscalerSpec))();
+
+/** Whether a JSON value is a valid {@link HorizontalPodAutoscalerSpec} (`autoscaling/v1`): exactly what {@link HorizontalPodAutoscalerSpecSchema} accepts, read without copying. */
+export function isHorizontalPodAutoscalerSpec(value: unknown): value is HorizontalPodAutoscalerSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.maxReplicas; if (!Number.isSafeInteger(v)) return false;
+  v = o.minReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.scaleTargetRef; if (!isCrossVersionObjectReference(v)) return false;
+  v = o.targetCPUUtilizationPercentage; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `HorizontalPodAutoscalerStatus` type of the Kubernetes API `autoscaling/v1`.
@@ -83,13 +107,26 @@ export interface HorizontalPodAutoscalerStatus {
 
 /** Schema of {@link HorizontalPodAutoscalerStatus} (`autoscaling/v1`): unknown fields pass through. */
 export const HorizontalPodAutoscalerStatusSchema: z.ZodMiniType<HorizontalPodAutoscalerStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     currentCPUUtilizationPercentage: z.optional(z.int()),
     currentReplicas: z.int(),
     desiredReplicas: z.int(),
     lastScaleTime: z.optional(z.nullable(TimeSchema)),
     observedGeneration: z.optional(z.int()),
-  }))();
+  }), isHorizontalPodAutoscalerStatus))();
+
+/** Whether a JSON value is a valid {@link HorizontalPodAutoscalerStatus} (`autoscaling/v1`): exactly what {@link HorizontalPodAutoscalerStatusSchema} accepts, read without copying. */
+export function isHorizontalPodAutoscalerStatus(value: unknown): value is HorizontalPodAutoscalerStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.currentCPUUtilizationPercentage; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.currentReplicas; if (!Number.isSafeInteger(v)) return false;
+  v = o.desiredReplicas; if (!Number.isSafeInteger(v)) return false;
+  v = o.lastScaleTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * A `HorizontalPodAutoscaler`: a namespaced object of the Kubernetes API `autoscaling/v1`.
@@ -111,13 +148,26 @@ export interface HorizontalPodAutoscaler extends KubernetesObject {
 
 /** Schema of {@link HorizontalPodAutoscaler} (`autoscaling/v1`): unknown fields pass through. */
 export const HorizontalPodAutoscalerSchema: z.ZodMiniType<HorizontalPodAutoscaler> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: HorizontalPodAutoscalerSpecSchema,
     status: z.optional(HorizontalPodAutoscalerStatusSchema),
-  }))();
+  }), isHorizontalPodAutoscaler))();
+
+/** Whether a JSON value is a valid {@link HorizontalPodAutoscaler} (`autoscaling/v1`): exactly what {@link HorizontalPodAutoscalerSchema} accepts, read without copying. */
+export function isHorizontalPodAutoscaler(value: unknown): value is HorizontalPodAutoscaler {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isHorizontalPodAutoscalerSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isHorizontalPodAutoscalerStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `ScaleSpec` type of the Kubernetes API `autoscaling/v1`.
@@ -131,9 +181,18 @@ export interface ScaleSpec {
 
 /** Schema of {@link ScaleSpec} (`autoscaling/v1`): unknown fields pass through. */
 export const ScaleSpecSchema: z.ZodMiniType<ScaleSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     replicas: z.optional(z.int()),
-  }))();
+  }), isScaleSpec))();
+
+/** Whether a JSON value is a valid {@link ScaleSpec} (`autoscaling/v1`): exactly what {@link ScaleSpecSchema} accepts, read without copying. */
+export function isScaleSpec(value: unknown): value is ScaleSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.replicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `ScaleStatus` type of the Kubernetes API `autoscaling/v1`.
@@ -149,10 +208,20 @@ export interface ScaleStatus {
 
 /** Schema of {@link ScaleStatus} (`autoscaling/v1`): unknown fields pass through. */
 export const ScaleStatusSchema: z.ZodMiniType<ScaleStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     replicas: z.int(),
     selector: z.optional(z.string()),
-  }))();
+  }), isScaleStatus))();
+
+/** Whether a JSON value is a valid {@link ScaleStatus} (`autoscaling/v1`): exactly what {@link ScaleStatusSchema} accepts, read without copying. */
+export function isScaleStatus(value: unknown): value is ScaleStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.replicas; if (!Number.isSafeInteger(v)) return false;
+  v = o.selector; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `Scale` object of the Kubernetes API `autoscaling/v1`, sent to and from a subresource (not stored on its own).
@@ -174,13 +243,26 @@ export interface Scale extends KubernetesObject {
 
 /** Schema of {@link Scale} (`autoscaling/v1`): unknown fields pass through. */
 export const ScaleSchema: z.ZodMiniType<Scale> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(ScaleSpecSchema),
     status: z.optional(ScaleStatusSchema),
-  }))();
+  }), isScale))();
+
+/** Whether a JSON value is a valid {@link Scale} (`autoscaling/v1`): exactly what {@link ScaleSchema} accepts, read without copying. */
+export function isScale(value: unknown): value is Scale {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isScaleSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isScaleStatus(v)) return false;
+  return true;
+}
 
 /**
  * `autoscaling/v1` HorizontalPodAutoscaler objects (`horizontalpodautoscalers`, namespaced). Subresources: `status`. Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -12,9 +12,46 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { type Quantity, QuantitySchema, type Time, TimeSchema } from "../../resources/primitives.ts";
+import { type Quantity, QuantitySchema, type Time, TimeSchema, isQuantity } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema, isLabelSelector, isObjectMeta } from "../meta/v1.ts";
+
+function isHPAScalingPolicyList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isHPAScalingPolicy(v)) return false;
+  }
+  return true;
+}
+
+function isMetricSpecList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isMetricSpec(v)) return false;
+  }
+  return true;
+}
+
+function isHorizontalPodAutoscalerConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isHorizontalPodAutoscalerCondition(v)) return false;
+  }
+  return true;
+}
+
+function isMetricStatusList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isMetricStatus(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `MetricTarget` type of the Kubernetes API `autoscaling/v2`.
@@ -34,12 +71,24 @@ export interface MetricTarget {
 
 /** Schema of {@link MetricTarget} (`autoscaling/v2`): unknown fields pass through. */
 export const MetricTargetSchema: z.ZodMiniType<MetricTarget> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     averageUtilization: z.optional(z.int()),
     averageValue: z.optional(QuantitySchema),
     type: z.string(),
     value: z.optional(QuantitySchema),
-  }))();
+  }), isMetricTarget))();
+
+/** Whether a JSON value is a valid {@link MetricTarget} (`autoscaling/v2`): exactly what {@link MetricTargetSchema} accepts, read without copying. */
+export function isMetricTarget(value: unknown): value is MetricTarget {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.averageUtilization; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.averageValue; if (v !== undefined && !isQuantity(v)) return false;
+  v = o.type; if (typeof v !== "string") return false;
+  v = o.value; if (v !== undefined && !isQuantity(v)) return false;
+  return true;
+}
 
 /**
  * The `ContainerResourceMetricSource` type of the Kubernetes API `autoscaling/v2`.
@@ -57,11 +106,22 @@ export interface ContainerResourceMetricSource {
 
 /** Schema of {@link ContainerResourceMetricSource} (`autoscaling/v2`): unknown fields pass through. */
 export const ContainerResourceMetricSourceSchema: z.ZodMiniType<ContainerResourceMetricSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     container: z.string(),
     name: z.string(),
     target: MetricTargetSchema,
-  }))();
+  }), isContainerResourceMetricSource))();
+
+/** Whether a JSON value is a valid {@link ContainerResourceMetricSource} (`autoscaling/v2`): exactly what {@link ContainerResourceMetricSourceSchema} accepts, read without copying. */
+export function isContainerResourceMetricSource(value: unknown): value is ContainerResourceMetricSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.container; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.target; if (!isMetricTarget(v)) return false;
+  return true;
+}
 
 /**
  * The `MetricValueStatus` type of the Kubernetes API `autoscaling/v2`.
@@ -79,11 +139,22 @@ export interface MetricValueStatus {
 
 /** Schema of {@link MetricValueStatus} (`autoscaling/v2`): unknown fields pass through. */
 export const MetricValueStatusSchema: z.ZodMiniType<MetricValueStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     averageUtilization: z.optional(z.int()),
     averageValue: z.optional(QuantitySchema),
     value: z.optional(QuantitySchema),
-  }))();
+  }), isMetricValueStatus))();
+
+/** Whether a JSON value is a valid {@link MetricValueStatus} (`autoscaling/v2`): exactly what {@link MetricValueStatusSchema} accepts, read without copying. */
+export function isMetricValueStatus(value: unknown): value is MetricValueStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.averageUtilization; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.averageValue; if (v !== undefined && !isQuantity(v)) return false;
+  v = o.value; if (v !== undefined && !isQuantity(v)) return false;
+  return true;
+}
 
 /**
  * The `ContainerResourceMetricStatus` type of the Kubernetes API `autoscaling/v2`.
@@ -101,11 +172,22 @@ export interface ContainerResourceMetricStatus {
 
 /** Schema of {@link ContainerResourceMetricStatus} (`autoscaling/v2`): unknown fields pass through. */
 export const ContainerResourceMetricStatusSchema: z.ZodMiniType<ContainerResourceMetricStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     container: z.string(),
     current: MetricValueStatusSchema,
     name: z.string(),
-  }))();
+  }), isContainerResourceMetricStatus))();
+
+/** Whether a JSON value is a valid {@link ContainerResourceMetricStatus} (`autoscaling/v2`): exactly what {@link ContainerResourceMetricStatusSchema} accepts, read without copying. */
+export function isContainerResourceMetricStatus(value: unknown): value is ContainerResourceMetricStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.container; if (typeof v !== "string") return false;
+  v = o.current; if (!isMetricValueStatus(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CrossVersionObjectReference` type of the Kubernetes API `autoscaling/v2`.
@@ -123,11 +205,22 @@ export interface CrossVersionObjectReference {
 
 /** Schema of {@link CrossVersionObjectReference} (`autoscaling/v2`): unknown fields pass through. */
 export const CrossVersionObjectReferenceSchema: z.ZodMiniType<CrossVersionObjectReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.string(),
     name: z.string(),
-  }))();
+  }), isCrossVersionObjectReference))();
+
+/** Whether a JSON value is a valid {@link CrossVersionObjectReference} (`autoscaling/v2`): exactly what {@link CrossVersionObjectReferenceSchema} accepts, read without copying. */
+export function isCrossVersionObjectReference(value: unknown): value is CrossVersionObjectReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `MetricIdentifier` type of the Kubernetes API `autoscaling/v2`.
@@ -143,10 +236,20 @@ export interface MetricIdentifier {
 
 /** Schema of {@link MetricIdentifier} (`autoscaling/v2`): unknown fields pass through. */
 export const MetricIdentifierSchema: z.ZodMiniType<MetricIdentifier> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     selector: z.optional(LabelSelectorSchema),
-  }))();
+  }), isMetricIdentifier))();
+
+/** Whether a JSON value is a valid {@link MetricIdentifier} (`autoscaling/v2`): exactly what {@link MetricIdentifierSchema} accepts, read without copying. */
+export function isMetricIdentifier(value: unknown): value is MetricIdentifier {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.selector; if (v !== undefined && !isLabelSelector(v)) return false;
+  return true;
+}
 
 /**
  * The `ExternalMetricSource` type of the Kubernetes API `autoscaling/v2`.
@@ -162,10 +265,20 @@ export interface ExternalMetricSource {
 
 /** Schema of {@link ExternalMetricSource} (`autoscaling/v2`): unknown fields pass through. */
 export const ExternalMetricSourceSchema: z.ZodMiniType<ExternalMetricSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     metric: MetricIdentifierSchema,
     target: MetricTargetSchema,
-  }))();
+  }), isExternalMetricSource))();
+
+/** Whether a JSON value is a valid {@link ExternalMetricSource} (`autoscaling/v2`): exactly what {@link ExternalMetricSourceSchema} accepts, read without copying. */
+export function isExternalMetricSource(value: unknown): value is ExternalMetricSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.metric; if (!isMetricIdentifier(v)) return false;
+  v = o.target; if (!isMetricTarget(v)) return false;
+  return true;
+}
 
 /**
  * The `ExternalMetricStatus` type of the Kubernetes API `autoscaling/v2`.
@@ -181,10 +294,20 @@ export interface ExternalMetricStatus {
 
 /** Schema of {@link ExternalMetricStatus} (`autoscaling/v2`): unknown fields pass through. */
 export const ExternalMetricStatusSchema: z.ZodMiniType<ExternalMetricStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     current: MetricValueStatusSchema,
     metric: MetricIdentifierSchema,
-  }))();
+  }), isExternalMetricStatus))();
+
+/** Whether a JSON value is a valid {@link ExternalMetricStatus} (`autoscaling/v2`): exactly what {@link ExternalMetricStatusSchema} accepts, read without copying. */
+export function isExternalMetricStatus(value: unknown): value is ExternalMetricStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.current; if (!isMetricValueStatus(v)) return false;
+  v = o.metric; if (!isMetricIdentifier(v)) return false;
+  return true;
+}
 
 /**
  * The `HPAScalingPolicy` type of the Kubernetes API `autoscaling/v2`.
@@ -202,11 +325,22 @@ export interface HPAScalingPolicy {
 
 /** Schema of {@link HPAScalingPolicy} (`autoscaling/v2`): unknown fields pass through. */
 export const HPAScalingPolicySchema: z.ZodMiniType<HPAScalingPolicy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     periodSeconds: z.int(),
     type: z.string(),
     value: z.int(),
-  }))();
+  }), isHPAScalingPolicy))();
+
+/** Whether a JSON value is a valid {@link HPAScalingPolicy} (`autoscaling/v2`): exactly what {@link HPAScalingPolicySchema} accepts, read without copying. */
+export function isHPAScalingPolicy(value: unknown): value is HPAScalingPolicy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.periodSeconds; if (!Number.isSafeInteger(v)) return false;
+  v = o.type; if (typeof v !== "string") return false;
+  v = o.value; if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `HPAScalingRules` type of the Kubernetes API `autoscaling/v2`.
@@ -226,12 +360,24 @@ export interface HPAScalingRules {
 
 /** Schema of {@link HPAScalingRules} (`autoscaling/v2`): unknown fields pass through. */
 export const HPAScalingRulesSchema: z.ZodMiniType<HPAScalingRules> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     policies: z.optional(z.array(HPAScalingPolicySchema)),
     selectPolicy: z.optional(z.string()),
     stabilizationWindowSeconds: z.optional(z.int()),
     tolerance: z.optional(QuantitySchema),
-  }))();
+  }), isHPAScalingRules))();
+
+/** Whether a JSON value is a valid {@link HPAScalingRules} (`autoscaling/v2`): exactly what {@link HPAScalingRulesSchema} accepts, read without copying. */
+export function isHPAScalingRules(value: unknown): value is HPAScalingRules {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.policies; if (v !== undefined && !isHPAScalingPolicyList(v)) return false;
+  v = o.selectPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.stabilizationWindowSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.tolerance; if (v !== undefined && !isQuantity(v)) return false;
+  return true;
+}
 
 /**
  * The `HorizontalPodAutoscalerBehavior` type of the Kubernetes API `autoscaling/v2`.
@@ -247,10 +393,20 @@ export interface HorizontalPodAutoscalerBehavior {
 
 /** Schema of {@link HorizontalPodAutoscalerBehavior} (`autoscaling/v2`): unknown fields pass through. */
 export const HorizontalPodAutoscalerBehaviorSchema: z.ZodMiniType<HorizontalPodAutoscalerBehavior> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     scaleDown: z.optional(HPAScalingRulesSchema),
     scaleUp: z.optional(HPAScalingRulesSchema),
-  }))();
+  }), isHorizontalPodAutoscalerBehavior))();
+
+/** Whether a JSON value is a valid {@link HorizontalPodAutoscalerBehavior} (`autoscaling/v2`): exactly what {@link HorizontalPodAutoscalerBehaviorSchema} accepts, read without copying. */
+export function isHorizontalPodAutoscalerBehavior(value: unknown): value is HorizontalPodAutoscalerBehavior {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.scaleDown; if (v !== undefined && !isHPAScalingRules(v)) return false;
+  v = o.scaleUp; if (v !== undefined && !isHPAScalingRules(v)) return false;
+  return true;
+}
 
 /**
  * The `ObjectMetricSource` type of the Kubernetes API `autoscaling/v2`.
@@ -268,11 +424,22 @@ export interface ObjectMetricSource {
 
 /** Schema of {@link ObjectMetricSource} (`autoscaling/v2`): unknown fields pass through. */
 export const ObjectMetricSourceSchema: z.ZodMiniType<ObjectMetricSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     describedObject: CrossVersionObjectReferenceSchema,
     metric: MetricIdentifierSchema,
     target: MetricTargetSchema,
-  }))();
+  }), isObjectMetricSource))();
+
+/** Whether a JSON value is a valid {@link ObjectMetricSource} (`autoscaling/v2`): exactly what {@link ObjectMetricSourceSchema} accepts, read without copying. */
+export function isObjectMetricSource(value: unknown): value is ObjectMetricSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.describedObject; if (!isCrossVersionObjectReference(v)) return false;
+  v = o.metric; if (!isMetricIdentifier(v)) return false;
+  v = o.target; if (!isMetricTarget(v)) return false;
+  return true;
+}
 
 /**
  * The `PodsMetricSource` type of the Kubernetes API `autoscaling/v2`.
@@ -288,10 +455,20 @@ export interface PodsMetricSource {
 
 /** Schema of {@link PodsMetricSource} (`autoscaling/v2`): unknown fields pass through. */
 export const PodsMetricSourceSchema: z.ZodMiniType<PodsMetricSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     metric: MetricIdentifierSchema,
     target: MetricTargetSchema,
-  }))();
+  }), isPodsMetricSource))();
+
+/** Whether a JSON value is a valid {@link PodsMetricSource} (`autoscaling/v2`): exactly what {@link PodsMetricSourceSchema} accepts, read without copying. */
+export function isPodsMetricSource(value: unknown): value is PodsMetricSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.metric; if (!isMetricIdentifier(v)) return false;
+  v = o.target; if (!isMetricTarget(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceMetricSource` type of the Kubernetes API `autoscaling/v2`.
@@ -307,10 +484,20 @@ export interface ResourceMetricSource {
 
 /** Schema of {@link ResourceMetricSource} (`autoscaling/v2`): unknown fields pass through. */
 export const ResourceMetricSourceSchema: z.ZodMiniType<ResourceMetricSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     target: MetricTargetSchema,
-  }))();
+  }), isResourceMetricSource))();
+
+/** Whether a JSON value is a valid {@link ResourceMetricSource} (`autoscaling/v2`): exactly what {@link ResourceMetricSourceSchema} accepts, read without copying. */
+export function isResourceMetricSource(value: unknown): value is ResourceMetricSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.target; if (!isMetricTarget(v)) return false;
+  return true;
+}
 
 /**
  * The `MetricSpec` type of the Kubernetes API `autoscaling/v2`.
@@ -334,14 +521,28 @@ export interface MetricSpec {
 
 /** Schema of {@link MetricSpec} (`autoscaling/v2`): unknown fields pass through. */
 export const MetricSpecSchema: z.ZodMiniType<MetricSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     containerResource: z.optional(ContainerResourceMetricSourceSchema),
     external: z.optional(ExternalMetricSourceSchema),
     object: z.optional(ObjectMetricSourceSchema),
     pods: z.optional(PodsMetricSourceSchema),
     resource: z.optional(ResourceMetricSourceSchema),
     type: z.string(),
-  }))();
+  }), isMetricSpec))();
+
+/** Whether a JSON value is a valid {@link MetricSpec} (`autoscaling/v2`): exactly what {@link MetricSpecSchema} accepts, read without copying. */
+export function isMetricSpec(value: unknown): value is MetricSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.containerResource; if (v !== undefined && !isContainerResourceMetricSource(v)) return false;
+  v = o.external; if (v !== undefined && !isExternalMetricSource(v)) return false;
+  v = o.object; if (v !== undefined && !isObjectMetricSource(v)) return false;
+  v = o.pods; if (v !== undefined && !isPodsMetricSource(v)) return false;
+  v = o.resource; if (v !== undefined && !isResourceMetricSource(v)) return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `HorizontalPodAutoscalerSpec` type of the Kubernetes API `autoscaling/v2`.
@@ -363,13 +564,26 @@ export interface HorizontalPodAutoscalerSpec {
 
 /** Schema of {@link HorizontalPodAutoscalerSpec} (`autoscaling/v2`): unknown fields pass through. */
 export const HorizontalPodAutoscalerSpecSchema: z.ZodMiniType<HorizontalPodAutoscalerSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     behavior: z.optional(HorizontalPodAutoscalerBehaviorSchema),
     maxReplicas: z.int(),
     metrics: z.optional(z.array(MetricSpecSchema)),
     minReplicas: z.optional(z.int()),
     scaleTargetRef: CrossVersionObjectReferenceSchema,
-  }))();
+  }), isHorizontalPodAutoscalerSpec))();
+
+/** Whether a JSON value is a valid {@link HorizontalPodAutoscalerSpec} (`autoscaling/v2`): exactly what {@link HorizontalPodAutoscalerSpecSchema} accepts, read without copying. */
+export function isHorizontalPodAutoscalerSpec(value: unknown): value is HorizontalPodAutoscalerSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.behavior; if (v !== undefined && !isHorizontalPodAutoscalerBehavior(v)) return false;
+  v = o.maxReplicas; if (!Number.isSafeInteger(v)) return false;
+  v = o.metrics; if (v !== undefined && !isMetricSpecList(v)) return false;
+  v = o.minReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.scaleTargetRef; if (!isCrossVersionObjectReference(v)) return false;
+  return true;
+}
 
 /**
  * The `HorizontalPodAutoscalerCondition` type of the Kubernetes API `autoscaling/v2`.
@@ -391,13 +605,26 @@ export interface HorizontalPodAutoscalerCondition {
 
 /** Schema of {@link HorizontalPodAutoscalerCondition} (`autoscaling/v2`): unknown fields pass through. */
 export const HorizontalPodAutoscalerConditionSchema: z.ZodMiniType<HorizontalPodAutoscalerCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isHorizontalPodAutoscalerCondition))();
+
+/** Whether a JSON value is a valid {@link HorizontalPodAutoscalerCondition} (`autoscaling/v2`): exactly what {@link HorizontalPodAutoscalerConditionSchema} accepts, read without copying. */
+export function isHorizontalPodAutoscalerCondition(value: unknown): value is HorizontalPodAutoscalerCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ObjectMetricStatus` type of the Kubernetes API `autoscaling/v2`.
@@ -415,11 +642,22 @@ export interface ObjectMetricStatus {
 
 /** Schema of {@link ObjectMetricStatus} (`autoscaling/v2`): unknown fields pass through. */
 export const ObjectMetricStatusSchema: z.ZodMiniType<ObjectMetricStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     current: MetricValueStatusSchema,
     describedObject: CrossVersionObjectReferenceSchema,
     metric: MetricIdentifierSchema,
-  }))();
+  }), isObjectMetricStatus))();
+
+/** Whether a JSON value is a valid {@link ObjectMetricStatus} (`autoscaling/v2`): exactly what {@link ObjectMetricStatusSchema} accepts, read without copying. */
+export function isObjectMetricStatus(value: unknown): value is ObjectMetricStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.current; if (!isMetricValueStatus(v)) return false;
+  v = o.describedObject; if (!isCrossVersionObjectReference(v)) return false;
+  v = o.metric; if (!isMetricIdentifier(v)) return false;
+  return true;
+}
 
 /**
  * The `PodsMetricStatus` type of the Kubernetes API `autoscaling/v2`.
@@ -435,10 +673,20 @@ export interface PodsMetricStatus {
 
 /** Schema of {@link PodsMetricStatus} (`autoscaling/v2`): unknown fields pass through. */
 export const PodsMetricStatusSchema: z.ZodMiniType<PodsMetricStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     current: MetricValueStatusSchema,
     metric: MetricIdentifierSchema,
-  }))();
+  }), isPodsMetricStatus))();
+
+/** Whether a JSON value is a valid {@link PodsMetricStatus} (`autoscaling/v2`): exactly what {@link PodsMetricStatusSchema} accepts, read without copying. */
+export function isPodsMetricStatus(value: unknown): value is PodsMetricStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.current; if (!isMetricValueStatus(v)) return false;
+  v = o.metric; if (!isMetricIdentifier(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceMetricStatus` type of the Kubernetes API `autoscaling/v2`.
@@ -454,10 +702,20 @@ export interface ResourceMetricStatus {
 
 /** Schema of {@link ResourceMetricStatus} (`autoscaling/v2`): unknown fields pass through. */
 export const ResourceMetricStatusSchema: z.ZodMiniType<ResourceMetricStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     current: MetricValueStatusSchema,
     name: z.string(),
-  }))();
+  }), isResourceMetricStatus))();
+
+/** Whether a JSON value is a valid {@link ResourceMetricStatus} (`autoscaling/v2`): exactly what {@link ResourceMetricStatusSchema} accepts, read without copying. */
+export function isResourceMetricStatus(value: unknown): value is ResourceMetricStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.current; if (!isMetricValueStatus(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `MetricStatus` type of the Kubernetes API `autoscaling/v2`.
@@ -481,14 +739,28 @@ export interface MetricStatus {
 
 /** Schema of {@link MetricStatus} (`autoscaling/v2`): unknown fields pass through. */
 export const MetricStatusSchema: z.ZodMiniType<MetricStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     containerResource: z.optional(ContainerResourceMetricStatusSchema),
     external: z.optional(ExternalMetricStatusSchema),
     object: z.optional(ObjectMetricStatusSchema),
     pods: z.optional(PodsMetricStatusSchema),
     resource: z.optional(ResourceMetricStatusSchema),
     type: z.string(),
-  }))();
+  }), isMetricStatus))();
+
+/** Whether a JSON value is a valid {@link MetricStatus} (`autoscaling/v2`): exactly what {@link MetricStatusSchema} accepts, read without copying. */
+export function isMetricStatus(value: unknown): value is MetricStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.containerResource; if (v !== undefined && !isContainerResourceMetricStatus(v)) return false;
+  v = o.external; if (v !== undefined && !isExternalMetricStatus(v)) return false;
+  v = o.object; if (v !== undefined && !isObjectMetricStatus(v)) return false;
+  v = o.pods; if (v !== undefined && !isPodsMetricStatus(v)) return false;
+  v = o.resource; if (v !== undefined && !isResourceMetricStatus(v)) return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `HorizontalPodAutoscalerStatus` type of the Kubernetes API `autoscaling/v2`.
@@ -512,14 +784,28 @@ export interface HorizontalPodAutoscalerStatus {
 
 /** Schema of {@link HorizontalPodAutoscalerStatus} (`autoscaling/v2`): unknown fields pass through. */
 export const HorizontalPodAutoscalerStatusSchema: z.ZodMiniType<HorizontalPodAutoscalerStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(HorizontalPodAutoscalerConditionSchema)),
     currentMetrics: z.optional(z.array(MetricStatusSchema)),
     currentReplicas: z.optional(z.int()),
     desiredReplicas: z.int(),
     lastScaleTime: z.optional(z.nullable(TimeSchema)),
     observedGeneration: z.optional(z.int()),
-  }))();
+  }), isHorizontalPodAutoscalerStatus))();
+
+/** Whether a JSON value is a valid {@link HorizontalPodAutoscalerStatus} (`autoscaling/v2`): exactly what {@link HorizontalPodAutoscalerStatusSchema} accepts, read without copying. */
+export function isHorizontalPodAutoscalerStatus(value: unknown): value is HorizontalPodAutoscalerStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isHorizontalPodAutoscalerConditionList(v)) return false;
+  v = o.currentMetrics; if (v !== undefined && !isMetricStatusList(v)) return false;
+  v = o.currentReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.desiredReplicas; if (!Number.isSafeInteger(v)) return false;
+  v = o.lastScaleTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * A `HorizontalPodAutoscaler`: a namespaced object of the Kubernetes API `autoscaling/v2`.
@@ -541,13 +827,26 @@ export interface HorizontalPodAutoscaler extends KubernetesObject {
 
 /** Schema of {@link HorizontalPodAutoscaler} (`autoscaling/v2`): unknown fields pass through. */
 export const HorizontalPodAutoscalerSchema: z.ZodMiniType<HorizontalPodAutoscaler> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: HorizontalPodAutoscalerSpecSchema,
     status: z.optional(HorizontalPodAutoscalerStatusSchema),
-  }))();
+  }), isHorizontalPodAutoscaler))();
+
+/** Whether a JSON value is a valid {@link HorizontalPodAutoscaler} (`autoscaling/v2`): exactly what {@link HorizontalPodAutoscalerSchema} accepts, read without copying. */
+export function isHorizontalPodAutoscaler(value: unknown): value is HorizontalPodAutoscaler {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isHorizontalPodAutoscalerSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isHorizontalPodAutoscalerStatus(v)) return false;
+  return true;
+}
 
 /**
  * `autoscaling/v2` HorizontalPodAutoscaler objects (`horizontalpodautoscalers`, namespaced). Subresources: `status`. Verbs: create, delete, deletecollection, get, list, patch, update, watch.

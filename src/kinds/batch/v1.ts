@@ -14,8 +14,72 @@ import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type Time, TimeSchema } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectReference, ObjectReferenceSchema, type PodTemplateSpec, PodTemplateSpecSchema } from "../core/v1.ts";
-import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectReference, ObjectReferenceSchema, type PodTemplateSpec, PodTemplateSpecSchema, isObjectReference, isPodTemplateSpec } from "../core/v1.ts";
+import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema, isLabelSelector, isObjectMeta } from "../meta/v1.ts";
+
+function isIntegerList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!Number.isSafeInteger(v)) return false;
+  }
+  return true;
+}
+
+function isPodFailurePolicyOnPodConditionsPatternList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPodFailurePolicyOnPodConditionsPattern(v)) return false;
+  }
+  return true;
+}
+
+function isPodFailurePolicyRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPodFailurePolicyRule(v)) return false;
+  }
+  return true;
+}
+
+function isSuccessPolicyRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isSuccessPolicyRule(v)) return false;
+  }
+  return true;
+}
+
+function isObjectReferenceList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isObjectReference(v)) return false;
+  }
+  return true;
+}
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isJobConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isJobCondition(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `PodFailurePolicyOnExitCodesRequirement` type of the Kubernetes API `batch/v1`.
@@ -33,11 +97,22 @@ export interface PodFailurePolicyOnExitCodesRequirement {
 
 /** Schema of {@link PodFailurePolicyOnExitCodesRequirement} (`batch/v1`): unknown fields pass through. */
 export const PodFailurePolicyOnExitCodesRequirementSchema: z.ZodMiniType<PodFailurePolicyOnExitCodesRequirement> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     containerName: z.optional(z.string()),
     operator: z.string(),
     values: z.array(z.int()),
-  }))();
+  }), isPodFailurePolicyOnExitCodesRequirement))();
+
+/** Whether a JSON value is a valid {@link PodFailurePolicyOnExitCodesRequirement} (`batch/v1`): exactly what {@link PodFailurePolicyOnExitCodesRequirementSchema} accepts, read without copying. */
+export function isPodFailurePolicyOnExitCodesRequirement(value: unknown): value is PodFailurePolicyOnExitCodesRequirement {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.containerName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.operator; if (typeof v !== "string") return false;
+  v = o.values; if (!isIntegerList(v)) return false;
+  return true;
+}
 
 /**
  * The `PodFailurePolicyOnPodConditionsPattern` type of the Kubernetes API `batch/v1`.
@@ -53,10 +128,20 @@ export interface PodFailurePolicyOnPodConditionsPattern {
 
 /** Schema of {@link PodFailurePolicyOnPodConditionsPattern} (`batch/v1`): unknown fields pass through. */
 export const PodFailurePolicyOnPodConditionsPatternSchema: z.ZodMiniType<PodFailurePolicyOnPodConditionsPattern> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     status: z.optional(z.string()),
     type: z.string(),
-  }))();
+  }), isPodFailurePolicyOnPodConditionsPattern))();
+
+/** Whether a JSON value is a valid {@link PodFailurePolicyOnPodConditionsPattern} (`batch/v1`): exactly what {@link PodFailurePolicyOnPodConditionsPatternSchema} accepts, read without copying. */
+export function isPodFailurePolicyOnPodConditionsPattern(value: unknown): value is PodFailurePolicyOnPodConditionsPattern {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.status; if (v !== undefined && typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodFailurePolicyRule` type of the Kubernetes API `batch/v1`.
@@ -74,11 +159,22 @@ export interface PodFailurePolicyRule {
 
 /** Schema of {@link PodFailurePolicyRule} (`batch/v1`): unknown fields pass through. */
 export const PodFailurePolicyRuleSchema: z.ZodMiniType<PodFailurePolicyRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     action: z.string(),
     onExitCodes: z.optional(PodFailurePolicyOnExitCodesRequirementSchema),
     onPodConditions: z.optional(z.array(PodFailurePolicyOnPodConditionsPatternSchema)),
-  }))();
+  }), isPodFailurePolicyRule))();
+
+/** Whether a JSON value is a valid {@link PodFailurePolicyRule} (`batch/v1`): exactly what {@link PodFailurePolicyRuleSchema} accepts, read without copying. */
+export function isPodFailurePolicyRule(value: unknown): value is PodFailurePolicyRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.action; if (typeof v !== "string") return false;
+  v = o.onExitCodes; if (v !== undefined && !isPodFailurePolicyOnExitCodesRequirement(v)) return false;
+  v = o.onPodConditions; if (v !== undefined && !isPodFailurePolicyOnPodConditionsPatternList(v)) return false;
+  return true;
+}
 
 /**
  * The `PodFailurePolicy` type of the Kubernetes API `batch/v1`.
@@ -92,9 +188,18 @@ export interface PodFailurePolicy {
 
 /** Schema of {@link PodFailurePolicy} (`batch/v1`): unknown fields pass through. */
 export const PodFailurePolicySchema: z.ZodMiniType<PodFailurePolicy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     rules: z.array(PodFailurePolicyRuleSchema),
-  }))();
+  }), isPodFailurePolicy))();
+
+/** Whether a JSON value is a valid {@link PodFailurePolicy} (`batch/v1`): exactly what {@link PodFailurePolicySchema} accepts, read without copying. */
+export function isPodFailurePolicy(value: unknown): value is PodFailurePolicy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.rules; if (!isPodFailurePolicyRuleList(v)) return false;
+  return true;
+}
 
 /**
  * The `SuccessPolicyRule` type of the Kubernetes API `batch/v1`.
@@ -110,10 +215,20 @@ export interface SuccessPolicyRule {
 
 /** Schema of {@link SuccessPolicyRule} (`batch/v1`): unknown fields pass through. */
 export const SuccessPolicyRuleSchema: z.ZodMiniType<SuccessPolicyRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     succeededCount: z.optional(z.int()),
     succeededIndexes: z.optional(z.string()),
-  }))();
+  }), isSuccessPolicyRule))();
+
+/** Whether a JSON value is a valid {@link SuccessPolicyRule} (`batch/v1`): exactly what {@link SuccessPolicyRuleSchema} accepts, read without copying. */
+export function isSuccessPolicyRule(value: unknown): value is SuccessPolicyRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.succeededCount; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.succeededIndexes; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `SuccessPolicy` type of the Kubernetes API `batch/v1`.
@@ -127,9 +242,18 @@ export interface SuccessPolicy {
 
 /** Schema of {@link SuccessPolicy} (`batch/v1`): unknown fields pass through. */
 export const SuccessPolicySchema: z.ZodMiniType<SuccessPolicy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     rules: z.array(SuccessPolicyRuleSchema),
-  }))();
+  }), isSuccessPolicy))();
+
+/** Whether a JSON value is a valid {@link SuccessPolicy} (`batch/v1`): exactly what {@link SuccessPolicySchema} accepts, read without copying. */
+export function isSuccessPolicy(value: unknown): value is SuccessPolicy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.rules; if (!isSuccessPolicyRuleList(v)) return false;
+  return true;
+}
 
 /**
  * The `JobSpec` type of the Kubernetes API `batch/v1`.
@@ -173,7 +297,7 @@ export interface JobSpec {
 
 /** Schema of {@link JobSpec} (`batch/v1`): unknown fields pass through. */
 export const JobSpecSchema: z.ZodMiniType<JobSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     activeDeadlineSeconds: z.optional(z.int()),
     backoffLimit: z.optional(z.int()),
     backoffLimitPerIndex: z.optional(z.int()),
@@ -190,7 +314,31 @@ export const JobSpecSchema: z.ZodMiniType<JobSpec> = /* @__PURE__ */ (() =>
     suspend: z.optional(z.boolean()),
     template: PodTemplateSpecSchema,
     ttlSecondsAfterFinished: z.optional(z.int()),
-  }))();
+  }), isJobSpec))();
+
+/** Whether a JSON value is a valid {@link JobSpec} (`batch/v1`): exactly what {@link JobSpecSchema} accepts, read without copying. */
+export function isJobSpec(value: unknown): value is JobSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.activeDeadlineSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.backoffLimit; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.backoffLimitPerIndex; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.completionMode; if (v !== undefined && typeof v !== "string") return false;
+  v = o.completions; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.managedBy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.manualSelector; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.maxFailedIndexes; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.parallelism; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.podFailurePolicy; if (v !== undefined && !isPodFailurePolicy(v)) return false;
+  v = o.podReplacementPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.selector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.successPolicy; if (v !== undefined && !isSuccessPolicy(v)) return false;
+  v = o.suspend; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.template; if (!isPodTemplateSpec(v)) return false;
+  v = o.ttlSecondsAfterFinished; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `JobTemplateSpec` type of the Kubernetes API `batch/v1`.
@@ -206,10 +354,20 @@ export interface JobTemplateSpec {
 
 /** Schema of {@link JobTemplateSpec} (`batch/v1`): unknown fields pass through. */
 export const JobTemplateSpecSchema: z.ZodMiniType<JobTemplateSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     metadata: z.optional(ObjectMetaSchema),
     spec: z.optional(JobSpecSchema),
-  }))();
+  }), isJobTemplateSpec))();
+
+/** Whether a JSON value is a valid {@link JobTemplateSpec} (`batch/v1`): exactly what {@link JobTemplateSpecSchema} accepts, read without copying. */
+export function isJobTemplateSpec(value: unknown): value is JobTemplateSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.metadata; if (v !== undefined && !isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isJobSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `CronJobSpec` type of the Kubernetes API `batch/v1`.
@@ -237,7 +395,7 @@ export interface CronJobSpec {
 
 /** Schema of {@link CronJobSpec} (`batch/v1`): unknown fields pass through. */
 export const CronJobSpecSchema: z.ZodMiniType<CronJobSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     concurrencyPolicy: z.optional(z.string()),
     failedJobsHistoryLimit: z.optional(z.int()),
     jobTemplate: JobTemplateSpecSchema,
@@ -246,7 +404,23 @@ export const CronJobSpecSchema: z.ZodMiniType<CronJobSpec> = /* @__PURE__ */ (()
     successfulJobsHistoryLimit: z.optional(z.int()),
     suspend: z.optional(z.boolean()),
     timeZone: z.optional(z.string()),
-  }))();
+  }), isCronJobSpec))();
+
+/** Whether a JSON value is a valid {@link CronJobSpec} (`batch/v1`): exactly what {@link CronJobSpecSchema} accepts, read without copying. */
+export function isCronJobSpec(value: unknown): value is CronJobSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.concurrencyPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.failedJobsHistoryLimit; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.jobTemplate; if (!isJobTemplateSpec(v)) return false;
+  v = o.schedule; if (typeof v !== "string") return false;
+  v = o.startingDeadlineSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.successfulJobsHistoryLimit; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.suspend; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.timeZone; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CronJobStatus` type of the Kubernetes API `batch/v1`.
@@ -264,11 +438,22 @@ export interface CronJobStatus {
 
 /** Schema of {@link CronJobStatus} (`batch/v1`): unknown fields pass through. */
 export const CronJobStatusSchema: z.ZodMiniType<CronJobStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     active: z.optional(z.array(ObjectReferenceSchema)),
     lastScheduleTime: z.optional(z.nullable(TimeSchema)),
     lastSuccessfulTime: z.optional(z.nullable(TimeSchema)),
-  }))();
+  }), isCronJobStatus))();
+
+/** Whether a JSON value is a valid {@link CronJobStatus} (`batch/v1`): exactly what {@link CronJobStatusSchema} accepts, read without copying. */
+export function isCronJobStatus(value: unknown): value is CronJobStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.active; if (v !== undefined && !isObjectReferenceList(v)) return false;
+  v = o.lastScheduleTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.lastSuccessfulTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  return true;
+}
 
 /**
  * A `CronJob`: a namespaced object of the Kubernetes API `batch/v1`.
@@ -290,13 +475,26 @@ export interface CronJob extends KubernetesObject {
 
 /** Schema of {@link CronJob} (`batch/v1`): unknown fields pass through. */
 export const CronJobSchema: z.ZodMiniType<CronJob> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: CronJobSpecSchema,
     status: z.optional(CronJobStatusSchema),
-  }))();
+  }), isCronJob))();
+
+/** Whether a JSON value is a valid {@link CronJob} (`batch/v1`): exactly what {@link CronJobSchema} accepts, read without copying. */
+export function isCronJob(value: unknown): value is CronJob {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isCronJobSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isCronJobStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `JobCondition` type of the Kubernetes API `batch/v1`.
@@ -320,14 +518,28 @@ export interface JobCondition {
 
 /** Schema of {@link JobCondition} (`batch/v1`): unknown fields pass through. */
 export const JobConditionSchema: z.ZodMiniType<JobCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastProbeTime: z.optional(z.nullable(TimeSchema)),
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isJobCondition))();
+
+/** Whether a JSON value is a valid {@link JobCondition} (`batch/v1`): exactly what {@link JobConditionSchema} accepts, read without copying. */
+export function isJobCondition(value: unknown): value is JobCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastProbeTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `UncountedTerminatedPods` type of the Kubernetes API `batch/v1`.
@@ -343,10 +555,20 @@ export interface UncountedTerminatedPods {
 
 /** Schema of {@link UncountedTerminatedPods} (`batch/v1`): unknown fields pass through. */
 export const UncountedTerminatedPodsSchema: z.ZodMiniType<UncountedTerminatedPods> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     failed: z.optional(z.array(z.string())),
     succeeded: z.optional(z.array(z.string())),
-  }))();
+  }), isUncountedTerminatedPods))();
+
+/** Whether a JSON value is a valid {@link UncountedTerminatedPods} (`batch/v1`): exactly what {@link UncountedTerminatedPodsSchema} accepts, read without copying. */
+export function isUncountedTerminatedPods(value: unknown): value is UncountedTerminatedPods {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.failed; if (v !== undefined && !isStringList(v)) return false;
+  v = o.succeeded; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `JobStatus` type of the Kubernetes API `batch/v1`.
@@ -380,7 +602,7 @@ export interface JobStatus {
 
 /** Schema of {@link JobStatus} (`batch/v1`): unknown fields pass through. */
 export const JobStatusSchema: z.ZodMiniType<JobStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     active: z.optional(z.int()),
     completedIndexes: z.optional(z.string()),
     completionTime: z.optional(z.nullable(TimeSchema)),
@@ -392,7 +614,26 @@ export const JobStatusSchema: z.ZodMiniType<JobStatus> = /* @__PURE__ */ (() =>
     succeeded: z.optional(z.int()),
     terminating: z.optional(z.int()),
     uncountedTerminatedPods: z.optional(UncountedTerminatedPodsSchema),
-  }))();
+  }), isJobStatus))();
+
+/** Whether a JSON value is a valid {@link JobStatus} (`batch/v1`): exactly what {@link JobStatusSchema} accepts, read without copying. */
+export function isJobStatus(value: unknown): value is JobStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.active; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.completedIndexes; if (v !== undefined && typeof v !== "string") return false;
+  v = o.completionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.conditions; if (v !== undefined && !isJobConditionList(v)) return false;
+  v = o.failed; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.failedIndexes; if (v !== undefined && typeof v !== "string") return false;
+  v = o.ready; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.startTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.succeeded; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.terminating; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.uncountedTerminatedPods; if (v !== undefined && !isUncountedTerminatedPods(v)) return false;
+  return true;
+}
 
 /**
  * A `Job`: a namespaced object of the Kubernetes API `batch/v1`.
@@ -414,13 +655,26 @@ export interface Job extends KubernetesObject {
 
 /** Schema of {@link Job} (`batch/v1`): unknown fields pass through. */
 export const JobSchema: z.ZodMiniType<Job> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(JobSpecSchema),
     status: z.optional(JobStatusSchema),
-  }))();
+  }), isJob))();
+
+/** Whether a JSON value is a valid {@link Job} (`batch/v1`): exactly what {@link JobSchema} accepts, read without copying. */
+export function isJob(value: unknown): value is Job {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isJobSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isJobStatus(v)) return false;
+  return true;
+}
 
 /**
  * `batch/v1` CronJob objects (`cronjobs`, namespaced). Subresources: `status`. Verbs: create, delete, deletecollection, get, list, patch, update, watch.

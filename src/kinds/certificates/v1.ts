@@ -14,7 +14,36 @@ import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type Time, TimeSchema } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isStringList(v)) return false;
+  }
+  return true;
+}
+
+function isCertificateSigningRequestConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCertificateSigningRequestCondition(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `CertificateSigningRequestSpec` type of the Kubernetes API `certificates.k8s.io/v1`.
@@ -42,7 +71,7 @@ export interface CertificateSigningRequestSpec {
 
 /** Schema of {@link CertificateSigningRequestSpec} (`certificates.k8s.io/v1`): unknown fields pass through. */
 export const CertificateSigningRequestSpecSchema: z.ZodMiniType<CertificateSigningRequestSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expirationSeconds: z.optional(z.int()),
     extra: z.optional(z.record(z.string(), z.array(z.string()))),
     groups: z.optional(z.array(z.string())),
@@ -51,7 +80,23 @@ export const CertificateSigningRequestSpecSchema: z.ZodMiniType<CertificateSigni
     uid: z.optional(z.string()),
     usages: z.optional(z.array(z.string())),
     username: z.optional(z.string()),
-  }))();
+  }), isCertificateSigningRequestSpec))();
+
+/** Whether a JSON value is a valid {@link CertificateSigningRequestSpec} (`certificates.k8s.io/v1`): exactly what {@link CertificateSigningRequestSpecSchema} accepts, read without copying. */
+export function isCertificateSigningRequestSpec(value: unknown): value is CertificateSigningRequestSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expirationSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.extra; if (v !== undefined && !isMap(v)) return false;
+  v = o.groups; if (v !== undefined && !isStringList(v)) return false;
+  v = o.request; if (typeof v !== "string") return false;
+  v = o.signerName; if (typeof v !== "string") return false;
+  v = o.uid; if (v !== undefined && typeof v !== "string") return false;
+  v = o.usages; if (v !== undefined && !isStringList(v)) return false;
+  v = o.username; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CertificateSigningRequestCondition` type of the Kubernetes API `certificates.k8s.io/v1`.
@@ -75,14 +120,28 @@ export interface CertificateSigningRequestCondition {
 
 /** Schema of {@link CertificateSigningRequestCondition} (`certificates.k8s.io/v1`): unknown fields pass through. */
 export const CertificateSigningRequestConditionSchema: z.ZodMiniType<CertificateSigningRequestCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     lastUpdateTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isCertificateSigningRequestCondition))();
+
+/** Whether a JSON value is a valid {@link CertificateSigningRequestCondition} (`certificates.k8s.io/v1`): exactly what {@link CertificateSigningRequestConditionSchema} accepts, read without copying. */
+export function isCertificateSigningRequestCondition(value: unknown): value is CertificateSigningRequestCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.lastUpdateTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CertificateSigningRequestStatus` type of the Kubernetes API `certificates.k8s.io/v1`.
@@ -98,10 +157,20 @@ export interface CertificateSigningRequestStatus {
 
 /** Schema of {@link CertificateSigningRequestStatus} (`certificates.k8s.io/v1`): unknown fields pass through. */
 export const CertificateSigningRequestStatusSchema: z.ZodMiniType<CertificateSigningRequestStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     certificate: z.optional(z.string()),
     conditions: z.optional(z.array(CertificateSigningRequestConditionSchema)),
-  }))();
+  }), isCertificateSigningRequestStatus))();
+
+/** Whether a JSON value is a valid {@link CertificateSigningRequestStatus} (`certificates.k8s.io/v1`): exactly what {@link CertificateSigningRequestStatusSchema} accepts, read without copying. */
+export function isCertificateSigningRequestStatus(value: unknown): value is CertificateSigningRequestStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.certificate; if (v !== undefined && typeof v !== "string") return false;
+  v = o.conditions; if (v !== undefined && !isCertificateSigningRequestConditionList(v)) return false;
+  return true;
+}
 
 /**
  * A `CertificateSigningRequest`: a cluster-scoped object of the Kubernetes API `certificates.k8s.io/v1`.
@@ -123,13 +192,26 @@ export interface CertificateSigningRequest extends KubernetesObject {
 
 /** Schema of {@link CertificateSigningRequest} (`certificates.k8s.io/v1`): unknown fields pass through. */
 export const CertificateSigningRequestSchema: z.ZodMiniType<CertificateSigningRequest> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: CertificateSigningRequestSpecSchema,
     status: z.optional(CertificateSigningRequestStatusSchema),
-  }))();
+  }), isCertificateSigningRequest))();
+
+/** Whether a JSON value is a valid {@link CertificateSigningRequest} (`certificates.k8s.io/v1`): exactly what {@link CertificateSigningRequestSchema} accepts, read without copying. */
+export function isCertificateSigningRequest(value: unknown): value is CertificateSigningRequest {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isCertificateSigningRequestSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isCertificateSigningRequestStatus(v)) return false;
+  return true;
+}
 
 /**
  * `certificates.k8s.io/v1` CertificateSigningRequest objects (`certificatesigningrequests`, cluster-scoped). Subresources: `approval`, `status`. Verbs: create, delete, deletecollection, get, list, patch, update, watch.

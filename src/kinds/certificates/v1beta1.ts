@@ -12,9 +12,19 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { StringMapSchema, type Time, TimeSchema } from "../../resources/primitives.ts";
+import { StringMapSchema, type Time, TimeSchema, isStringMap } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type Condition, ConditionSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type Condition, ConditionSchema, type ObjectMeta, ObjectMetaSchema, isCondition, isObjectMeta } from "../meta/v1.ts";
+
+function isConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCondition(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `ClusterTrustBundleSpec` type of the Kubernetes API `certificates.k8s.io/v1beta1`.
@@ -30,10 +40,20 @@ export interface ClusterTrustBundleSpec {
 
 /** Schema of {@link ClusterTrustBundleSpec} (`certificates.k8s.io/v1beta1`): unknown fields pass through. */
 export const ClusterTrustBundleSpecSchema: z.ZodMiniType<ClusterTrustBundleSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     signerName: z.optional(z.string()),
     trustBundle: z.string(),
-  }))();
+  }), isClusterTrustBundleSpec))();
+
+/** Whether a JSON value is a valid {@link ClusterTrustBundleSpec} (`certificates.k8s.io/v1beta1`): exactly what {@link ClusterTrustBundleSpecSchema} accepts, read without copying. */
+export function isClusterTrustBundleSpec(value: unknown): value is ClusterTrustBundleSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.signerName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.trustBundle; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `ClusterTrustBundle`: a cluster-scoped object of the Kubernetes API `certificates.k8s.io/v1beta1`.
@@ -53,12 +73,24 @@ export interface ClusterTrustBundle extends KubernetesObject {
 
 /** Schema of {@link ClusterTrustBundle} (`certificates.k8s.io/v1beta1`): unknown fields pass through. */
 export const ClusterTrustBundleSchema: z.ZodMiniType<ClusterTrustBundle> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: ClusterTrustBundleSpecSchema,
-  }))();
+  }), isClusterTrustBundle))();
+
+/** Whether a JSON value is a valid {@link ClusterTrustBundle} (`certificates.k8s.io/v1beta1`): exactly what {@link ClusterTrustBundleSchema} accepts, read without copying. */
+export function isClusterTrustBundle(value: unknown): value is ClusterTrustBundle {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isClusterTrustBundleSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `PodCertificateRequestSpec` type of the Kubernetes API `certificates.k8s.io/v1beta1`.
@@ -94,7 +126,7 @@ export interface PodCertificateRequestSpec {
 
 /** Schema of {@link PodCertificateRequestSpec} (`certificates.k8s.io/v1beta1`): unknown fields pass through. */
 export const PodCertificateRequestSpecSchema: z.ZodMiniType<PodCertificateRequestSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     maxExpirationSeconds: z.optional(z.int()),
     nodeName: z.string(),
     nodeUID: z.string(),
@@ -107,7 +139,27 @@ export const PodCertificateRequestSpecSchema: z.ZodMiniType<PodCertificateReques
     signerName: z.string(),
     stubPKCS10Request: z.string(),
     unverifiedUserAnnotations: z.optional(StringMapSchema),
-  }))();
+  }), isPodCertificateRequestSpec))();
+
+/** Whether a JSON value is a valid {@link PodCertificateRequestSpec} (`certificates.k8s.io/v1beta1`): exactly what {@link PodCertificateRequestSpecSchema} accepts, read without copying. */
+export function isPodCertificateRequestSpec(value: unknown): value is PodCertificateRequestSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.maxExpirationSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.nodeName; if (typeof v !== "string") return false;
+  v = o.nodeUID; if (typeof v !== "string") return false;
+  v = o.pkixPublicKey; if (v !== undefined && typeof v !== "string") return false;
+  v = o.podName; if (typeof v !== "string") return false;
+  v = o.podUID; if (typeof v !== "string") return false;
+  v = o.proofOfPossession; if (v !== undefined && typeof v !== "string") return false;
+  v = o.serviceAccountName; if (typeof v !== "string") return false;
+  v = o.serviceAccountUID; if (typeof v !== "string") return false;
+  v = o.signerName; if (typeof v !== "string") return false;
+  v = o.stubPKCS10Request; if (typeof v !== "string") return false;
+  v = o.unverifiedUserAnnotations; if (v !== undefined && !isStringMap(v)) return false;
+  return true;
+}
 
 /**
  * The `PodCertificateRequestStatus` type of the Kubernetes API `certificates.k8s.io/v1beta1`.
@@ -129,13 +181,26 @@ export interface PodCertificateRequestStatus {
 
 /** Schema of {@link PodCertificateRequestStatus} (`certificates.k8s.io/v1beta1`): unknown fields pass through. */
 export const PodCertificateRequestStatusSchema: z.ZodMiniType<PodCertificateRequestStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     beginRefreshAt: z.optional(z.nullable(TimeSchema)),
     certificateChain: z.optional(z.string()),
     conditions: z.optional(z.array(ConditionSchema)),
     notAfter: z.optional(z.nullable(TimeSchema)),
     notBefore: z.optional(z.nullable(TimeSchema)),
-  }))();
+  }), isPodCertificateRequestStatus))();
+
+/** Whether a JSON value is a valid {@link PodCertificateRequestStatus} (`certificates.k8s.io/v1beta1`): exactly what {@link PodCertificateRequestStatusSchema} accepts, read without copying. */
+export function isPodCertificateRequestStatus(value: unknown): value is PodCertificateRequestStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.beginRefreshAt; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.certificateChain; if (v !== undefined && typeof v !== "string") return false;
+  v = o.conditions; if (v !== undefined && !isConditionList(v)) return false;
+  v = o.notAfter; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.notBefore; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  return true;
+}
 
 /**
  * A `PodCertificateRequest`: a namespaced object of the Kubernetes API `certificates.k8s.io/v1beta1`.
@@ -157,13 +222,26 @@ export interface PodCertificateRequest extends KubernetesObject {
 
 /** Schema of {@link PodCertificateRequest} (`certificates.k8s.io/v1beta1`): unknown fields pass through. */
 export const PodCertificateRequestSchema: z.ZodMiniType<PodCertificateRequest> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: PodCertificateRequestSpecSchema,
     status: z.optional(PodCertificateRequestStatusSchema),
-  }))();
+  }), isPodCertificateRequest))();
+
+/** Whether a JSON value is a valid {@link PodCertificateRequest} (`certificates.k8s.io/v1beta1`): exactly what {@link PodCertificateRequestSchema} accepts, read without copying. */
+export function isPodCertificateRequest(value: unknown): value is PodCertificateRequest {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isPodCertificateRequestSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isPodCertificateRequestStatus(v)) return false;
+  return true;
+}
 
 /**
  * `certificates.k8s.io/v1beta1` ClusterTrustBundle objects (`clustertrustbundles`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -14,7 +14,8 @@ import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type Time, TimeSchema } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
 
 /**
  * The `LeaseSpec` type of the Kubernetes API `coordination.k8s.io/v1`.
@@ -40,7 +41,7 @@ export interface LeaseSpec {
 
 /** Schema of {@link LeaseSpec} (`coordination.k8s.io/v1`): unknown fields pass through. */
 export const LeaseSpecSchema: z.ZodMiniType<LeaseSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     acquireTime: z.optional(z.nullable(TimeSchema)),
     holderIdentity: z.optional(z.string()),
     leaseDurationSeconds: z.optional(z.int()),
@@ -48,7 +49,22 @@ export const LeaseSpecSchema: z.ZodMiniType<LeaseSpec> = /* @__PURE__ */ (() =>
     preferredHolder: z.optional(z.string()),
     renewTime: z.optional(z.nullable(TimeSchema)),
     strategy: z.optional(z.string()),
-  }))();
+  }), isLeaseSpec))();
+
+/** Whether a JSON value is a valid {@link LeaseSpec} (`coordination.k8s.io/v1`): exactly what {@link LeaseSpecSchema} accepts, read without copying. */
+export function isLeaseSpec(value: unknown): value is LeaseSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.acquireTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.holderIdentity; if (v !== undefined && typeof v !== "string") return false;
+  v = o.leaseDurationSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.leaseTransitions; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.preferredHolder; if (v !== undefined && typeof v !== "string") return false;
+  v = o.renewTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.strategy; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `Lease`: a namespaced object of the Kubernetes API `coordination.k8s.io/v1`.
@@ -68,12 +84,24 @@ export interface Lease extends KubernetesObject {
 
 /** Schema of {@link Lease} (`coordination.k8s.io/v1`): unknown fields pass through. */
 export const LeaseSchema: z.ZodMiniType<Lease> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(LeaseSpecSchema),
-  }))();
+  }), isLease))();
+
+/** Whether a JSON value is a valid {@link Lease} (`coordination.k8s.io/v1`): exactly what {@link LeaseSchema} accepts, read without copying. */
+export function isLease(value: unknown): value is Lease {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isLeaseSpec(v)) return false;
+  return true;
+}
 
 /**
  * `coordination.k8s.io/v1` Lease objects (`leases`, namespaced). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -14,7 +14,8 @@ import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type Time, TimeSchema } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
 
 /**
  * The `LeaseCandidateSpec` type of the Kubernetes API `coordination.k8s.io/v1beta1`.
@@ -38,14 +39,28 @@ export interface LeaseCandidateSpec {
 
 /** Schema of {@link LeaseCandidateSpec} (`coordination.k8s.io/v1beta1`): unknown fields pass through. */
 export const LeaseCandidateSpecSchema: z.ZodMiniType<LeaseCandidateSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     binaryVersion: z.string(),
     emulationVersion: z.optional(z.string()),
     leaseName: z.string(),
     pingTime: z.optional(z.nullable(TimeSchema)),
     renewTime: z.optional(z.nullable(TimeSchema)),
     strategy: z.string(),
-  }))();
+  }), isLeaseCandidateSpec))();
+
+/** Whether a JSON value is a valid {@link LeaseCandidateSpec} (`coordination.k8s.io/v1beta1`): exactly what {@link LeaseCandidateSpecSchema} accepts, read without copying. */
+export function isLeaseCandidateSpec(value: unknown): value is LeaseCandidateSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.binaryVersion; if (typeof v !== "string") return false;
+  v = o.emulationVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.leaseName; if (typeof v !== "string") return false;
+  v = o.pingTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.renewTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.strategy; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `LeaseCandidate`: a namespaced object of the Kubernetes API `coordination.k8s.io/v1beta1`.
@@ -65,12 +80,24 @@ export interface LeaseCandidate extends KubernetesObject {
 
 /** Schema of {@link LeaseCandidate} (`coordination.k8s.io/v1beta1`): unknown fields pass through. */
 export const LeaseCandidateSchema: z.ZodMiniType<LeaseCandidate> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: LeaseCandidateSpecSchema,
-  }))();
+  }), isLeaseCandidate))();
+
+/** Whether a JSON value is a valid {@link LeaseCandidate} (`coordination.k8s.io/v1beta1`): exactly what {@link LeaseCandidateSchema} accepts, read without copying. */
+export function isLeaseCandidate(value: unknown): value is LeaseCandidate {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isLeaseCandidateSpec(v)) return false;
+  return true;
+}
 
 /**
  * `coordination.k8s.io/v1beta1` LeaseCandidate objects (`leasecandidates`, namespaced). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

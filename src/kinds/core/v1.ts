@@ -12,9 +12,578 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { type IntOrString, IntOrStringSchema, type Quantity, QuantitySchema, StringMapSchema, type Time, TimeSchema } from "../../resources/primitives.ts";
+import { type IntOrString, IntOrStringSchema, type Quantity, QuantitySchema, StringMapSchema, type Time, TimeSchema, isIntOrString, isQuantity, isStringMap } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type Condition, ConditionSchema, type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type Condition, ConditionSchema, type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema, isCondition, isLabelSelector, isObjectMeta } from "../meta/v1.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isNodeSelectorRequirementList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNodeSelectorRequirement(v)) return false;
+  }
+  return true;
+}
+
+function isNodeSelectorTermList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNodeSelectorTerm(v)) return false;
+  }
+  return true;
+}
+
+function isPreferredSchedulingTermList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPreferredSchedulingTerm(v)) return false;
+  }
+  return true;
+}
+
+function isWeightedPodAffinityTermList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isWeightedPodAffinityTerm(v)) return false;
+  }
+  return true;
+}
+
+function isPodAffinityTermList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPodAffinityTerm(v)) return false;
+  }
+  return true;
+}
+
+function isComponentConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isComponentCondition(v)) return false;
+  }
+  return true;
+}
+
+function isKeyToPathList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isKeyToPath(v)) return false;
+  }
+  return true;
+}
+
+function isIntegerList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!Number.isSafeInteger(v)) return false;
+  }
+  return true;
+}
+
+function isHTTPHeaderList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isHTTPHeader(v)) return false;
+  }
+  return true;
+}
+
+function isResourceClaimList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isResourceClaim(v)) return false;
+  }
+  return true;
+}
+
+function isQuantityMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isQuantity(v)) return false;
+  }
+  return true;
+}
+
+function isEnvVarList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isEnvVar(v)) return false;
+  }
+  return true;
+}
+
+function isEnvFromSourceList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isEnvFromSource(v)) return false;
+  }
+  return true;
+}
+
+function isContainerPortList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isContainerPort(v)) return false;
+  }
+  return true;
+}
+
+function isContainerResizePolicyList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isContainerResizePolicy(v)) return false;
+  }
+  return true;
+}
+
+function isContainerRestartRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isContainerRestartRule(v)) return false;
+  }
+  return true;
+}
+
+function isVolumeDeviceList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isVolumeDevice(v)) return false;
+  }
+  return true;
+}
+
+function isVolumeMountList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isVolumeMount(v)) return false;
+  }
+  return true;
+}
+
+function isResourceHealthList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isResourceHealth(v)) return false;
+  }
+  return true;
+}
+
+function isResourceStatusList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isResourceStatus(v)) return false;
+  }
+  return true;
+}
+
+function isVolumeMountStatusList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isVolumeMountStatus(v)) return false;
+  }
+  return true;
+}
+
+function isDownwardAPIVolumeFileList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDownwardAPIVolumeFile(v)) return false;
+  }
+  return true;
+}
+
+function isEndpointAddressList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isEndpointAddress(v)) return false;
+  }
+  return true;
+}
+
+function isEndpointPortList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isEndpointPort(v)) return false;
+  }
+  return true;
+}
+
+function isEndpointSubsetList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isEndpointSubset(v)) return false;
+  }
+  return true;
+}
+
+function isLimitRangeItemList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isLimitRangeItem(v)) return false;
+  }
+  return true;
+}
+
+function isPortStatusList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPortStatus(v)) return false;
+  }
+  return true;
+}
+
+function isLoadBalancerIngressList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isLoadBalancerIngress(v)) return false;
+  }
+  return true;
+}
+
+function isNamespaceConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNamespaceCondition(v)) return false;
+  }
+  return true;
+}
+
+function isTaintList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isTaint(v)) return false;
+  }
+  return true;
+}
+
+function isNodeAddressList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNodeAddress(v)) return false;
+  }
+  return true;
+}
+
+function isNodeConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNodeCondition(v)) return false;
+  }
+  return true;
+}
+
+function isContainerImageList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isContainerImage(v)) return false;
+  }
+  return true;
+}
+
+function isNodeRuntimeHandlerList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNodeRuntimeHandler(v)) return false;
+  }
+  return true;
+}
+
+function isAttachedVolumeList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isAttachedVolume(v)) return false;
+  }
+  return true;
+}
+
+function isPersistentVolumeClaimConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPersistentVolumeClaimCondition(v)) return false;
+  }
+  return true;
+}
+
+function isPodDNSConfigOptionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPodDNSConfigOption(v)) return false;
+  }
+  return true;
+}
+
+function isSysctlList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isSysctl(v)) return false;
+  }
+  return true;
+}
+
+function isVolumeProjectionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isVolumeProjection(v)) return false;
+  }
+  return true;
+}
+
+function isContainerList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isContainer(v)) return false;
+  }
+  return true;
+}
+
+function isEphemeralContainerList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isEphemeralContainer(v)) return false;
+  }
+  return true;
+}
+
+function isHostAliasList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isHostAlias(v)) return false;
+  }
+  return true;
+}
+
+function isLocalObjectReferenceList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isLocalObjectReference(v)) return false;
+  }
+  return true;
+}
+
+function isPodReadinessGateList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPodReadinessGate(v)) return false;
+  }
+  return true;
+}
+
+function isPodResourceClaimList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPodResourceClaim(v)) return false;
+  }
+  return true;
+}
+
+function isPodSchedulingGateList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPodSchedulingGate(v)) return false;
+  }
+  return true;
+}
+
+function isTolerationList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isToleration(v)) return false;
+  }
+  return true;
+}
+
+function isTopologySpreadConstraintList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isTopologySpreadConstraint(v)) return false;
+  }
+  return true;
+}
+
+function isVolumeList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isVolume(v)) return false;
+  }
+  return true;
+}
+
+function isContainerExtendedResourceRequestList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isContainerExtendedResourceRequest(v)) return false;
+  }
+  return true;
+}
+
+function isPodConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPodCondition(v)) return false;
+  }
+  return true;
+}
+
+function isContainerStatusList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isContainerStatus(v)) return false;
+  }
+  return true;
+}
+
+function isHostIPList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isHostIP(v)) return false;
+  }
+  return true;
+}
+
+function isNodeAllocatableResourceClaimStatusList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNodeAllocatableResourceClaimStatus(v)) return false;
+  }
+  return true;
+}
+
+function isPodIPList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPodIP(v)) return false;
+  }
+  return true;
+}
+
+function isPodResourceClaimStatusList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPodResourceClaimStatus(v)) return false;
+  }
+  return true;
+}
+
+function isReplicationControllerConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isReplicationControllerCondition(v)) return false;
+  }
+  return true;
+}
+
+function isScopedResourceSelectorRequirementList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isScopedResourceSelectorRequirement(v)) return false;
+  }
+  return true;
+}
+
+function isServicePortList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isServicePort(v)) return false;
+  }
+  return true;
+}
+
+function isConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCondition(v)) return false;
+  }
+  return true;
+}
+
+function isObjectReferenceList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isObjectReference(v)) return false;
+  }
+  return true;
+}
+
+function isTopologySelectorLabelRequirementList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isTopologySelectorLabelRequirement(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `AWSElasticBlockStoreVolumeSource` type of the Kubernetes API `v1`.
@@ -34,12 +603,24 @@ export interface AWSElasticBlockStoreVolumeSource {
 
 /** Schema of {@link AWSElasticBlockStoreVolumeSource} (`v1`): unknown fields pass through. */
 export const AWSElasticBlockStoreVolumeSourceSchema: z.ZodMiniType<AWSElasticBlockStoreVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     partition: z.optional(z.int()),
     readOnly: z.optional(z.boolean()),
     volumeID: z.string(),
-  }))();
+  }), isAWSElasticBlockStoreVolumeSource))();
+
+/** Whether a JSON value is a valid {@link AWSElasticBlockStoreVolumeSource} (`v1`): exactly what {@link AWSElasticBlockStoreVolumeSourceSchema} accepts, read without copying. */
+export function isAWSElasticBlockStoreVolumeSource(value: unknown): value is AWSElasticBlockStoreVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.partition; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.volumeID; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NodeSelectorRequirement` type of the Kubernetes API `v1`.
@@ -57,11 +638,22 @@ export interface NodeSelectorRequirement {
 
 /** Schema of {@link NodeSelectorRequirement} (`v1`): unknown fields pass through. */
 export const NodeSelectorRequirementSchema: z.ZodMiniType<NodeSelectorRequirement> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     operator: z.string(),
     values: z.optional(z.array(z.string())),
-  }))();
+  }), isNodeSelectorRequirement))();
+
+/** Whether a JSON value is a valid {@link NodeSelectorRequirement} (`v1`): exactly what {@link NodeSelectorRequirementSchema} accepts, read without copying. */
+export function isNodeSelectorRequirement(value: unknown): value is NodeSelectorRequirement {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.operator; if (typeof v !== "string") return false;
+  v = o.values; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `NodeSelectorTerm` type of the Kubernetes API `v1`.
@@ -77,10 +669,20 @@ export interface NodeSelectorTerm {
 
 /** Schema of {@link NodeSelectorTerm} (`v1`): unknown fields pass through. */
 export const NodeSelectorTermSchema: z.ZodMiniType<NodeSelectorTerm> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     matchExpressions: z.optional(z.array(NodeSelectorRequirementSchema)),
     matchFields: z.optional(z.array(NodeSelectorRequirementSchema)),
-  }))();
+  }), isNodeSelectorTerm))();
+
+/** Whether a JSON value is a valid {@link NodeSelectorTerm} (`v1`): exactly what {@link NodeSelectorTermSchema} accepts, read without copying. */
+export function isNodeSelectorTerm(value: unknown): value is NodeSelectorTerm {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.matchExpressions; if (v !== undefined && !isNodeSelectorRequirementList(v)) return false;
+  v = o.matchFields; if (v !== undefined && !isNodeSelectorRequirementList(v)) return false;
+  return true;
+}
 
 /**
  * The `NodeSelector` type of the Kubernetes API `v1`.
@@ -94,9 +696,18 @@ export interface NodeSelector {
 
 /** Schema of {@link NodeSelector} (`v1`): unknown fields pass through. */
 export const NodeSelectorSchema: z.ZodMiniType<NodeSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     nodeSelectorTerms: z.array(NodeSelectorTermSchema),
-  }))();
+  }), isNodeSelector))();
+
+/** Whether a JSON value is a valid {@link NodeSelector} (`v1`): exactly what {@link NodeSelectorSchema} accepts, read without copying. */
+export function isNodeSelector(value: unknown): value is NodeSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.nodeSelectorTerms; if (!isNodeSelectorTermList(v)) return false;
+  return true;
+}
 
 /**
  * The `PreferredSchedulingTerm` type of the Kubernetes API `v1`.
@@ -112,10 +723,20 @@ export interface PreferredSchedulingTerm {
 
 /** Schema of {@link PreferredSchedulingTerm} (`v1`): unknown fields pass through. */
 export const PreferredSchedulingTermSchema: z.ZodMiniType<PreferredSchedulingTerm> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     preference: NodeSelectorTermSchema,
     weight: z.int(),
-  }))();
+  }), isPreferredSchedulingTerm))();
+
+/** Whether a JSON value is a valid {@link PreferredSchedulingTerm} (`v1`): exactly what {@link PreferredSchedulingTermSchema} accepts, read without copying. */
+export function isPreferredSchedulingTerm(value: unknown): value is PreferredSchedulingTerm {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.preference; if (!isNodeSelectorTerm(v)) return false;
+  v = o.weight; if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `NodeAffinity` type of the Kubernetes API `v1`.
@@ -131,10 +752,20 @@ export interface NodeAffinity {
 
 /** Schema of {@link NodeAffinity} (`v1`): unknown fields pass through. */
 export const NodeAffinitySchema: z.ZodMiniType<NodeAffinity> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     preferredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(PreferredSchedulingTermSchema)),
     requiredDuringSchedulingIgnoredDuringExecution: z.optional(NodeSelectorSchema),
-  }))();
+  }), isNodeAffinity))();
+
+/** Whether a JSON value is a valid {@link NodeAffinity} (`v1`): exactly what {@link NodeAffinitySchema} accepts, read without copying. */
+export function isNodeAffinity(value: unknown): value is NodeAffinity {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.preferredDuringSchedulingIgnoredDuringExecution; if (v !== undefined && !isPreferredSchedulingTermList(v)) return false;
+  v = o.requiredDuringSchedulingIgnoredDuringExecution; if (v !== undefined && !isNodeSelector(v)) return false;
+  return true;
+}
 
 /**
  * The `PodAffinityTerm` type of the Kubernetes API `v1`.
@@ -158,14 +789,28 @@ export interface PodAffinityTerm {
 
 /** Schema of {@link PodAffinityTerm} (`v1`): unknown fields pass through. */
 export const PodAffinityTermSchema: z.ZodMiniType<PodAffinityTerm> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     labelSelector: z.optional(LabelSelectorSchema),
     matchLabelKeys: z.optional(z.array(z.string())),
     mismatchLabelKeys: z.optional(z.array(z.string())),
     namespaceSelector: z.optional(LabelSelectorSchema),
     namespaces: z.optional(z.array(z.string())),
     topologyKey: z.string(),
-  }))();
+  }), isPodAffinityTerm))();
+
+/** Whether a JSON value is a valid {@link PodAffinityTerm} (`v1`): exactly what {@link PodAffinityTermSchema} accepts, read without copying. */
+export function isPodAffinityTerm(value: unknown): value is PodAffinityTerm {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.labelSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.matchLabelKeys; if (v !== undefined && !isStringList(v)) return false;
+  v = o.mismatchLabelKeys; if (v !== undefined && !isStringList(v)) return false;
+  v = o.namespaceSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.namespaces; if (v !== undefined && !isStringList(v)) return false;
+  v = o.topologyKey; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `WeightedPodAffinityTerm` type of the Kubernetes API `v1`.
@@ -181,10 +826,20 @@ export interface WeightedPodAffinityTerm {
 
 /** Schema of {@link WeightedPodAffinityTerm} (`v1`): unknown fields pass through. */
 export const WeightedPodAffinityTermSchema: z.ZodMiniType<WeightedPodAffinityTerm> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     podAffinityTerm: PodAffinityTermSchema,
     weight: z.int(),
-  }))();
+  }), isWeightedPodAffinityTerm))();
+
+/** Whether a JSON value is a valid {@link WeightedPodAffinityTerm} (`v1`): exactly what {@link WeightedPodAffinityTermSchema} accepts, read without copying. */
+export function isWeightedPodAffinityTerm(value: unknown): value is WeightedPodAffinityTerm {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.podAffinityTerm; if (!isPodAffinityTerm(v)) return false;
+  v = o.weight; if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `PodAffinity` type of the Kubernetes API `v1`.
@@ -200,10 +855,20 @@ export interface PodAffinity {
 
 /** Schema of {@link PodAffinity} (`v1`): unknown fields pass through. */
 export const PodAffinitySchema: z.ZodMiniType<PodAffinity> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     preferredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(WeightedPodAffinityTermSchema)),
     requiredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(PodAffinityTermSchema)),
-  }))();
+  }), isPodAffinity))();
+
+/** Whether a JSON value is a valid {@link PodAffinity} (`v1`): exactly what {@link PodAffinitySchema} accepts, read without copying. */
+export function isPodAffinity(value: unknown): value is PodAffinity {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.preferredDuringSchedulingIgnoredDuringExecution; if (v !== undefined && !isWeightedPodAffinityTermList(v)) return false;
+  v = o.requiredDuringSchedulingIgnoredDuringExecution; if (v !== undefined && !isPodAffinityTermList(v)) return false;
+  return true;
+}
 
 /**
  * The `PodAntiAffinity` type of the Kubernetes API `v1`.
@@ -219,10 +884,20 @@ export interface PodAntiAffinity {
 
 /** Schema of {@link PodAntiAffinity} (`v1`): unknown fields pass through. */
 export const PodAntiAffinitySchema: z.ZodMiniType<PodAntiAffinity> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     preferredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(WeightedPodAffinityTermSchema)),
     requiredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(PodAffinityTermSchema)),
-  }))();
+  }), isPodAntiAffinity))();
+
+/** Whether a JSON value is a valid {@link PodAntiAffinity} (`v1`): exactly what {@link PodAntiAffinitySchema} accepts, read without copying. */
+export function isPodAntiAffinity(value: unknown): value is PodAntiAffinity {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.preferredDuringSchedulingIgnoredDuringExecution; if (v !== undefined && !isWeightedPodAffinityTermList(v)) return false;
+  v = o.requiredDuringSchedulingIgnoredDuringExecution; if (v !== undefined && !isPodAffinityTermList(v)) return false;
+  return true;
+}
 
 /**
  * The `Affinity` type of the Kubernetes API `v1`.
@@ -240,11 +915,22 @@ export interface Affinity {
 
 /** Schema of {@link Affinity} (`v1`): unknown fields pass through. */
 export const AffinitySchema: z.ZodMiniType<Affinity> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     nodeAffinity: z.optional(NodeAffinitySchema),
     podAffinity: z.optional(PodAffinitySchema),
     podAntiAffinity: z.optional(PodAntiAffinitySchema),
-  }))();
+  }), isAffinity))();
+
+/** Whether a JSON value is a valid {@link Affinity} (`v1`): exactly what {@link AffinitySchema} accepts, read without copying. */
+export function isAffinity(value: unknown): value is Affinity {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.nodeAffinity; if (v !== undefined && !isNodeAffinity(v)) return false;
+  v = o.podAffinity; if (v !== undefined && !isPodAffinity(v)) return false;
+  v = o.podAntiAffinity; if (v !== undefined && !isPodAntiAffinity(v)) return false;
+  return true;
+}
 
 /**
  * The `AppArmorProfile` type of the Kubernetes API `v1`.
@@ -260,10 +946,20 @@ export interface AppArmorProfile {
 
 /** Schema of {@link AppArmorProfile} (`v1`): unknown fields pass through. */
 export const AppArmorProfileSchema: z.ZodMiniType<AppArmorProfile> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     localhostProfile: z.optional(z.string()),
     type: z.string(),
-  }))();
+  }), isAppArmorProfile))();
+
+/** Whether a JSON value is a valid {@link AppArmorProfile} (`v1`): exactly what {@link AppArmorProfileSchema} accepts, read without copying. */
+export function isAppArmorProfile(value: unknown): value is AppArmorProfile {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.localhostProfile; if (v !== undefined && typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `AttachedVolume` type of the Kubernetes API `v1`.
@@ -279,10 +975,20 @@ export interface AttachedVolume {
 
 /** Schema of {@link AttachedVolume} (`v1`): unknown fields pass through. */
 export const AttachedVolumeSchema: z.ZodMiniType<AttachedVolume> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     devicePath: z.string(),
     name: z.string(),
-  }))();
+  }), isAttachedVolume))();
+
+/** Whether a JSON value is a valid {@link AttachedVolume} (`v1`): exactly what {@link AttachedVolumeSchema} accepts, read without copying. */
+export function isAttachedVolume(value: unknown): value is AttachedVolume {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.devicePath; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `AzureDiskVolumeSource` type of the Kubernetes API `v1`.
@@ -306,14 +1012,28 @@ export interface AzureDiskVolumeSource {
 
 /** Schema of {@link AzureDiskVolumeSource} (`v1`): unknown fields pass through. */
 export const AzureDiskVolumeSourceSchema: z.ZodMiniType<AzureDiskVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     cachingMode: z.optional(z.string()),
     diskName: z.string(),
     diskURI: z.string(),
     fsType: z.optional(z.string()),
     kind: z.optional(z.string()),
     readOnly: z.optional(z.boolean()),
-  }))();
+  }), isAzureDiskVolumeSource))();
+
+/** Whether a JSON value is a valid {@link AzureDiskVolumeSource} (`v1`): exactly what {@link AzureDiskVolumeSourceSchema} accepts, read without copying. */
+export function isAzureDiskVolumeSource(value: unknown): value is AzureDiskVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.cachingMode; if (v !== undefined && typeof v !== "string") return false;
+  v = o.diskName; if (typeof v !== "string") return false;
+  v = o.diskURI; if (typeof v !== "string") return false;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `AzureFilePersistentVolumeSource` type of the Kubernetes API `v1`.
@@ -333,12 +1053,24 @@ export interface AzureFilePersistentVolumeSource {
 
 /** Schema of {@link AzureFilePersistentVolumeSource} (`v1`): unknown fields pass through. */
 export const AzureFilePersistentVolumeSourceSchema: z.ZodMiniType<AzureFilePersistentVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     readOnly: z.optional(z.boolean()),
     secretName: z.string(),
     secretNamespace: z.optional(z.string()),
     shareName: z.string(),
-  }))();
+  }), isAzureFilePersistentVolumeSource))();
+
+/** Whether a JSON value is a valid {@link AzureFilePersistentVolumeSource} (`v1`): exactly what {@link AzureFilePersistentVolumeSourceSchema} accepts, read without copying. */
+export function isAzureFilePersistentVolumeSource(value: unknown): value is AzureFilePersistentVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretName; if (typeof v !== "string") return false;
+  v = o.secretNamespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.shareName; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `AzureFileVolumeSource` type of the Kubernetes API `v1`.
@@ -356,11 +1088,22 @@ export interface AzureFileVolumeSource {
 
 /** Schema of {@link AzureFileVolumeSource} (`v1`): unknown fields pass through. */
 export const AzureFileVolumeSourceSchema: z.ZodMiniType<AzureFileVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     readOnly: z.optional(z.boolean()),
     secretName: z.string(),
     shareName: z.string(),
-  }))();
+  }), isAzureFileVolumeSource))();
+
+/** Whether a JSON value is a valid {@link AzureFileVolumeSource} (`v1`): exactly what {@link AzureFileVolumeSourceSchema} accepts, read without copying. */
+export function isAzureFileVolumeSource(value: unknown): value is AzureFileVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretName; if (typeof v !== "string") return false;
+  v = o.shareName; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ObjectReference` type of the Kubernetes API `v1`.
@@ -386,7 +1129,7 @@ export interface ObjectReference {
 
 /** Schema of {@link ObjectReference} (`v1`): unknown fields pass through. */
 export const ObjectReferenceSchema: z.ZodMiniType<ObjectReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     fieldPath: z.optional(z.string()),
     kind: z.optional(z.string()),
@@ -394,7 +1137,22 @@ export const ObjectReferenceSchema: z.ZodMiniType<ObjectReference> = /* @__PURE_
     namespace: z.optional(z.string()),
     resourceVersion: z.optional(z.string()),
     uid: z.optional(z.string()),
-  }))();
+  }), isObjectReference))();
+
+/** Whether a JSON value is a valid {@link ObjectReference} (`v1`): exactly what {@link ObjectReferenceSchema} accepts, read without copying. */
+export function isObjectReference(value: unknown): value is ObjectReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.fieldPath; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.resourceVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.uid; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `Binding`: a namespaced object of the Kubernetes API `v1`.
@@ -414,12 +1172,24 @@ export interface Binding extends KubernetesObject {
 
 /** Schema of {@link Binding} (`v1`): unknown fields pass through. */
 export const BindingSchema: z.ZodMiniType<Binding> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     target: ObjectReferenceSchema,
-  }))();
+  }), isBinding))();
+
+/** Whether a JSON value is a valid {@link Binding} (`v1`): exactly what {@link BindingSchema} accepts, read without copying. */
+export function isBinding(value: unknown): value is Binding {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.target; if (!isObjectReference(v)) return false;
+  return true;
+}
 
 /**
  * The `SecretReference` type of the Kubernetes API `v1`.
@@ -435,10 +1205,20 @@ export interface SecretReference {
 
 /** Schema of {@link SecretReference} (`v1`): unknown fields pass through. */
 export const SecretReferenceSchema: z.ZodMiniType<SecretReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.optional(z.string()),
     namespace: z.optional(z.string()),
-  }))();
+  }), isSecretReference))();
+
+/** Whether a JSON value is a valid {@link SecretReference} (`v1`): exactly what {@link SecretReferenceSchema} accepts, read without copying. */
+export function isSecretReference(value: unknown): value is SecretReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CSIPersistentVolumeSource` type of the Kubernetes API `v1`.
@@ -470,7 +1250,7 @@ export interface CSIPersistentVolumeSource {
 
 /** Schema of {@link CSIPersistentVolumeSource} (`v1`): unknown fields pass through. */
 export const CSIPersistentVolumeSourceSchema: z.ZodMiniType<CSIPersistentVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     controllerExpandSecretRef: z.optional(SecretReferenceSchema),
     controllerPublishSecretRef: z.optional(SecretReferenceSchema),
     driver: z.string(),
@@ -481,7 +1261,25 @@ export const CSIPersistentVolumeSourceSchema: z.ZodMiniType<CSIPersistentVolumeS
     readOnly: z.optional(z.boolean()),
     volumeAttributes: z.optional(StringMapSchema),
     volumeHandle: z.string(),
-  }))();
+  }), isCSIPersistentVolumeSource))();
+
+/** Whether a JSON value is a valid {@link CSIPersistentVolumeSource} (`v1`): exactly what {@link CSIPersistentVolumeSourceSchema} accepts, read without copying. */
+export function isCSIPersistentVolumeSource(value: unknown): value is CSIPersistentVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.controllerExpandSecretRef; if (v !== undefined && !isSecretReference(v)) return false;
+  v = o.controllerPublishSecretRef; if (v !== undefined && !isSecretReference(v)) return false;
+  v = o.driver; if (typeof v !== "string") return false;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nodeExpandSecretRef; if (v !== undefined && !isSecretReference(v)) return false;
+  v = o.nodePublishSecretRef; if (v !== undefined && !isSecretReference(v)) return false;
+  v = o.nodeStageSecretRef; if (v !== undefined && !isSecretReference(v)) return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.volumeAttributes; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.volumeHandle; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `LocalObjectReference` type of the Kubernetes API `v1`.
@@ -495,9 +1293,18 @@ export interface LocalObjectReference {
 
 /** Schema of {@link LocalObjectReference} (`v1`): unknown fields pass through. */
 export const LocalObjectReferenceSchema: z.ZodMiniType<LocalObjectReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.optional(z.string()),
-  }))();
+  }), isLocalObjectReference))();
+
+/** Whether a JSON value is a valid {@link LocalObjectReference} (`v1`): exactly what {@link LocalObjectReferenceSchema} accepts, read without copying. */
+export function isLocalObjectReference(value: unknown): value is LocalObjectReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CSIVolumeSource` type of the Kubernetes API `v1`.
@@ -519,13 +1326,26 @@ export interface CSIVolumeSource {
 
 /** Schema of {@link CSIVolumeSource} (`v1`): unknown fields pass through. */
 export const CSIVolumeSourceSchema: z.ZodMiniType<CSIVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     driver: z.string(),
     fsType: z.optional(z.string()),
     nodePublishSecretRef: z.optional(LocalObjectReferenceSchema),
     readOnly: z.optional(z.boolean()),
     volumeAttributes: z.optional(StringMapSchema),
-  }))();
+  }), isCSIVolumeSource))();
+
+/** Whether a JSON value is a valid {@link CSIVolumeSource} (`v1`): exactly what {@link CSIVolumeSourceSchema} accepts, read without copying. */
+export function isCSIVolumeSource(value: unknown): value is CSIVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.driver; if (typeof v !== "string") return false;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nodePublishSecretRef; if (v !== undefined && !isLocalObjectReference(v)) return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.volumeAttributes; if (v !== undefined && !isStringMap(v)) return false;
+  return true;
+}
 
 /**
  * The `Capabilities` type of the Kubernetes API `v1`.
@@ -541,10 +1361,20 @@ export interface Capabilities {
 
 /** Schema of {@link Capabilities} (`v1`): unknown fields pass through. */
 export const CapabilitiesSchema: z.ZodMiniType<Capabilities> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     add: z.optional(z.array(z.string())),
     drop: z.optional(z.array(z.string())),
-  }))();
+  }), isCapabilities))();
+
+/** Whether a JSON value is a valid {@link Capabilities} (`v1`): exactly what {@link CapabilitiesSchema} accepts, read without copying. */
+export function isCapabilities(value: unknown): value is Capabilities {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.add; if (v !== undefined && !isStringList(v)) return false;
+  v = o.drop; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `CephFSPersistentVolumeSource` type of the Kubernetes API `v1`.
@@ -568,14 +1398,28 @@ export interface CephFSPersistentVolumeSource {
 
 /** Schema of {@link CephFSPersistentVolumeSource} (`v1`): unknown fields pass through. */
 export const CephFSPersistentVolumeSourceSchema: z.ZodMiniType<CephFSPersistentVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     monitors: z.array(z.string()),
     path: z.optional(z.string()),
     readOnly: z.optional(z.boolean()),
     secretFile: z.optional(z.string()),
     secretRef: z.optional(SecretReferenceSchema),
     user: z.optional(z.string()),
-  }))();
+  }), isCephFSPersistentVolumeSource))();
+
+/** Whether a JSON value is a valid {@link CephFSPersistentVolumeSource} (`v1`): exactly what {@link CephFSPersistentVolumeSourceSchema} accepts, read without copying. */
+export function isCephFSPersistentVolumeSource(value: unknown): value is CephFSPersistentVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.monitors; if (!isStringList(v)) return false;
+  v = o.path; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretFile; if (v !== undefined && typeof v !== "string") return false;
+  v = o.secretRef; if (v !== undefined && !isSecretReference(v)) return false;
+  v = o.user; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CephFSVolumeSource` type of the Kubernetes API `v1`.
@@ -599,14 +1443,28 @@ export interface CephFSVolumeSource {
 
 /** Schema of {@link CephFSVolumeSource} (`v1`): unknown fields pass through. */
 export const CephFSVolumeSourceSchema: z.ZodMiniType<CephFSVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     monitors: z.array(z.string()),
     path: z.optional(z.string()),
     readOnly: z.optional(z.boolean()),
     secretFile: z.optional(z.string()),
     secretRef: z.optional(LocalObjectReferenceSchema),
     user: z.optional(z.string()),
-  }))();
+  }), isCephFSVolumeSource))();
+
+/** Whether a JSON value is a valid {@link CephFSVolumeSource} (`v1`): exactly what {@link CephFSVolumeSourceSchema} accepts, read without copying. */
+export function isCephFSVolumeSource(value: unknown): value is CephFSVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.monitors; if (!isStringList(v)) return false;
+  v = o.path; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretFile; if (v !== undefined && typeof v !== "string") return false;
+  v = o.secretRef; if (v !== undefined && !isLocalObjectReference(v)) return false;
+  v = o.user; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CinderPersistentVolumeSource` type of the Kubernetes API `v1`.
@@ -626,12 +1484,24 @@ export interface CinderPersistentVolumeSource {
 
 /** Schema of {@link CinderPersistentVolumeSource} (`v1`): unknown fields pass through. */
 export const CinderPersistentVolumeSourceSchema: z.ZodMiniType<CinderPersistentVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     readOnly: z.optional(z.boolean()),
     secretRef: z.optional(SecretReferenceSchema),
     volumeID: z.string(),
-  }))();
+  }), isCinderPersistentVolumeSource))();
+
+/** Whether a JSON value is a valid {@link CinderPersistentVolumeSource} (`v1`): exactly what {@link CinderPersistentVolumeSourceSchema} accepts, read without copying. */
+export function isCinderPersistentVolumeSource(value: unknown): value is CinderPersistentVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (v !== undefined && !isSecretReference(v)) return false;
+  v = o.volumeID; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CinderVolumeSource` type of the Kubernetes API `v1`.
@@ -651,12 +1521,24 @@ export interface CinderVolumeSource {
 
 /** Schema of {@link CinderVolumeSource} (`v1`): unknown fields pass through. */
 export const CinderVolumeSourceSchema: z.ZodMiniType<CinderVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     readOnly: z.optional(z.boolean()),
     secretRef: z.optional(LocalObjectReferenceSchema),
     volumeID: z.string(),
-  }))();
+  }), isCinderVolumeSource))();
+
+/** Whether a JSON value is a valid {@link CinderVolumeSource} (`v1`): exactly what {@link CinderVolumeSourceSchema} accepts, read without copying. */
+export function isCinderVolumeSource(value: unknown): value is CinderVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (v !== undefined && !isLocalObjectReference(v)) return false;
+  v = o.volumeID; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ClientIPConfig` type of the Kubernetes API `v1`.
@@ -670,9 +1552,18 @@ export interface ClientIPConfig {
 
 /** Schema of {@link ClientIPConfig} (`v1`): unknown fields pass through. */
 export const ClientIPConfigSchema: z.ZodMiniType<ClientIPConfig> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     timeoutSeconds: z.optional(z.int()),
-  }))();
+  }), isClientIPConfig))();
+
+/** Whether a JSON value is a valid {@link ClientIPConfig} (`v1`): exactly what {@link ClientIPConfigSchema} accepts, read without copying. */
+export function isClientIPConfig(value: unknown): value is ClientIPConfig {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.timeoutSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `ClusterTrustBundleProjection` type of the Kubernetes API `v1`.
@@ -694,13 +1585,26 @@ export interface ClusterTrustBundleProjection {
 
 /** Schema of {@link ClusterTrustBundleProjection} (`v1`): unknown fields pass through. */
 export const ClusterTrustBundleProjectionSchema: z.ZodMiniType<ClusterTrustBundleProjection> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     labelSelector: z.optional(LabelSelectorSchema),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
     path: z.string(),
     signerName: z.optional(z.string()),
-  }))();
+  }), isClusterTrustBundleProjection))();
+
+/** Whether a JSON value is a valid {@link ClusterTrustBundleProjection} (`v1`): exactly what {@link ClusterTrustBundleProjectionSchema} accepts, read without copying. */
+export function isClusterTrustBundleProjection(value: unknown): value is ClusterTrustBundleProjection {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.labelSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.path; if (typeof v !== "string") return false;
+  v = o.signerName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ComponentCondition` type of the Kubernetes API `v1`.
@@ -720,12 +1624,24 @@ export interface ComponentCondition {
 
 /** Schema of {@link ComponentCondition} (`v1`): unknown fields pass through. */
 export const ComponentConditionSchema: z.ZodMiniType<ComponentCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     error: z.optional(z.string()),
     message: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isComponentCondition))();
+
+/** Whether a JSON value is a valid {@link ComponentCondition} (`v1`): exactly what {@link ComponentConditionSchema} accepts, read without copying. */
+export function isComponentCondition(value: unknown): value is ComponentCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.error; if (v !== undefined && typeof v !== "string") return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `ComponentStatus`: a cluster-scoped object of the Kubernetes API `v1`.
@@ -745,12 +1661,24 @@ export interface ComponentStatus extends KubernetesObject {
 
 /** Schema of {@link ComponentStatus} (`v1`): unknown fields pass through. */
 export const ComponentStatusSchema: z.ZodMiniType<ComponentStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     conditions: z.optional(z.array(ComponentConditionSchema)),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
-  }))();
+  }), isComponentStatus))();
+
+/** Whether a JSON value is a valid {@link ComponentStatus} (`v1`): exactly what {@link ComponentStatusSchema} accepts, read without copying. */
+export function isComponentStatus(value: unknown): value is ComponentStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.conditions; if (v !== undefined && !isComponentConditionList(v)) return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  return true;
+}
 
 /**
  * A `ConfigMap`: a namespaced object of the Kubernetes API `v1`.
@@ -774,14 +1702,28 @@ export interface ConfigMap extends KubernetesObject {
 
 /** Schema of {@link ConfigMap} (`v1`): unknown fields pass through. */
 export const ConfigMapSchema: z.ZodMiniType<ConfigMap> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     binaryData: z.optional(StringMapSchema),
     data: z.optional(StringMapSchema),
     immutable: z.optional(z.boolean()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
-  }))();
+  }), isConfigMap))();
+
+/** Whether a JSON value is a valid {@link ConfigMap} (`v1`): exactly what {@link ConfigMapSchema} accepts, read without copying. */
+export function isConfigMap(value: unknown): value is ConfigMap {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.binaryData; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.data; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.immutable; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  return true;
+}
 
 /**
  * The `ConfigMapEnvSource` type of the Kubernetes API `v1`.
@@ -797,10 +1739,20 @@ export interface ConfigMapEnvSource {
 
 /** Schema of {@link ConfigMapEnvSource} (`v1`): unknown fields pass through. */
 export const ConfigMapEnvSourceSchema: z.ZodMiniType<ConfigMapEnvSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isConfigMapEnvSource))();
+
+/** Whether a JSON value is a valid {@link ConfigMapEnvSource} (`v1`): exactly what {@link ConfigMapEnvSourceSchema} accepts, read without copying. */
+export function isConfigMapEnvSource(value: unknown): value is ConfigMapEnvSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `ConfigMapKeySelector` type of the Kubernetes API `v1`.
@@ -818,11 +1770,22 @@ export interface ConfigMapKeySelector {
 
 /** Schema of {@link ConfigMapKeySelector} (`v1`): unknown fields pass through. */
 export const ConfigMapKeySelectorSchema: z.ZodMiniType<ConfigMapKeySelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isConfigMapKeySelector))();
+
+/** Whether a JSON value is a valid {@link ConfigMapKeySelector} (`v1`): exactly what {@link ConfigMapKeySelectorSchema} accepts, read without copying. */
+export function isConfigMapKeySelector(value: unknown): value is ConfigMapKeySelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `ConfigMapNodeConfigSource` type of the Kubernetes API `v1`.
@@ -844,13 +1807,26 @@ export interface ConfigMapNodeConfigSource {
 
 /** Schema of {@link ConfigMapNodeConfigSource} (`v1`): unknown fields pass through. */
 export const ConfigMapNodeConfigSourceSchema: z.ZodMiniType<ConfigMapNodeConfigSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     kubeletConfigKey: z.string(),
     name: z.string(),
     namespace: z.string(),
     resourceVersion: z.optional(z.string()),
     uid: z.optional(z.string()),
-  }))();
+  }), isConfigMapNodeConfigSource))();
+
+/** Whether a JSON value is a valid {@link ConfigMapNodeConfigSource} (`v1`): exactly what {@link ConfigMapNodeConfigSourceSchema} accepts, read without copying. */
+export function isConfigMapNodeConfigSource(value: unknown): value is ConfigMapNodeConfigSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.kubeletConfigKey; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespace; if (typeof v !== "string") return false;
+  v = o.resourceVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.uid; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `KeyToPath` type of the Kubernetes API `v1`.
@@ -868,11 +1844,22 @@ export interface KeyToPath {
 
 /** Schema of {@link KeyToPath} (`v1`): unknown fields pass through. */
 export const KeyToPathSchema: z.ZodMiniType<KeyToPath> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     mode: z.optional(z.int()),
     path: z.string(),
-  }))();
+  }), isKeyToPath))();
+
+/** Whether a JSON value is a valid {@link KeyToPath} (`v1`): exactly what {@link KeyToPathSchema} accepts, read without copying. */
+export function isKeyToPath(value: unknown): value is KeyToPath {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.mode; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.path; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ConfigMapProjection` type of the Kubernetes API `v1`.
@@ -890,11 +1877,22 @@ export interface ConfigMapProjection {
 
 /** Schema of {@link ConfigMapProjection} (`v1`): unknown fields pass through. */
 export const ConfigMapProjectionSchema: z.ZodMiniType<ConfigMapProjection> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     items: z.optional(z.array(KeyToPathSchema)),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isConfigMapProjection))();
+
+/** Whether a JSON value is a valid {@link ConfigMapProjection} (`v1`): exactly what {@link ConfigMapProjectionSchema} accepts, read without copying. */
+export function isConfigMapProjection(value: unknown): value is ConfigMapProjection {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.items; if (v !== undefined && !isKeyToPathList(v)) return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `ConfigMapVolumeSource` type of the Kubernetes API `v1`.
@@ -914,12 +1912,24 @@ export interface ConfigMapVolumeSource {
 
 /** Schema of {@link ConfigMapVolumeSource} (`v1`): unknown fields pass through. */
 export const ConfigMapVolumeSourceSchema: z.ZodMiniType<ConfigMapVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     defaultMode: z.optional(z.int()),
     items: z.optional(z.array(KeyToPathSchema)),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isConfigMapVolumeSource))();
+
+/** Whether a JSON value is a valid {@link ConfigMapVolumeSource} (`v1`): exactly what {@link ConfigMapVolumeSourceSchema} accepts, read without copying. */
+export function isConfigMapVolumeSource(value: unknown): value is ConfigMapVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.defaultMode; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.items; if (v !== undefined && !isKeyToPathList(v)) return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `ContainerPort` type of the Kubernetes API `v1`.
@@ -941,13 +1951,26 @@ export interface ContainerPort {
 
 /** Schema of {@link ContainerPort} (`v1`): unknown fields pass through. */
 export const ContainerPortSchema: z.ZodMiniType<ContainerPort> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     containerPort: z.int(),
     hostIP: z.optional(z.string()),
     hostPort: z.optional(z.int()),
     name: z.optional(z.string()),
     protocol: z.optional(z.string()),
-  }))();
+  }), isContainerPort))();
+
+/** Whether a JSON value is a valid {@link ContainerPort} (`v1`): exactly what {@link ContainerPortSchema} accepts, read without copying. */
+export function isContainerPort(value: unknown): value is ContainerPort {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.containerPort; if (!Number.isSafeInteger(v)) return false;
+  v = o.hostIP; if (v !== undefined && typeof v !== "string") return false;
+  v = o.hostPort; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.protocol; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ContainerResizePolicy` type of the Kubernetes API `v1`.
@@ -963,10 +1986,20 @@ export interface ContainerResizePolicy {
 
 /** Schema of {@link ContainerResizePolicy} (`v1`): unknown fields pass through. */
 export const ContainerResizePolicySchema: z.ZodMiniType<ContainerResizePolicy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     resourceName: z.string(),
     restartPolicy: z.string(),
-  }))();
+  }), isContainerResizePolicy))();
+
+/** Whether a JSON value is a valid {@link ContainerResizePolicy} (`v1`): exactly what {@link ContainerResizePolicySchema} accepts, read without copying. */
+export function isContainerResizePolicy(value: unknown): value is ContainerResizePolicy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.resourceName; if (typeof v !== "string") return false;
+  v = o.restartPolicy; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ContainerRestartRuleOnExitCodes` type of the Kubernetes API `v1`.
@@ -982,10 +2015,20 @@ export interface ContainerRestartRuleOnExitCodes {
 
 /** Schema of {@link ContainerRestartRuleOnExitCodes} (`v1`): unknown fields pass through. */
 export const ContainerRestartRuleOnExitCodesSchema: z.ZodMiniType<ContainerRestartRuleOnExitCodes> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     operator: z.string(),
     values: z.optional(z.array(z.int())),
-  }))();
+  }), isContainerRestartRuleOnExitCodes))();
+
+/** Whether a JSON value is a valid {@link ContainerRestartRuleOnExitCodes} (`v1`): exactly what {@link ContainerRestartRuleOnExitCodesSchema} accepts, read without copying. */
+export function isContainerRestartRuleOnExitCodes(value: unknown): value is ContainerRestartRuleOnExitCodes {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.operator; if (typeof v !== "string") return false;
+  v = o.values; if (v !== undefined && !isIntegerList(v)) return false;
+  return true;
+}
 
 /**
  * The `ContainerRestartRule` type of the Kubernetes API `v1`.
@@ -1001,10 +2044,20 @@ export interface ContainerRestartRule {
 
 /** Schema of {@link ContainerRestartRule} (`v1`): unknown fields pass through. */
 export const ContainerRestartRuleSchema: z.ZodMiniType<ContainerRestartRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     action: z.string(),
     exitCodes: z.optional(ContainerRestartRuleOnExitCodesSchema),
-  }))();
+  }), isContainerRestartRule))();
+
+/** Whether a JSON value is a valid {@link ContainerRestartRule} (`v1`): exactly what {@link ContainerRestartRuleSchema} accepts, read without copying. */
+export function isContainerRestartRule(value: unknown): value is ContainerRestartRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.action; if (typeof v !== "string") return false;
+  v = o.exitCodes; if (v !== undefined && !isContainerRestartRuleOnExitCodes(v)) return false;
+  return true;
+}
 
 /**
  * The `SecretEnvSource` type of the Kubernetes API `v1`.
@@ -1020,10 +2073,20 @@ export interface SecretEnvSource {
 
 /** Schema of {@link SecretEnvSource} (`v1`): unknown fields pass through. */
 export const SecretEnvSourceSchema: z.ZodMiniType<SecretEnvSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isSecretEnvSource))();
+
+/** Whether a JSON value is a valid {@link SecretEnvSource} (`v1`): exactly what {@link SecretEnvSourceSchema} accepts, read without copying. */
+export function isSecretEnvSource(value: unknown): value is SecretEnvSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `EnvFromSource` type of the Kubernetes API `v1`.
@@ -1041,11 +2104,22 @@ export interface EnvFromSource {
 
 /** Schema of {@link EnvFromSource} (`v1`): unknown fields pass through. */
 export const EnvFromSourceSchema: z.ZodMiniType<EnvFromSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     configMapRef: z.optional(ConfigMapEnvSourceSchema),
     prefix: z.optional(z.string()),
     secretRef: z.optional(SecretEnvSourceSchema),
-  }))();
+  }), isEnvFromSource))();
+
+/** Whether a JSON value is a valid {@link EnvFromSource} (`v1`): exactly what {@link EnvFromSourceSchema} accepts, read without copying. */
+export function isEnvFromSource(value: unknown): value is EnvFromSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.configMapRef; if (v !== undefined && !isConfigMapEnvSource(v)) return false;
+  v = o.prefix; if (v !== undefined && typeof v !== "string") return false;
+  v = o.secretRef; if (v !== undefined && !isSecretEnvSource(v)) return false;
+  return true;
+}
 
 /**
  * The `FileKeySelector` type of the Kubernetes API `v1`.
@@ -1065,12 +2139,24 @@ export interface FileKeySelector {
 
 /** Schema of {@link FileKeySelector} (`v1`): unknown fields pass through. */
 export const FileKeySelectorSchema: z.ZodMiniType<FileKeySelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     optional: z.optional(z.boolean()),
     path: z.string(),
     volumeName: z.string(),
-  }))();
+  }), isFileKeySelector))();
+
+/** Whether a JSON value is a valid {@link FileKeySelector} (`v1`): exactly what {@link FileKeySelectorSchema} accepts, read without copying. */
+export function isFileKeySelector(value: unknown): value is FileKeySelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.path; if (typeof v !== "string") return false;
+  v = o.volumeName; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ObjectFieldSelector` type of the Kubernetes API `v1`.
@@ -1086,10 +2172,20 @@ export interface ObjectFieldSelector {
 
 /** Schema of {@link ObjectFieldSelector} (`v1`): unknown fields pass through. */
 export const ObjectFieldSelectorSchema: z.ZodMiniType<ObjectFieldSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     fieldPath: z.string(),
-  }))();
+  }), isObjectFieldSelector))();
+
+/** Whether a JSON value is a valid {@link ObjectFieldSelector} (`v1`): exactly what {@link ObjectFieldSelectorSchema} accepts, read without copying. */
+export function isObjectFieldSelector(value: unknown): value is ObjectFieldSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.fieldPath; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ResourceFieldSelector` type of the Kubernetes API `v1`.
@@ -1107,11 +2203,22 @@ export interface ResourceFieldSelector {
 
 /** Schema of {@link ResourceFieldSelector} (`v1`): unknown fields pass through. */
 export const ResourceFieldSelectorSchema: z.ZodMiniType<ResourceFieldSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     containerName: z.optional(z.string()),
     divisor: z.optional(QuantitySchema),
     resource: z.string(),
-  }))();
+  }), isResourceFieldSelector))();
+
+/** Whether a JSON value is a valid {@link ResourceFieldSelector} (`v1`): exactly what {@link ResourceFieldSelectorSchema} accepts, read without copying. */
+export function isResourceFieldSelector(value: unknown): value is ResourceFieldSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.containerName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.divisor; if (v !== undefined && !isQuantity(v)) return false;
+  v = o.resource; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `SecretKeySelector` type of the Kubernetes API `v1`.
@@ -1129,11 +2236,22 @@ export interface SecretKeySelector {
 
 /** Schema of {@link SecretKeySelector} (`v1`): unknown fields pass through. */
 export const SecretKeySelectorSchema: z.ZodMiniType<SecretKeySelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isSecretKeySelector))();
+
+/** Whether a JSON value is a valid {@link SecretKeySelector} (`v1`): exactly what {@link SecretKeySelectorSchema} accepts, read without copying. */
+export function isSecretKeySelector(value: unknown): value is SecretKeySelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `EnvVarSource` type of the Kubernetes API `v1`.
@@ -1155,13 +2273,26 @@ export interface EnvVarSource {
 
 /** Schema of {@link EnvVarSource} (`v1`): unknown fields pass through. */
 export const EnvVarSourceSchema: z.ZodMiniType<EnvVarSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     configMapKeyRef: z.optional(ConfigMapKeySelectorSchema),
     fieldRef: z.optional(ObjectFieldSelectorSchema),
     fileKeyRef: z.optional(FileKeySelectorSchema),
     resourceFieldRef: z.optional(ResourceFieldSelectorSchema),
     secretKeyRef: z.optional(SecretKeySelectorSchema),
-  }))();
+  }), isEnvVarSource))();
+
+/** Whether a JSON value is a valid {@link EnvVarSource} (`v1`): exactly what {@link EnvVarSourceSchema} accepts, read without copying. */
+export function isEnvVarSource(value: unknown): value is EnvVarSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.configMapKeyRef; if (v !== undefined && !isConfigMapKeySelector(v)) return false;
+  v = o.fieldRef; if (v !== undefined && !isObjectFieldSelector(v)) return false;
+  v = o.fileKeyRef; if (v !== undefined && !isFileKeySelector(v)) return false;
+  v = o.resourceFieldRef; if (v !== undefined && !isResourceFieldSelector(v)) return false;
+  v = o.secretKeyRef; if (v !== undefined && !isSecretKeySelector(v)) return false;
+  return true;
+}
 
 /**
  * The `EnvVar` type of the Kubernetes API `v1`.
@@ -1179,11 +2310,22 @@ export interface EnvVar {
 
 /** Schema of {@link EnvVar} (`v1`): unknown fields pass through. */
 export const EnvVarSchema: z.ZodMiniType<EnvVar> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     value: z.optional(z.string()),
     valueFrom: z.optional(EnvVarSourceSchema),
-  }))();
+  }), isEnvVar))();
+
+/** Whether a JSON value is a valid {@link EnvVar} (`v1`): exactly what {@link EnvVarSchema} accepts, read without copying. */
+export function isEnvVar(value: unknown): value is EnvVar {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.value; if (v !== undefined && typeof v !== "string") return false;
+  v = o.valueFrom; if (v !== undefined && !isEnvVarSource(v)) return false;
+  return true;
+}
 
 /**
  * The `ExecAction` type of the Kubernetes API `v1`.
@@ -1197,9 +2339,18 @@ export interface ExecAction {
 
 /** Schema of {@link ExecAction} (`v1`): unknown fields pass through. */
 export const ExecActionSchema: z.ZodMiniType<ExecAction> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     command: z.optional(z.array(z.string())),
-  }))();
+  }), isExecAction))();
+
+/** Whether a JSON value is a valid {@link ExecAction} (`v1`): exactly what {@link ExecActionSchema} accepts, read without copying. */
+export function isExecAction(value: unknown): value is ExecAction {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.command; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `HTTPHeader` type of the Kubernetes API `v1`.
@@ -1215,10 +2366,20 @@ export interface HTTPHeader {
 
 /** Schema of {@link HTTPHeader} (`v1`): unknown fields pass through. */
 export const HTTPHeaderSchema: z.ZodMiniType<HTTPHeader> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     value: z.string(),
-  }))();
+  }), isHTTPHeader))();
+
+/** Whether a JSON value is a valid {@link HTTPHeader} (`v1`): exactly what {@link HTTPHeaderSchema} accepts, read without copying. */
+export function isHTTPHeader(value: unknown): value is HTTPHeader {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.value; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `HTTPGetAction` type of the Kubernetes API `v1`.
@@ -1240,13 +2401,26 @@ export interface HTTPGetAction {
 
 /** Schema of {@link HTTPGetAction} (`v1`): unknown fields pass through. */
 export const HTTPGetActionSchema: z.ZodMiniType<HTTPGetAction> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     host: z.optional(z.string()),
     httpHeaders: z.optional(z.array(HTTPHeaderSchema)),
     path: z.optional(z.string()),
     port: IntOrStringSchema,
     scheme: z.optional(z.string()),
-  }))();
+  }), isHTTPGetAction))();
+
+/** Whether a JSON value is a valid {@link HTTPGetAction} (`v1`): exactly what {@link HTTPGetActionSchema} accepts, read without copying. */
+export function isHTTPGetAction(value: unknown): value is HTTPGetAction {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.host; if (v !== undefined && typeof v !== "string") return false;
+  v = o.httpHeaders; if (v !== undefined && !isHTTPHeaderList(v)) return false;
+  v = o.path; if (v !== undefined && typeof v !== "string") return false;
+  v = o.port; if (!isIntOrString(v)) return false;
+  v = o.scheme; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `SleepAction` type of the Kubernetes API `v1`.
@@ -1260,9 +2434,18 @@ export interface SleepAction {
 
 /** Schema of {@link SleepAction} (`v1`): unknown fields pass through. */
 export const SleepActionSchema: z.ZodMiniType<SleepAction> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     seconds: z.int(),
-  }))();
+  }), isSleepAction))();
+
+/** Whether a JSON value is a valid {@link SleepAction} (`v1`): exactly what {@link SleepActionSchema} accepts, read without copying. */
+export function isSleepAction(value: unknown): value is SleepAction {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.seconds; if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `TCPSocketAction` type of the Kubernetes API `v1`.
@@ -1278,10 +2461,20 @@ export interface TCPSocketAction {
 
 /** Schema of {@link TCPSocketAction} (`v1`): unknown fields pass through. */
 export const TCPSocketActionSchema: z.ZodMiniType<TCPSocketAction> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     host: z.optional(z.string()),
     port: IntOrStringSchema,
-  }))();
+  }), isTCPSocketAction))();
+
+/** Whether a JSON value is a valid {@link TCPSocketAction} (`v1`): exactly what {@link TCPSocketActionSchema} accepts, read without copying. */
+export function isTCPSocketAction(value: unknown): value is TCPSocketAction {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.host; if (v !== undefined && typeof v !== "string") return false;
+  v = o.port; if (!isIntOrString(v)) return false;
+  return true;
+}
 
 /**
  * The `LifecycleHandler` type of the Kubernetes API `v1`.
@@ -1301,12 +2494,24 @@ export interface LifecycleHandler {
 
 /** Schema of {@link LifecycleHandler} (`v1`): unknown fields pass through. */
 export const LifecycleHandlerSchema: z.ZodMiniType<LifecycleHandler> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     exec: z.optional(ExecActionSchema),
     httpGet: z.optional(HTTPGetActionSchema),
     sleep: z.optional(SleepActionSchema),
     tcpSocket: z.optional(TCPSocketActionSchema),
-  }))();
+  }), isLifecycleHandler))();
+
+/** Whether a JSON value is a valid {@link LifecycleHandler} (`v1`): exactly what {@link LifecycleHandlerSchema} accepts, read without copying. */
+export function isLifecycleHandler(value: unknown): value is LifecycleHandler {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.exec; if (v !== undefined && !isExecAction(v)) return false;
+  v = o.httpGet; if (v !== undefined && !isHTTPGetAction(v)) return false;
+  v = o.sleep; if (v !== undefined && !isSleepAction(v)) return false;
+  v = o.tcpSocket; if (v !== undefined && !isTCPSocketAction(v)) return false;
+  return true;
+}
 
 /**
  * The `Lifecycle` type of the Kubernetes API `v1`.
@@ -1324,11 +2529,22 @@ export interface Lifecycle {
 
 /** Schema of {@link Lifecycle} (`v1`): unknown fields pass through. */
 export const LifecycleSchema: z.ZodMiniType<Lifecycle> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     postStart: z.optional(LifecycleHandlerSchema),
     preStop: z.optional(LifecycleHandlerSchema),
     stopSignal: z.optional(z.string()),
-  }))();
+  }), isLifecycle))();
+
+/** Whether a JSON value is a valid {@link Lifecycle} (`v1`): exactly what {@link LifecycleSchema} accepts, read without copying. */
+export function isLifecycle(value: unknown): value is Lifecycle {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.postStart; if (v !== undefined && !isLifecycleHandler(v)) return false;
+  v = o.preStop; if (v !== undefined && !isLifecycleHandler(v)) return false;
+  v = o.stopSignal; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `GRPCAction` type of the Kubernetes API `v1`.
@@ -1344,10 +2560,20 @@ export interface GRPCAction {
 
 /** Schema of {@link GRPCAction} (`v1`): unknown fields pass through. */
 export const GRPCActionSchema: z.ZodMiniType<GRPCAction> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     port: z.int(),
     service: z.optional(z.string()),
-  }))();
+  }), isGRPCAction))();
+
+/** Whether a JSON value is a valid {@link GRPCAction} (`v1`): exactly what {@link GRPCActionSchema} accepts, read without copying. */
+export function isGRPCAction(value: unknown): value is GRPCAction {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.port; if (!Number.isSafeInteger(v)) return false;
+  v = o.service; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Probe` type of the Kubernetes API `v1`.
@@ -1379,7 +2605,7 @@ export interface Probe {
 
 /** Schema of {@link Probe} (`v1`): unknown fields pass through. */
 export const ProbeSchema: z.ZodMiniType<Probe> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     exec: z.optional(ExecActionSchema),
     failureThreshold: z.optional(z.int()),
     grpc: z.optional(GRPCActionSchema),
@@ -1390,7 +2616,25 @@ export const ProbeSchema: z.ZodMiniType<Probe> = /* @__PURE__ */ (() =>
     tcpSocket: z.optional(TCPSocketActionSchema),
     terminationGracePeriodSeconds: z.optional(z.int()),
     timeoutSeconds: z.optional(z.int()),
-  }))();
+  }), isProbe))();
+
+/** Whether a JSON value is a valid {@link Probe} (`v1`): exactly what {@link ProbeSchema} accepts, read without copying. */
+export function isProbe(value: unknown): value is Probe {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.exec; if (v !== undefined && !isExecAction(v)) return false;
+  v = o.failureThreshold; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.grpc; if (v !== undefined && !isGRPCAction(v)) return false;
+  v = o.httpGet; if (v !== undefined && !isHTTPGetAction(v)) return false;
+  v = o.initialDelaySeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.periodSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.successThreshold; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.tcpSocket; if (v !== undefined && !isTCPSocketAction(v)) return false;
+  v = o.terminationGracePeriodSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.timeoutSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceClaim` type of the Kubernetes API `v1`.
@@ -1406,10 +2650,20 @@ export interface ResourceClaim {
 
 /** Schema of {@link ResourceClaim} (`v1`): unknown fields pass through. */
 export const ResourceClaimSchema: z.ZodMiniType<ResourceClaim> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     request: z.optional(z.string()),
-  }))();
+  }), isResourceClaim))();
+
+/** Whether a JSON value is a valid {@link ResourceClaim} (`v1`): exactly what {@link ResourceClaimSchema} accepts, read without copying. */
+export function isResourceClaim(value: unknown): value is ResourceClaim {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.request; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ResourceRequirements` type of the Kubernetes API `v1`.
@@ -1427,11 +2681,22 @@ export interface ResourceRequirements {
 
 /** Schema of {@link ResourceRequirements} (`v1`): unknown fields pass through. */
 export const ResourceRequirementsSchema: z.ZodMiniType<ResourceRequirements> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     claims: z.optional(z.array(ResourceClaimSchema)),
     limits: z.optional(z.record(z.string(), QuantitySchema)),
     requests: z.optional(z.record(z.string(), QuantitySchema)),
-  }))();
+  }), isResourceRequirements))();
+
+/** Whether a JSON value is a valid {@link ResourceRequirements} (`v1`): exactly what {@link ResourceRequirementsSchema} accepts, read without copying. */
+export function isResourceRequirements(value: unknown): value is ResourceRequirements {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.claims; if (v !== undefined && !isResourceClaimList(v)) return false;
+  v = o.limits; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.requests; if (v !== undefined && !isQuantityMap(v)) return false;
+  return true;
+}
 
 /**
  * The `SELinuxOptions` type of the Kubernetes API `v1`.
@@ -1451,12 +2716,24 @@ export interface SELinuxOptions {
 
 /** Schema of {@link SELinuxOptions} (`v1`): unknown fields pass through. */
 export const SELinuxOptionsSchema: z.ZodMiniType<SELinuxOptions> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     level: z.optional(z.string()),
     role: z.optional(z.string()),
     type: z.optional(z.string()),
     user: z.optional(z.string()),
-  }))();
+  }), isSELinuxOptions))();
+
+/** Whether a JSON value is a valid {@link SELinuxOptions} (`v1`): exactly what {@link SELinuxOptionsSchema} accepts, read without copying. */
+export function isSELinuxOptions(value: unknown): value is SELinuxOptions {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.level; if (v !== undefined && typeof v !== "string") return false;
+  v = o.role; if (v !== undefined && typeof v !== "string") return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  v = o.user; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `SeccompProfile` type of the Kubernetes API `v1`.
@@ -1472,10 +2749,20 @@ export interface SeccompProfile {
 
 /** Schema of {@link SeccompProfile} (`v1`): unknown fields pass through. */
 export const SeccompProfileSchema: z.ZodMiniType<SeccompProfile> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     localhostProfile: z.optional(z.string()),
     type: z.string(),
-  }))();
+  }), isSeccompProfile))();
+
+/** Whether a JSON value is a valid {@link SeccompProfile} (`v1`): exactly what {@link SeccompProfileSchema} accepts, read without copying. */
+export function isSeccompProfile(value: unknown): value is SeccompProfile {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.localhostProfile; if (v !== undefined && typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `WindowsSecurityContextOptions` type of the Kubernetes API `v1`.
@@ -1495,12 +2782,24 @@ export interface WindowsSecurityContextOptions {
 
 /** Schema of {@link WindowsSecurityContextOptions} (`v1`): unknown fields pass through. */
 export const WindowsSecurityContextOptionsSchema: z.ZodMiniType<WindowsSecurityContextOptions> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     gmsaCredentialSpec: z.optional(z.string()),
     gmsaCredentialSpecName: z.optional(z.string()),
     hostProcess: z.optional(z.boolean()),
     runAsUserName: z.optional(z.string()),
-  }))();
+  }), isWindowsSecurityContextOptions))();
+
+/** Whether a JSON value is a valid {@link WindowsSecurityContextOptions} (`v1`): exactly what {@link WindowsSecurityContextOptionsSchema} accepts, read without copying. */
+export function isWindowsSecurityContextOptions(value: unknown): value is WindowsSecurityContextOptions {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.gmsaCredentialSpec; if (v !== undefined && typeof v !== "string") return false;
+  v = o.gmsaCredentialSpecName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.hostProcess; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.runAsUserName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `SecurityContext` type of the Kubernetes API `v1`.
@@ -1536,7 +2835,7 @@ export interface SecurityContext {
 
 /** Schema of {@link SecurityContext} (`v1`): unknown fields pass through. */
 export const SecurityContextSchema: z.ZodMiniType<SecurityContext> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allowPrivilegeEscalation: z.optional(z.boolean()),
     appArmorProfile: z.optional(AppArmorProfileSchema),
     capabilities: z.optional(CapabilitiesSchema),
@@ -1549,7 +2848,27 @@ export const SecurityContextSchema: z.ZodMiniType<SecurityContext> = /* @__PURE_
     seLinuxOptions: z.optional(SELinuxOptionsSchema),
     seccompProfile: z.optional(SeccompProfileSchema),
     windowsOptions: z.optional(WindowsSecurityContextOptionsSchema),
-  }))();
+  }), isSecurityContext))();
+
+/** Whether a JSON value is a valid {@link SecurityContext} (`v1`): exactly what {@link SecurityContextSchema} accepts, read without copying. */
+export function isSecurityContext(value: unknown): value is SecurityContext {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allowPrivilegeEscalation; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.appArmorProfile; if (v !== undefined && !isAppArmorProfile(v)) return false;
+  v = o.capabilities; if (v !== undefined && !isCapabilities(v)) return false;
+  v = o.privileged; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.procMount; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnlyRootFilesystem; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.runAsGroup; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.runAsNonRoot; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.runAsUser; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.seLinuxOptions; if (v !== undefined && !isSELinuxOptions(v)) return false;
+  v = o.seccompProfile; if (v !== undefined && !isSeccompProfile(v)) return false;
+  v = o.windowsOptions; if (v !== undefined && !isWindowsSecurityContextOptions(v)) return false;
+  return true;
+}
 
 /**
  * The `VolumeDevice` type of the Kubernetes API `v1`.
@@ -1565,10 +2884,20 @@ export interface VolumeDevice {
 
 /** Schema of {@link VolumeDevice} (`v1`): unknown fields pass through. */
 export const VolumeDeviceSchema: z.ZodMiniType<VolumeDevice> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     devicePath: z.string(),
     name: z.string(),
-  }))();
+  }), isVolumeDevice))();
+
+/** Whether a JSON value is a valid {@link VolumeDevice} (`v1`): exactly what {@link VolumeDeviceSchema} accepts, read without copying. */
+export function isVolumeDevice(value: unknown): value is VolumeDevice {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.devicePath; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `VolumeMount` type of the Kubernetes API `v1`.
@@ -1594,7 +2923,7 @@ export interface VolumeMount {
 
 /** Schema of {@link VolumeMount} (`v1`): unknown fields pass through. */
 export const VolumeMountSchema: z.ZodMiniType<VolumeMount> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     mountPath: z.string(),
     mountPropagation: z.optional(z.string()),
     name: z.string(),
@@ -1602,7 +2931,22 @@ export const VolumeMountSchema: z.ZodMiniType<VolumeMount> = /* @__PURE__ */ (()
     recursiveReadOnly: z.optional(z.string()),
     subPath: z.optional(z.string()),
     subPathExpr: z.optional(z.string()),
-  }))();
+  }), isVolumeMount))();
+
+/** Whether a JSON value is a valid {@link VolumeMount} (`v1`): exactly what {@link VolumeMountSchema} accepts, read without copying. */
+export function isVolumeMount(value: unknown): value is VolumeMount {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.mountPath; if (typeof v !== "string") return false;
+  v = o.mountPropagation; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.recursiveReadOnly; if (v !== undefined && typeof v !== "string") return false;
+  v = o.subPath; if (v !== undefined && typeof v !== "string") return false;
+  v = o.subPathExpr; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Container` type of the Kubernetes API `v1`.
@@ -1664,7 +3008,7 @@ export interface Container {
 
 /** Schema of {@link Container} (`v1`): unknown fields pass through. */
 export const ContainerSchema: z.ZodMiniType<Container> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     args: z.optional(z.array(z.string())),
     command: z.optional(z.array(z.string())),
     env: z.optional(z.array(EnvVarSchema)),
@@ -1690,7 +3034,40 @@ export const ContainerSchema: z.ZodMiniType<Container> = /* @__PURE__ */ (() =>
     volumeDevices: z.optional(z.array(VolumeDeviceSchema)),
     volumeMounts: z.optional(z.array(VolumeMountSchema)),
     workingDir: z.optional(z.string()),
-  }))();
+  }), isContainer))();
+
+/** Whether a JSON value is a valid {@link Container} (`v1`): exactly what {@link ContainerSchema} accepts, read without copying. */
+export function isContainer(value: unknown): value is Container {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.args; if (v !== undefined && !isStringList(v)) return false;
+  v = o.command; if (v !== undefined && !isStringList(v)) return false;
+  v = o.env; if (v !== undefined && !isEnvVarList(v)) return false;
+  v = o.envFrom; if (v !== undefined && !isEnvFromSourceList(v)) return false;
+  v = o.image; if (v !== undefined && typeof v !== "string") return false;
+  v = o.imagePullPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.lifecycle; if (v !== undefined && !isLifecycle(v)) return false;
+  v = o.livenessProbe; if (v !== undefined && !isProbe(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.ports; if (v !== undefined && !isContainerPortList(v)) return false;
+  v = o.readinessProbe; if (v !== undefined && !isProbe(v)) return false;
+  v = o.resizePolicy; if (v !== undefined && !isContainerResizePolicyList(v)) return false;
+  v = o.resources; if (v !== undefined && !isResourceRequirements(v)) return false;
+  v = o.restartPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.restartPolicyRules; if (v !== undefined && !isContainerRestartRuleList(v)) return false;
+  v = o.securityContext; if (v !== undefined && !isSecurityContext(v)) return false;
+  v = o.startupProbe; if (v !== undefined && !isProbe(v)) return false;
+  v = o.stdin; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.stdinOnce; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.terminationMessagePath; if (v !== undefined && typeof v !== "string") return false;
+  v = o.terminationMessagePolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.tty; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.volumeDevices; if (v !== undefined && !isVolumeDeviceList(v)) return false;
+  v = o.volumeMounts; if (v !== undefined && !isVolumeMountList(v)) return false;
+  v = o.workingDir; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ContainerExtendedResourceRequest` type of the Kubernetes API `v1`.
@@ -1708,11 +3085,22 @@ export interface ContainerExtendedResourceRequest {
 
 /** Schema of {@link ContainerExtendedResourceRequest} (`v1`): unknown fields pass through. */
 export const ContainerExtendedResourceRequestSchema: z.ZodMiniType<ContainerExtendedResourceRequest> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     containerName: z.string(),
     requestName: z.string(),
     resourceName: z.string(),
-  }))();
+  }), isContainerExtendedResourceRequest))();
+
+/** Whether a JSON value is a valid {@link ContainerExtendedResourceRequest} (`v1`): exactly what {@link ContainerExtendedResourceRequestSchema} accepts, read without copying. */
+export function isContainerExtendedResourceRequest(value: unknown): value is ContainerExtendedResourceRequest {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.containerName; if (typeof v !== "string") return false;
+  v = o.requestName; if (typeof v !== "string") return false;
+  v = o.resourceName; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ContainerImage` type of the Kubernetes API `v1`.
@@ -1728,10 +3116,20 @@ export interface ContainerImage {
 
 /** Schema of {@link ContainerImage} (`v1`): unknown fields pass through. */
 export const ContainerImageSchema: z.ZodMiniType<ContainerImage> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     names: z.optional(z.array(z.string())),
     sizeBytes: z.optional(z.int()),
-  }))();
+  }), isContainerImage))();
+
+/** Whether a JSON value is a valid {@link ContainerImage} (`v1`): exactly what {@link ContainerImageSchema} accepts, read without copying. */
+export function isContainerImage(value: unknown): value is ContainerImage {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.names; if (v !== undefined && !isStringList(v)) return false;
+  v = o.sizeBytes; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `ContainerStateRunning` type of the Kubernetes API `v1`.
@@ -1745,9 +3143,18 @@ export interface ContainerStateRunning {
 
 /** Schema of {@link ContainerStateRunning} (`v1`): unknown fields pass through. */
 export const ContainerStateRunningSchema: z.ZodMiniType<ContainerStateRunning> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     startedAt: z.optional(z.nullable(TimeSchema)),
-  }))();
+  }), isContainerStateRunning))();
+
+/** Whether a JSON value is a valid {@link ContainerStateRunning} (`v1`): exactly what {@link ContainerStateRunningSchema} accepts, read without copying. */
+export function isContainerStateRunning(value: unknown): value is ContainerStateRunning {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.startedAt; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  return true;
+}
 
 /**
  * The `ContainerStateTerminated` type of the Kubernetes API `v1`.
@@ -1773,7 +3180,7 @@ export interface ContainerStateTerminated {
 
 /** Schema of {@link ContainerStateTerminated} (`v1`): unknown fields pass through. */
 export const ContainerStateTerminatedSchema: z.ZodMiniType<ContainerStateTerminated> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     containerID: z.optional(z.string()),
     exitCode: z.int(),
     finishedAt: z.optional(z.nullable(TimeSchema)),
@@ -1781,7 +3188,22 @@ export const ContainerStateTerminatedSchema: z.ZodMiniType<ContainerStateTermina
     reason: z.optional(z.string()),
     signal: z.optional(z.int()),
     startedAt: z.optional(z.nullable(TimeSchema)),
-  }))();
+  }), isContainerStateTerminated))();
+
+/** Whether a JSON value is a valid {@link ContainerStateTerminated} (`v1`): exactly what {@link ContainerStateTerminatedSchema} accepts, read without copying. */
+export function isContainerStateTerminated(value: unknown): value is ContainerStateTerminated {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.containerID; if (v !== undefined && typeof v !== "string") return false;
+  v = o.exitCode; if (!Number.isSafeInteger(v)) return false;
+  v = o.finishedAt; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.signal; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.startedAt; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  return true;
+}
 
 /**
  * The `ContainerStateWaiting` type of the Kubernetes API `v1`.
@@ -1797,10 +3219,20 @@ export interface ContainerStateWaiting {
 
 /** Schema of {@link ContainerStateWaiting} (`v1`): unknown fields pass through. */
 export const ContainerStateWaitingSchema: z.ZodMiniType<ContainerStateWaiting> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
-  }))();
+  }), isContainerStateWaiting))();
+
+/** Whether a JSON value is a valid {@link ContainerStateWaiting} (`v1`): exactly what {@link ContainerStateWaitingSchema} accepts, read without copying. */
+export function isContainerStateWaiting(value: unknown): value is ContainerStateWaiting {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ContainerState` type of the Kubernetes API `v1`.
@@ -1818,11 +3250,22 @@ export interface ContainerState {
 
 /** Schema of {@link ContainerState} (`v1`): unknown fields pass through. */
 export const ContainerStateSchema: z.ZodMiniType<ContainerState> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     running: z.optional(ContainerStateRunningSchema),
     terminated: z.optional(ContainerStateTerminatedSchema),
     waiting: z.optional(ContainerStateWaitingSchema),
-  }))();
+  }), isContainerState))();
+
+/** Whether a JSON value is a valid {@link ContainerState} (`v1`): exactly what {@link ContainerStateSchema} accepts, read without copying. */
+export function isContainerState(value: unknown): value is ContainerState {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.running; if (v !== undefined && !isContainerStateRunning(v)) return false;
+  v = o.terminated; if (v !== undefined && !isContainerStateTerminated(v)) return false;
+  v = o.waiting; if (v !== undefined && !isContainerStateWaiting(v)) return false;
+  return true;
+}
 
 /**
  * The `LinuxContainerUser` type of the Kubernetes API `v1`.
@@ -1840,11 +3283,22 @@ export interface LinuxContainerUser {
 
 /** Schema of {@link LinuxContainerUser} (`v1`): unknown fields pass through. */
 export const LinuxContainerUserSchema: z.ZodMiniType<LinuxContainerUser> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     gid: z.int(),
     supplementalGroups: z.optional(z.array(z.int())),
     uid: z.int(),
-  }))();
+  }), isLinuxContainerUser))();
+
+/** Whether a JSON value is a valid {@link LinuxContainerUser} (`v1`): exactly what {@link LinuxContainerUserSchema} accepts, read without copying. */
+export function isLinuxContainerUser(value: unknown): value is LinuxContainerUser {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.gid; if (!Number.isSafeInteger(v)) return false;
+  v = o.supplementalGroups; if (v !== undefined && !isIntegerList(v)) return false;
+  v = o.uid; if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `ContainerUser` type of the Kubernetes API `v1`.
@@ -1858,9 +3312,18 @@ export interface ContainerUser {
 
 /** Schema of {@link ContainerUser} (`v1`): unknown fields pass through. */
 export const ContainerUserSchema: z.ZodMiniType<ContainerUser> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     linux: z.optional(LinuxContainerUserSchema),
-  }))();
+  }), isContainerUser))();
+
+/** Whether a JSON value is a valid {@link ContainerUser} (`v1`): exactly what {@link ContainerUserSchema} accepts, read without copying. */
+export function isContainerUser(value: unknown): value is ContainerUser {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.linux; if (v !== undefined && !isLinuxContainerUser(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceHealth` type of the Kubernetes API `v1`.
@@ -1878,11 +3341,22 @@ export interface ResourceHealth {
 
 /** Schema of {@link ResourceHealth} (`v1`): unknown fields pass through. */
 export const ResourceHealthSchema: z.ZodMiniType<ResourceHealth> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     health: z.optional(z.string()),
     message: z.optional(z.string()),
     resourceID: z.string(),
-  }))();
+  }), isResourceHealth))();
+
+/** Whether a JSON value is a valid {@link ResourceHealth} (`v1`): exactly what {@link ResourceHealthSchema} accepts, read without copying. */
+export function isResourceHealth(value: unknown): value is ResourceHealth {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.health; if (v !== undefined && typeof v !== "string") return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.resourceID; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ResourceStatus` type of the Kubernetes API `v1`.
@@ -1898,10 +3372,20 @@ export interface ResourceStatus {
 
 /** Schema of {@link ResourceStatus} (`v1`): unknown fields pass through. */
 export const ResourceStatusSchema: z.ZodMiniType<ResourceStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     resources: z.optional(z.array(ResourceHealthSchema)),
-  }))();
+  }), isResourceStatus))();
+
+/** Whether a JSON value is a valid {@link ResourceStatus} (`v1`): exactly what {@link ResourceStatusSchema} accepts, read without copying. */
+export function isResourceStatus(value: unknown): value is ResourceStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.resources; if (v !== undefined && !isResourceHealthList(v)) return false;
+  return true;
+}
 
 /**
  * The `ImageVolumeStatus` type of the Kubernetes API `v1`.
@@ -1915,9 +3399,18 @@ export interface ImageVolumeStatus {
 
 /** Schema of {@link ImageVolumeStatus} (`v1`): unknown fields pass through. */
 export const ImageVolumeStatusSchema: z.ZodMiniType<ImageVolumeStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     imageRef: z.string(),
-  }))();
+  }), isImageVolumeStatus))();
+
+/** Whether a JSON value is a valid {@link ImageVolumeStatus} (`v1`): exactly what {@link ImageVolumeStatusSchema} accepts, read without copying. */
+export function isImageVolumeStatus(value: unknown): value is ImageVolumeStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.imageRef; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `VolumeStatus` type of the Kubernetes API `v1`.
@@ -1931,9 +3424,18 @@ export interface VolumeStatus {
 
 /** Schema of {@link VolumeStatus} (`v1`): unknown fields pass through. */
 export const VolumeStatusSchema: z.ZodMiniType<VolumeStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     image: z.optional(ImageVolumeStatusSchema),
-  }))();
+  }), isVolumeStatus))();
+
+/** Whether a JSON value is a valid {@link VolumeStatus} (`v1`): exactly what {@link VolumeStatusSchema} accepts, read without copying. */
+export function isVolumeStatus(value: unknown): value is VolumeStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.image; if (v !== undefined && !isImageVolumeStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `VolumeMountStatus` type of the Kubernetes API `v1`.
@@ -1955,13 +3457,26 @@ export interface VolumeMountStatus {
 
 /** Schema of {@link VolumeMountStatus} (`v1`): unknown fields pass through. */
 export const VolumeMountStatusSchema: z.ZodMiniType<VolumeMountStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     mountPath: z.string(),
     name: z.string(),
     readOnly: z.optional(z.boolean()),
     recursiveReadOnly: z.optional(z.string()),
     volumeStatus: z.optional(VolumeStatusSchema),
-  }))();
+  }), isVolumeMountStatus))();
+
+/** Whether a JSON value is a valid {@link VolumeMountStatus} (`v1`): exactly what {@link VolumeMountStatusSchema} accepts, read without copying. */
+export function isVolumeMountStatus(value: unknown): value is VolumeMountStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.mountPath; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.recursiveReadOnly; if (v !== undefined && typeof v !== "string") return false;
+  v = o.volumeStatus; if (v !== undefined && !isVolumeStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `ContainerStatus` type of the Kubernetes API `v1`.
@@ -2003,7 +3518,7 @@ export interface ContainerStatus {
 
 /** Schema of {@link ContainerStatus} (`v1`): unknown fields pass through. */
 export const ContainerStatusSchema: z.ZodMiniType<ContainerStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allocatedResources: z.optional(z.record(z.string(), QuantitySchema)),
     allocatedResourcesStatus: z.optional(z.array(ResourceStatusSchema)),
     containerID: z.optional(z.string()),
@@ -2019,7 +3534,30 @@ export const ContainerStatusSchema: z.ZodMiniType<ContainerStatus> = /* @__PURE_
     stopSignal: z.optional(z.string()),
     user: z.optional(ContainerUserSchema),
     volumeMounts: z.optional(z.array(VolumeMountStatusSchema)),
-  }))();
+  }), isContainerStatus))();
+
+/** Whether a JSON value is a valid {@link ContainerStatus} (`v1`): exactly what {@link ContainerStatusSchema} accepts, read without copying. */
+export function isContainerStatus(value: unknown): value is ContainerStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allocatedResources; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.allocatedResourcesStatus; if (v !== undefined && !isResourceStatusList(v)) return false;
+  v = o.containerID; if (v !== undefined && typeof v !== "string") return false;
+  v = o.image; if (typeof v !== "string") return false;
+  v = o.imageID; if (typeof v !== "string") return false;
+  v = o.lastState; if (v !== undefined && !isContainerState(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.ready; if (typeof v !== "boolean") return false;
+  v = o.resources; if (v !== undefined && !isResourceRequirements(v)) return false;
+  v = o.restartCount; if (!Number.isSafeInteger(v)) return false;
+  v = o.started; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.state; if (v !== undefined && !isContainerState(v)) return false;
+  v = o.stopSignal; if (v !== undefined && typeof v !== "string") return false;
+  v = o.user; if (v !== undefined && !isContainerUser(v)) return false;
+  v = o.volumeMounts; if (v !== undefined && !isVolumeMountStatusList(v)) return false;
+  return true;
+}
 
 /**
  * The `DaemonEndpoint` type of the Kubernetes API `v1`.
@@ -2033,9 +3571,18 @@ export interface DaemonEndpoint {
 
 /** Schema of {@link DaemonEndpoint} (`v1`): unknown fields pass through. */
 export const DaemonEndpointSchema: z.ZodMiniType<DaemonEndpoint> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     Port: z.int(),
-  }))();
+  }), isDaemonEndpoint))();
+
+/** Whether a JSON value is a valid {@link DaemonEndpoint} (`v1`): exactly what {@link DaemonEndpointSchema} accepts, read without copying. */
+export function isDaemonEndpoint(value: unknown): value is DaemonEndpoint {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.Port; if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `DownwardAPIVolumeFile` type of the Kubernetes API `v1`.
@@ -2055,12 +3602,24 @@ export interface DownwardAPIVolumeFile {
 
 /** Schema of {@link DownwardAPIVolumeFile} (`v1`): unknown fields pass through. */
 export const DownwardAPIVolumeFileSchema: z.ZodMiniType<DownwardAPIVolumeFile> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fieldRef: z.optional(ObjectFieldSelectorSchema),
     mode: z.optional(z.int()),
     path: z.string(),
     resourceFieldRef: z.optional(ResourceFieldSelectorSchema),
-  }))();
+  }), isDownwardAPIVolumeFile))();
+
+/** Whether a JSON value is a valid {@link DownwardAPIVolumeFile} (`v1`): exactly what {@link DownwardAPIVolumeFileSchema} accepts, read without copying. */
+export function isDownwardAPIVolumeFile(value: unknown): value is DownwardAPIVolumeFile {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fieldRef; if (v !== undefined && !isObjectFieldSelector(v)) return false;
+  v = o.mode; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.path; if (typeof v !== "string") return false;
+  v = o.resourceFieldRef; if (v !== undefined && !isResourceFieldSelector(v)) return false;
+  return true;
+}
 
 /**
  * The `DownwardAPIProjection` type of the Kubernetes API `v1`.
@@ -2074,9 +3633,18 @@ export interface DownwardAPIProjection {
 
 /** Schema of {@link DownwardAPIProjection} (`v1`): unknown fields pass through. */
 export const DownwardAPIProjectionSchema: z.ZodMiniType<DownwardAPIProjection> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     items: z.optional(z.array(DownwardAPIVolumeFileSchema)),
-  }))();
+  }), isDownwardAPIProjection))();
+
+/** Whether a JSON value is a valid {@link DownwardAPIProjection} (`v1`): exactly what {@link DownwardAPIProjectionSchema} accepts, read without copying. */
+export function isDownwardAPIProjection(value: unknown): value is DownwardAPIProjection {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.items; if (v !== undefined && !isDownwardAPIVolumeFileList(v)) return false;
+  return true;
+}
 
 /**
  * The `DownwardAPIVolumeSource` type of the Kubernetes API `v1`.
@@ -2092,10 +3660,20 @@ export interface DownwardAPIVolumeSource {
 
 /** Schema of {@link DownwardAPIVolumeSource} (`v1`): unknown fields pass through. */
 export const DownwardAPIVolumeSourceSchema: z.ZodMiniType<DownwardAPIVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     defaultMode: z.optional(z.int()),
     items: z.optional(z.array(DownwardAPIVolumeFileSchema)),
-  }))();
+  }), isDownwardAPIVolumeSource))();
+
+/** Whether a JSON value is a valid {@link DownwardAPIVolumeSource} (`v1`): exactly what {@link DownwardAPIVolumeSourceSchema} accepts, read without copying. */
+export function isDownwardAPIVolumeSource(value: unknown): value is DownwardAPIVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.defaultMode; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.items; if (v !== undefined && !isDownwardAPIVolumeFileList(v)) return false;
+  return true;
+}
 
 /**
  * The `EmptyDirVolumeSource` type of the Kubernetes API `v1`.
@@ -2111,10 +3689,20 @@ export interface EmptyDirVolumeSource {
 
 /** Schema of {@link EmptyDirVolumeSource} (`v1`): unknown fields pass through. */
 export const EmptyDirVolumeSourceSchema: z.ZodMiniType<EmptyDirVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     medium: z.optional(z.string()),
     sizeLimit: z.optional(QuantitySchema),
-  }))();
+  }), isEmptyDirVolumeSource))();
+
+/** Whether a JSON value is a valid {@link EmptyDirVolumeSource} (`v1`): exactly what {@link EmptyDirVolumeSourceSchema} accepts, read without copying. */
+export function isEmptyDirVolumeSource(value: unknown): value is EmptyDirVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.medium; if (v !== undefined && typeof v !== "string") return false;
+  v = o.sizeLimit; if (v !== undefined && !isQuantity(v)) return false;
+  return true;
+}
 
 /**
  * The `EndpointAddress` type of the Kubernetes API `v1`.
@@ -2134,12 +3722,24 @@ export interface EndpointAddress {
 
 /** Schema of {@link EndpointAddress} (`v1`): unknown fields pass through. */
 export const EndpointAddressSchema: z.ZodMiniType<EndpointAddress> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     hostname: z.optional(z.string()),
     ip: z.string(),
     nodeName: z.optional(z.string()),
     targetRef: z.optional(ObjectReferenceSchema),
-  }))();
+  }), isEndpointAddress))();
+
+/** Whether a JSON value is a valid {@link EndpointAddress} (`v1`): exactly what {@link EndpointAddressSchema} accepts, read without copying. */
+export function isEndpointAddress(value: unknown): value is EndpointAddress {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.hostname; if (v !== undefined && typeof v !== "string") return false;
+  v = o.ip; if (typeof v !== "string") return false;
+  v = o.nodeName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.targetRef; if (v !== undefined && !isObjectReference(v)) return false;
+  return true;
+}
 
 /**
  * The `EndpointPort` type of the Kubernetes API `v1`.
@@ -2159,12 +3759,24 @@ export interface EndpointPort {
 
 /** Schema of {@link EndpointPort} (`v1`): unknown fields pass through. */
 export const EndpointPortSchema: z.ZodMiniType<EndpointPort> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     appProtocol: z.optional(z.string()),
     name: z.optional(z.string()),
     port: z.int(),
     protocol: z.optional(z.string()),
-  }))();
+  }), isEndpointPort))();
+
+/** Whether a JSON value is a valid {@link EndpointPort} (`v1`): exactly what {@link EndpointPortSchema} accepts, read without copying. */
+export function isEndpointPort(value: unknown): value is EndpointPort {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.appProtocol; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.port; if (!Number.isSafeInteger(v)) return false;
+  v = o.protocol; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `EndpointSubset` type of the Kubernetes API `v1`.
@@ -2182,11 +3794,22 @@ export interface EndpointSubset {
 
 /** Schema of {@link EndpointSubset} (`v1`): unknown fields pass through. */
 export const EndpointSubsetSchema: z.ZodMiniType<EndpointSubset> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     addresses: z.optional(z.array(EndpointAddressSchema)),
     notReadyAddresses: z.optional(z.array(EndpointAddressSchema)),
     ports: z.optional(z.array(EndpointPortSchema)),
-  }))();
+  }), isEndpointSubset))();
+
+/** Whether a JSON value is a valid {@link EndpointSubset} (`v1`): exactly what {@link EndpointSubsetSchema} accepts, read without copying. */
+export function isEndpointSubset(value: unknown): value is EndpointSubset {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.addresses; if (v !== undefined && !isEndpointAddressList(v)) return false;
+  v = o.notReadyAddresses; if (v !== undefined && !isEndpointAddressList(v)) return false;
+  v = o.ports; if (v !== undefined && !isEndpointPortList(v)) return false;
+  return true;
+}
 
 /**
  * A `Endpoints`: a namespaced object of the Kubernetes API `v1`.
@@ -2206,12 +3829,24 @@ export interface Endpoints extends KubernetesObject {
 
 /** Schema of {@link Endpoints} (`v1`): unknown fields pass through. */
 export const EndpointsSchema: z.ZodMiniType<Endpoints> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     subsets: z.optional(z.array(EndpointSubsetSchema)),
-  }))();
+  }), isEndpoints))();
+
+/** Whether a JSON value is a valid {@link Endpoints} (`v1`): exactly what {@link EndpointsSchema} accepts, read without copying. */
+export function isEndpoints(value: unknown): value is Endpoints {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.subsets; if (v !== undefined && !isEndpointSubsetList(v)) return false;
+  return true;
+}
 
 /**
  * The `EphemeralContainer` type of the Kubernetes API `v1`.
@@ -2275,7 +3910,7 @@ export interface EphemeralContainer {
 
 /** Schema of {@link EphemeralContainer} (`v1`): unknown fields pass through. */
 export const EphemeralContainerSchema: z.ZodMiniType<EphemeralContainer> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     args: z.optional(z.array(z.string())),
     command: z.optional(z.array(z.string())),
     env: z.optional(z.array(EnvVarSchema)),
@@ -2302,7 +3937,41 @@ export const EphemeralContainerSchema: z.ZodMiniType<EphemeralContainer> = /* @_
     volumeDevices: z.optional(z.array(VolumeDeviceSchema)),
     volumeMounts: z.optional(z.array(VolumeMountSchema)),
     workingDir: z.optional(z.string()),
-  }))();
+  }), isEphemeralContainer))();
+
+/** Whether a JSON value is a valid {@link EphemeralContainer} (`v1`): exactly what {@link EphemeralContainerSchema} accepts, read without copying. */
+export function isEphemeralContainer(value: unknown): value is EphemeralContainer {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.args; if (v !== undefined && !isStringList(v)) return false;
+  v = o.command; if (v !== undefined && !isStringList(v)) return false;
+  v = o.env; if (v !== undefined && !isEnvVarList(v)) return false;
+  v = o.envFrom; if (v !== undefined && !isEnvFromSourceList(v)) return false;
+  v = o.image; if (v !== undefined && typeof v !== "string") return false;
+  v = o.imagePullPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.lifecycle; if (v !== undefined && !isLifecycle(v)) return false;
+  v = o.livenessProbe; if (v !== undefined && !isProbe(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.ports; if (v !== undefined && !isContainerPortList(v)) return false;
+  v = o.readinessProbe; if (v !== undefined && !isProbe(v)) return false;
+  v = o.resizePolicy; if (v !== undefined && !isContainerResizePolicyList(v)) return false;
+  v = o.resources; if (v !== undefined && !isResourceRequirements(v)) return false;
+  v = o.restartPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.restartPolicyRules; if (v !== undefined && !isContainerRestartRuleList(v)) return false;
+  v = o.securityContext; if (v !== undefined && !isSecurityContext(v)) return false;
+  v = o.startupProbe; if (v !== undefined && !isProbe(v)) return false;
+  v = o.stdin; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.stdinOnce; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.targetContainerName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.terminationMessagePath; if (v !== undefined && typeof v !== "string") return false;
+  v = o.terminationMessagePolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.tty; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.volumeDevices; if (v !== undefined && !isVolumeDeviceList(v)) return false;
+  v = o.volumeMounts; if (v !== undefined && !isVolumeMountList(v)) return false;
+  v = o.workingDir; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `TypedLocalObjectReference` type of the Kubernetes API `v1`.
@@ -2320,11 +3989,22 @@ export interface TypedLocalObjectReference {
 
 /** Schema of {@link TypedLocalObjectReference} (`v1`): unknown fields pass through. */
 export const TypedLocalObjectReferenceSchema: z.ZodMiniType<TypedLocalObjectReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroup: z.optional(z.string()),
     kind: z.string(),
     name: z.string(),
-  }))();
+  }), isTypedLocalObjectReference))();
+
+/** Whether a JSON value is a valid {@link TypedLocalObjectReference} (`v1`): exactly what {@link TypedLocalObjectReferenceSchema} accepts, read without copying. */
+export function isTypedLocalObjectReference(value: unknown): value is TypedLocalObjectReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroup; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `TypedObjectReference` type of the Kubernetes API `v1`.
@@ -2344,12 +4024,24 @@ export interface TypedObjectReference {
 
 /** Schema of {@link TypedObjectReference} (`v1`): unknown fields pass through. */
 export const TypedObjectReferenceSchema: z.ZodMiniType<TypedObjectReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroup: z.optional(z.string()),
     kind: z.string(),
     name: z.string(),
     namespace: z.optional(z.string()),
-  }))();
+  }), isTypedObjectReference))();
+
+/** Whether a JSON value is a valid {@link TypedObjectReference} (`v1`): exactly what {@link TypedObjectReferenceSchema} accepts, read without copying. */
+export function isTypedObjectReference(value: unknown): value is TypedObjectReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroup; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `VolumeResourceRequirements` type of the Kubernetes API `v1`.
@@ -2365,10 +4057,20 @@ export interface VolumeResourceRequirements {
 
 /** Schema of {@link VolumeResourceRequirements} (`v1`): unknown fields pass through. */
 export const VolumeResourceRequirementsSchema: z.ZodMiniType<VolumeResourceRequirements> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     limits: z.optional(z.record(z.string(), QuantitySchema)),
     requests: z.optional(z.record(z.string(), QuantitySchema)),
-  }))();
+  }), isVolumeResourceRequirements))();
+
+/** Whether a JSON value is a valid {@link VolumeResourceRequirements} (`v1`): exactly what {@link VolumeResourceRequirementsSchema} accepts, read without copying. */
+export function isVolumeResourceRequirements(value: unknown): value is VolumeResourceRequirements {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.limits; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.requests; if (v !== undefined && !isQuantityMap(v)) return false;
+  return true;
+}
 
 /**
  * The `PersistentVolumeClaimSpec` type of the Kubernetes API `v1`.
@@ -2398,7 +4100,7 @@ export interface PersistentVolumeClaimSpec {
 
 /** Schema of {@link PersistentVolumeClaimSpec} (`v1`): unknown fields pass through. */
 export const PersistentVolumeClaimSpecSchema: z.ZodMiniType<PersistentVolumeClaimSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     accessModes: z.optional(z.array(z.string())),
     dataSource: z.optional(TypedLocalObjectReferenceSchema),
     dataSourceRef: z.optional(TypedObjectReferenceSchema),
@@ -2408,7 +4110,24 @@ export const PersistentVolumeClaimSpecSchema: z.ZodMiniType<PersistentVolumeClai
     volumeAttributesClassName: z.optional(z.string()),
     volumeMode: z.optional(z.string()),
     volumeName: z.optional(z.string()),
-  }))();
+  }), isPersistentVolumeClaimSpec))();
+
+/** Whether a JSON value is a valid {@link PersistentVolumeClaimSpec} (`v1`): exactly what {@link PersistentVolumeClaimSpecSchema} accepts, read without copying. */
+export function isPersistentVolumeClaimSpec(value: unknown): value is PersistentVolumeClaimSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.accessModes; if (v !== undefined && !isStringList(v)) return false;
+  v = o.dataSource; if (v !== undefined && !isTypedLocalObjectReference(v)) return false;
+  v = o.dataSourceRef; if (v !== undefined && !isTypedObjectReference(v)) return false;
+  v = o.resources; if (v !== undefined && !isVolumeResourceRequirements(v)) return false;
+  v = o.selector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.storageClassName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.volumeAttributesClassName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.volumeMode; if (v !== undefined && typeof v !== "string") return false;
+  v = o.volumeName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PersistentVolumeClaimTemplate` type of the Kubernetes API `v1`.
@@ -2424,10 +4143,20 @@ export interface PersistentVolumeClaimTemplate {
 
 /** Schema of {@link PersistentVolumeClaimTemplate} (`v1`): unknown fields pass through. */
 export const PersistentVolumeClaimTemplateSchema: z.ZodMiniType<PersistentVolumeClaimTemplate> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     metadata: z.optional(ObjectMetaSchema),
     spec: PersistentVolumeClaimSpecSchema,
-  }))();
+  }), isPersistentVolumeClaimTemplate))();
+
+/** Whether a JSON value is a valid {@link PersistentVolumeClaimTemplate} (`v1`): exactly what {@link PersistentVolumeClaimTemplateSchema} accepts, read without copying. */
+export function isPersistentVolumeClaimTemplate(value: unknown): value is PersistentVolumeClaimTemplate {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.metadata; if (v !== undefined && !isObjectMeta(v)) return false;
+  v = o.spec; if (!isPersistentVolumeClaimSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `EphemeralVolumeSource` type of the Kubernetes API `v1`.
@@ -2441,9 +4170,18 @@ export interface EphemeralVolumeSource {
 
 /** Schema of {@link EphemeralVolumeSource} (`v1`): unknown fields pass through. */
 export const EphemeralVolumeSourceSchema: z.ZodMiniType<EphemeralVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     volumeClaimTemplate: z.optional(PersistentVolumeClaimTemplateSchema),
-  }))();
+  }), isEphemeralVolumeSource))();
+
+/** Whether a JSON value is a valid {@link EphemeralVolumeSource} (`v1`): exactly what {@link EphemeralVolumeSourceSchema} accepts, read without copying. */
+export function isEphemeralVolumeSource(value: unknown): value is EphemeralVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.volumeClaimTemplate; if (v !== undefined && !isPersistentVolumeClaimTemplate(v)) return false;
+  return true;
+}
 
 /**
  * The `EventSeries` type of the Kubernetes API `v1`.
@@ -2459,10 +4197,20 @@ export interface EventSeries {
 
 /** Schema of {@link EventSeries} (`v1`): unknown fields pass through. */
 export const EventSeriesSchema: z.ZodMiniType<EventSeries> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     count: z.optional(z.int()),
     lastObservedTime: z.optional(z.nullable(TimeSchema)),
-  }))();
+  }), isEventSeries))();
+
+/** Whether a JSON value is a valid {@link EventSeries} (`v1`): exactly what {@link EventSeriesSchema} accepts, read without copying. */
+export function isEventSeries(value: unknown): value is EventSeries {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.count; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.lastObservedTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  return true;
+}
 
 /**
  * The `EventSource` type of the Kubernetes API `v1`.
@@ -2478,10 +4226,20 @@ export interface EventSource {
 
 /** Schema of {@link EventSource} (`v1`): unknown fields pass through. */
 export const EventSourceSchema: z.ZodMiniType<EventSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     component: z.optional(z.string()),
     host: z.optional(z.string()),
-  }))();
+  }), isEventSource))();
+
+/** Whether a JSON value is a valid {@link EventSource} (`v1`): exactly what {@link EventSourceSchema} accepts, read without copying. */
+export function isEventSource(value: unknown): value is EventSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.component; if (v !== undefined && typeof v !== "string") return false;
+  v = o.host; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `Event`: a namespaced object of the Kubernetes API `v1`.
@@ -2527,7 +4285,7 @@ export interface Event extends KubernetesObject {
 
 /** Schema of {@link Event} (`v1`): unknown fields pass through. */
 export const EventSchema: z.ZodMiniType<Event> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     action: z.optional(z.string()),
     apiVersion: z.optional(z.string()),
     count: z.optional(z.int()),
@@ -2545,7 +4303,32 @@ export const EventSchema: z.ZodMiniType<Event> = /* @__PURE__ */ (() =>
     series: z.optional(EventSeriesSchema),
     source: z.optional(EventSourceSchema),
     type: z.optional(z.string()),
-  }))();
+  }), isEvent))();
+
+/** Whether a JSON value is a valid {@link Event} (`v1`): exactly what {@link EventSchema} accepts, read without copying. */
+export function isEvent(value: unknown): value is Event {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.action; if (v !== undefined && typeof v !== "string") return false;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.count; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.eventTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.firstTimestamp; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.involvedObject; if (!isObjectReference(v)) return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.lastTimestamp; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.related; if (v !== undefined && !isObjectReference(v)) return false;
+  v = o.reportingComponent; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reportingInstance; if (v !== undefined && typeof v !== "string") return false;
+  v = o.series; if (v !== undefined && !isEventSeries(v)) return false;
+  v = o.source; if (v !== undefined && !isEventSource(v)) return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `FCVolumeSource` type of the Kubernetes API `v1`.
@@ -2567,13 +4350,26 @@ export interface FCVolumeSource {
 
 /** Schema of {@link FCVolumeSource} (`v1`): unknown fields pass through. */
 export const FCVolumeSourceSchema: z.ZodMiniType<FCVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     lun: z.optional(z.int()),
     readOnly: z.optional(z.boolean()),
     targetWWNs: z.optional(z.array(z.string())),
     wwids: z.optional(z.array(z.string())),
-  }))();
+  }), isFCVolumeSource))();
+
+/** Whether a JSON value is a valid {@link FCVolumeSource} (`v1`): exactly what {@link FCVolumeSourceSchema} accepts, read without copying. */
+export function isFCVolumeSource(value: unknown): value is FCVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.lun; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.targetWWNs; if (v !== undefined && !isStringList(v)) return false;
+  v = o.wwids; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `FlexPersistentVolumeSource` type of the Kubernetes API `v1`.
@@ -2595,13 +4391,26 @@ export interface FlexPersistentVolumeSource {
 
 /** Schema of {@link FlexPersistentVolumeSource} (`v1`): unknown fields pass through. */
 export const FlexPersistentVolumeSourceSchema: z.ZodMiniType<FlexPersistentVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     driver: z.string(),
     fsType: z.optional(z.string()),
     options: z.optional(StringMapSchema),
     readOnly: z.optional(z.boolean()),
     secretRef: z.optional(SecretReferenceSchema),
-  }))();
+  }), isFlexPersistentVolumeSource))();
+
+/** Whether a JSON value is a valid {@link FlexPersistentVolumeSource} (`v1`): exactly what {@link FlexPersistentVolumeSourceSchema} accepts, read without copying. */
+export function isFlexPersistentVolumeSource(value: unknown): value is FlexPersistentVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.driver; if (typeof v !== "string") return false;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.options; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (v !== undefined && !isSecretReference(v)) return false;
+  return true;
+}
 
 /**
  * The `FlexVolumeSource` type of the Kubernetes API `v1`.
@@ -2623,13 +4432,26 @@ export interface FlexVolumeSource {
 
 /** Schema of {@link FlexVolumeSource} (`v1`): unknown fields pass through. */
 export const FlexVolumeSourceSchema: z.ZodMiniType<FlexVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     driver: z.string(),
     fsType: z.optional(z.string()),
     options: z.optional(StringMapSchema),
     readOnly: z.optional(z.boolean()),
     secretRef: z.optional(LocalObjectReferenceSchema),
-  }))();
+  }), isFlexVolumeSource))();
+
+/** Whether a JSON value is a valid {@link FlexVolumeSource} (`v1`): exactly what {@link FlexVolumeSourceSchema} accepts, read without copying. */
+export function isFlexVolumeSource(value: unknown): value is FlexVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.driver; if (typeof v !== "string") return false;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.options; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (v !== undefined && !isLocalObjectReference(v)) return false;
+  return true;
+}
 
 /**
  * The `FlockerVolumeSource` type of the Kubernetes API `v1`.
@@ -2645,10 +4467,20 @@ export interface FlockerVolumeSource {
 
 /** Schema of {@link FlockerVolumeSource} (`v1`): unknown fields pass through. */
 export const FlockerVolumeSourceSchema: z.ZodMiniType<FlockerVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     datasetName: z.optional(z.string()),
     datasetUUID: z.optional(z.string()),
-  }))();
+  }), isFlockerVolumeSource))();
+
+/** Whether a JSON value is a valid {@link FlockerVolumeSource} (`v1`): exactly what {@link FlockerVolumeSourceSchema} accepts, read without copying. */
+export function isFlockerVolumeSource(value: unknown): value is FlockerVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.datasetName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.datasetUUID; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `GCEPersistentDiskVolumeSource` type of the Kubernetes API `v1`.
@@ -2668,12 +4500,24 @@ export interface GCEPersistentDiskVolumeSource {
 
 /** Schema of {@link GCEPersistentDiskVolumeSource} (`v1`): unknown fields pass through. */
 export const GCEPersistentDiskVolumeSourceSchema: z.ZodMiniType<GCEPersistentDiskVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     partition: z.optional(z.int()),
     pdName: z.string(),
     readOnly: z.optional(z.boolean()),
-  }))();
+  }), isGCEPersistentDiskVolumeSource))();
+
+/** Whether a JSON value is a valid {@link GCEPersistentDiskVolumeSource} (`v1`): exactly what {@link GCEPersistentDiskVolumeSourceSchema} accepts, read without copying. */
+export function isGCEPersistentDiskVolumeSource(value: unknown): value is GCEPersistentDiskVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.partition; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.pdName; if (typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `GitRepoVolumeSource` type of the Kubernetes API `v1`.
@@ -2691,11 +4535,22 @@ export interface GitRepoVolumeSource {
 
 /** Schema of {@link GitRepoVolumeSource} (`v1`): unknown fields pass through. */
 export const GitRepoVolumeSourceSchema: z.ZodMiniType<GitRepoVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     directory: z.optional(z.string()),
     repository: z.string(),
     revision: z.optional(z.string()),
-  }))();
+  }), isGitRepoVolumeSource))();
+
+/** Whether a JSON value is a valid {@link GitRepoVolumeSource} (`v1`): exactly what {@link GitRepoVolumeSourceSchema} accepts, read without copying. */
+export function isGitRepoVolumeSource(value: unknown): value is GitRepoVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.directory; if (v !== undefined && typeof v !== "string") return false;
+  v = o.repository; if (typeof v !== "string") return false;
+  v = o.revision; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `GlusterfsPersistentVolumeSource` type of the Kubernetes API `v1`.
@@ -2715,12 +4570,24 @@ export interface GlusterfsPersistentVolumeSource {
 
 /** Schema of {@link GlusterfsPersistentVolumeSource} (`v1`): unknown fields pass through. */
 export const GlusterfsPersistentVolumeSourceSchema: z.ZodMiniType<GlusterfsPersistentVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     endpoints: z.string(),
     endpointsNamespace: z.optional(z.string()),
     path: z.string(),
     readOnly: z.optional(z.boolean()),
-  }))();
+  }), isGlusterfsPersistentVolumeSource))();
+
+/** Whether a JSON value is a valid {@link GlusterfsPersistentVolumeSource} (`v1`): exactly what {@link GlusterfsPersistentVolumeSourceSchema} accepts, read without copying. */
+export function isGlusterfsPersistentVolumeSource(value: unknown): value is GlusterfsPersistentVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.endpoints; if (typeof v !== "string") return false;
+  v = o.endpointsNamespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.path; if (typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `GlusterfsVolumeSource` type of the Kubernetes API `v1`.
@@ -2738,11 +4605,22 @@ export interface GlusterfsVolumeSource {
 
 /** Schema of {@link GlusterfsVolumeSource} (`v1`): unknown fields pass through. */
 export const GlusterfsVolumeSourceSchema: z.ZodMiniType<GlusterfsVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     endpoints: z.string(),
     path: z.string(),
     readOnly: z.optional(z.boolean()),
-  }))();
+  }), isGlusterfsVolumeSource))();
+
+/** Whether a JSON value is a valid {@link GlusterfsVolumeSource} (`v1`): exactly what {@link GlusterfsVolumeSourceSchema} accepts, read without copying. */
+export function isGlusterfsVolumeSource(value: unknown): value is GlusterfsVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.endpoints; if (typeof v !== "string") return false;
+  v = o.path; if (typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `HostAlias` type of the Kubernetes API `v1`.
@@ -2758,10 +4636,20 @@ export interface HostAlias {
 
 /** Schema of {@link HostAlias} (`v1`): unknown fields pass through. */
 export const HostAliasSchema: z.ZodMiniType<HostAlias> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     hostnames: z.optional(z.array(z.string())),
     ip: z.string(),
-  }))();
+  }), isHostAlias))();
+
+/** Whether a JSON value is a valid {@link HostAlias} (`v1`): exactly what {@link HostAliasSchema} accepts, read without copying. */
+export function isHostAlias(value: unknown): value is HostAlias {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.hostnames; if (v !== undefined && !isStringList(v)) return false;
+  v = o.ip; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `HostIP` type of the Kubernetes API `v1`.
@@ -2775,9 +4663,18 @@ export interface HostIP {
 
 /** Schema of {@link HostIP} (`v1`): unknown fields pass through. */
 export const HostIPSchema: z.ZodMiniType<HostIP> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     ip: z.string(),
-  }))();
+  }), isHostIP))();
+
+/** Whether a JSON value is a valid {@link HostIP} (`v1`): exactly what {@link HostIPSchema} accepts, read without copying. */
+export function isHostIP(value: unknown): value is HostIP {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.ip; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `HostPathVolumeSource` type of the Kubernetes API `v1`.
@@ -2793,10 +4690,20 @@ export interface HostPathVolumeSource {
 
 /** Schema of {@link HostPathVolumeSource} (`v1`): unknown fields pass through. */
 export const HostPathVolumeSourceSchema: z.ZodMiniType<HostPathVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     path: z.string(),
     type: z.optional(z.string()),
-  }))();
+  }), isHostPathVolumeSource))();
+
+/** Whether a JSON value is a valid {@link HostPathVolumeSource} (`v1`): exactly what {@link HostPathVolumeSourceSchema} accepts, read without copying. */
+export function isHostPathVolumeSource(value: unknown): value is HostPathVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.path; if (typeof v !== "string") return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ISCSIPersistentVolumeSource` type of the Kubernetes API `v1`.
@@ -2830,7 +4737,7 @@ export interface ISCSIPersistentVolumeSource {
 
 /** Schema of {@link ISCSIPersistentVolumeSource} (`v1`): unknown fields pass through. */
 export const ISCSIPersistentVolumeSourceSchema: z.ZodMiniType<ISCSIPersistentVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     chapAuthDiscovery: z.optional(z.boolean()),
     chapAuthSession: z.optional(z.boolean()),
     fsType: z.optional(z.string()),
@@ -2842,7 +4749,26 @@ export const ISCSIPersistentVolumeSourceSchema: z.ZodMiniType<ISCSIPersistentVol
     readOnly: z.optional(z.boolean()),
     secretRef: z.optional(SecretReferenceSchema),
     targetPortal: z.string(),
-  }))();
+  }), isISCSIPersistentVolumeSource))();
+
+/** Whether a JSON value is a valid {@link ISCSIPersistentVolumeSource} (`v1`): exactly what {@link ISCSIPersistentVolumeSourceSchema} accepts, read without copying. */
+export function isISCSIPersistentVolumeSource(value: unknown): value is ISCSIPersistentVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.chapAuthDiscovery; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.chapAuthSession; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.initiatorName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.iqn; if (typeof v !== "string") return false;
+  v = o.iscsiInterface; if (v !== undefined && typeof v !== "string") return false;
+  v = o.lun; if (!Number.isSafeInteger(v)) return false;
+  v = o.portals; if (v !== undefined && !isStringList(v)) return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (v !== undefined && !isSecretReference(v)) return false;
+  v = o.targetPortal; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ISCSIVolumeSource` type of the Kubernetes API `v1`.
@@ -2876,7 +4802,7 @@ export interface ISCSIVolumeSource {
 
 /** Schema of {@link ISCSIVolumeSource} (`v1`): unknown fields pass through. */
 export const ISCSIVolumeSourceSchema: z.ZodMiniType<ISCSIVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     chapAuthDiscovery: z.optional(z.boolean()),
     chapAuthSession: z.optional(z.boolean()),
     fsType: z.optional(z.string()),
@@ -2888,7 +4814,26 @@ export const ISCSIVolumeSourceSchema: z.ZodMiniType<ISCSIVolumeSource> = /* @__P
     readOnly: z.optional(z.boolean()),
     secretRef: z.optional(LocalObjectReferenceSchema),
     targetPortal: z.string(),
-  }))();
+  }), isISCSIVolumeSource))();
+
+/** Whether a JSON value is a valid {@link ISCSIVolumeSource} (`v1`): exactly what {@link ISCSIVolumeSourceSchema} accepts, read without copying. */
+export function isISCSIVolumeSource(value: unknown): value is ISCSIVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.chapAuthDiscovery; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.chapAuthSession; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.initiatorName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.iqn; if (typeof v !== "string") return false;
+  v = o.iscsiInterface; if (v !== undefined && typeof v !== "string") return false;
+  v = o.lun; if (!Number.isSafeInteger(v)) return false;
+  v = o.portals; if (v !== undefined && !isStringList(v)) return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (v !== undefined && !isLocalObjectReference(v)) return false;
+  v = o.targetPortal; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ImageVolumeSource` type of the Kubernetes API `v1`.
@@ -2904,10 +4849,20 @@ export interface ImageVolumeSource {
 
 /** Schema of {@link ImageVolumeSource} (`v1`): unknown fields pass through. */
 export const ImageVolumeSourceSchema: z.ZodMiniType<ImageVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     pullPolicy: z.optional(z.string()),
     reference: z.optional(z.string()),
-  }))();
+  }), isImageVolumeSource))();
+
+/** Whether a JSON value is a valid {@link ImageVolumeSource} (`v1`): exactly what {@link ImageVolumeSourceSchema} accepts, read without copying. */
+export function isImageVolumeSource(value: unknown): value is ImageVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.pullPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reference; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `LimitRangeItem` type of the Kubernetes API `v1`.
@@ -2931,14 +4886,28 @@ export interface LimitRangeItem {
 
 /** Schema of {@link LimitRangeItem} (`v1`): unknown fields pass through. */
 export const LimitRangeItemSchema: z.ZodMiniType<LimitRangeItem> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     default: z.optional(z.record(z.string(), QuantitySchema)),
     defaultRequest: z.optional(z.record(z.string(), QuantitySchema)),
     max: z.optional(z.record(z.string(), QuantitySchema)),
     maxLimitRequestRatio: z.optional(z.record(z.string(), QuantitySchema)),
     min: z.optional(z.record(z.string(), QuantitySchema)),
     type: z.string(),
-  }))();
+  }), isLimitRangeItem))();
+
+/** Whether a JSON value is a valid {@link LimitRangeItem} (`v1`): exactly what {@link LimitRangeItemSchema} accepts, read without copying. */
+export function isLimitRangeItem(value: unknown): value is LimitRangeItem {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.default; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.defaultRequest; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.max; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.maxLimitRequestRatio; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.min; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `LimitRangeSpec` type of the Kubernetes API `v1`.
@@ -2952,9 +4921,18 @@ export interface LimitRangeSpec {
 
 /** Schema of {@link LimitRangeSpec} (`v1`): unknown fields pass through. */
 export const LimitRangeSpecSchema: z.ZodMiniType<LimitRangeSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     limits: z.array(LimitRangeItemSchema),
-  }))();
+  }), isLimitRangeSpec))();
+
+/** Whether a JSON value is a valid {@link LimitRangeSpec} (`v1`): exactly what {@link LimitRangeSpecSchema} accepts, read without copying. */
+export function isLimitRangeSpec(value: unknown): value is LimitRangeSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.limits; if (!isLimitRangeItemList(v)) return false;
+  return true;
+}
 
 /**
  * A `LimitRange`: a namespaced object of the Kubernetes API `v1`.
@@ -2974,12 +4952,24 @@ export interface LimitRange extends KubernetesObject {
 
 /** Schema of {@link LimitRange} (`v1`): unknown fields pass through. */
 export const LimitRangeSchema: z.ZodMiniType<LimitRange> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(LimitRangeSpecSchema),
-  }))();
+  }), isLimitRange))();
+
+/** Whether a JSON value is a valid {@link LimitRange} (`v1`): exactly what {@link LimitRangeSchema} accepts, read without copying. */
+export function isLimitRange(value: unknown): value is LimitRange {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isLimitRangeSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `PortStatus` type of the Kubernetes API `v1`.
@@ -2997,11 +4987,22 @@ export interface PortStatus {
 
 /** Schema of {@link PortStatus} (`v1`): unknown fields pass through. */
 export const PortStatusSchema: z.ZodMiniType<PortStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     error: z.optional(z.string()),
     port: z.int(),
     protocol: z.string(),
-  }))();
+  }), isPortStatus))();
+
+/** Whether a JSON value is a valid {@link PortStatus} (`v1`): exactly what {@link PortStatusSchema} accepts, read without copying. */
+export function isPortStatus(value: unknown): value is PortStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.error; if (v !== undefined && typeof v !== "string") return false;
+  v = o.port; if (!Number.isSafeInteger(v)) return false;
+  v = o.protocol; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `LoadBalancerIngress` type of the Kubernetes API `v1`.
@@ -3021,12 +5022,24 @@ export interface LoadBalancerIngress {
 
 /** Schema of {@link LoadBalancerIngress} (`v1`): unknown fields pass through. */
 export const LoadBalancerIngressSchema: z.ZodMiniType<LoadBalancerIngress> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     hostname: z.optional(z.string()),
     ip: z.optional(z.string()),
     ipMode: z.optional(z.string()),
     ports: z.optional(z.array(PortStatusSchema)),
-  }))();
+  }), isLoadBalancerIngress))();
+
+/** Whether a JSON value is a valid {@link LoadBalancerIngress} (`v1`): exactly what {@link LoadBalancerIngressSchema} accepts, read without copying. */
+export function isLoadBalancerIngress(value: unknown): value is LoadBalancerIngress {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.hostname; if (v !== undefined && typeof v !== "string") return false;
+  v = o.ip; if (v !== undefined && typeof v !== "string") return false;
+  v = o.ipMode; if (v !== undefined && typeof v !== "string") return false;
+  v = o.ports; if (v !== undefined && !isPortStatusList(v)) return false;
+  return true;
+}
 
 /**
  * The `LoadBalancerStatus` type of the Kubernetes API `v1`.
@@ -3040,9 +5053,18 @@ export interface LoadBalancerStatus {
 
 /** Schema of {@link LoadBalancerStatus} (`v1`): unknown fields pass through. */
 export const LoadBalancerStatusSchema: z.ZodMiniType<LoadBalancerStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     ingress: z.optional(z.array(LoadBalancerIngressSchema)),
-  }))();
+  }), isLoadBalancerStatus))();
+
+/** Whether a JSON value is a valid {@link LoadBalancerStatus} (`v1`): exactly what {@link LoadBalancerStatusSchema} accepts, read without copying. */
+export function isLoadBalancerStatus(value: unknown): value is LoadBalancerStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.ingress; if (v !== undefined && !isLoadBalancerIngressList(v)) return false;
+  return true;
+}
 
 /**
  * The `LocalVolumeSource` type of the Kubernetes API `v1`.
@@ -3058,10 +5080,20 @@ export interface LocalVolumeSource {
 
 /** Schema of {@link LocalVolumeSource} (`v1`): unknown fields pass through. */
 export const LocalVolumeSourceSchema: z.ZodMiniType<LocalVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     path: z.string(),
-  }))();
+  }), isLocalVolumeSource))();
+
+/** Whether a JSON value is a valid {@link LocalVolumeSource} (`v1`): exactly what {@link LocalVolumeSourceSchema} accepts, read without copying. */
+export function isLocalVolumeSource(value: unknown): value is LocalVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.path; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ModifyVolumeStatus` type of the Kubernetes API `v1`.
@@ -3077,10 +5109,20 @@ export interface ModifyVolumeStatus {
 
 /** Schema of {@link ModifyVolumeStatus} (`v1`): unknown fields pass through. */
 export const ModifyVolumeStatusSchema: z.ZodMiniType<ModifyVolumeStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     status: z.string(),
     targetVolumeAttributesClassName: z.optional(z.string()),
-  }))();
+  }), isModifyVolumeStatus))();
+
+/** Whether a JSON value is a valid {@link ModifyVolumeStatus} (`v1`): exactly what {@link ModifyVolumeStatusSchema} accepts, read without copying. */
+export function isModifyVolumeStatus(value: unknown): value is ModifyVolumeStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.targetVolumeAttributesClassName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NFSVolumeSource` type of the Kubernetes API `v1`.
@@ -3098,11 +5140,22 @@ export interface NFSVolumeSource {
 
 /** Schema of {@link NFSVolumeSource} (`v1`): unknown fields pass through. */
 export const NFSVolumeSourceSchema: z.ZodMiniType<NFSVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     path: z.string(),
     readOnly: z.optional(z.boolean()),
     server: z.string(),
-  }))();
+  }), isNFSVolumeSource))();
+
+/** Whether a JSON value is a valid {@link NFSVolumeSource} (`v1`): exactly what {@link NFSVolumeSourceSchema} accepts, read without copying. */
+export function isNFSVolumeSource(value: unknown): value is NFSVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.path; if (typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.server; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NamespaceSpec` type of the Kubernetes API `v1`.
@@ -3116,9 +5169,18 @@ export interface NamespaceSpec {
 
 /** Schema of {@link NamespaceSpec} (`v1`): unknown fields pass through. */
 export const NamespaceSpecSchema: z.ZodMiniType<NamespaceSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     finalizers: z.optional(z.array(z.string())),
-  }))();
+  }), isNamespaceSpec))();
+
+/** Whether a JSON value is a valid {@link NamespaceSpec} (`v1`): exactly what {@link NamespaceSpecSchema} accepts, read without copying. */
+export function isNamespaceSpec(value: unknown): value is NamespaceSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.finalizers; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `NamespaceCondition` type of the Kubernetes API `v1`.
@@ -3140,13 +5202,26 @@ export interface NamespaceCondition {
 
 /** Schema of {@link NamespaceCondition} (`v1`): unknown fields pass through. */
 export const NamespaceConditionSchema: z.ZodMiniType<NamespaceCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isNamespaceCondition))();
+
+/** Whether a JSON value is a valid {@link NamespaceCondition} (`v1`): exactly what {@link NamespaceConditionSchema} accepts, read without copying. */
+export function isNamespaceCondition(value: unknown): value is NamespaceCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NamespaceStatus` type of the Kubernetes API `v1`.
@@ -3162,10 +5237,20 @@ export interface NamespaceStatus {
 
 /** Schema of {@link NamespaceStatus} (`v1`): unknown fields pass through. */
 export const NamespaceStatusSchema: z.ZodMiniType<NamespaceStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(NamespaceConditionSchema)),
     phase: z.optional(z.string()),
-  }))();
+  }), isNamespaceStatus))();
+
+/** Whether a JSON value is a valid {@link NamespaceStatus} (`v1`): exactly what {@link NamespaceStatusSchema} accepts, read without copying. */
+export function isNamespaceStatus(value: unknown): value is NamespaceStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isNamespaceConditionList(v)) return false;
+  v = o.phase; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `Namespace`: a cluster-scoped object of the Kubernetes API `v1`.
@@ -3187,13 +5272,26 @@ export interface Namespace extends KubernetesObject {
 
 /** Schema of {@link Namespace} (`v1`): unknown fields pass through. */
 export const NamespaceSchema: z.ZodMiniType<Namespace> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(NamespaceSpecSchema),
     status: z.optional(NamespaceStatusSchema),
-  }))();
+  }), isNamespace))();
+
+/** Whether a JSON value is a valid {@link Namespace} (`v1`): exactly what {@link NamespaceSchema} accepts, read without copying. */
+export function isNamespace(value: unknown): value is Namespace {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isNamespaceSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isNamespaceStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `NodeConfigSource` type of the Kubernetes API `v1`.
@@ -3207,9 +5305,18 @@ export interface NodeConfigSource {
 
 /** Schema of {@link NodeConfigSource} (`v1`): unknown fields pass through. */
 export const NodeConfigSourceSchema: z.ZodMiniType<NodeConfigSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     configMap: z.optional(ConfigMapNodeConfigSourceSchema),
-  }))();
+  }), isNodeConfigSource))();
+
+/** Whether a JSON value is a valid {@link NodeConfigSource} (`v1`): exactly what {@link NodeConfigSourceSchema} accepts, read without copying. */
+export function isNodeConfigSource(value: unknown): value is NodeConfigSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.configMap; if (v !== undefined && !isConfigMapNodeConfigSource(v)) return false;
+  return true;
+}
 
 /**
  * The `Taint` type of the Kubernetes API `v1`.
@@ -3229,12 +5336,24 @@ export interface Taint {
 
 /** Schema of {@link Taint} (`v1`): unknown fields pass through. */
 export const TaintSchema: z.ZodMiniType<Taint> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     effect: z.string(),
     key: z.string(),
     timeAdded: z.optional(z.nullable(TimeSchema)),
     value: z.optional(z.string()),
-  }))();
+  }), isTaint))();
+
+/** Whether a JSON value is a valid {@link Taint} (`v1`): exactly what {@link TaintSchema} accepts, read without copying. */
+export function isTaint(value: unknown): value is Taint {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.effect; if (typeof v !== "string") return false;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.timeAdded; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.value; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NodeSpec` type of the Kubernetes API `v1`.
@@ -3260,7 +5379,7 @@ export interface NodeSpec {
 
 /** Schema of {@link NodeSpec} (`v1`): unknown fields pass through. */
 export const NodeSpecSchema: z.ZodMiniType<NodeSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     configSource: z.optional(NodeConfigSourceSchema),
     externalID: z.optional(z.string()),
     podCIDR: z.optional(z.string()),
@@ -3268,7 +5387,22 @@ export const NodeSpecSchema: z.ZodMiniType<NodeSpec> = /* @__PURE__ */ (() =>
     providerID: z.optional(z.string()),
     taints: z.optional(z.array(TaintSchema)),
     unschedulable: z.optional(z.boolean()),
-  }))();
+  }), isNodeSpec))();
+
+/** Whether a JSON value is a valid {@link NodeSpec} (`v1`): exactly what {@link NodeSpecSchema} accepts, read without copying. */
+export function isNodeSpec(value: unknown): value is NodeSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.configSource; if (v !== undefined && !isNodeConfigSource(v)) return false;
+  v = o.externalID; if (v !== undefined && typeof v !== "string") return false;
+  v = o.podCIDR; if (v !== undefined && typeof v !== "string") return false;
+  v = o.podCIDRs; if (v !== undefined && !isStringList(v)) return false;
+  v = o.providerID; if (v !== undefined && typeof v !== "string") return false;
+  v = o.taints; if (v !== undefined && !isTaintList(v)) return false;
+  v = o.unschedulable; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `NodeAddress` type of the Kubernetes API `v1`.
@@ -3284,10 +5418,20 @@ export interface NodeAddress {
 
 /** Schema of {@link NodeAddress} (`v1`): unknown fields pass through. */
 export const NodeAddressSchema: z.ZodMiniType<NodeAddress> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     address: z.string(),
     type: z.string(),
-  }))();
+  }), isNodeAddress))();
+
+/** Whether a JSON value is a valid {@link NodeAddress} (`v1`): exactly what {@link NodeAddressSchema} accepts, read without copying. */
+export function isNodeAddress(value: unknown): value is NodeAddress {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.address; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NodeCondition` type of the Kubernetes API `v1`.
@@ -3311,14 +5455,28 @@ export interface NodeCondition {
 
 /** Schema of {@link NodeCondition} (`v1`): unknown fields pass through. */
 export const NodeConditionSchema: z.ZodMiniType<NodeCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastHeartbeatTime: z.optional(z.nullable(TimeSchema)),
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isNodeCondition))();
+
+/** Whether a JSON value is a valid {@link NodeCondition} (`v1`): exactly what {@link NodeConditionSchema} accepts, read without copying. */
+export function isNodeCondition(value: unknown): value is NodeCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastHeartbeatTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NodeConfigStatus` type of the Kubernetes API `v1`.
@@ -3338,12 +5496,24 @@ export interface NodeConfigStatus {
 
 /** Schema of {@link NodeConfigStatus} (`v1`): unknown fields pass through. */
 export const NodeConfigStatusSchema: z.ZodMiniType<NodeConfigStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     active: z.optional(NodeConfigSourceSchema),
     assigned: z.optional(NodeConfigSourceSchema),
     error: z.optional(z.string()),
     lastKnownGood: z.optional(NodeConfigSourceSchema),
-  }))();
+  }), isNodeConfigStatus))();
+
+/** Whether a JSON value is a valid {@link NodeConfigStatus} (`v1`): exactly what {@link NodeConfigStatusSchema} accepts, read without copying. */
+export function isNodeConfigStatus(value: unknown): value is NodeConfigStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.active; if (v !== undefined && !isNodeConfigSource(v)) return false;
+  v = o.assigned; if (v !== undefined && !isNodeConfigSource(v)) return false;
+  v = o.error; if (v !== undefined && typeof v !== "string") return false;
+  v = o.lastKnownGood; if (v !== undefined && !isNodeConfigSource(v)) return false;
+  return true;
+}
 
 /**
  * The `NodeDaemonEndpoints` type of the Kubernetes API `v1`.
@@ -3357,9 +5527,18 @@ export interface NodeDaemonEndpoints {
 
 /** Schema of {@link NodeDaemonEndpoints} (`v1`): unknown fields pass through. */
 export const NodeDaemonEndpointsSchema: z.ZodMiniType<NodeDaemonEndpoints> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     kubeletEndpoint: z.optional(DaemonEndpointSchema),
-  }))();
+  }), isNodeDaemonEndpoints))();
+
+/** Whether a JSON value is a valid {@link NodeDaemonEndpoints} (`v1`): exactly what {@link NodeDaemonEndpointsSchema} accepts, read without copying. */
+export function isNodeDaemonEndpoints(value: unknown): value is NodeDaemonEndpoints {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.kubeletEndpoint; if (v !== undefined && !isDaemonEndpoint(v)) return false;
+  return true;
+}
 
 /**
  * The `NodeFeatures` type of the Kubernetes API `v1`.
@@ -3373,9 +5552,18 @@ export interface NodeFeatures {
 
 /** Schema of {@link NodeFeatures} (`v1`): unknown fields pass through. */
 export const NodeFeaturesSchema: z.ZodMiniType<NodeFeatures> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     supplementalGroupsPolicy: z.optional(z.boolean()),
-  }))();
+  }), isNodeFeatures))();
+
+/** Whether a JSON value is a valid {@link NodeFeatures} (`v1`): exactly what {@link NodeFeaturesSchema} accepts, read without copying. */
+export function isNodeFeatures(value: unknown): value is NodeFeatures {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.supplementalGroupsPolicy; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `NodeRuntimeHandlerFeatures` type of the Kubernetes API `v1`.
@@ -3391,10 +5579,20 @@ export interface NodeRuntimeHandlerFeatures {
 
 /** Schema of {@link NodeRuntimeHandlerFeatures} (`v1`): unknown fields pass through. */
 export const NodeRuntimeHandlerFeaturesSchema: z.ZodMiniType<NodeRuntimeHandlerFeatures> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     recursiveReadOnlyMounts: z.optional(z.boolean()),
     userNamespaces: z.optional(z.boolean()),
-  }))();
+  }), isNodeRuntimeHandlerFeatures))();
+
+/** Whether a JSON value is a valid {@link NodeRuntimeHandlerFeatures} (`v1`): exactly what {@link NodeRuntimeHandlerFeaturesSchema} accepts, read without copying. */
+export function isNodeRuntimeHandlerFeatures(value: unknown): value is NodeRuntimeHandlerFeatures {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.recursiveReadOnlyMounts; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.userNamespaces; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `NodeRuntimeHandler` type of the Kubernetes API `v1`.
@@ -3410,10 +5608,20 @@ export interface NodeRuntimeHandler {
 
 /** Schema of {@link NodeRuntimeHandler} (`v1`): unknown fields pass through. */
 export const NodeRuntimeHandlerSchema: z.ZodMiniType<NodeRuntimeHandler> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     features: z.optional(NodeRuntimeHandlerFeaturesSchema),
     name: z.optional(z.string()),
-  }))();
+  }), isNodeRuntimeHandler))();
+
+/** Whether a JSON value is a valid {@link NodeRuntimeHandler} (`v1`): exactly what {@link NodeRuntimeHandlerSchema} accepts, read without copying. */
+export function isNodeRuntimeHandler(value: unknown): value is NodeRuntimeHandler {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.features; if (v !== undefined && !isNodeRuntimeHandlerFeatures(v)) return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NodeSwapStatus` type of the Kubernetes API `v1`.
@@ -3427,9 +5635,18 @@ export interface NodeSwapStatus {
 
 /** Schema of {@link NodeSwapStatus} (`v1`): unknown fields pass through. */
 export const NodeSwapStatusSchema: z.ZodMiniType<NodeSwapStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     capacity: z.optional(z.int()),
-  }))();
+  }), isNodeSwapStatus))();
+
+/** Whether a JSON value is a valid {@link NodeSwapStatus} (`v1`): exactly what {@link NodeSwapStatusSchema} accepts, read without copying. */
+export function isNodeSwapStatus(value: unknown): value is NodeSwapStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.capacity; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `NodeSystemInfo` type of the Kubernetes API `v1`.
@@ -3463,7 +5680,7 @@ export interface NodeSystemInfo {
 
 /** Schema of {@link NodeSystemInfo} (`v1`): unknown fields pass through. */
 export const NodeSystemInfoSchema: z.ZodMiniType<NodeSystemInfo> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     architecture: z.string(),
     bootID: z.string(),
     containerRuntimeVersion: z.string(),
@@ -3475,7 +5692,26 @@ export const NodeSystemInfoSchema: z.ZodMiniType<NodeSystemInfo> = /* @__PURE__ 
     osImage: z.string(),
     swap: z.optional(NodeSwapStatusSchema),
     systemUUID: z.string(),
-  }))();
+  }), isNodeSystemInfo))();
+
+/** Whether a JSON value is a valid {@link NodeSystemInfo} (`v1`): exactly what {@link NodeSystemInfoSchema} accepts, read without copying. */
+export function isNodeSystemInfo(value: unknown): value is NodeSystemInfo {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.architecture; if (typeof v !== "string") return false;
+  v = o.bootID; if (typeof v !== "string") return false;
+  v = o.containerRuntimeVersion; if (typeof v !== "string") return false;
+  v = o.kernelVersion; if (typeof v !== "string") return false;
+  v = o.kubeProxyVersion; if (typeof v !== "string") return false;
+  v = o.kubeletVersion; if (typeof v !== "string") return false;
+  v = o.machineID; if (typeof v !== "string") return false;
+  v = o.operatingSystem; if (typeof v !== "string") return false;
+  v = o.osImage; if (typeof v !== "string") return false;
+  v = o.swap; if (v !== undefined && !isNodeSwapStatus(v)) return false;
+  v = o.systemUUID; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NodeStatus` type of the Kubernetes API `v1`.
@@ -3515,7 +5751,7 @@ export interface NodeStatus {
 
 /** Schema of {@link NodeStatus} (`v1`): unknown fields pass through. */
 export const NodeStatusSchema: z.ZodMiniType<NodeStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     addresses: z.optional(z.array(NodeAddressSchema)),
     allocatable: z.optional(z.record(z.string(), QuantitySchema)),
     capacity: z.optional(z.record(z.string(), QuantitySchema)),
@@ -3530,7 +5766,29 @@ export const NodeStatusSchema: z.ZodMiniType<NodeStatus> = /* @__PURE__ */ (() =
     runtimeHandlers: z.optional(z.array(NodeRuntimeHandlerSchema)),
     volumesAttached: z.optional(z.array(AttachedVolumeSchema)),
     volumesInUse: z.optional(z.array(z.string())),
-  }))();
+  }), isNodeStatus))();
+
+/** Whether a JSON value is a valid {@link NodeStatus} (`v1`): exactly what {@link NodeStatusSchema} accepts, read without copying. */
+export function isNodeStatus(value: unknown): value is NodeStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.addresses; if (v !== undefined && !isNodeAddressList(v)) return false;
+  v = o.allocatable; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.capacity; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.conditions; if (v !== undefined && !isNodeConditionList(v)) return false;
+  v = o.config; if (v !== undefined && !isNodeConfigStatus(v)) return false;
+  v = o.daemonEndpoints; if (v !== undefined && !isNodeDaemonEndpoints(v)) return false;
+  v = o.declaredFeatures; if (v !== undefined && !isStringList(v)) return false;
+  v = o.features; if (v !== undefined && !isNodeFeatures(v)) return false;
+  v = o.images; if (v !== undefined && !isContainerImageList(v)) return false;
+  v = o.nodeInfo; if (v !== undefined && !isNodeSystemInfo(v)) return false;
+  v = o.phase; if (v !== undefined && typeof v !== "string") return false;
+  v = o.runtimeHandlers; if (v !== undefined && !isNodeRuntimeHandlerList(v)) return false;
+  v = o.volumesAttached; if (v !== undefined && !isAttachedVolumeList(v)) return false;
+  v = o.volumesInUse; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * A `Node`: a cluster-scoped object of the Kubernetes API `v1`.
@@ -3552,13 +5810,26 @@ export interface Node extends KubernetesObject {
 
 /** Schema of {@link Node} (`v1`): unknown fields pass through. */
 export const NodeSchema: z.ZodMiniType<Node> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(NodeSpecSchema),
     status: z.optional(NodeStatusSchema),
-  }))();
+  }), isNode))();
+
+/** Whether a JSON value is a valid {@link Node} (`v1`): exactly what {@link NodeSchema} accepts, read without copying. */
+export function isNode(value: unknown): value is Node {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isNodeSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isNodeStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `NodeAllocatableResourceClaimStatus` type of the Kubernetes API `v1`.
@@ -3576,11 +5847,22 @@ export interface NodeAllocatableResourceClaimStatus {
 
 /** Schema of {@link NodeAllocatableResourceClaimStatus} (`v1`): unknown fields pass through. */
 export const NodeAllocatableResourceClaimStatusSchema: z.ZodMiniType<NodeAllocatableResourceClaimStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     containers: z.optional(z.array(z.string())),
     resourceClaimName: z.string(),
     resources: z.record(z.string(), QuantitySchema),
-  }))();
+  }), isNodeAllocatableResourceClaimStatus))();
+
+/** Whether a JSON value is a valid {@link NodeAllocatableResourceClaimStatus} (`v1`): exactly what {@link NodeAllocatableResourceClaimStatusSchema} accepts, read without copying. */
+export function isNodeAllocatableResourceClaimStatus(value: unknown): value is NodeAllocatableResourceClaimStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.containers; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resourceClaimName; if (typeof v !== "string") return false;
+  v = o.resources; if (!isQuantityMap(v)) return false;
+  return true;
+}
 
 /**
  * The `PhotonPersistentDiskVolumeSource` type of the Kubernetes API `v1`.
@@ -3596,10 +5878,20 @@ export interface PhotonPersistentDiskVolumeSource {
 
 /** Schema of {@link PhotonPersistentDiskVolumeSource} (`v1`): unknown fields pass through. */
 export const PhotonPersistentDiskVolumeSourceSchema: z.ZodMiniType<PhotonPersistentDiskVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     pdID: z.string(),
-  }))();
+  }), isPhotonPersistentDiskVolumeSource))();
+
+/** Whether a JSON value is a valid {@link PhotonPersistentDiskVolumeSource} (`v1`): exactly what {@link PhotonPersistentDiskVolumeSourceSchema} accepts, read without copying. */
+export function isPhotonPersistentDiskVolumeSource(value: unknown): value is PhotonPersistentDiskVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.pdID; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PortworxVolumeSource` type of the Kubernetes API `v1`.
@@ -3617,11 +5909,22 @@ export interface PortworxVolumeSource {
 
 /** Schema of {@link PortworxVolumeSource} (`v1`): unknown fields pass through. */
 export const PortworxVolumeSourceSchema: z.ZodMiniType<PortworxVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     readOnly: z.optional(z.boolean()),
     volumeID: z.string(),
-  }))();
+  }), isPortworxVolumeSource))();
+
+/** Whether a JSON value is a valid {@link PortworxVolumeSource} (`v1`): exactly what {@link PortworxVolumeSourceSchema} accepts, read without copying. */
+export function isPortworxVolumeSource(value: unknown): value is PortworxVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.volumeID; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `QuobyteVolumeSource` type of the Kubernetes API `v1`.
@@ -3645,14 +5948,28 @@ export interface QuobyteVolumeSource {
 
 /** Schema of {@link QuobyteVolumeSource} (`v1`): unknown fields pass through. */
 export const QuobyteVolumeSourceSchema: z.ZodMiniType<QuobyteVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     group: z.optional(z.string()),
     readOnly: z.optional(z.boolean()),
     registry: z.string(),
     tenant: z.optional(z.string()),
     user: z.optional(z.string()),
     volume: z.string(),
-  }))();
+  }), isQuobyteVolumeSource))();
+
+/** Whether a JSON value is a valid {@link QuobyteVolumeSource} (`v1`): exactly what {@link QuobyteVolumeSourceSchema} accepts, read without copying. */
+export function isQuobyteVolumeSource(value: unknown): value is QuobyteVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.group; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.registry; if (typeof v !== "string") return false;
+  v = o.tenant; if (v !== undefined && typeof v !== "string") return false;
+  v = o.user; if (v !== undefined && typeof v !== "string") return false;
+  v = o.volume; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `RBDPersistentVolumeSource` type of the Kubernetes API `v1`.
@@ -3680,7 +5997,7 @@ export interface RBDPersistentVolumeSource {
 
 /** Schema of {@link RBDPersistentVolumeSource} (`v1`): unknown fields pass through. */
 export const RBDPersistentVolumeSourceSchema: z.ZodMiniType<RBDPersistentVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     image: z.string(),
     keyring: z.optional(z.string()),
@@ -3689,7 +6006,23 @@ export const RBDPersistentVolumeSourceSchema: z.ZodMiniType<RBDPersistentVolumeS
     readOnly: z.optional(z.boolean()),
     secretRef: z.optional(SecretReferenceSchema),
     user: z.optional(z.string()),
-  }))();
+  }), isRBDPersistentVolumeSource))();
+
+/** Whether a JSON value is a valid {@link RBDPersistentVolumeSource} (`v1`): exactly what {@link RBDPersistentVolumeSourceSchema} accepts, read without copying. */
+export function isRBDPersistentVolumeSource(value: unknown): value is RBDPersistentVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.image; if (typeof v !== "string") return false;
+  v = o.keyring; if (v !== undefined && typeof v !== "string") return false;
+  v = o.monitors; if (!isStringList(v)) return false;
+  v = o.pool; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (v !== undefined && !isSecretReference(v)) return false;
+  v = o.user; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ScaleIOPersistentVolumeSource` type of the Kubernetes API `v1`.
@@ -3721,7 +6054,7 @@ export interface ScaleIOPersistentVolumeSource {
 
 /** Schema of {@link ScaleIOPersistentVolumeSource} (`v1`): unknown fields pass through. */
 export const ScaleIOPersistentVolumeSourceSchema: z.ZodMiniType<ScaleIOPersistentVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     gateway: z.string(),
     protectionDomain: z.optional(z.string()),
@@ -3732,7 +6065,25 @@ export const ScaleIOPersistentVolumeSourceSchema: z.ZodMiniType<ScaleIOPersisten
     storagePool: z.optional(z.string()),
     system: z.string(),
     volumeName: z.optional(z.string()),
-  }))();
+  }), isScaleIOPersistentVolumeSource))();
+
+/** Whether a JSON value is a valid {@link ScaleIOPersistentVolumeSource} (`v1`): exactly what {@link ScaleIOPersistentVolumeSourceSchema} accepts, read without copying. */
+export function isScaleIOPersistentVolumeSource(value: unknown): value is ScaleIOPersistentVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.gateway; if (typeof v !== "string") return false;
+  v = o.protectionDomain; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (!isSecretReference(v)) return false;
+  v = o.sslEnabled; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.storageMode; if (v !== undefined && typeof v !== "string") return false;
+  v = o.storagePool; if (v !== undefined && typeof v !== "string") return false;
+  v = o.system; if (typeof v !== "string") return false;
+  v = o.volumeName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `StorageOSPersistentVolumeSource` type of the Kubernetes API `v1`.
@@ -3754,13 +6105,26 @@ export interface StorageOSPersistentVolumeSource {
 
 /** Schema of {@link StorageOSPersistentVolumeSource} (`v1`): unknown fields pass through. */
 export const StorageOSPersistentVolumeSourceSchema: z.ZodMiniType<StorageOSPersistentVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     readOnly: z.optional(z.boolean()),
     secretRef: z.optional(ObjectReferenceSchema),
     volumeName: z.optional(z.string()),
     volumeNamespace: z.optional(z.string()),
-  }))();
+  }), isStorageOSPersistentVolumeSource))();
+
+/** Whether a JSON value is a valid {@link StorageOSPersistentVolumeSource} (`v1`): exactly what {@link StorageOSPersistentVolumeSourceSchema} accepts, read without copying. */
+export function isStorageOSPersistentVolumeSource(value: unknown): value is StorageOSPersistentVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (v !== undefined && !isObjectReference(v)) return false;
+  v = o.volumeName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.volumeNamespace; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `VolumeNodeAffinity` type of the Kubernetes API `v1`.
@@ -3774,9 +6138,18 @@ export interface VolumeNodeAffinity {
 
 /** Schema of {@link VolumeNodeAffinity} (`v1`): unknown fields pass through. */
 export const VolumeNodeAffinitySchema: z.ZodMiniType<VolumeNodeAffinity> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     required: z.optional(NodeSelectorSchema),
-  }))();
+  }), isVolumeNodeAffinity))();
+
+/** Whether a JSON value is a valid {@link VolumeNodeAffinity} (`v1`): exactly what {@link VolumeNodeAffinitySchema} accepts, read without copying. */
+export function isVolumeNodeAffinity(value: unknown): value is VolumeNodeAffinity {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.required; if (v !== undefined && !isNodeSelector(v)) return false;
+  return true;
+}
 
 /**
  * The `VsphereVirtualDiskVolumeSource` type of the Kubernetes API `v1`.
@@ -3796,12 +6169,24 @@ export interface VsphereVirtualDiskVolumeSource {
 
 /** Schema of {@link VsphereVirtualDiskVolumeSource} (`v1`): unknown fields pass through. */
 export const VsphereVirtualDiskVolumeSourceSchema: z.ZodMiniType<VsphereVirtualDiskVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     storagePolicyID: z.optional(z.string()),
     storagePolicyName: z.optional(z.string()),
     volumePath: z.string(),
-  }))();
+  }), isVsphereVirtualDiskVolumeSource))();
+
+/** Whether a JSON value is a valid {@link VsphereVirtualDiskVolumeSource} (`v1`): exactly what {@link VsphereVirtualDiskVolumeSourceSchema} accepts, read without copying. */
+export function isVsphereVirtualDiskVolumeSource(value: unknown): value is VsphereVirtualDiskVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.storagePolicyID; if (v !== undefined && typeof v !== "string") return false;
+  v = o.storagePolicyName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.volumePath; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PersistentVolumeSpec` type of the Kubernetes API `v1`.
@@ -3875,7 +6260,7 @@ export interface PersistentVolumeSpec {
 
 /** Schema of {@link PersistentVolumeSpec} (`v1`): unknown fields pass through. */
 export const PersistentVolumeSpecSchema: z.ZodMiniType<PersistentVolumeSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     accessModes: z.optional(z.array(z.string())),
     awsElasticBlockStore: z.optional(AWSElasticBlockStoreVolumeSourceSchema),
     azureDisk: z.optional(AzureDiskVolumeSourceSchema),
@@ -3907,7 +6292,46 @@ export const PersistentVolumeSpecSchema: z.ZodMiniType<PersistentVolumeSpec> = /
     volumeAttributesClassName: z.optional(z.string()),
     volumeMode: z.optional(z.string()),
     vsphereVolume: z.optional(VsphereVirtualDiskVolumeSourceSchema),
-  }))();
+  }), isPersistentVolumeSpec))();
+
+/** Whether a JSON value is a valid {@link PersistentVolumeSpec} (`v1`): exactly what {@link PersistentVolumeSpecSchema} accepts, read without copying. */
+export function isPersistentVolumeSpec(value: unknown): value is PersistentVolumeSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.accessModes; if (v !== undefined && !isStringList(v)) return false;
+  v = o.awsElasticBlockStore; if (v !== undefined && !isAWSElasticBlockStoreVolumeSource(v)) return false;
+  v = o.azureDisk; if (v !== undefined && !isAzureDiskVolumeSource(v)) return false;
+  v = o.azureFile; if (v !== undefined && !isAzureFilePersistentVolumeSource(v)) return false;
+  v = o.capacity; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.cephfs; if (v !== undefined && !isCephFSPersistentVolumeSource(v)) return false;
+  v = o.cinder; if (v !== undefined && !isCinderPersistentVolumeSource(v)) return false;
+  v = o.claimRef; if (v !== undefined && !isObjectReference(v)) return false;
+  v = o.csi; if (v !== undefined && !isCSIPersistentVolumeSource(v)) return false;
+  v = o.fc; if (v !== undefined && !isFCVolumeSource(v)) return false;
+  v = o.flexVolume; if (v !== undefined && !isFlexPersistentVolumeSource(v)) return false;
+  v = o.flocker; if (v !== undefined && !isFlockerVolumeSource(v)) return false;
+  v = o.gcePersistentDisk; if (v !== undefined && !isGCEPersistentDiskVolumeSource(v)) return false;
+  v = o.glusterfs; if (v !== undefined && !isGlusterfsPersistentVolumeSource(v)) return false;
+  v = o.hostPath; if (v !== undefined && !isHostPathVolumeSource(v)) return false;
+  v = o.iscsi; if (v !== undefined && !isISCSIPersistentVolumeSource(v)) return false;
+  v = o.local; if (v !== undefined && !isLocalVolumeSource(v)) return false;
+  v = o.mountOptions; if (v !== undefined && !isStringList(v)) return false;
+  v = o.nfs; if (v !== undefined && !isNFSVolumeSource(v)) return false;
+  v = o.nodeAffinity; if (v !== undefined && !isVolumeNodeAffinity(v)) return false;
+  v = o.persistentVolumeReclaimPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.photonPersistentDisk; if (v !== undefined && !isPhotonPersistentDiskVolumeSource(v)) return false;
+  v = o.portworxVolume; if (v !== undefined && !isPortworxVolumeSource(v)) return false;
+  v = o.quobyte; if (v !== undefined && !isQuobyteVolumeSource(v)) return false;
+  v = o.rbd; if (v !== undefined && !isRBDPersistentVolumeSource(v)) return false;
+  v = o.scaleIO; if (v !== undefined && !isScaleIOPersistentVolumeSource(v)) return false;
+  v = o.storageClassName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.storageos; if (v !== undefined && !isStorageOSPersistentVolumeSource(v)) return false;
+  v = o.volumeAttributesClassName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.volumeMode; if (v !== undefined && typeof v !== "string") return false;
+  v = o.vsphereVolume; if (v !== undefined && !isVsphereVirtualDiskVolumeSource(v)) return false;
+  return true;
+}
 
 /**
  * The `PersistentVolumeStatus` type of the Kubernetes API `v1`.
@@ -3927,12 +6351,24 @@ export interface PersistentVolumeStatus {
 
 /** Schema of {@link PersistentVolumeStatus} (`v1`): unknown fields pass through. */
 export const PersistentVolumeStatusSchema: z.ZodMiniType<PersistentVolumeStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastPhaseTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     phase: z.optional(z.string()),
     reason: z.optional(z.string()),
-  }))();
+  }), isPersistentVolumeStatus))();
+
+/** Whether a JSON value is a valid {@link PersistentVolumeStatus} (`v1`): exactly what {@link PersistentVolumeStatusSchema} accepts, read without copying. */
+export function isPersistentVolumeStatus(value: unknown): value is PersistentVolumeStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastPhaseTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.phase; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `PersistentVolume`: a cluster-scoped object of the Kubernetes API `v1`.
@@ -3954,13 +6390,26 @@ export interface PersistentVolume extends KubernetesObject {
 
 /** Schema of {@link PersistentVolume} (`v1`): unknown fields pass through. */
 export const PersistentVolumeSchema: z.ZodMiniType<PersistentVolume> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(PersistentVolumeSpecSchema),
     status: z.optional(PersistentVolumeStatusSchema),
-  }))();
+  }), isPersistentVolume))();
+
+/** Whether a JSON value is a valid {@link PersistentVolume} (`v1`): exactly what {@link PersistentVolumeSchema} accepts, read without copying. */
+export function isPersistentVolume(value: unknown): value is PersistentVolume {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isPersistentVolumeSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isPersistentVolumeStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `PersistentVolumeClaimCondition` type of the Kubernetes API `v1`.
@@ -3984,14 +6433,28 @@ export interface PersistentVolumeClaimCondition {
 
 /** Schema of {@link PersistentVolumeClaimCondition} (`v1`): unknown fields pass through. */
 export const PersistentVolumeClaimConditionSchema: z.ZodMiniType<PersistentVolumeClaimCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastProbeTime: z.optional(z.nullable(TimeSchema)),
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isPersistentVolumeClaimCondition))();
+
+/** Whether a JSON value is a valid {@link PersistentVolumeClaimCondition} (`v1`): exactly what {@link PersistentVolumeClaimConditionSchema} accepts, read without copying. */
+export function isPersistentVolumeClaimCondition(value: unknown): value is PersistentVolumeClaimCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastProbeTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PersistentVolumeClaimStatus` type of the Kubernetes API `v1`.
@@ -4019,7 +6482,7 @@ export interface PersistentVolumeClaimStatus {
 
 /** Schema of {@link PersistentVolumeClaimStatus} (`v1`): unknown fields pass through. */
 export const PersistentVolumeClaimStatusSchema: z.ZodMiniType<PersistentVolumeClaimStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     accessModes: z.optional(z.array(z.string())),
     allocatedResourceStatuses: z.optional(StringMapSchema),
     allocatedResources: z.optional(z.record(z.string(), QuantitySchema)),
@@ -4028,7 +6491,23 @@ export const PersistentVolumeClaimStatusSchema: z.ZodMiniType<PersistentVolumeCl
     currentVolumeAttributesClassName: z.optional(z.string()),
     modifyVolumeStatus: z.optional(ModifyVolumeStatusSchema),
     phase: z.optional(z.string()),
-  }))();
+  }), isPersistentVolumeClaimStatus))();
+
+/** Whether a JSON value is a valid {@link PersistentVolumeClaimStatus} (`v1`): exactly what {@link PersistentVolumeClaimStatusSchema} accepts, read without copying. */
+export function isPersistentVolumeClaimStatus(value: unknown): value is PersistentVolumeClaimStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.accessModes; if (v !== undefined && !isStringList(v)) return false;
+  v = o.allocatedResourceStatuses; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.allocatedResources; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.capacity; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.conditions; if (v !== undefined && !isPersistentVolumeClaimConditionList(v)) return false;
+  v = o.currentVolumeAttributesClassName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.modifyVolumeStatus; if (v !== undefined && !isModifyVolumeStatus(v)) return false;
+  v = o.phase; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `PersistentVolumeClaim`: a namespaced object of the Kubernetes API `v1`.
@@ -4050,13 +6529,26 @@ export interface PersistentVolumeClaim extends KubernetesObject {
 
 /** Schema of {@link PersistentVolumeClaim} (`v1`): unknown fields pass through. */
 export const PersistentVolumeClaimSchema: z.ZodMiniType<PersistentVolumeClaim> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(PersistentVolumeClaimSpecSchema),
     status: z.optional(PersistentVolumeClaimStatusSchema),
-  }))();
+  }), isPersistentVolumeClaim))();
+
+/** Whether a JSON value is a valid {@link PersistentVolumeClaim} (`v1`): exactly what {@link PersistentVolumeClaimSchema} accepts, read without copying. */
+export function isPersistentVolumeClaim(value: unknown): value is PersistentVolumeClaim {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isPersistentVolumeClaimSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isPersistentVolumeClaimStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `PersistentVolumeClaimVolumeSource` type of the Kubernetes API `v1`.
@@ -4072,10 +6564,20 @@ export interface PersistentVolumeClaimVolumeSource {
 
 /** Schema of {@link PersistentVolumeClaimVolumeSource} (`v1`): unknown fields pass through. */
 export const PersistentVolumeClaimVolumeSourceSchema: z.ZodMiniType<PersistentVolumeClaimVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     claimName: z.string(),
     readOnly: z.optional(z.boolean()),
-  }))();
+  }), isPersistentVolumeClaimVolumeSource))();
+
+/** Whether a JSON value is a valid {@link PersistentVolumeClaimVolumeSource} (`v1`): exactly what {@link PersistentVolumeClaimVolumeSourceSchema} accepts, read without copying. */
+export function isPersistentVolumeClaimVolumeSource(value: unknown): value is PersistentVolumeClaimVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.claimName; if (typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `PodDNSConfigOption` type of the Kubernetes API `v1`.
@@ -4091,10 +6593,20 @@ export interface PodDNSConfigOption {
 
 /** Schema of {@link PodDNSConfigOption} (`v1`): unknown fields pass through. */
 export const PodDNSConfigOptionSchema: z.ZodMiniType<PodDNSConfigOption> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.optional(z.string()),
     value: z.optional(z.string()),
-  }))();
+  }), isPodDNSConfigOption))();
+
+/** Whether a JSON value is a valid {@link PodDNSConfigOption} (`v1`): exactly what {@link PodDNSConfigOptionSchema} accepts, read without copying. */
+export function isPodDNSConfigOption(value: unknown): value is PodDNSConfigOption {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.value; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodDNSConfig` type of the Kubernetes API `v1`.
@@ -4112,11 +6624,22 @@ export interface PodDNSConfig {
 
 /** Schema of {@link PodDNSConfig} (`v1`): unknown fields pass through. */
 export const PodDNSConfigSchema: z.ZodMiniType<PodDNSConfig> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     nameservers: z.optional(z.array(z.string())),
     options: z.optional(z.array(PodDNSConfigOptionSchema)),
     searches: z.optional(z.array(z.string())),
-  }))();
+  }), isPodDNSConfig))();
+
+/** Whether a JSON value is a valid {@link PodDNSConfig} (`v1`): exactly what {@link PodDNSConfigSchema} accepts, read without copying. */
+export function isPodDNSConfig(value: unknown): value is PodDNSConfig {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.nameservers; if (v !== undefined && !isStringList(v)) return false;
+  v = o.options; if (v !== undefined && !isPodDNSConfigOptionList(v)) return false;
+  v = o.searches; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `PodOS` type of the Kubernetes API `v1`.
@@ -4130,9 +6653,18 @@ export interface PodOS {
 
 /** Schema of {@link PodOS} (`v1`): unknown fields pass through. */
 export const PodOSSchema: z.ZodMiniType<PodOS> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
-  }))();
+  }), isPodOS))();
+
+/** Whether a JSON value is a valid {@link PodOS} (`v1`): exactly what {@link PodOSSchema} accepts, read without copying. */
+export function isPodOS(value: unknown): value is PodOS {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodReadinessGate` type of the Kubernetes API `v1`.
@@ -4146,9 +6678,18 @@ export interface PodReadinessGate {
 
 /** Schema of {@link PodReadinessGate} (`v1`): unknown fields pass through. */
 export const PodReadinessGateSchema: z.ZodMiniType<PodReadinessGate> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditionType: z.string(),
-  }))();
+  }), isPodReadinessGate))();
+
+/** Whether a JSON value is a valid {@link PodReadinessGate} (`v1`): exactly what {@link PodReadinessGateSchema} accepts, read without copying. */
+export function isPodReadinessGate(value: unknown): value is PodReadinessGate {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditionType; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodResourceClaim` type of the Kubernetes API `v1`.
@@ -4166,11 +6707,22 @@ export interface PodResourceClaim {
 
 /** Schema of {@link PodResourceClaim} (`v1`): unknown fields pass through. */
 export const PodResourceClaimSchema: z.ZodMiniType<PodResourceClaim> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     resourceClaimName: z.optional(z.string()),
     resourceClaimTemplateName: z.optional(z.string()),
-  }))();
+  }), isPodResourceClaim))();
+
+/** Whether a JSON value is a valid {@link PodResourceClaim} (`v1`): exactly what {@link PodResourceClaimSchema} accepts, read without copying. */
+export function isPodResourceClaim(value: unknown): value is PodResourceClaim {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.resourceClaimName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.resourceClaimTemplateName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodSchedulingGate` type of the Kubernetes API `v1`.
@@ -4184,9 +6736,18 @@ export interface PodSchedulingGate {
 
 /** Schema of {@link PodSchedulingGate} (`v1`): unknown fields pass through. */
 export const PodSchedulingGateSchema: z.ZodMiniType<PodSchedulingGate> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
-  }))();
+  }), isPodSchedulingGate))();
+
+/** Whether a JSON value is a valid {@link PodSchedulingGate} (`v1`): exactly what {@link PodSchedulingGateSchema} accepts, read without copying. */
+export function isPodSchedulingGate(value: unknown): value is PodSchedulingGate {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodSchedulingGroup` type of the Kubernetes API `v1`.
@@ -4200,9 +6761,18 @@ export interface PodSchedulingGroup {
 
 /** Schema of {@link PodSchedulingGroup} (`v1`): unknown fields pass through. */
 export const PodSchedulingGroupSchema: z.ZodMiniType<PodSchedulingGroup> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     podGroupName: z.optional(z.string()),
-  }))();
+  }), isPodSchedulingGroup))();
+
+/** Whether a JSON value is a valid {@link PodSchedulingGroup} (`v1`): exactly what {@link PodSchedulingGroupSchema} accepts, read without copying. */
+export function isPodSchedulingGroup(value: unknown): value is PodSchedulingGroup {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.podGroupName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Sysctl` type of the Kubernetes API `v1`.
@@ -4218,10 +6788,20 @@ export interface Sysctl {
 
 /** Schema of {@link Sysctl} (`v1`): unknown fields pass through. */
 export const SysctlSchema: z.ZodMiniType<Sysctl> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     value: z.string(),
-  }))();
+  }), isSysctl))();
+
+/** Whether a JSON value is a valid {@link Sysctl} (`v1`): exactly what {@link SysctlSchema} accepts, read without copying. */
+export function isSysctl(value: unknown): value is Sysctl {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.value; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodSecurityContext` type of the Kubernetes API `v1`.
@@ -4259,7 +6839,7 @@ export interface PodSecurityContext {
 
 /** Schema of {@link PodSecurityContext} (`v1`): unknown fields pass through. */
 export const PodSecurityContextSchema: z.ZodMiniType<PodSecurityContext> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     appArmorProfile: z.optional(AppArmorProfileSchema),
     fsGroup: z.optional(z.int()),
     fsGroupChangePolicy: z.optional(z.string()),
@@ -4273,7 +6853,28 @@ export const PodSecurityContextSchema: z.ZodMiniType<PodSecurityContext> = /* @_
     supplementalGroupsPolicy: z.optional(z.string()),
     sysctls: z.optional(z.array(SysctlSchema)),
     windowsOptions: z.optional(WindowsSecurityContextOptionsSchema),
-  }))();
+  }), isPodSecurityContext))();
+
+/** Whether a JSON value is a valid {@link PodSecurityContext} (`v1`): exactly what {@link PodSecurityContextSchema} accepts, read without copying. */
+export function isPodSecurityContext(value: unknown): value is PodSecurityContext {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.appArmorProfile; if (v !== undefined && !isAppArmorProfile(v)) return false;
+  v = o.fsGroup; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.fsGroupChangePolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.runAsGroup; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.runAsNonRoot; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.runAsUser; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.seLinuxChangePolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.seLinuxOptions; if (v !== undefined && !isSELinuxOptions(v)) return false;
+  v = o.seccompProfile; if (v !== undefined && !isSeccompProfile(v)) return false;
+  v = o.supplementalGroups; if (v !== undefined && !isIntegerList(v)) return false;
+  v = o.supplementalGroupsPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.sysctls; if (v !== undefined && !isSysctlList(v)) return false;
+  v = o.windowsOptions; if (v !== undefined && !isWindowsSecurityContextOptions(v)) return false;
+  return true;
+}
 
 /**
  * The `Toleration` type of the Kubernetes API `v1`.
@@ -4295,13 +6896,26 @@ export interface Toleration {
 
 /** Schema of {@link Toleration} (`v1`): unknown fields pass through. */
 export const TolerationSchema: z.ZodMiniType<Toleration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     effect: z.optional(z.string()),
     key: z.optional(z.string()),
     operator: z.optional(z.string()),
     tolerationSeconds: z.optional(z.int()),
     value: z.optional(z.string()),
-  }))();
+  }), isToleration))();
+
+/** Whether a JSON value is a valid {@link Toleration} (`v1`): exactly what {@link TolerationSchema} accepts, read without copying. */
+export function isToleration(value: unknown): value is Toleration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.effect; if (v !== undefined && typeof v !== "string") return false;
+  v = o.key; if (v !== undefined && typeof v !== "string") return false;
+  v = o.operator; if (v !== undefined && typeof v !== "string") return false;
+  v = o.tolerationSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.value; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `TopologySpreadConstraint` type of the Kubernetes API `v1`.
@@ -4329,7 +6943,7 @@ export interface TopologySpreadConstraint {
 
 /** Schema of {@link TopologySpreadConstraint} (`v1`): unknown fields pass through. */
 export const TopologySpreadConstraintSchema: z.ZodMiniType<TopologySpreadConstraint> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     labelSelector: z.optional(LabelSelectorSchema),
     matchLabelKeys: z.optional(z.array(z.string())),
     maxSkew: z.int(),
@@ -4338,7 +6952,23 @@ export const TopologySpreadConstraintSchema: z.ZodMiniType<TopologySpreadConstra
     nodeTaintsPolicy: z.optional(z.string()),
     topologyKey: z.string(),
     whenUnsatisfiable: z.string(),
-  }))();
+  }), isTopologySpreadConstraint))();
+
+/** Whether a JSON value is a valid {@link TopologySpreadConstraint} (`v1`): exactly what {@link TopologySpreadConstraintSchema} accepts, read without copying. */
+export function isTopologySpreadConstraint(value: unknown): value is TopologySpreadConstraint {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.labelSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.matchLabelKeys; if (v !== undefined && !isStringList(v)) return false;
+  v = o.maxSkew; if (!Number.isSafeInteger(v)) return false;
+  v = o.minDomains; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.nodeAffinityPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nodeTaintsPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.topologyKey; if (typeof v !== "string") return false;
+  v = o.whenUnsatisfiable; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodCertificateProjection` type of the Kubernetes API `v1`.
@@ -4364,7 +6994,7 @@ export interface PodCertificateProjection {
 
 /** Schema of {@link PodCertificateProjection} (`v1`): unknown fields pass through. */
 export const PodCertificateProjectionSchema: z.ZodMiniType<PodCertificateProjection> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     certificateChainPath: z.optional(z.string()),
     credentialBundlePath: z.optional(z.string()),
     keyPath: z.optional(z.string()),
@@ -4372,7 +7002,22 @@ export const PodCertificateProjectionSchema: z.ZodMiniType<PodCertificateProject
     maxExpirationSeconds: z.optional(z.int()),
     signerName: z.string(),
     userAnnotations: z.optional(StringMapSchema),
-  }))();
+  }), isPodCertificateProjection))();
+
+/** Whether a JSON value is a valid {@link PodCertificateProjection} (`v1`): exactly what {@link PodCertificateProjectionSchema} accepts, read without copying. */
+export function isPodCertificateProjection(value: unknown): value is PodCertificateProjection {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.certificateChainPath; if (v !== undefined && typeof v !== "string") return false;
+  v = o.credentialBundlePath; if (v !== undefined && typeof v !== "string") return false;
+  v = o.keyPath; if (v !== undefined && typeof v !== "string") return false;
+  v = o.keyType; if (typeof v !== "string") return false;
+  v = o.maxExpirationSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.signerName; if (typeof v !== "string") return false;
+  v = o.userAnnotations; if (v !== undefined && !isStringMap(v)) return false;
+  return true;
+}
 
 /**
  * The `SecretProjection` type of the Kubernetes API `v1`.
@@ -4390,11 +7035,22 @@ export interface SecretProjection {
 
 /** Schema of {@link SecretProjection} (`v1`): unknown fields pass through. */
 export const SecretProjectionSchema: z.ZodMiniType<SecretProjection> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     items: z.optional(z.array(KeyToPathSchema)),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isSecretProjection))();
+
+/** Whether a JSON value is a valid {@link SecretProjection} (`v1`): exactly what {@link SecretProjectionSchema} accepts, read without copying. */
+export function isSecretProjection(value: unknown): value is SecretProjection {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.items; if (v !== undefined && !isKeyToPathList(v)) return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `ServiceAccountTokenProjection` type of the Kubernetes API `v1`.
@@ -4412,11 +7068,22 @@ export interface ServiceAccountTokenProjection {
 
 /** Schema of {@link ServiceAccountTokenProjection} (`v1`): unknown fields pass through. */
 export const ServiceAccountTokenProjectionSchema: z.ZodMiniType<ServiceAccountTokenProjection> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     audience: z.optional(z.string()),
     expirationSeconds: z.optional(z.int()),
     path: z.string(),
-  }))();
+  }), isServiceAccountTokenProjection))();
+
+/** Whether a JSON value is a valid {@link ServiceAccountTokenProjection} (`v1`): exactly what {@link ServiceAccountTokenProjectionSchema} accepts, read without copying. */
+export function isServiceAccountTokenProjection(value: unknown): value is ServiceAccountTokenProjection {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.audience; if (v !== undefined && typeof v !== "string") return false;
+  v = o.expirationSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.path; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `VolumeProjection` type of the Kubernetes API `v1`.
@@ -4440,14 +7107,28 @@ export interface VolumeProjection {
 
 /** Schema of {@link VolumeProjection} (`v1`): unknown fields pass through. */
 export const VolumeProjectionSchema: z.ZodMiniType<VolumeProjection> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     clusterTrustBundle: z.optional(ClusterTrustBundleProjectionSchema),
     configMap: z.optional(ConfigMapProjectionSchema),
     downwardAPI: z.optional(DownwardAPIProjectionSchema),
     podCertificate: z.optional(PodCertificateProjectionSchema),
     secret: z.optional(SecretProjectionSchema),
     serviceAccountToken: z.optional(ServiceAccountTokenProjectionSchema),
-  }))();
+  }), isVolumeProjection))();
+
+/** Whether a JSON value is a valid {@link VolumeProjection} (`v1`): exactly what {@link VolumeProjectionSchema} accepts, read without copying. */
+export function isVolumeProjection(value: unknown): value is VolumeProjection {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.clusterTrustBundle; if (v !== undefined && !isClusterTrustBundleProjection(v)) return false;
+  v = o.configMap; if (v !== undefined && !isConfigMapProjection(v)) return false;
+  v = o.downwardAPI; if (v !== undefined && !isDownwardAPIProjection(v)) return false;
+  v = o.podCertificate; if (v !== undefined && !isPodCertificateProjection(v)) return false;
+  v = o.secret; if (v !== undefined && !isSecretProjection(v)) return false;
+  v = o.serviceAccountToken; if (v !== undefined && !isServiceAccountTokenProjection(v)) return false;
+  return true;
+}
 
 /**
  * The `ProjectedVolumeSource` type of the Kubernetes API `v1`.
@@ -4463,10 +7144,20 @@ export interface ProjectedVolumeSource {
 
 /** Schema of {@link ProjectedVolumeSource} (`v1`): unknown fields pass through. */
 export const ProjectedVolumeSourceSchema: z.ZodMiniType<ProjectedVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     defaultMode: z.optional(z.int()),
     sources: z.optional(z.array(VolumeProjectionSchema)),
-  }))();
+  }), isProjectedVolumeSource))();
+
+/** Whether a JSON value is a valid {@link ProjectedVolumeSource} (`v1`): exactly what {@link ProjectedVolumeSourceSchema} accepts, read without copying. */
+export function isProjectedVolumeSource(value: unknown): value is ProjectedVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.defaultMode; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.sources; if (v !== undefined && !isVolumeProjectionList(v)) return false;
+  return true;
+}
 
 /**
  * The `RBDVolumeSource` type of the Kubernetes API `v1`.
@@ -4494,7 +7185,7 @@ export interface RBDVolumeSource {
 
 /** Schema of {@link RBDVolumeSource} (`v1`): unknown fields pass through. */
 export const RBDVolumeSourceSchema: z.ZodMiniType<RBDVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     image: z.string(),
     keyring: z.optional(z.string()),
@@ -4503,7 +7194,23 @@ export const RBDVolumeSourceSchema: z.ZodMiniType<RBDVolumeSource> = /* @__PURE_
     readOnly: z.optional(z.boolean()),
     secretRef: z.optional(LocalObjectReferenceSchema),
     user: z.optional(z.string()),
-  }))();
+  }), isRBDVolumeSource))();
+
+/** Whether a JSON value is a valid {@link RBDVolumeSource} (`v1`): exactly what {@link RBDVolumeSourceSchema} accepts, read without copying. */
+export function isRBDVolumeSource(value: unknown): value is RBDVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.image; if (typeof v !== "string") return false;
+  v = o.keyring; if (v !== undefined && typeof v !== "string") return false;
+  v = o.monitors; if (!isStringList(v)) return false;
+  v = o.pool; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (v !== undefined && !isLocalObjectReference(v)) return false;
+  v = o.user; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ScaleIOVolumeSource` type of the Kubernetes API `v1`.
@@ -4535,7 +7242,7 @@ export interface ScaleIOVolumeSource {
 
 /** Schema of {@link ScaleIOVolumeSource} (`v1`): unknown fields pass through. */
 export const ScaleIOVolumeSourceSchema: z.ZodMiniType<ScaleIOVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     gateway: z.string(),
     protectionDomain: z.optional(z.string()),
@@ -4546,7 +7253,25 @@ export const ScaleIOVolumeSourceSchema: z.ZodMiniType<ScaleIOVolumeSource> = /* 
     storagePool: z.optional(z.string()),
     system: z.string(),
     volumeName: z.optional(z.string()),
-  }))();
+  }), isScaleIOVolumeSource))();
+
+/** Whether a JSON value is a valid {@link ScaleIOVolumeSource} (`v1`): exactly what {@link ScaleIOVolumeSourceSchema} accepts, read without copying. */
+export function isScaleIOVolumeSource(value: unknown): value is ScaleIOVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.gateway; if (typeof v !== "string") return false;
+  v = o.protectionDomain; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (!isLocalObjectReference(v)) return false;
+  v = o.sslEnabled; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.storageMode; if (v !== undefined && typeof v !== "string") return false;
+  v = o.storagePool; if (v !== undefined && typeof v !== "string") return false;
+  v = o.system; if (typeof v !== "string") return false;
+  v = o.volumeName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `SecretVolumeSource` type of the Kubernetes API `v1`.
@@ -4566,12 +7291,24 @@ export interface SecretVolumeSource {
 
 /** Schema of {@link SecretVolumeSource} (`v1`): unknown fields pass through. */
 export const SecretVolumeSourceSchema: z.ZodMiniType<SecretVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     defaultMode: z.optional(z.int()),
     items: z.optional(z.array(KeyToPathSchema)),
     optional: z.optional(z.boolean()),
     secretName: z.optional(z.string()),
-  }))();
+  }), isSecretVolumeSource))();
+
+/** Whether a JSON value is a valid {@link SecretVolumeSource} (`v1`): exactly what {@link SecretVolumeSourceSchema} accepts, read without copying. */
+export function isSecretVolumeSource(value: unknown): value is SecretVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.defaultMode; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.items; if (v !== undefined && !isKeyToPathList(v)) return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `StorageOSVolumeSource` type of the Kubernetes API `v1`.
@@ -4593,13 +7330,26 @@ export interface StorageOSVolumeSource {
 
 /** Schema of {@link StorageOSVolumeSource} (`v1`): unknown fields pass through. */
 export const StorageOSVolumeSourceSchema: z.ZodMiniType<StorageOSVolumeSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     fsType: z.optional(z.string()),
     readOnly: z.optional(z.boolean()),
     secretRef: z.optional(LocalObjectReferenceSchema),
     volumeName: z.optional(z.string()),
     volumeNamespace: z.optional(z.string()),
-  }))();
+  }), isStorageOSVolumeSource))();
+
+/** Whether a JSON value is a valid {@link StorageOSVolumeSource} (`v1`): exactly what {@link StorageOSVolumeSourceSchema} accepts, read without copying. */
+export function isStorageOSVolumeSource(value: unknown): value is StorageOSVolumeSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.fsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readOnly; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.secretRef; if (v !== undefined && !isLocalObjectReference(v)) return false;
+  v = o.volumeName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.volumeNamespace; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Volume` type of the Kubernetes API `v1`.
@@ -4673,7 +7423,7 @@ export interface Volume {
 
 /** Schema of {@link Volume} (`v1`): unknown fields pass through. */
 export const VolumeSchema: z.ZodMiniType<Volume> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     awsElasticBlockStore: z.optional(AWSElasticBlockStoreVolumeSourceSchema),
     azureDisk: z.optional(AzureDiskVolumeSourceSchema),
     azureFile: z.optional(AzureFileVolumeSourceSchema),
@@ -4705,7 +7455,46 @@ export const VolumeSchema: z.ZodMiniType<Volume> = /* @__PURE__ */ (() =>
     secret: z.optional(SecretVolumeSourceSchema),
     storageos: z.optional(StorageOSVolumeSourceSchema),
     vsphereVolume: z.optional(VsphereVirtualDiskVolumeSourceSchema),
-  }))();
+  }), isVolume))();
+
+/** Whether a JSON value is a valid {@link Volume} (`v1`): exactly what {@link VolumeSchema} accepts, read without copying. */
+export function isVolume(value: unknown): value is Volume {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.awsElasticBlockStore; if (v !== undefined && !isAWSElasticBlockStoreVolumeSource(v)) return false;
+  v = o.azureDisk; if (v !== undefined && !isAzureDiskVolumeSource(v)) return false;
+  v = o.azureFile; if (v !== undefined && !isAzureFileVolumeSource(v)) return false;
+  v = o.cephfs; if (v !== undefined && !isCephFSVolumeSource(v)) return false;
+  v = o.cinder; if (v !== undefined && !isCinderVolumeSource(v)) return false;
+  v = o.configMap; if (v !== undefined && !isConfigMapVolumeSource(v)) return false;
+  v = o.csi; if (v !== undefined && !isCSIVolumeSource(v)) return false;
+  v = o.downwardAPI; if (v !== undefined && !isDownwardAPIVolumeSource(v)) return false;
+  v = o.emptyDir; if (v !== undefined && !isEmptyDirVolumeSource(v)) return false;
+  v = o.ephemeral; if (v !== undefined && !isEphemeralVolumeSource(v)) return false;
+  v = o.fc; if (v !== undefined && !isFCVolumeSource(v)) return false;
+  v = o.flexVolume; if (v !== undefined && !isFlexVolumeSource(v)) return false;
+  v = o.flocker; if (v !== undefined && !isFlockerVolumeSource(v)) return false;
+  v = o.gcePersistentDisk; if (v !== undefined && !isGCEPersistentDiskVolumeSource(v)) return false;
+  v = o.gitRepo; if (v !== undefined && !isGitRepoVolumeSource(v)) return false;
+  v = o.glusterfs; if (v !== undefined && !isGlusterfsVolumeSource(v)) return false;
+  v = o.hostPath; if (v !== undefined && !isHostPathVolumeSource(v)) return false;
+  v = o.image; if (v !== undefined && !isImageVolumeSource(v)) return false;
+  v = o.iscsi; if (v !== undefined && !isISCSIVolumeSource(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.nfs; if (v !== undefined && !isNFSVolumeSource(v)) return false;
+  v = o.persistentVolumeClaim; if (v !== undefined && !isPersistentVolumeClaimVolumeSource(v)) return false;
+  v = o.photonPersistentDisk; if (v !== undefined && !isPhotonPersistentDiskVolumeSource(v)) return false;
+  v = o.portworxVolume; if (v !== undefined && !isPortworxVolumeSource(v)) return false;
+  v = o.projected; if (v !== undefined && !isProjectedVolumeSource(v)) return false;
+  v = o.quobyte; if (v !== undefined && !isQuobyteVolumeSource(v)) return false;
+  v = o.rbd; if (v !== undefined && !isRBDVolumeSource(v)) return false;
+  v = o.scaleIO; if (v !== undefined && !isScaleIOVolumeSource(v)) return false;
+  v = o.secret; if (v !== undefined && !isSecretVolumeSource(v)) return false;
+  v = o.storageos; if (v !== undefined && !isStorageOSVolumeSource(v)) return false;
+  v = o.vsphereVolume; if (v !== undefined && !isVsphereVirtualDiskVolumeSource(v)) return false;
+  return true;
+}
 
 /**
  * The `PodSpec` type of the Kubernetes API `v1`.
@@ -4801,7 +7590,7 @@ export interface PodSpec {
 
 /** Schema of {@link PodSpec} (`v1`): unknown fields pass through. */
 export const PodSpecSchema: z.ZodMiniType<PodSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     activeDeadlineSeconds: z.optional(z.int()),
     affinity: z.optional(AffinitySchema),
     automountServiceAccountToken: z.optional(z.boolean()),
@@ -4844,7 +7633,57 @@ export const PodSpecSchema: z.ZodMiniType<PodSpec> = /* @__PURE__ */ (() =>
     tolerations: z.optional(z.array(TolerationSchema)),
     topologySpreadConstraints: z.optional(z.array(TopologySpreadConstraintSchema)),
     volumes: z.optional(z.array(VolumeSchema)),
-  }))();
+  }), isPodSpec))();
+
+/** Whether a JSON value is a valid {@link PodSpec} (`v1`): exactly what {@link PodSpecSchema} accepts, read without copying. */
+export function isPodSpec(value: unknown): value is PodSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.activeDeadlineSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.affinity; if (v !== undefined && !isAffinity(v)) return false;
+  v = o.automountServiceAccountToken; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.containers; if (!isContainerList(v)) return false;
+  v = o.dnsConfig; if (v !== undefined && !isPodDNSConfig(v)) return false;
+  v = o.dnsPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.enableServiceLinks; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.ephemeralContainers; if (v !== undefined && !isEphemeralContainerList(v)) return false;
+  v = o.hostAliases; if (v !== undefined && !isHostAliasList(v)) return false;
+  v = o.hostIPC; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.hostNetwork; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.hostPID; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.hostUsers; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.hostname; if (v !== undefined && typeof v !== "string") return false;
+  v = o.hostnameOverride; if (v !== undefined && typeof v !== "string") return false;
+  v = o.imagePullSecrets; if (v !== undefined && !isLocalObjectReferenceList(v)) return false;
+  v = o.initContainers; if (v !== undefined && !isContainerList(v)) return false;
+  v = o.nodeName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nodeSelector; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.os; if (v !== undefined && !isPodOS(v)) return false;
+  v = o.overhead; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.preemptionPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.priority; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.priorityClassName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.readinessGates; if (v !== undefined && !isPodReadinessGateList(v)) return false;
+  v = o.resourceClaims; if (v !== undefined && !isPodResourceClaimList(v)) return false;
+  v = o.resources; if (v !== undefined && !isResourceRequirements(v)) return false;
+  v = o.restartPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.runtimeClassName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.schedulerName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.schedulingGates; if (v !== undefined && !isPodSchedulingGateList(v)) return false;
+  v = o.schedulingGroup; if (v !== undefined && !isPodSchedulingGroup(v)) return false;
+  v = o.securityContext; if (v !== undefined && !isPodSecurityContext(v)) return false;
+  v = o.serviceAccount; if (v !== undefined && typeof v !== "string") return false;
+  v = o.serviceAccountName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.setHostnameAsFQDN; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.shareProcessNamespace; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.subdomain; if (v !== undefined && typeof v !== "string") return false;
+  v = o.terminationGracePeriodSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.tolerations; if (v !== undefined && !isTolerationList(v)) return false;
+  v = o.topologySpreadConstraints; if (v !== undefined && !isTopologySpreadConstraintList(v)) return false;
+  v = o.volumes; if (v !== undefined && !isVolumeList(v)) return false;
+  return true;
+}
 
 /**
  * The `PodCondition` type of the Kubernetes API `v1`.
@@ -4870,7 +7709,7 @@ export interface PodCondition {
 
 /** Schema of {@link PodCondition} (`v1`): unknown fields pass through. */
 export const PodConditionSchema: z.ZodMiniType<PodCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastProbeTime: z.optional(z.nullable(TimeSchema)),
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
@@ -4878,7 +7717,22 @@ export const PodConditionSchema: z.ZodMiniType<PodCondition> = /* @__PURE__ */ (
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isPodCondition))();
+
+/** Whether a JSON value is a valid {@link PodCondition} (`v1`): exactly what {@link PodConditionSchema} accepts, read without copying. */
+export function isPodCondition(value: unknown): value is PodCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastProbeTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodExtendedResourceClaimStatus` type of the Kubernetes API `v1`.
@@ -4894,10 +7748,20 @@ export interface PodExtendedResourceClaimStatus {
 
 /** Schema of {@link PodExtendedResourceClaimStatus} (`v1`): unknown fields pass through. */
 export const PodExtendedResourceClaimStatusSchema: z.ZodMiniType<PodExtendedResourceClaimStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     requestMappings: z.array(ContainerExtendedResourceRequestSchema),
     resourceClaimName: z.string(),
-  }))();
+  }), isPodExtendedResourceClaimStatus))();
+
+/** Whether a JSON value is a valid {@link PodExtendedResourceClaimStatus} (`v1`): exactly what {@link PodExtendedResourceClaimStatusSchema} accepts, read without copying. */
+export function isPodExtendedResourceClaimStatus(value: unknown): value is PodExtendedResourceClaimStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.requestMappings; if (!isContainerExtendedResourceRequestList(v)) return false;
+  v = o.resourceClaimName; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodIP` type of the Kubernetes API `v1`.
@@ -4911,9 +7775,18 @@ export interface PodIP {
 
 /** Schema of {@link PodIP} (`v1`): unknown fields pass through. */
 export const PodIPSchema: z.ZodMiniType<PodIP> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     ip: z.string(),
-  }))();
+  }), isPodIP))();
+
+/** Whether a JSON value is a valid {@link PodIP} (`v1`): exactly what {@link PodIPSchema} accepts, read without copying. */
+export function isPodIP(value: unknown): value is PodIP {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.ip; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodResourceClaimStatus` type of the Kubernetes API `v1`.
@@ -4929,10 +7802,20 @@ export interface PodResourceClaimStatus {
 
 /** Schema of {@link PodResourceClaimStatus} (`v1`): unknown fields pass through. */
 export const PodResourceClaimStatusSchema: z.ZodMiniType<PodResourceClaimStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     resourceClaimName: z.optional(z.string()),
-  }))();
+  }), isPodResourceClaimStatus))();
+
+/** Whether a JSON value is a valid {@link PodResourceClaimStatus} (`v1`): exactly what {@link PodResourceClaimStatusSchema} accepts, read without copying. */
+export function isPodResourceClaimStatus(value: unknown): value is PodResourceClaimStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.resourceClaimName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodStatus` type of the Kubernetes API `v1`.
@@ -4986,7 +7869,7 @@ export interface PodStatus {
 
 /** Schema of {@link PodStatus} (`v1`): unknown fields pass through. */
 export const PodStatusSchema: z.ZodMiniType<PodStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allocatedResources: z.optional(z.record(z.string(), QuantitySchema)),
     conditions: z.optional(z.array(PodConditionSchema)),
     containerStatuses: z.optional(z.array(ContainerStatusSchema)),
@@ -5008,7 +7891,36 @@ export const PodStatusSchema: z.ZodMiniType<PodStatus> = /* @__PURE__ */ (() =>
     resourceClaimStatuses: z.optional(z.array(PodResourceClaimStatusSchema)),
     resources: z.optional(ResourceRequirementsSchema),
     startTime: z.optional(z.nullable(TimeSchema)),
-  }))();
+  }), isPodStatus))();
+
+/** Whether a JSON value is a valid {@link PodStatus} (`v1`): exactly what {@link PodStatusSchema} accepts, read without copying. */
+export function isPodStatus(value: unknown): value is PodStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allocatedResources; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.conditions; if (v !== undefined && !isPodConditionList(v)) return false;
+  v = o.containerStatuses; if (v !== undefined && !isContainerStatusList(v)) return false;
+  v = o.ephemeralContainerStatuses; if (v !== undefined && !isContainerStatusList(v)) return false;
+  v = o.extendedResourceClaimStatus; if (v !== undefined && !isPodExtendedResourceClaimStatus(v)) return false;
+  v = o.hostIP; if (v !== undefined && typeof v !== "string") return false;
+  v = o.hostIPs; if (v !== undefined && !isHostIPList(v)) return false;
+  v = o.initContainerStatuses; if (v !== undefined && !isContainerStatusList(v)) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nodeAllocatableResourceClaimStatuses; if (v !== undefined && !isNodeAllocatableResourceClaimStatusList(v)) return false;
+  v = o.nominatedNodeName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.phase; if (v !== undefined && typeof v !== "string") return false;
+  v = o.podIP; if (v !== undefined && typeof v !== "string") return false;
+  v = o.podIPs; if (v !== undefined && !isPodIPList(v)) return false;
+  v = o.qosClass; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.resize; if (v !== undefined && typeof v !== "string") return false;
+  v = o.resourceClaimStatuses; if (v !== undefined && !isPodResourceClaimStatusList(v)) return false;
+  v = o.resources; if (v !== undefined && !isResourceRequirements(v)) return false;
+  v = o.startTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  return true;
+}
 
 /**
  * A `Pod`: a namespaced object of the Kubernetes API `v1`.
@@ -5030,13 +7942,26 @@ export interface Pod extends KubernetesObject {
 
 /** Schema of {@link Pod} (`v1`): unknown fields pass through. */
 export const PodSchema: z.ZodMiniType<Pod> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(PodSpecSchema),
     status: z.optional(PodStatusSchema),
-  }))();
+  }), isPod))();
+
+/** Whether a JSON value is a valid {@link Pod} (`v1`): exactly what {@link PodSchema} accepts, read without copying. */
+export function isPod(value: unknown): value is Pod {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isPodSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isPodStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `PodTemplateSpec` type of the Kubernetes API `v1`.
@@ -5052,10 +7977,20 @@ export interface PodTemplateSpec {
 
 /** Schema of {@link PodTemplateSpec} (`v1`): unknown fields pass through. */
 export const PodTemplateSpecSchema: z.ZodMiniType<PodTemplateSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     metadata: z.optional(ObjectMetaSchema),
     spec: z.optional(PodSpecSchema),
-  }))();
+  }), isPodTemplateSpec))();
+
+/** Whether a JSON value is a valid {@link PodTemplateSpec} (`v1`): exactly what {@link PodTemplateSpecSchema} accepts, read without copying. */
+export function isPodTemplateSpec(value: unknown): value is PodTemplateSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.metadata; if (v !== undefined && !isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isPodSpec(v)) return false;
+  return true;
+}
 
 /**
  * A `PodTemplate`: a namespaced object of the Kubernetes API `v1`.
@@ -5075,12 +8010,24 @@ export interface PodTemplate extends KubernetesObject {
 
 /** Schema of {@link PodTemplate} (`v1`): unknown fields pass through. */
 export const PodTemplateSchema: z.ZodMiniType<PodTemplate> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     template: z.optional(PodTemplateSpecSchema),
-  }))();
+  }), isPodTemplate))();
+
+/** Whether a JSON value is a valid {@link PodTemplate} (`v1`): exactly what {@link PodTemplateSchema} accepts, read without copying. */
+export function isPodTemplate(value: unknown): value is PodTemplate {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.template; if (v !== undefined && !isPodTemplateSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `ReplicationControllerSpec` type of the Kubernetes API `v1`.
@@ -5100,12 +8047,24 @@ export interface ReplicationControllerSpec {
 
 /** Schema of {@link ReplicationControllerSpec} (`v1`): unknown fields pass through. */
 export const ReplicationControllerSpecSchema: z.ZodMiniType<ReplicationControllerSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     minReadySeconds: z.optional(z.int()),
     replicas: z.optional(z.int()),
     selector: z.optional(StringMapSchema),
     template: z.optional(PodTemplateSpecSchema),
-  }))();
+  }), isReplicationControllerSpec))();
+
+/** Whether a JSON value is a valid {@link ReplicationControllerSpec} (`v1`): exactly what {@link ReplicationControllerSpecSchema} accepts, read without copying. */
+export function isReplicationControllerSpec(value: unknown): value is ReplicationControllerSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.minReadySeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.replicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.selector; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.template; if (v !== undefined && !isPodTemplateSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `ReplicationControllerCondition` type of the Kubernetes API `v1`.
@@ -5127,13 +8086,26 @@ export interface ReplicationControllerCondition {
 
 /** Schema of {@link ReplicationControllerCondition} (`v1`): unknown fields pass through. */
 export const ReplicationControllerConditionSchema: z.ZodMiniType<ReplicationControllerCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isReplicationControllerCondition))();
+
+/** Whether a JSON value is a valid {@link ReplicationControllerCondition} (`v1`): exactly what {@link ReplicationControllerConditionSchema} accepts, read without copying. */
+export function isReplicationControllerCondition(value: unknown): value is ReplicationControllerCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ReplicationControllerStatus` type of the Kubernetes API `v1`.
@@ -5157,14 +8129,28 @@ export interface ReplicationControllerStatus {
 
 /** Schema of {@link ReplicationControllerStatus} (`v1`): unknown fields pass through. */
 export const ReplicationControllerStatusSchema: z.ZodMiniType<ReplicationControllerStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     availableReplicas: z.optional(z.int()),
     conditions: z.optional(z.array(ReplicationControllerConditionSchema)),
     fullyLabeledReplicas: z.optional(z.int()),
     observedGeneration: z.optional(z.int()),
     readyReplicas: z.optional(z.int()),
     replicas: z.int(),
-  }))();
+  }), isReplicationControllerStatus))();
+
+/** Whether a JSON value is a valid {@link ReplicationControllerStatus} (`v1`): exactly what {@link ReplicationControllerStatusSchema} accepts, read without copying. */
+export function isReplicationControllerStatus(value: unknown): value is ReplicationControllerStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.availableReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.conditions; if (v !== undefined && !isReplicationControllerConditionList(v)) return false;
+  v = o.fullyLabeledReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.readyReplicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.replicas; if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * A `ReplicationController`: a namespaced object of the Kubernetes API `v1`.
@@ -5186,13 +8172,26 @@ export interface ReplicationController extends KubernetesObject {
 
 /** Schema of {@link ReplicationController} (`v1`): unknown fields pass through. */
 export const ReplicationControllerSchema: z.ZodMiniType<ReplicationController> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(ReplicationControllerSpecSchema),
     status: z.optional(ReplicationControllerStatusSchema),
-  }))();
+  }), isReplicationController))();
+
+/** Whether a JSON value is a valid {@link ReplicationController} (`v1`): exactly what {@link ReplicationControllerSchema} accepts, read without copying. */
+export function isReplicationController(value: unknown): value is ReplicationController {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isReplicationControllerSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isReplicationControllerStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `ScopedResourceSelectorRequirement` type of the Kubernetes API `v1`.
@@ -5210,11 +8209,22 @@ export interface ScopedResourceSelectorRequirement {
 
 /** Schema of {@link ScopedResourceSelectorRequirement} (`v1`): unknown fields pass through. */
 export const ScopedResourceSelectorRequirementSchema: z.ZodMiniType<ScopedResourceSelectorRequirement> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     operator: z.string(),
     scopeName: z.string(),
     values: z.optional(z.array(z.string())),
-  }))();
+  }), isScopedResourceSelectorRequirement))();
+
+/** Whether a JSON value is a valid {@link ScopedResourceSelectorRequirement} (`v1`): exactly what {@link ScopedResourceSelectorRequirementSchema} accepts, read without copying. */
+export function isScopedResourceSelectorRequirement(value: unknown): value is ScopedResourceSelectorRequirement {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.operator; if (typeof v !== "string") return false;
+  v = o.scopeName; if (typeof v !== "string") return false;
+  v = o.values; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `ScopeSelector` type of the Kubernetes API `v1`.
@@ -5228,9 +8238,18 @@ export interface ScopeSelector {
 
 /** Schema of {@link ScopeSelector} (`v1`): unknown fields pass through. */
 export const ScopeSelectorSchema: z.ZodMiniType<ScopeSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     matchExpressions: z.optional(z.array(ScopedResourceSelectorRequirementSchema)),
-  }))();
+  }), isScopeSelector))();
+
+/** Whether a JSON value is a valid {@link ScopeSelector} (`v1`): exactly what {@link ScopeSelectorSchema} accepts, read without copying. */
+export function isScopeSelector(value: unknown): value is ScopeSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.matchExpressions; if (v !== undefined && !isScopedResourceSelectorRequirementList(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceQuotaSpec` type of the Kubernetes API `v1`.
@@ -5248,11 +8267,22 @@ export interface ResourceQuotaSpec {
 
 /** Schema of {@link ResourceQuotaSpec} (`v1`): unknown fields pass through. */
 export const ResourceQuotaSpecSchema: z.ZodMiniType<ResourceQuotaSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     hard: z.optional(z.record(z.string(), QuantitySchema)),
     scopeSelector: z.optional(ScopeSelectorSchema),
     scopes: z.optional(z.array(z.string())),
-  }))();
+  }), isResourceQuotaSpec))();
+
+/** Whether a JSON value is a valid {@link ResourceQuotaSpec} (`v1`): exactly what {@link ResourceQuotaSpecSchema} accepts, read without copying. */
+export function isResourceQuotaSpec(value: unknown): value is ResourceQuotaSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.hard; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.scopeSelector; if (v !== undefined && !isScopeSelector(v)) return false;
+  v = o.scopes; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceQuotaStatus` type of the Kubernetes API `v1`.
@@ -5268,10 +8298,20 @@ export interface ResourceQuotaStatus {
 
 /** Schema of {@link ResourceQuotaStatus} (`v1`): unknown fields pass through. */
 export const ResourceQuotaStatusSchema: z.ZodMiniType<ResourceQuotaStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     hard: z.optional(z.record(z.string(), QuantitySchema)),
     used: z.optional(z.record(z.string(), QuantitySchema)),
-  }))();
+  }), isResourceQuotaStatus))();
+
+/** Whether a JSON value is a valid {@link ResourceQuotaStatus} (`v1`): exactly what {@link ResourceQuotaStatusSchema} accepts, read without copying. */
+export function isResourceQuotaStatus(value: unknown): value is ResourceQuotaStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.hard; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.used; if (v !== undefined && !isQuantityMap(v)) return false;
+  return true;
+}
 
 /**
  * A `ResourceQuota`: a namespaced object of the Kubernetes API `v1`.
@@ -5293,13 +8333,26 @@ export interface ResourceQuota extends KubernetesObject {
 
 /** Schema of {@link ResourceQuota} (`v1`): unknown fields pass through. */
 export const ResourceQuotaSchema: z.ZodMiniType<ResourceQuota> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(ResourceQuotaSpecSchema),
     status: z.optional(ResourceQuotaStatusSchema),
-  }))();
+  }), isResourceQuota))();
+
+/** Whether a JSON value is a valid {@link ResourceQuota} (`v1`): exactly what {@link ResourceQuotaSchema} accepts, read without copying. */
+export function isResourceQuota(value: unknown): value is ResourceQuota {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isResourceQuotaSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isResourceQuotaStatus(v)) return false;
+  return true;
+}
 
 /**
  * A `Secret`: a namespaced object of the Kubernetes API `v1`.
@@ -5325,7 +8378,7 @@ export interface Secret extends KubernetesObject {
 
 /** Schema of {@link Secret} (`v1`): unknown fields pass through. */
 export const SecretSchema: z.ZodMiniType<Secret> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     data: z.optional(StringMapSchema),
     immutable: z.optional(z.boolean()),
@@ -5333,7 +8386,22 @@ export const SecretSchema: z.ZodMiniType<Secret> = /* @__PURE__ */ (() =>
     metadata: ObjectMetaSchema,
     stringData: z.optional(StringMapSchema),
     type: z.optional(z.string()),
-  }))();
+  }), isSecret))();
+
+/** Whether a JSON value is a valid {@link Secret} (`v1`): exactly what {@link SecretSchema} accepts, read without copying. */
+export function isSecret(value: unknown): value is Secret {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.data; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.immutable; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.stringData; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ServicePort` type of the Kubernetes API `v1`.
@@ -5357,14 +8425,28 @@ export interface ServicePort {
 
 /** Schema of {@link ServicePort} (`v1`): unknown fields pass through. */
 export const ServicePortSchema: z.ZodMiniType<ServicePort> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     appProtocol: z.optional(z.string()),
     name: z.optional(z.string()),
     nodePort: z.optional(z.int()),
     port: z.int(),
     protocol: z.optional(z.string()),
     targetPort: z.optional(IntOrStringSchema),
-  }))();
+  }), isServicePort))();
+
+/** Whether a JSON value is a valid {@link ServicePort} (`v1`): exactly what {@link ServicePortSchema} accepts, read without copying. */
+export function isServicePort(value: unknown): value is ServicePort {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.appProtocol; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nodePort; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.port; if (!Number.isSafeInteger(v)) return false;
+  v = o.protocol; if (v !== undefined && typeof v !== "string") return false;
+  v = o.targetPort; if (v !== undefined && !isIntOrString(v)) return false;
+  return true;
+}
 
 /**
  * The `SessionAffinityConfig` type of the Kubernetes API `v1`.
@@ -5378,9 +8460,18 @@ export interface SessionAffinityConfig {
 
 /** Schema of {@link SessionAffinityConfig} (`v1`): unknown fields pass through. */
 export const SessionAffinityConfigSchema: z.ZodMiniType<SessionAffinityConfig> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     clientIP: z.optional(ClientIPConfigSchema),
-  }))();
+  }), isSessionAffinityConfig))();
+
+/** Whether a JSON value is a valid {@link SessionAffinityConfig} (`v1`): exactly what {@link SessionAffinityConfigSchema} accepts, read without copying. */
+export function isSessionAffinityConfig(value: unknown): value is SessionAffinityConfig {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.clientIP; if (v !== undefined && !isClientIPConfig(v)) return false;
+  return true;
+}
 
 /**
  * The `ServiceSpec` type of the Kubernetes API `v1`.
@@ -5432,7 +8523,7 @@ export interface ServiceSpec {
 
 /** Schema of {@link ServiceSpec} (`v1`): unknown fields pass through. */
 export const ServiceSpecSchema: z.ZodMiniType<ServiceSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allocateLoadBalancerNodePorts: z.optional(z.boolean()),
     clusterIP: z.optional(z.string()),
     clusterIPs: z.optional(z.array(z.string())),
@@ -5453,7 +8544,35 @@ export const ServiceSpecSchema: z.ZodMiniType<ServiceSpec> = /* @__PURE__ */ (()
     sessionAffinityConfig: z.optional(SessionAffinityConfigSchema),
     trafficDistribution: z.optional(z.string()),
     type: z.optional(z.string()),
-  }))();
+  }), isServiceSpec))();
+
+/** Whether a JSON value is a valid {@link ServiceSpec} (`v1`): exactly what {@link ServiceSpecSchema} accepts, read without copying. */
+export function isServiceSpec(value: unknown): value is ServiceSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allocateLoadBalancerNodePorts; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.clusterIP; if (v !== undefined && typeof v !== "string") return false;
+  v = o.clusterIPs; if (v !== undefined && !isStringList(v)) return false;
+  v = o.externalIPs; if (v !== undefined && !isStringList(v)) return false;
+  v = o.externalName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.externalTrafficPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.healthCheckNodePort; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.internalTrafficPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.ipFamilies; if (v !== undefined && !isStringList(v)) return false;
+  v = o.ipFamilyPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.loadBalancerClass; if (v !== undefined && typeof v !== "string") return false;
+  v = o.loadBalancerIP; if (v !== undefined && typeof v !== "string") return false;
+  v = o.loadBalancerSourceRanges; if (v !== undefined && !isStringList(v)) return false;
+  v = o.ports; if (v !== undefined && !isServicePortList(v)) return false;
+  v = o.publishNotReadyAddresses; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.selector; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.sessionAffinity; if (v !== undefined && typeof v !== "string") return false;
+  v = o.sessionAffinityConfig; if (v !== undefined && !isSessionAffinityConfig(v)) return false;
+  v = o.trafficDistribution; if (v !== undefined && typeof v !== "string") return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ServiceStatus` type of the Kubernetes API `v1`.
@@ -5469,10 +8588,20 @@ export interface ServiceStatus {
 
 /** Schema of {@link ServiceStatus} (`v1`): unknown fields pass through. */
 export const ServiceStatusSchema: z.ZodMiniType<ServiceStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(ConditionSchema)),
     loadBalancer: z.optional(LoadBalancerStatusSchema),
-  }))();
+  }), isServiceStatus))();
+
+/** Whether a JSON value is a valid {@link ServiceStatus} (`v1`): exactly what {@link ServiceStatusSchema} accepts, read without copying. */
+export function isServiceStatus(value: unknown): value is ServiceStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isConditionList(v)) return false;
+  v = o.loadBalancer; if (v !== undefined && !isLoadBalancerStatus(v)) return false;
+  return true;
+}
 
 /**
  * A `Service`: a namespaced object of the Kubernetes API `v1`.
@@ -5494,13 +8623,26 @@ export interface Service extends KubernetesObject {
 
 /** Schema of {@link Service} (`v1`): unknown fields pass through. */
 export const ServiceSchema: z.ZodMiniType<Service> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(ServiceSpecSchema),
     status: z.optional(ServiceStatusSchema),
-  }))();
+  }), isService))();
+
+/** Whether a JSON value is a valid {@link Service} (`v1`): exactly what {@link ServiceSchema} accepts, read without copying. */
+export function isService(value: unknown): value is Service {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isServiceSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isServiceStatus(v)) return false;
+  return true;
+}
 
 /**
  * A `ServiceAccount`: a namespaced object of the Kubernetes API `v1`.
@@ -5524,14 +8666,28 @@ export interface ServiceAccount extends KubernetesObject {
 
 /** Schema of {@link ServiceAccount} (`v1`): unknown fields pass through. */
 export const ServiceAccountSchema: z.ZodMiniType<ServiceAccount> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     automountServiceAccountToken: z.optional(z.boolean()),
     imagePullSecrets: z.optional(z.array(LocalObjectReferenceSchema)),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     secrets: z.optional(z.array(ObjectReferenceSchema)),
-  }))();
+  }), isServiceAccount))();
+
+/** Whether a JSON value is a valid {@link ServiceAccount} (`v1`): exactly what {@link ServiceAccountSchema} accepts, read without copying. */
+export function isServiceAccount(value: unknown): value is ServiceAccount {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.automountServiceAccountToken; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.imagePullSecrets; if (v !== undefined && !isLocalObjectReferenceList(v)) return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.secrets; if (v !== undefined && !isObjectReferenceList(v)) return false;
+  return true;
+}
 
 /**
  * The `TopologySelectorLabelRequirement` type of the Kubernetes API `v1`.
@@ -5547,10 +8703,20 @@ export interface TopologySelectorLabelRequirement {
 
 /** Schema of {@link TopologySelectorLabelRequirement} (`v1`): unknown fields pass through. */
 export const TopologySelectorLabelRequirementSchema: z.ZodMiniType<TopologySelectorLabelRequirement> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     values: z.array(z.string()),
-  }))();
+  }), isTopologySelectorLabelRequirement))();
+
+/** Whether a JSON value is a valid {@link TopologySelectorLabelRequirement} (`v1`): exactly what {@link TopologySelectorLabelRequirementSchema} accepts, read without copying. */
+export function isTopologySelectorLabelRequirement(value: unknown): value is TopologySelectorLabelRequirement {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.values; if (!isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `TopologySelectorTerm` type of the Kubernetes API `v1`.
@@ -5564,9 +8730,18 @@ export interface TopologySelectorTerm {
 
 /** Schema of {@link TopologySelectorTerm} (`v1`): unknown fields pass through. */
 export const TopologySelectorTermSchema: z.ZodMiniType<TopologySelectorTerm> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     matchLabelExpressions: z.optional(z.array(TopologySelectorLabelRequirementSchema)),
-  }))();
+  }), isTopologySelectorTerm))();
+
+/** Whether a JSON value is a valid {@link TopologySelectorTerm} (`v1`): exactly what {@link TopologySelectorTermSchema} accepts, read without copying. */
+export function isTopologySelectorTerm(value: unknown): value is TopologySelectorTerm {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.matchLabelExpressions; if (v !== undefined && !isTopologySelectorLabelRequirementList(v)) return false;
+  return true;
+}
 
 /**
  * `v1` Binding objects (`bindings`, namespaced). Verbs: create.

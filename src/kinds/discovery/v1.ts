@@ -12,10 +12,56 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { StringMapSchema } from "../../resources/primitives.ts";
+import { StringMapSchema, isStringMap } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectReference, ObjectReferenceSchema } from "../core/v1.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectReference, ObjectReferenceSchema, isObjectReference } from "../core/v1.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
+
+function isForNodeList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isForNode(v)) return false;
+  }
+  return true;
+}
+
+function isForZoneList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isForZone(v)) return false;
+  }
+  return true;
+}
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isEndpointList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isEndpoint(v)) return false;
+  }
+  return true;
+}
+
+function isEndpointPortList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isEndpointPort(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `EndpointConditions` type of the Kubernetes API `discovery.k8s.io/v1`.
@@ -33,11 +79,22 @@ export interface EndpointConditions {
 
 /** Schema of {@link EndpointConditions} (`discovery.k8s.io/v1`): unknown fields pass through. */
 export const EndpointConditionsSchema: z.ZodMiniType<EndpointConditions> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     ready: z.optional(z.boolean()),
     serving: z.optional(z.boolean()),
     terminating: z.optional(z.boolean()),
-  }))();
+  }), isEndpointConditions))();
+
+/** Whether a JSON value is a valid {@link EndpointConditions} (`discovery.k8s.io/v1`): exactly what {@link EndpointConditionsSchema} accepts, read without copying. */
+export function isEndpointConditions(value: unknown): value is EndpointConditions {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.ready; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.serving; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.terminating; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /**
  * The `ForNode` type of the Kubernetes API `discovery.k8s.io/v1`.
@@ -51,9 +108,18 @@ export interface ForNode {
 
 /** Schema of {@link ForNode} (`discovery.k8s.io/v1`): unknown fields pass through. */
 export const ForNodeSchema: z.ZodMiniType<ForNode> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
-  }))();
+  }), isForNode))();
+
+/** Whether a JSON value is a valid {@link ForNode} (`discovery.k8s.io/v1`): exactly what {@link ForNodeSchema} accepts, read without copying. */
+export function isForNode(value: unknown): value is ForNode {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ForZone` type of the Kubernetes API `discovery.k8s.io/v1`.
@@ -67,9 +133,18 @@ export interface ForZone {
 
 /** Schema of {@link ForZone} (`discovery.k8s.io/v1`): unknown fields pass through. */
 export const ForZoneSchema: z.ZodMiniType<ForZone> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
-  }))();
+  }), isForZone))();
+
+/** Whether a JSON value is a valid {@link ForZone} (`discovery.k8s.io/v1`): exactly what {@link ForZoneSchema} accepts, read without copying. */
+export function isForZone(value: unknown): value is ForZone {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `EndpointHints` type of the Kubernetes API `discovery.k8s.io/v1`.
@@ -85,10 +160,20 @@ export interface EndpointHints {
 
 /** Schema of {@link EndpointHints} (`discovery.k8s.io/v1`): unknown fields pass through. */
 export const EndpointHintsSchema: z.ZodMiniType<EndpointHints> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     forNodes: z.optional(z.array(ForNodeSchema)),
     forZones: z.optional(z.array(ForZoneSchema)),
-  }))();
+  }), isEndpointHints))();
+
+/** Whether a JSON value is a valid {@link EndpointHints} (`discovery.k8s.io/v1`): exactly what {@link EndpointHintsSchema} accepts, read without copying. */
+export function isEndpointHints(value: unknown): value is EndpointHints {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.forNodes; if (v !== undefined && !isForNodeList(v)) return false;
+  v = o.forZones; if (v !== undefined && !isForZoneList(v)) return false;
+  return true;
+}
 
 /**
  * The `Endpoint` type of the Kubernetes API `discovery.k8s.io/v1`.
@@ -116,7 +201,7 @@ export interface Endpoint {
 
 /** Schema of {@link Endpoint} (`discovery.k8s.io/v1`): unknown fields pass through. */
 export const EndpointSchema: z.ZodMiniType<Endpoint> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     addresses: z.array(z.string()),
     conditions: z.optional(EndpointConditionsSchema),
     deprecatedTopology: z.optional(StringMapSchema),
@@ -125,7 +210,23 @@ export const EndpointSchema: z.ZodMiniType<Endpoint> = /* @__PURE__ */ (() =>
     nodeName: z.optional(z.string()),
     targetRef: z.optional(ObjectReferenceSchema),
     zone: z.optional(z.string()),
-  }))();
+  }), isEndpoint))();
+
+/** Whether a JSON value is a valid {@link Endpoint} (`discovery.k8s.io/v1`): exactly what {@link EndpointSchema} accepts, read without copying. */
+export function isEndpoint(value: unknown): value is Endpoint {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.addresses; if (!isStringList(v)) return false;
+  v = o.conditions; if (v !== undefined && !isEndpointConditions(v)) return false;
+  v = o.deprecatedTopology; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.hints; if (v !== undefined && !isEndpointHints(v)) return false;
+  v = o.hostname; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nodeName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.targetRef; if (v !== undefined && !isObjectReference(v)) return false;
+  v = o.zone; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `EndpointPort` type of the Kubernetes API `discovery.k8s.io/v1`.
@@ -145,12 +246,24 @@ export interface EndpointPort {
 
 /** Schema of {@link EndpointPort} (`discovery.k8s.io/v1`): unknown fields pass through. */
 export const EndpointPortSchema: z.ZodMiniType<EndpointPort> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     appProtocol: z.optional(z.string()),
     name: z.optional(z.string()),
     port: z.optional(z.int()),
     protocol: z.optional(z.string()),
-  }))();
+  }), isEndpointPort))();
+
+/** Whether a JSON value is a valid {@link EndpointPort} (`discovery.k8s.io/v1`): exactly what {@link EndpointPortSchema} accepts, read without copying. */
+export function isEndpointPort(value: unknown): value is EndpointPort {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.appProtocol; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.port; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.protocol; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `EndpointSlice`: a namespaced object of the Kubernetes API `discovery.k8s.io/v1`.
@@ -174,14 +287,28 @@ export interface EndpointSlice extends KubernetesObject {
 
 /** Schema of {@link EndpointSlice} (`discovery.k8s.io/v1`): unknown fields pass through. */
 export const EndpointSliceSchema: z.ZodMiniType<EndpointSlice> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     addressType: z.string(),
     apiVersion: z.optional(z.string()),
     endpoints: z.optional(z.array(EndpointSchema)),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     ports: z.optional(z.array(EndpointPortSchema)),
-  }))();
+  }), isEndpointSlice))();
+
+/** Whether a JSON value is a valid {@link EndpointSlice} (`discovery.k8s.io/v1`): exactly what {@link EndpointSliceSchema} accepts, read without copying. */
+export function isEndpointSlice(value: unknown): value is EndpointSlice {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.addressType; if (typeof v !== "string") return false;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.endpoints; if (v !== undefined && !isEndpointList(v)) return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.ports; if (v !== undefined && !isEndpointPortList(v)) return false;
+  return true;
+}
 
 /**
  * `discovery.k8s.io/v1` EndpointSlice objects (`endpointslices`, namespaced). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -14,8 +14,9 @@ import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type Time, TimeSchema } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type EventSource, EventSourceSchema, type ObjectReference, ObjectReferenceSchema } from "../core/v1.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type EventSource, EventSourceSchema, type ObjectReference, ObjectReferenceSchema, isEventSource, isObjectReference } from "../core/v1.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
 
 /**
  * The `EventSeries` type of the Kubernetes API `events.k8s.io/v1`.
@@ -31,10 +32,20 @@ export interface EventSeries {
 
 /** Schema of {@link EventSeries} (`events.k8s.io/v1`): unknown fields pass through. */
 export const EventSeriesSchema: z.ZodMiniType<EventSeries> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     count: z.int(),
     lastObservedTime: z.nullable(TimeSchema),
-  }))();
+  }), isEventSeries))();
+
+/** Whether a JSON value is a valid {@link EventSeries} (`events.k8s.io/v1`): exactly what {@link EventSeriesSchema} accepts, read without copying. */
+export function isEventSeries(value: unknown): value is EventSeries {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.count; if (!Number.isSafeInteger(v)) return false;
+  v = o.lastObservedTime; if (!(v === null || typeof v === "string")) return false;
+  return true;
+}
 
 /**
  * A `Event`: a namespaced object of the Kubernetes API `events.k8s.io/v1`.
@@ -80,7 +91,7 @@ export interface Event extends KubernetesObject {
 
 /** Schema of {@link Event} (`events.k8s.io/v1`): unknown fields pass through. */
 export const EventSchema: z.ZodMiniType<Event> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     action: z.optional(z.string()),
     apiVersion: z.optional(z.string()),
     deprecatedCount: z.optional(z.int()),
@@ -98,7 +109,32 @@ export const EventSchema: z.ZodMiniType<Event> = /* @__PURE__ */ (() =>
     reportingInstance: z.optional(z.string()),
     series: z.optional(EventSeriesSchema),
     type: z.optional(z.string()),
-  }))();
+  }), isEvent))();
+
+/** Whether a JSON value is a valid {@link Event} (`events.k8s.io/v1`): exactly what {@link EventSchema} accepts, read without copying. */
+export function isEvent(value: unknown): value is Event {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.action; if (v !== undefined && typeof v !== "string") return false;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.deprecatedCount; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.deprecatedFirstTimestamp; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.deprecatedLastTimestamp; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.deprecatedSource; if (v !== undefined && !isEventSource(v)) return false;
+  v = o.eventTime; if (!(v === null || typeof v === "string")) return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.note; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.regarding; if (v !== undefined && !isObjectReference(v)) return false;
+  v = o.related; if (v !== undefined && !isObjectReference(v)) return false;
+  v = o.reportingController; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reportingInstance; if (v !== undefined && typeof v !== "string") return false;
+  v = o.series; if (v !== undefined && !isEventSeries(v)) return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * `events.k8s.io/v1` Event objects (`events`, namespaced). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

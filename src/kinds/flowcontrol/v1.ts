@@ -14,7 +14,71 @@ import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type Time, TimeSchema } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isNonResourcePolicyRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNonResourcePolicyRule(v)) return false;
+  }
+  return true;
+}
+
+function isResourcePolicyRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isResourcePolicyRule(v)) return false;
+  }
+  return true;
+}
+
+function isSubjectList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isSubject(v)) return false;
+  }
+  return true;
+}
+
+function isPolicyRulesWithSubjectsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPolicyRulesWithSubjects(v)) return false;
+  }
+  return true;
+}
+
+function isFlowSchemaConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isFlowSchemaCondition(v)) return false;
+  }
+  return true;
+}
+
+function isPriorityLevelConfigurationConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPriorityLevelConfigurationCondition(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `ExemptPriorityLevelConfiguration` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -30,10 +94,20 @@ export interface ExemptPriorityLevelConfiguration {
 
 /** Schema of {@link ExemptPriorityLevelConfiguration} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const ExemptPriorityLevelConfigurationSchema: z.ZodMiniType<ExemptPriorityLevelConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lendablePercent: z.optional(z.int()),
     nominalConcurrencyShares: z.optional(z.int()),
-  }))();
+  }), isExemptPriorityLevelConfiguration))();
+
+/** Whether a JSON value is a valid {@link ExemptPriorityLevelConfiguration} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link ExemptPriorityLevelConfigurationSchema} accepts, read without copying. */
+export function isExemptPriorityLevelConfiguration(value: unknown): value is ExemptPriorityLevelConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lendablePercent; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.nominalConcurrencyShares; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `FlowDistinguisherMethod` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -47,9 +121,18 @@ export interface FlowDistinguisherMethod {
 
 /** Schema of {@link FlowDistinguisherMethod} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const FlowDistinguisherMethodSchema: z.ZodMiniType<FlowDistinguisherMethod> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     type: z.string(),
-  }))();
+  }), isFlowDistinguisherMethod))();
+
+/** Whether a JSON value is a valid {@link FlowDistinguisherMethod} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link FlowDistinguisherMethodSchema} accepts, read without copying. */
+export function isFlowDistinguisherMethod(value: unknown): value is FlowDistinguisherMethod {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NonResourcePolicyRule` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -65,10 +148,20 @@ export interface NonResourcePolicyRule {
 
 /** Schema of {@link NonResourcePolicyRule} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const NonResourcePolicyRuleSchema: z.ZodMiniType<NonResourcePolicyRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     nonResourceURLs: z.array(z.string()),
     verbs: z.array(z.string()),
-  }))();
+  }), isNonResourcePolicyRule))();
+
+/** Whether a JSON value is a valid {@link NonResourcePolicyRule} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link NonResourcePolicyRuleSchema} accepts, read without copying. */
+export function isNonResourcePolicyRule(value: unknown): value is NonResourcePolicyRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.nonResourceURLs; if (!isStringList(v)) return false;
+  v = o.verbs; if (!isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourcePolicyRule` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -90,13 +183,26 @@ export interface ResourcePolicyRule {
 
 /** Schema of {@link ResourcePolicyRule} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const ResourcePolicyRuleSchema: z.ZodMiniType<ResourcePolicyRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroups: z.array(z.string()),
     clusterScope: z.optional(z.boolean()),
     namespaces: z.optional(z.array(z.string())),
     resources: z.array(z.string()),
     verbs: z.array(z.string()),
-  }))();
+  }), isResourcePolicyRule))();
+
+/** Whether a JSON value is a valid {@link ResourcePolicyRule} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link ResourcePolicyRuleSchema} accepts, read without copying. */
+export function isResourcePolicyRule(value: unknown): value is ResourcePolicyRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroups; if (!isStringList(v)) return false;
+  v = o.clusterScope; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.namespaces; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resources; if (!isStringList(v)) return false;
+  v = o.verbs; if (!isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `GroupSubject` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -110,9 +216,18 @@ export interface GroupSubject {
 
 /** Schema of {@link GroupSubject} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const GroupSubjectSchema: z.ZodMiniType<GroupSubject> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
-  }))();
+  }), isGroupSubject))();
+
+/** Whether a JSON value is a valid {@link GroupSubject} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link GroupSubjectSchema} accepts, read without copying. */
+export function isGroupSubject(value: unknown): value is GroupSubject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ServiceAccountSubject` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -128,10 +243,20 @@ export interface ServiceAccountSubject {
 
 /** Schema of {@link ServiceAccountSubject} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const ServiceAccountSubjectSchema: z.ZodMiniType<ServiceAccountSubject> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     namespace: z.string(),
-  }))();
+  }), isServiceAccountSubject))();
+
+/** Whether a JSON value is a valid {@link ServiceAccountSubject} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link ServiceAccountSubjectSchema} accepts, read without copying. */
+export function isServiceAccountSubject(value: unknown): value is ServiceAccountSubject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespace; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `UserSubject` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -145,9 +270,18 @@ export interface UserSubject {
 
 /** Schema of {@link UserSubject} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const UserSubjectSchema: z.ZodMiniType<UserSubject> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
-  }))();
+  }), isUserSubject))();
+
+/** Whether a JSON value is a valid {@link UserSubject} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link UserSubjectSchema} accepts, read without copying. */
+export function isUserSubject(value: unknown): value is UserSubject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Subject` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -167,12 +301,24 @@ export interface Subject {
 
 /** Schema of {@link Subject} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const SubjectSchema: z.ZodMiniType<Subject> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     group: z.optional(GroupSubjectSchema),
     kind: z.string(),
     serviceAccount: z.optional(ServiceAccountSubjectSchema),
     user: z.optional(UserSubjectSchema),
-  }))();
+  }), isSubject))();
+
+/** Whether a JSON value is a valid {@link Subject} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link SubjectSchema} accepts, read without copying. */
+export function isSubject(value: unknown): value is Subject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.group; if (v !== undefined && !isGroupSubject(v)) return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.serviceAccount; if (v !== undefined && !isServiceAccountSubject(v)) return false;
+  v = o.user; if (v !== undefined && !isUserSubject(v)) return false;
+  return true;
+}
 
 /**
  * The `PolicyRulesWithSubjects` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -190,11 +336,22 @@ export interface PolicyRulesWithSubjects {
 
 /** Schema of {@link PolicyRulesWithSubjects} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const PolicyRulesWithSubjectsSchema: z.ZodMiniType<PolicyRulesWithSubjects> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     nonResourceRules: z.optional(z.array(NonResourcePolicyRuleSchema)),
     resourceRules: z.optional(z.array(ResourcePolicyRuleSchema)),
     subjects: z.array(SubjectSchema),
-  }))();
+  }), isPolicyRulesWithSubjects))();
+
+/** Whether a JSON value is a valid {@link PolicyRulesWithSubjects} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link PolicyRulesWithSubjectsSchema} accepts, read without copying. */
+export function isPolicyRulesWithSubjects(value: unknown): value is PolicyRulesWithSubjects {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.nonResourceRules; if (v !== undefined && !isNonResourcePolicyRuleList(v)) return false;
+  v = o.resourceRules; if (v !== undefined && !isResourcePolicyRuleList(v)) return false;
+  v = o.subjects; if (!isSubjectList(v)) return false;
+  return true;
+}
 
 /**
  * The `PriorityLevelConfigurationReference` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -208,9 +365,18 @@ export interface PriorityLevelConfigurationReference {
 
 /** Schema of {@link PriorityLevelConfigurationReference} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const PriorityLevelConfigurationReferenceSchema: z.ZodMiniType<PriorityLevelConfigurationReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
-  }))();
+  }), isPriorityLevelConfigurationReference))();
+
+/** Whether a JSON value is a valid {@link PriorityLevelConfigurationReference} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link PriorityLevelConfigurationReferenceSchema} accepts, read without copying. */
+export function isPriorityLevelConfigurationReference(value: unknown): value is PriorityLevelConfigurationReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `FlowSchemaSpec` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -230,12 +396,24 @@ export interface FlowSchemaSpec {
 
 /** Schema of {@link FlowSchemaSpec} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const FlowSchemaSpecSchema: z.ZodMiniType<FlowSchemaSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     distinguisherMethod: z.optional(FlowDistinguisherMethodSchema),
     matchingPrecedence: z.optional(z.int()),
     priorityLevelConfiguration: PriorityLevelConfigurationReferenceSchema,
     rules: z.optional(z.array(PolicyRulesWithSubjectsSchema)),
-  }))();
+  }), isFlowSchemaSpec))();
+
+/** Whether a JSON value is a valid {@link FlowSchemaSpec} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link FlowSchemaSpecSchema} accepts, read without copying. */
+export function isFlowSchemaSpec(value: unknown): value is FlowSchemaSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.distinguisherMethod; if (v !== undefined && !isFlowDistinguisherMethod(v)) return false;
+  v = o.matchingPrecedence; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.priorityLevelConfiguration; if (!isPriorityLevelConfigurationReference(v)) return false;
+  v = o.rules; if (v !== undefined && !isPolicyRulesWithSubjectsList(v)) return false;
+  return true;
+}
 
 /**
  * The `FlowSchemaCondition` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -257,13 +435,26 @@ export interface FlowSchemaCondition {
 
 /** Schema of {@link FlowSchemaCondition} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const FlowSchemaConditionSchema: z.ZodMiniType<FlowSchemaCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.optional(z.string()),
     type: z.optional(z.string()),
-  }))();
+  }), isFlowSchemaCondition))();
+
+/** Whether a JSON value is a valid {@link FlowSchemaCondition} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link FlowSchemaConditionSchema} accepts, read without copying. */
+export function isFlowSchemaCondition(value: unknown): value is FlowSchemaCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (v !== undefined && typeof v !== "string") return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `FlowSchemaStatus` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -277,9 +468,18 @@ export interface FlowSchemaStatus {
 
 /** Schema of {@link FlowSchemaStatus} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const FlowSchemaStatusSchema: z.ZodMiniType<FlowSchemaStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(FlowSchemaConditionSchema)),
-  }))();
+  }), isFlowSchemaStatus))();
+
+/** Whether a JSON value is a valid {@link FlowSchemaStatus} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link FlowSchemaStatusSchema} accepts, read without copying. */
+export function isFlowSchemaStatus(value: unknown): value is FlowSchemaStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isFlowSchemaConditionList(v)) return false;
+  return true;
+}
 
 /**
  * A `FlowSchema`: a cluster-scoped object of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -301,13 +501,26 @@ export interface FlowSchema extends KubernetesObject {
 
 /** Schema of {@link FlowSchema} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const FlowSchemaSchema: z.ZodMiniType<FlowSchema> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(FlowSchemaSpecSchema),
     status: z.optional(FlowSchemaStatusSchema),
-  }))();
+  }), isFlowSchema))();
+
+/** Whether a JSON value is a valid {@link FlowSchema} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link FlowSchemaSchema} accepts, read without copying. */
+export function isFlowSchema(value: unknown): value is FlowSchema {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isFlowSchemaSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isFlowSchemaStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `QueuingConfiguration` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -325,11 +538,22 @@ export interface QueuingConfiguration {
 
 /** Schema of {@link QueuingConfiguration} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const QueuingConfigurationSchema: z.ZodMiniType<QueuingConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     handSize: z.optional(z.int()),
     queueLengthLimit: z.optional(z.int()),
     queues: z.optional(z.int()),
-  }))();
+  }), isQueuingConfiguration))();
+
+/** Whether a JSON value is a valid {@link QueuingConfiguration} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link QueuingConfigurationSchema} accepts, read without copying. */
+export function isQueuingConfiguration(value: unknown): value is QueuingConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.handSize; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.queueLengthLimit; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.queues; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `LimitResponse` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -345,10 +569,20 @@ export interface LimitResponse {
 
 /** Schema of {@link LimitResponse} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const LimitResponseSchema: z.ZodMiniType<LimitResponse> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     queuing: z.optional(QueuingConfigurationSchema),
     type: z.string(),
-  }))();
+  }), isLimitResponse))();
+
+/** Whether a JSON value is a valid {@link LimitResponse} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link LimitResponseSchema} accepts, read without copying. */
+export function isLimitResponse(value: unknown): value is LimitResponse {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.queuing; if (v !== undefined && !isQueuingConfiguration(v)) return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `LimitedPriorityLevelConfiguration` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -368,12 +602,24 @@ export interface LimitedPriorityLevelConfiguration {
 
 /** Schema of {@link LimitedPriorityLevelConfiguration} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const LimitedPriorityLevelConfigurationSchema: z.ZodMiniType<LimitedPriorityLevelConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     borrowingLimitPercent: z.optional(z.int()),
     lendablePercent: z.optional(z.int()),
     limitResponse: z.optional(LimitResponseSchema),
     nominalConcurrencyShares: z.optional(z.int()),
-  }))();
+  }), isLimitedPriorityLevelConfiguration))();
+
+/** Whether a JSON value is a valid {@link LimitedPriorityLevelConfiguration} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link LimitedPriorityLevelConfigurationSchema} accepts, read without copying. */
+export function isLimitedPriorityLevelConfiguration(value: unknown): value is LimitedPriorityLevelConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.borrowingLimitPercent; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.lendablePercent; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.limitResponse; if (v !== undefined && !isLimitResponse(v)) return false;
+  v = o.nominalConcurrencyShares; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `PriorityLevelConfigurationSpec` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -391,11 +637,22 @@ export interface PriorityLevelConfigurationSpec {
 
 /** Schema of {@link PriorityLevelConfigurationSpec} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const PriorityLevelConfigurationSpecSchema: z.ZodMiniType<PriorityLevelConfigurationSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     exempt: z.optional(ExemptPriorityLevelConfigurationSchema),
     limited: z.optional(LimitedPriorityLevelConfigurationSchema),
     type: z.string(),
-  }))();
+  }), isPriorityLevelConfigurationSpec))();
+
+/** Whether a JSON value is a valid {@link PriorityLevelConfigurationSpec} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link PriorityLevelConfigurationSpecSchema} accepts, read without copying. */
+export function isPriorityLevelConfigurationSpec(value: unknown): value is PriorityLevelConfigurationSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.exempt; if (v !== undefined && !isExemptPriorityLevelConfiguration(v)) return false;
+  v = o.limited; if (v !== undefined && !isLimitedPriorityLevelConfiguration(v)) return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PriorityLevelConfigurationCondition` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -417,13 +674,26 @@ export interface PriorityLevelConfigurationCondition {
 
 /** Schema of {@link PriorityLevelConfigurationCondition} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const PriorityLevelConfigurationConditionSchema: z.ZodMiniType<PriorityLevelConfigurationCondition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.nullable(TimeSchema)),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
     status: z.optional(z.string()),
     type: z.optional(z.string()),
-  }))();
+  }), isPriorityLevelConfigurationCondition))();
+
+/** Whether a JSON value is a valid {@link PriorityLevelConfigurationCondition} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link PriorityLevelConfigurationConditionSchema} accepts, read without copying. */
+export function isPriorityLevelConfigurationCondition(value: unknown): value is PriorityLevelConfigurationCondition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (v !== undefined && typeof v !== "string") return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PriorityLevelConfigurationStatus` type of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -437,9 +707,18 @@ export interface PriorityLevelConfigurationStatus {
 
 /** Schema of {@link PriorityLevelConfigurationStatus} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const PriorityLevelConfigurationStatusSchema: z.ZodMiniType<PriorityLevelConfigurationStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(PriorityLevelConfigurationConditionSchema)),
-  }))();
+  }), isPriorityLevelConfigurationStatus))();
+
+/** Whether a JSON value is a valid {@link PriorityLevelConfigurationStatus} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link PriorityLevelConfigurationStatusSchema} accepts, read without copying. */
+export function isPriorityLevelConfigurationStatus(value: unknown): value is PriorityLevelConfigurationStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isPriorityLevelConfigurationConditionList(v)) return false;
+  return true;
+}
 
 /**
  * A `PriorityLevelConfiguration`: a cluster-scoped object of the Kubernetes API `flowcontrol.apiserver.k8s.io/v1`.
@@ -461,13 +740,26 @@ export interface PriorityLevelConfiguration extends KubernetesObject {
 
 /** Schema of {@link PriorityLevelConfiguration} (`flowcontrol.apiserver.k8s.io/v1`): unknown fields pass through. */
 export const PriorityLevelConfigurationSchema: z.ZodMiniType<PriorityLevelConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(PriorityLevelConfigurationSpecSchema),
     status: z.optional(PriorityLevelConfigurationStatusSchema),
-  }))();
+  }), isPriorityLevelConfiguration))();
+
+/** Whether a JSON value is a valid {@link PriorityLevelConfiguration} (`flowcontrol.apiserver.k8s.io/v1`): exactly what {@link PriorityLevelConfigurationSchema} accepts, read without copying. */
+export function isPriorityLevelConfiguration(value: unknown): value is PriorityLevelConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isPriorityLevelConfigurationSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isPriorityLevelConfigurationStatus(v)) return false;
+  return true;
+}
 
 /**
  * `flowcontrol.apiserver.k8s.io/v1` FlowSchema objects (`flowschemas`, cluster-scoped). Subresources: `status`. Verbs: create, delete, deletecollection, get, list, patch, update, watch.

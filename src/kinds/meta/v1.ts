@@ -7,7 +7,89 @@
  * @module
  */
 import * as z from "zod/mini";
-import { StringMapSchema, type Time, TimeSchema } from "../../resources/primitives.ts";
+import { StringMapSchema, type Time, TimeSchema, isStringMap } from "../../resources/primitives.ts";
+import { withCheck } from "../../resources/validate.ts";
+
+function isServerAddressByClientCIDRList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isServerAddressByClientCIDR(v)) return false;
+  }
+  return true;
+}
+
+function isGroupVersionForDiscoveryList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isGroupVersionForDiscovery(v)) return false;
+  }
+  return true;
+}
+
+function isAPIGroupList2(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isAPIGroup(v)) return false;
+  }
+  return true;
+}
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isAPIResourceList2(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isAPIResource(v)) return false;
+  }
+  return true;
+}
+
+function isLabelSelectorRequirementList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isLabelSelectorRequirement(v)) return false;
+  }
+  return true;
+}
+
+function isManagedFieldsEntryList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isManagedFieldsEntry(v)) return false;
+  }
+  return true;
+}
+
+function isOwnerReferenceList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isOwnerReference(v)) return false;
+  }
+  return true;
+}
+
+function isStatusCauseList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isStatusCause(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `GroupVersionForDiscovery` type of the Kubernetes API `v1`.
@@ -23,10 +105,20 @@ export interface GroupVersionForDiscovery {
 
 /** Schema of {@link GroupVersionForDiscovery} (`v1`): unknown fields pass through. */
 export const GroupVersionForDiscoverySchema: z.ZodMiniType<GroupVersionForDiscovery> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     groupVersion: z.string(),
     version: z.string(),
-  }))();
+  }), isGroupVersionForDiscovery))();
+
+/** Whether a JSON value is a valid {@link GroupVersionForDiscovery} (`v1`): exactly what {@link GroupVersionForDiscoverySchema} accepts, read without copying. */
+export function isGroupVersionForDiscovery(value: unknown): value is GroupVersionForDiscovery {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.groupVersion; if (typeof v !== "string") return false;
+  v = o.version; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ServerAddressByClientCIDR` type of the Kubernetes API `v1`.
@@ -42,10 +134,20 @@ export interface ServerAddressByClientCIDR {
 
 /** Schema of {@link ServerAddressByClientCIDR} (`v1`): unknown fields pass through. */
 export const ServerAddressByClientCIDRSchema: z.ZodMiniType<ServerAddressByClientCIDR> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     clientCIDR: z.string(),
     serverAddress: z.string(),
-  }))();
+  }), isServerAddressByClientCIDR))();
+
+/** Whether a JSON value is a valid {@link ServerAddressByClientCIDR} (`v1`): exactly what {@link ServerAddressByClientCIDRSchema} accepts, read without copying. */
+export function isServerAddressByClientCIDR(value: unknown): value is ServerAddressByClientCIDR {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.clientCIDR; if (typeof v !== "string") return false;
+  v = o.serverAddress; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `APIGroup` of the Kubernetes API `v1`.
@@ -69,14 +171,28 @@ export interface APIGroup {
 
 /** Schema of {@link APIGroup} (`v1`): unknown fields pass through. */
 export const APIGroupSchema: z.ZodMiniType<APIGroup> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     name: z.string(),
     preferredVersion: z.optional(GroupVersionForDiscoverySchema),
     serverAddressByClientCIDRs: z.optional(z.array(ServerAddressByClientCIDRSchema)),
     versions: z.array(GroupVersionForDiscoverySchema),
-  }))();
+  }), isAPIGroup))();
+
+/** Whether a JSON value is a valid {@link APIGroup} (`v1`): exactly what {@link APIGroupSchema} accepts, read without copying. */
+export function isAPIGroup(value: unknown): value is APIGroup {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.preferredVersion; if (v !== undefined && !isGroupVersionForDiscovery(v)) return false;
+  v = o.serverAddressByClientCIDRs; if (v !== undefined && !isServerAddressByClientCIDRList(v)) return false;
+  v = o.versions; if (!isGroupVersionForDiscoveryList(v)) return false;
+  return true;
+}
 
 /**
  * A `APIGroupList` of the Kubernetes API `v1`.
@@ -94,11 +210,22 @@ export interface APIGroupList {
 
 /** Schema of {@link APIGroupList} (`v1`): unknown fields pass through. */
 export const APIGroupListSchema: z.ZodMiniType<APIGroupList> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     groups: z.array(APIGroupSchema),
     kind: z.optional(z.string()),
-  }))();
+  }), isAPIGroupList))();
+
+/** Whether a JSON value is a valid {@link APIGroupList} (`v1`): exactly what {@link APIGroupListSchema} accepts, read without copying. */
+export function isAPIGroupList(value: unknown): value is APIGroupList {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.groups; if (!isAPIGroupList2(v)) return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `APIResource` type of the Kubernetes API `v1`.
@@ -130,7 +257,7 @@ export interface APIResource {
 
 /** Schema of {@link APIResource} (`v1`): unknown fields pass through. */
 export const APIResourceSchema: z.ZodMiniType<APIResource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     categories: z.optional(z.array(z.string())),
     group: z.optional(z.string()),
     kind: z.string(),
@@ -141,7 +268,25 @@ export const APIResourceSchema: z.ZodMiniType<APIResource> = /* @__PURE__ */ (()
     storageVersionHash: z.optional(z.string()),
     verbs: z.array(z.string()),
     version: z.optional(z.string()),
-  }))();
+  }), isAPIResource))();
+
+/** Whether a JSON value is a valid {@link APIResource} (`v1`): exactly what {@link APIResourceSchema} accepts, read without copying. */
+export function isAPIResource(value: unknown): value is APIResource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.categories; if (v !== undefined && !isStringList(v)) return false;
+  v = o.group; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespaced; if (typeof v !== "boolean") return false;
+  v = o.shortNames; if (v !== undefined && !isStringList(v)) return false;
+  v = o.singularName; if (typeof v !== "string") return false;
+  v = o.storageVersionHash; if (v !== undefined && typeof v !== "string") return false;
+  v = o.verbs; if (!isStringList(v)) return false;
+  v = o.version; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `APIResourceList` of the Kubernetes API `v1`.
@@ -161,12 +306,24 @@ export interface APIResourceList {
 
 /** Schema of {@link APIResourceList} (`v1`): unknown fields pass through. */
 export const APIResourceListSchema: z.ZodMiniType<APIResourceList> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     groupVersion: z.string(),
     kind: z.optional(z.string()),
     resources: z.array(APIResourceSchema),
-  }))();
+  }), isAPIResourceList))();
+
+/** Whether a JSON value is a valid {@link APIResourceList} (`v1`): exactly what {@link APIResourceListSchema} accepts, read without copying. */
+export function isAPIResourceList(value: unknown): value is APIResourceList {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.groupVersion; if (typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.resources; if (!isAPIResourceList2(v)) return false;
+  return true;
+}
 
 /**
  * A `APIVersions` of the Kubernetes API `v1`.
@@ -186,12 +343,24 @@ export interface APIVersions {
 
 /** Schema of {@link APIVersions} (`v1`): unknown fields pass through. */
 export const APIVersionsSchema: z.ZodMiniType<APIVersions> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     serverAddressByClientCIDRs: z.array(ServerAddressByClientCIDRSchema),
     versions: z.array(z.string()),
-  }))();
+  }), isAPIVersions))();
+
+/** Whether a JSON value is a valid {@link APIVersions} (`v1`): exactly what {@link APIVersionsSchema} accepts, read without copying. */
+export function isAPIVersions(value: unknown): value is APIVersions {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.serverAddressByClientCIDRs; if (!isServerAddressByClientCIDRList(v)) return false;
+  v = o.versions; if (!isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `Condition` type of the Kubernetes API `v1`.
@@ -215,14 +384,28 @@ export interface Condition {
 
 /** Schema of {@link Condition} (`v1`): unknown fields pass through. */
 export const ConditionSchema: z.ZodMiniType<Condition> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.nullable(TimeSchema),
     message: z.string(),
     observedGeneration: z.optional(z.int()),
     reason: z.string(),
     status: z.string(),
     type: z.string(),
-  }))();
+  }), isCondition))();
+
+/** Whether a JSON value is a valid {@link Condition} (`v1`): exactly what {@link ConditionSchema} accepts, read without copying. */
+export function isCondition(value: unknown): value is Condition {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (!(v === null || typeof v === "string")) return false;
+  v = o.message; if (typeof v !== "string") return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.reason; if (typeof v !== "string") return false;
+  v = o.status; if (typeof v !== "string") return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Preconditions` type of the Kubernetes API `v1`.
@@ -238,10 +421,20 @@ export interface Preconditions {
 
 /** Schema of {@link Preconditions} (`v1`): unknown fields pass through. */
 export const PreconditionsSchema: z.ZodMiniType<Preconditions> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     resourceVersion: z.optional(z.string()),
     uid: z.optional(z.string()),
-  }))();
+  }), isPreconditions))();
+
+/** Whether a JSON value is a valid {@link Preconditions} (`v1`): exactly what {@link PreconditionsSchema} accepts, read without copying. */
+export function isPreconditions(value: unknown): value is Preconditions {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.resourceVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.uid; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `DeleteOptions` of the Kubernetes API `v1`.
@@ -269,7 +462,7 @@ export interface DeleteOptions {
 
 /** Schema of {@link DeleteOptions} (`v1`): unknown fields pass through. */
 export const DeleteOptionsSchema: z.ZodMiniType<DeleteOptions> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     dryRun: z.optional(z.array(z.string())),
     gracePeriodSeconds: z.optional(z.int()),
@@ -278,7 +471,23 @@ export const DeleteOptionsSchema: z.ZodMiniType<DeleteOptions> = /* @__PURE__ */
     orphanDependents: z.optional(z.boolean()),
     preconditions: z.optional(PreconditionsSchema),
     propagationPolicy: z.optional(z.string()),
-  }))();
+  }), isDeleteOptions))();
+
+/** Whether a JSON value is a valid {@link DeleteOptions} (`v1`): exactly what {@link DeleteOptionsSchema} accepts, read without copying. */
+export function isDeleteOptions(value: unknown): value is DeleteOptions {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.dryRun; if (v !== undefined && !isStringList(v)) return false;
+  v = o.gracePeriodSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.ignoreStoreReadErrorWithClusterBreakingPotential; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.orphanDependents; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.preconditions; if (v !== undefined && !isPreconditions(v)) return false;
+  v = o.propagationPolicy; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `FieldSelectorRequirement` type of the Kubernetes API `v1`.
@@ -296,11 +505,22 @@ export interface FieldSelectorRequirement {
 
 /** Schema of {@link FieldSelectorRequirement} (`v1`): unknown fields pass through. */
 export const FieldSelectorRequirementSchema: z.ZodMiniType<FieldSelectorRequirement> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     operator: z.string(),
     values: z.optional(z.array(z.string())),
-  }))();
+  }), isFieldSelectorRequirement))();
+
+/** Whether a JSON value is a valid {@link FieldSelectorRequirement} (`v1`): exactly what {@link FieldSelectorRequirementSchema} accepts, read without copying. */
+export function isFieldSelectorRequirement(value: unknown): value is FieldSelectorRequirement {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.operator; if (typeof v !== "string") return false;
+  v = o.values; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `FieldsV1` type of the Kubernetes API `v1`.
@@ -314,8 +534,14 @@ export interface FieldsV1 {
 
 /** Schema of {@link FieldsV1} (`v1`): unknown fields pass through. */
 export const FieldsV1Schema: z.ZodMiniType<FieldsV1> = /* @__PURE__ */ (() =>
-  z.looseObject({
-  }))();
+  withCheck(z.looseObject({
+  }), isFieldsV1))();
+
+/** Whether a JSON value is a valid {@link FieldsV1} (`v1`): exactly what {@link FieldsV1Schema} accepts, read without copying. */
+export function isFieldsV1(value: unknown): value is FieldsV1 {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return true;
+}
 
 /**
  * The `GroupResource` type of the Kubernetes API `v1`.
@@ -331,10 +557,20 @@ export interface GroupResource {
 
 /** Schema of {@link GroupResource} (`v1`): unknown fields pass through. */
 export const GroupResourceSchema: z.ZodMiniType<GroupResource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     group: z.string(),
     resource: z.string(),
-  }))();
+  }), isGroupResource))();
+
+/** Whether a JSON value is a valid {@link GroupResource} (`v1`): exactly what {@link GroupResourceSchema} accepts, read without copying. */
+export function isGroupResource(value: unknown): value is GroupResource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.group; if (typeof v !== "string") return false;
+  v = o.resource; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `LabelSelectorRequirement` type of the Kubernetes API `v1`.
@@ -352,11 +588,22 @@ export interface LabelSelectorRequirement {
 
 /** Schema of {@link LabelSelectorRequirement} (`v1`): unknown fields pass through. */
 export const LabelSelectorRequirementSchema: z.ZodMiniType<LabelSelectorRequirement> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     operator: z.string(),
     values: z.optional(z.array(z.string())),
-  }))();
+  }), isLabelSelectorRequirement))();
+
+/** Whether a JSON value is a valid {@link LabelSelectorRequirement} (`v1`): exactly what {@link LabelSelectorRequirementSchema} accepts, read without copying. */
+export function isLabelSelectorRequirement(value: unknown): value is LabelSelectorRequirement {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.operator; if (typeof v !== "string") return false;
+  v = o.values; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `LabelSelector` type of the Kubernetes API `v1`.
@@ -372,10 +619,20 @@ export interface LabelSelector {
 
 /** Schema of {@link LabelSelector} (`v1`): unknown fields pass through. */
 export const LabelSelectorSchema: z.ZodMiniType<LabelSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     matchExpressions: z.optional(z.array(LabelSelectorRequirementSchema)),
     matchLabels: z.optional(StringMapSchema),
-  }))();
+  }), isLabelSelector))();
+
+/** Whether a JSON value is a valid {@link LabelSelector} (`v1`): exactly what {@link LabelSelectorSchema} accepts, read without copying. */
+export function isLabelSelector(value: unknown): value is LabelSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.matchExpressions; if (v !== undefined && !isLabelSelectorRequirementList(v)) return false;
+  v = o.matchLabels; if (v !== undefined && !isStringMap(v)) return false;
+  return true;
+}
 
 /**
  * The `ShardInfo` type of the Kubernetes API `v1`.
@@ -389,9 +646,18 @@ export interface ShardInfo {
 
 /** Schema of {@link ShardInfo} (`v1`): unknown fields pass through. */
 export const ShardInfoSchema: z.ZodMiniType<ShardInfo> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     selector: z.string(),
-  }))();
+  }), isShardInfo))();
+
+/** Whether a JSON value is a valid {@link ShardInfo} (`v1`): exactly what {@link ShardInfoSchema} accepts, read without copying. */
+export function isShardInfo(value: unknown): value is ShardInfo {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.selector; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ListMeta` type of the Kubernetes API `v1`.
@@ -413,13 +679,26 @@ export interface ListMeta {
 
 /** Schema of {@link ListMeta} (`v1`): unknown fields pass through. */
 export const ListMetaSchema: z.ZodMiniType<ListMeta> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     continue: z.optional(z.string()),
     remainingItemCount: z.optional(z.int()),
     resourceVersion: z.optional(z.string()),
     selfLink: z.optional(z.string()),
     shardInfo: z.optional(ShardInfoSchema),
-  }))();
+  }), isListMeta))();
+
+/** Whether a JSON value is a valid {@link ListMeta} (`v1`): exactly what {@link ListMetaSchema} accepts, read without copying. */
+export function isListMeta(value: unknown): value is ListMeta {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.continue; if (v !== undefined && typeof v !== "string") return false;
+  v = o.remainingItemCount; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.resourceVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.selfLink; if (v !== undefined && typeof v !== "string") return false;
+  v = o.shardInfo; if (v !== undefined && !isShardInfo(v)) return false;
+  return true;
+}
 
 /**
  * The `ManagedFieldsEntry` type of the Kubernetes API `v1`.
@@ -445,7 +724,7 @@ export interface ManagedFieldsEntry {
 
 /** Schema of {@link ManagedFieldsEntry} (`v1`): unknown fields pass through. */
 export const ManagedFieldsEntrySchema: z.ZodMiniType<ManagedFieldsEntry> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     fieldsType: z.optional(z.string()),
     fieldsV1: z.optional(FieldsV1Schema),
@@ -453,7 +732,22 @@ export const ManagedFieldsEntrySchema: z.ZodMiniType<ManagedFieldsEntry> = /* @_
     operation: z.optional(z.string()),
     subresource: z.optional(z.string()),
     time: z.optional(z.nullable(TimeSchema)),
-  }))();
+  }), isManagedFieldsEntry))();
+
+/** Whether a JSON value is a valid {@link ManagedFieldsEntry} (`v1`): exactly what {@link ManagedFieldsEntrySchema} accepts, read without copying. */
+export function isManagedFieldsEntry(value: unknown): value is ManagedFieldsEntry {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.fieldsType; if (v !== undefined && typeof v !== "string") return false;
+  v = o.fieldsV1; if (v !== undefined && !isFieldsV1(v)) return false;
+  v = o.manager; if (v !== undefined && typeof v !== "string") return false;
+  v = o.operation; if (v !== undefined && typeof v !== "string") return false;
+  v = o.subresource; if (v !== undefined && typeof v !== "string") return false;
+  v = o.time; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  return true;
+}
 
 /**
  * The `OwnerReference` type of the Kubernetes API `v1`.
@@ -477,14 +771,28 @@ export interface OwnerReference {
 
 /** Schema of {@link OwnerReference} (`v1`): unknown fields pass through. */
 export const OwnerReferenceSchema: z.ZodMiniType<OwnerReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.string(),
     blockOwnerDeletion: z.optional(z.boolean()),
     controller: z.optional(z.boolean()),
     kind: z.string(),
     name: z.string(),
     uid: z.string(),
-  }))();
+  }), isOwnerReference))();
+
+/** Whether a JSON value is a valid {@link OwnerReference} (`v1`): exactly what {@link OwnerReferenceSchema} accepts, read without copying. */
+export function isOwnerReference(value: unknown): value is OwnerReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (typeof v !== "string") return false;
+  v = o.blockOwnerDeletion; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.controller; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.uid; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ObjectMeta` type of the Kubernetes API `v1`.
@@ -526,7 +834,7 @@ export interface ObjectMeta {
 
 /** Schema of {@link ObjectMeta} (`v1`): unknown fields pass through. */
 export const ObjectMetaSchema: z.ZodMiniType<ObjectMeta> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     annotations: z.optional(StringMapSchema),
     creationTimestamp: z.optional(z.nullable(TimeSchema)),
     deletionGracePeriodSeconds: z.optional(z.int()),
@@ -542,7 +850,30 @@ export const ObjectMetaSchema: z.ZodMiniType<ObjectMeta> = /* @__PURE__ */ (() =
     resourceVersion: z.optional(z.string()),
     selfLink: z.optional(z.string()),
     uid: z.optional(z.string()),
-  }))();
+  }), isObjectMeta))();
+
+/** Whether a JSON value is a valid {@link ObjectMeta} (`v1`): exactly what {@link ObjectMetaSchema} accepts, read without copying. */
+export function isObjectMeta(value: unknown): value is ObjectMeta {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.annotations; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.creationTimestamp; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.deletionGracePeriodSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.deletionTimestamp; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.finalizers; if (v !== undefined && !isStringList(v)) return false;
+  v = o.generateName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.generation; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.labels; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.managedFields; if (v !== undefined && !isManagedFieldsEntryList(v)) return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.ownerReferences; if (v !== undefined && !isOwnerReferenceList(v)) return false;
+  v = o.resourceVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.selfLink; if (v !== undefined && typeof v !== "string") return false;
+  v = o.uid; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Patch` type of the Kubernetes API `v1`.
@@ -556,8 +887,14 @@ export interface Patch {
 
 /** Schema of {@link Patch} (`v1`): unknown fields pass through. */
 export const PatchSchema: z.ZodMiniType<Patch> = /* @__PURE__ */ (() =>
-  z.looseObject({
-  }))();
+  withCheck(z.looseObject({
+  }), isPatch))();
+
+/** Whether a JSON value is a valid {@link Patch} (`v1`): exactly what {@link PatchSchema} accepts, read without copying. */
+export function isPatch(value: unknown): value is Patch {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return true;
+}
 
 /**
  * The `StatusCause` type of the Kubernetes API `v1`.
@@ -575,11 +912,22 @@ export interface StatusCause {
 
 /** Schema of {@link StatusCause} (`v1`): unknown fields pass through. */
 export const StatusCauseSchema: z.ZodMiniType<StatusCause> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     field: z.optional(z.string()),
     message: z.optional(z.string()),
     reason: z.optional(z.string()),
-  }))();
+  }), isStatusCause))();
+
+/** Whether a JSON value is a valid {@link StatusCause} (`v1`): exactly what {@link StatusCauseSchema} accepts, read without copying. */
+export function isStatusCause(value: unknown): value is StatusCause {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.field; if (v !== undefined && typeof v !== "string") return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `StatusDetails` type of the Kubernetes API `v1`.
@@ -603,14 +951,28 @@ export interface StatusDetails {
 
 /** Schema of {@link StatusDetails} (`v1`): unknown fields pass through. */
 export const StatusDetailsSchema: z.ZodMiniType<StatusDetails> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     causes: z.optional(z.array(StatusCauseSchema)),
     group: z.optional(z.string()),
     kind: z.optional(z.string()),
     name: z.optional(z.string()),
     retryAfterSeconds: z.optional(z.int()),
     uid: z.optional(z.string()),
-  }))();
+  }), isStatusDetails))();
+
+/** Whether a JSON value is a valid {@link StatusDetails} (`v1`): exactly what {@link StatusDetailsSchema} accepts, read without copying. */
+export function isStatusDetails(value: unknown): value is StatusDetails {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.causes; if (v !== undefined && !isStatusCauseList(v)) return false;
+  v = o.group; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.retryAfterSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.uid; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `Status` of the Kubernetes API `v1`.
@@ -638,7 +1000,7 @@ export interface Status {
 
 /** Schema of {@link Status} (`v1`): unknown fields pass through. */
 export const StatusSchema: z.ZodMiniType<Status> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     code: z.optional(z.int()),
     details: z.optional(StatusDetailsSchema),
@@ -647,7 +1009,23 @@ export const StatusSchema: z.ZodMiniType<Status> = /* @__PURE__ */ (() =>
     metadata: z.optional(ListMetaSchema),
     reason: z.optional(z.string()),
     status: z.optional(z.string()),
-  }))();
+  }), isStatus))();
+
+/** Whether a JSON value is a valid {@link Status} (`v1`): exactly what {@link StatusSchema} accepts, read without copying. */
+export function isStatus(value: unknown): value is Status {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.code; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.details; if (v !== undefined && !isStatusDetails(v)) return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (v !== undefined && !isListMeta(v)) return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `WatchEvent` of the Kubernetes API `v1`.
@@ -663,7 +1041,17 @@ export interface WatchEvent {
 
 /** Schema of {@link WatchEvent} (`v1`): unknown fields pass through. */
 export const WatchEventSchema: z.ZodMiniType<WatchEvent> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     object: z.unknown(),
     type: z.string(),
-  }))();
+  }), isWatchEvent))();
+
+/** Whether a JSON value is a valid {@link WatchEvent} (`v1`): exactly what {@link WatchEventSchema} accepts, read without copying. */
+export function isWatchEvent(value: unknown): value is WatchEvent {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  if (!("object" in o)) return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}

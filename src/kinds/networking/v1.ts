@@ -12,10 +12,110 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { type IntOrString, IntOrStringSchema } from "../../resources/primitives.ts";
+import { type IntOrString, IntOrStringSchema, isIntOrString } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type TypedLocalObjectReference, TypedLocalObjectReferenceSchema } from "../core/v1.ts";
-import { type Condition, ConditionSchema, type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type TypedLocalObjectReference, TypedLocalObjectReferenceSchema, isTypedLocalObjectReference } from "../core/v1.ts";
+import { type Condition, ConditionSchema, type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema, isCondition, isLabelSelector, isObjectMeta } from "../meta/v1.ts";
+
+function isHTTPIngressPathList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isHTTPIngressPath(v)) return false;
+  }
+  return true;
+}
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isIngressRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isIngressRule(v)) return false;
+  }
+  return true;
+}
+
+function isIngressTLSList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isIngressTLS(v)) return false;
+  }
+  return true;
+}
+
+function isIngressPortStatusList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isIngressPortStatus(v)) return false;
+  }
+  return true;
+}
+
+function isIngressLoadBalancerIngressList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isIngressLoadBalancerIngress(v)) return false;
+  }
+  return true;
+}
+
+function isNetworkPolicyPortList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNetworkPolicyPort(v)) return false;
+  }
+  return true;
+}
+
+function isNetworkPolicyPeerList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNetworkPolicyPeer(v)) return false;
+  }
+  return true;
+}
+
+function isNetworkPolicyEgressRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNetworkPolicyEgressRule(v)) return false;
+  }
+  return true;
+}
+
+function isNetworkPolicyIngressRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isNetworkPolicyIngressRule(v)) return false;
+  }
+  return true;
+}
+
+function isConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCondition(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `ServiceBackendPort` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -31,10 +131,20 @@ export interface ServiceBackendPort {
 
 /** Schema of {@link ServiceBackendPort} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const ServiceBackendPortSchema: z.ZodMiniType<ServiceBackendPort> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.optional(z.string()),
     number: z.optional(z.int()),
-  }))();
+  }), isServiceBackendPort))();
+
+/** Whether a JSON value is a valid {@link ServiceBackendPort} (`networking.k8s.io/v1`): exactly what {@link ServiceBackendPortSchema} accepts, read without copying. */
+export function isServiceBackendPort(value: unknown): value is ServiceBackendPort {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.number; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `IngressServiceBackend` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -50,10 +160,20 @@ export interface IngressServiceBackend {
 
 /** Schema of {@link IngressServiceBackend} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressServiceBackendSchema: z.ZodMiniType<IngressServiceBackend> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     port: z.optional(ServiceBackendPortSchema),
-  }))();
+  }), isIngressServiceBackend))();
+
+/** Whether a JSON value is a valid {@link IngressServiceBackend} (`networking.k8s.io/v1`): exactly what {@link IngressServiceBackendSchema} accepts, read without copying. */
+export function isIngressServiceBackend(value: unknown): value is IngressServiceBackend {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.port; if (v !== undefined && !isServiceBackendPort(v)) return false;
+  return true;
+}
 
 /**
  * The `IngressBackend` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -69,10 +189,20 @@ export interface IngressBackend {
 
 /** Schema of {@link IngressBackend} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressBackendSchema: z.ZodMiniType<IngressBackend> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     resource: z.optional(TypedLocalObjectReferenceSchema),
     service: z.optional(IngressServiceBackendSchema),
-  }))();
+  }), isIngressBackend))();
+
+/** Whether a JSON value is a valid {@link IngressBackend} (`networking.k8s.io/v1`): exactly what {@link IngressBackendSchema} accepts, read without copying. */
+export function isIngressBackend(value: unknown): value is IngressBackend {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.resource; if (v !== undefined && !isTypedLocalObjectReference(v)) return false;
+  v = o.service; if (v !== undefined && !isIngressServiceBackend(v)) return false;
+  return true;
+}
 
 /**
  * The `HTTPIngressPath` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -90,11 +220,22 @@ export interface HTTPIngressPath {
 
 /** Schema of {@link HTTPIngressPath} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const HTTPIngressPathSchema: z.ZodMiniType<HTTPIngressPath> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     backend: IngressBackendSchema,
     path: z.optional(z.string()),
     pathType: z.string(),
-  }))();
+  }), isHTTPIngressPath))();
+
+/** Whether a JSON value is a valid {@link HTTPIngressPath} (`networking.k8s.io/v1`): exactly what {@link HTTPIngressPathSchema} accepts, read without copying. */
+export function isHTTPIngressPath(value: unknown): value is HTTPIngressPath {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.backend; if (!isIngressBackend(v)) return false;
+  v = o.path; if (v !== undefined && typeof v !== "string") return false;
+  v = o.pathType; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `HTTPIngressRuleValue` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -108,9 +249,18 @@ export interface HTTPIngressRuleValue {
 
 /** Schema of {@link HTTPIngressRuleValue} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const HTTPIngressRuleValueSchema: z.ZodMiniType<HTTPIngressRuleValue> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     paths: z.array(HTTPIngressPathSchema),
-  }))();
+  }), isHTTPIngressRuleValue))();
+
+/** Whether a JSON value is a valid {@link HTTPIngressRuleValue} (`networking.k8s.io/v1`): exactly what {@link HTTPIngressRuleValueSchema} accepts, read without copying. */
+export function isHTTPIngressRuleValue(value: unknown): value is HTTPIngressRuleValue {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.paths; if (!isHTTPIngressPathList(v)) return false;
+  return true;
+}
 
 /**
  * The `ParentReference` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -130,12 +280,24 @@ export interface ParentReference {
 
 /** Schema of {@link ParentReference} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const ParentReferenceSchema: z.ZodMiniType<ParentReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     group: z.optional(z.string()),
     name: z.string(),
     namespace: z.optional(z.string()),
     resource: z.string(),
-  }))();
+  }), isParentReference))();
+
+/** Whether a JSON value is a valid {@link ParentReference} (`networking.k8s.io/v1`): exactly what {@link ParentReferenceSchema} accepts, read without copying. */
+export function isParentReference(value: unknown): value is ParentReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.group; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.resource; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `IPAddressSpec` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -149,9 +311,18 @@ export interface IPAddressSpec {
 
 /** Schema of {@link IPAddressSpec} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IPAddressSpecSchema: z.ZodMiniType<IPAddressSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     parentRef: ParentReferenceSchema,
-  }))();
+  }), isIPAddressSpec))();
+
+/** Whether a JSON value is a valid {@link IPAddressSpec} (`networking.k8s.io/v1`): exactly what {@link IPAddressSpecSchema} accepts, read without copying. */
+export function isIPAddressSpec(value: unknown): value is IPAddressSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.parentRef; if (!isParentReference(v)) return false;
+  return true;
+}
 
 /**
  * A `IPAddress`: a cluster-scoped object of the Kubernetes API `networking.k8s.io/v1`.
@@ -171,12 +342,24 @@ export interface IPAddress extends KubernetesObject {
 
 /** Schema of {@link IPAddress} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IPAddressSchema: z.ZodMiniType<IPAddress> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: IPAddressSpecSchema,
-  }))();
+  }), isIPAddress))();
+
+/** Whether a JSON value is a valid {@link IPAddress} (`networking.k8s.io/v1`): exactly what {@link IPAddressSchema} accepts, read without copying. */
+export function isIPAddress(value: unknown): value is IPAddress {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isIPAddressSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `IPBlock` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -192,10 +375,20 @@ export interface IPBlock {
 
 /** Schema of {@link IPBlock} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IPBlockSchema: z.ZodMiniType<IPBlock> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     cidr: z.string(),
     except: z.optional(z.array(z.string())),
-  }))();
+  }), isIPBlock))();
+
+/** Whether a JSON value is a valid {@link IPBlock} (`networking.k8s.io/v1`): exactly what {@link IPBlockSchema} accepts, read without copying. */
+export function isIPBlock(value: unknown): value is IPBlock {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.cidr; if (typeof v !== "string") return false;
+  v = o.except; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `IngressRule` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -211,10 +404,20 @@ export interface IngressRule {
 
 /** Schema of {@link IngressRule} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressRuleSchema: z.ZodMiniType<IngressRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     host: z.optional(z.string()),
     http: z.optional(HTTPIngressRuleValueSchema),
-  }))();
+  }), isIngressRule))();
+
+/** Whether a JSON value is a valid {@link IngressRule} (`networking.k8s.io/v1`): exactly what {@link IngressRuleSchema} accepts, read without copying. */
+export function isIngressRule(value: unknown): value is IngressRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.host; if (v !== undefined && typeof v !== "string") return false;
+  v = o.http; if (v !== undefined && !isHTTPIngressRuleValue(v)) return false;
+  return true;
+}
 
 /**
  * The `IngressTLS` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -230,10 +433,20 @@ export interface IngressTLS {
 
 /** Schema of {@link IngressTLS} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressTLSSchema: z.ZodMiniType<IngressTLS> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     hosts: z.optional(z.array(z.string())),
     secretName: z.optional(z.string()),
-  }))();
+  }), isIngressTLS))();
+
+/** Whether a JSON value is a valid {@link IngressTLS} (`networking.k8s.io/v1`): exactly what {@link IngressTLSSchema} accepts, read without copying. */
+export function isIngressTLS(value: unknown): value is IngressTLS {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.hosts; if (v !== undefined && !isStringList(v)) return false;
+  v = o.secretName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `IngressSpec` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -253,12 +466,24 @@ export interface IngressSpec {
 
 /** Schema of {@link IngressSpec} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressSpecSchema: z.ZodMiniType<IngressSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     defaultBackend: z.optional(IngressBackendSchema),
     ingressClassName: z.optional(z.string()),
     rules: z.optional(z.array(IngressRuleSchema)),
     tls: z.optional(z.array(IngressTLSSchema)),
-  }))();
+  }), isIngressSpec))();
+
+/** Whether a JSON value is a valid {@link IngressSpec} (`networking.k8s.io/v1`): exactly what {@link IngressSpecSchema} accepts, read without copying. */
+export function isIngressSpec(value: unknown): value is IngressSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.defaultBackend; if (v !== undefined && !isIngressBackend(v)) return false;
+  v = o.ingressClassName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.rules; if (v !== undefined && !isIngressRuleList(v)) return false;
+  v = o.tls; if (v !== undefined && !isIngressTLSList(v)) return false;
+  return true;
+}
 
 /**
  * The `IngressPortStatus` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -276,11 +501,22 @@ export interface IngressPortStatus {
 
 /** Schema of {@link IngressPortStatus} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressPortStatusSchema: z.ZodMiniType<IngressPortStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     error: z.optional(z.string()),
     port: z.int(),
     protocol: z.string(),
-  }))();
+  }), isIngressPortStatus))();
+
+/** Whether a JSON value is a valid {@link IngressPortStatus} (`networking.k8s.io/v1`): exactly what {@link IngressPortStatusSchema} accepts, read without copying. */
+export function isIngressPortStatus(value: unknown): value is IngressPortStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.error; if (v !== undefined && typeof v !== "string") return false;
+  v = o.port; if (!Number.isSafeInteger(v)) return false;
+  v = o.protocol; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `IngressLoadBalancerIngress` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -298,11 +534,22 @@ export interface IngressLoadBalancerIngress {
 
 /** Schema of {@link IngressLoadBalancerIngress} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressLoadBalancerIngressSchema: z.ZodMiniType<IngressLoadBalancerIngress> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     hostname: z.optional(z.string()),
     ip: z.optional(z.string()),
     ports: z.optional(z.array(IngressPortStatusSchema)),
-  }))();
+  }), isIngressLoadBalancerIngress))();
+
+/** Whether a JSON value is a valid {@link IngressLoadBalancerIngress} (`networking.k8s.io/v1`): exactly what {@link IngressLoadBalancerIngressSchema} accepts, read without copying. */
+export function isIngressLoadBalancerIngress(value: unknown): value is IngressLoadBalancerIngress {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.hostname; if (v !== undefined && typeof v !== "string") return false;
+  v = o.ip; if (v !== undefined && typeof v !== "string") return false;
+  v = o.ports; if (v !== undefined && !isIngressPortStatusList(v)) return false;
+  return true;
+}
 
 /**
  * The `IngressLoadBalancerStatus` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -316,9 +563,18 @@ export interface IngressLoadBalancerStatus {
 
 /** Schema of {@link IngressLoadBalancerStatus} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressLoadBalancerStatusSchema: z.ZodMiniType<IngressLoadBalancerStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     ingress: z.optional(z.array(IngressLoadBalancerIngressSchema)),
-  }))();
+  }), isIngressLoadBalancerStatus))();
+
+/** Whether a JSON value is a valid {@link IngressLoadBalancerStatus} (`networking.k8s.io/v1`): exactly what {@link IngressLoadBalancerStatusSchema} accepts, read without copying. */
+export function isIngressLoadBalancerStatus(value: unknown): value is IngressLoadBalancerStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.ingress; if (v !== undefined && !isIngressLoadBalancerIngressList(v)) return false;
+  return true;
+}
 
 /**
  * The `IngressStatus` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -332,9 +588,18 @@ export interface IngressStatus {
 
 /** Schema of {@link IngressStatus} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressStatusSchema: z.ZodMiniType<IngressStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     loadBalancer: z.optional(IngressLoadBalancerStatusSchema),
-  }))();
+  }), isIngressStatus))();
+
+/** Whether a JSON value is a valid {@link IngressStatus} (`networking.k8s.io/v1`): exactly what {@link IngressStatusSchema} accepts, read without copying. */
+export function isIngressStatus(value: unknown): value is IngressStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.loadBalancer; if (v !== undefined && !isIngressLoadBalancerStatus(v)) return false;
+  return true;
+}
 
 /**
  * A `Ingress`: a namespaced object of the Kubernetes API `networking.k8s.io/v1`.
@@ -356,13 +621,26 @@ export interface Ingress extends KubernetesObject {
 
 /** Schema of {@link Ingress} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressSchema: z.ZodMiniType<Ingress> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(IngressSpecSchema),
     status: z.optional(IngressStatusSchema),
-  }))();
+  }), isIngress))();
+
+/** Whether a JSON value is a valid {@link Ingress} (`networking.k8s.io/v1`): exactly what {@link IngressSchema} accepts, read without copying. */
+export function isIngress(value: unknown): value is Ingress {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isIngressSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isIngressStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `IngressClassParametersReference` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -384,13 +662,26 @@ export interface IngressClassParametersReference {
 
 /** Schema of {@link IngressClassParametersReference} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressClassParametersReferenceSchema: z.ZodMiniType<IngressClassParametersReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroup: z.optional(z.string()),
     kind: z.string(),
     name: z.string(),
     namespace: z.optional(z.string()),
     scope: z.optional(z.string()),
-  }))();
+  }), isIngressClassParametersReference))();
+
+/** Whether a JSON value is a valid {@link IngressClassParametersReference} (`networking.k8s.io/v1`): exactly what {@link IngressClassParametersReferenceSchema} accepts, read without copying. */
+export function isIngressClassParametersReference(value: unknown): value is IngressClassParametersReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroup; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.scope; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `IngressClassSpec` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -406,10 +697,20 @@ export interface IngressClassSpec {
 
 /** Schema of {@link IngressClassSpec} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressClassSpecSchema: z.ZodMiniType<IngressClassSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     controller: z.optional(z.string()),
     parameters: z.optional(IngressClassParametersReferenceSchema),
-  }))();
+  }), isIngressClassSpec))();
+
+/** Whether a JSON value is a valid {@link IngressClassSpec} (`networking.k8s.io/v1`): exactly what {@link IngressClassSpecSchema} accepts, read without copying. */
+export function isIngressClassSpec(value: unknown): value is IngressClassSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.controller; if (v !== undefined && typeof v !== "string") return false;
+  v = o.parameters; if (v !== undefined && !isIngressClassParametersReference(v)) return false;
+  return true;
+}
 
 /**
  * A `IngressClass`: a cluster-scoped object of the Kubernetes API `networking.k8s.io/v1`.
@@ -429,12 +730,24 @@ export interface IngressClass extends KubernetesObject {
 
 /** Schema of {@link IngressClass} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const IngressClassSchema: z.ZodMiniType<IngressClass> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(IngressClassSpecSchema),
-  }))();
+  }), isIngressClass))();
+
+/** Whether a JSON value is a valid {@link IngressClass} (`networking.k8s.io/v1`): exactly what {@link IngressClassSchema} accepts, read without copying. */
+export function isIngressClass(value: unknown): value is IngressClass {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isIngressClassSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `NetworkPolicyPeer` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -452,11 +765,22 @@ export interface NetworkPolicyPeer {
 
 /** Schema of {@link NetworkPolicyPeer} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const NetworkPolicyPeerSchema: z.ZodMiniType<NetworkPolicyPeer> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     ipBlock: z.optional(IPBlockSchema),
     namespaceSelector: z.optional(LabelSelectorSchema),
     podSelector: z.optional(LabelSelectorSchema),
-  }))();
+  }), isNetworkPolicyPeer))();
+
+/** Whether a JSON value is a valid {@link NetworkPolicyPeer} (`networking.k8s.io/v1`): exactly what {@link NetworkPolicyPeerSchema} accepts, read without copying. */
+export function isNetworkPolicyPeer(value: unknown): value is NetworkPolicyPeer {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.ipBlock; if (v !== undefined && !isIPBlock(v)) return false;
+  v = o.namespaceSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.podSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  return true;
+}
 
 /**
  * The `NetworkPolicyPort` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -474,11 +798,22 @@ export interface NetworkPolicyPort {
 
 /** Schema of {@link NetworkPolicyPort} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const NetworkPolicyPortSchema: z.ZodMiniType<NetworkPolicyPort> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     endPort: z.optional(z.int()),
     port: z.optional(IntOrStringSchema),
     protocol: z.optional(z.string()),
-  }))();
+  }), isNetworkPolicyPort))();
+
+/** Whether a JSON value is a valid {@link NetworkPolicyPort} (`networking.k8s.io/v1`): exactly what {@link NetworkPolicyPortSchema} accepts, read without copying. */
+export function isNetworkPolicyPort(value: unknown): value is NetworkPolicyPort {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.endPort; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.port; if (v !== undefined && !isIntOrString(v)) return false;
+  v = o.protocol; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NetworkPolicyEgressRule` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -494,10 +829,20 @@ export interface NetworkPolicyEgressRule {
 
 /** Schema of {@link NetworkPolicyEgressRule} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const NetworkPolicyEgressRuleSchema: z.ZodMiniType<NetworkPolicyEgressRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     ports: z.optional(z.array(NetworkPolicyPortSchema)),
     to: z.optional(z.array(NetworkPolicyPeerSchema)),
-  }))();
+  }), isNetworkPolicyEgressRule))();
+
+/** Whether a JSON value is a valid {@link NetworkPolicyEgressRule} (`networking.k8s.io/v1`): exactly what {@link NetworkPolicyEgressRuleSchema} accepts, read without copying. */
+export function isNetworkPolicyEgressRule(value: unknown): value is NetworkPolicyEgressRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.ports; if (v !== undefined && !isNetworkPolicyPortList(v)) return false;
+  v = o.to; if (v !== undefined && !isNetworkPolicyPeerList(v)) return false;
+  return true;
+}
 
 /**
  * The `NetworkPolicyIngressRule` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -513,10 +858,20 @@ export interface NetworkPolicyIngressRule {
 
 /** Schema of {@link NetworkPolicyIngressRule} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const NetworkPolicyIngressRuleSchema: z.ZodMiniType<NetworkPolicyIngressRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     from: z.optional(z.array(NetworkPolicyPeerSchema)),
     ports: z.optional(z.array(NetworkPolicyPortSchema)),
-  }))();
+  }), isNetworkPolicyIngressRule))();
+
+/** Whether a JSON value is a valid {@link NetworkPolicyIngressRule} (`networking.k8s.io/v1`): exactly what {@link NetworkPolicyIngressRuleSchema} accepts, read without copying. */
+export function isNetworkPolicyIngressRule(value: unknown): value is NetworkPolicyIngressRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.from; if (v !== undefined && !isNetworkPolicyPeerList(v)) return false;
+  v = o.ports; if (v !== undefined && !isNetworkPolicyPortList(v)) return false;
+  return true;
+}
 
 /**
  * The `NetworkPolicySpec` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -536,12 +891,24 @@ export interface NetworkPolicySpec {
 
 /** Schema of {@link NetworkPolicySpec} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const NetworkPolicySpecSchema: z.ZodMiniType<NetworkPolicySpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     egress: z.optional(z.array(NetworkPolicyEgressRuleSchema)),
     ingress: z.optional(z.array(NetworkPolicyIngressRuleSchema)),
     podSelector: z.optional(LabelSelectorSchema),
     policyTypes: z.optional(z.array(z.string())),
-  }))();
+  }), isNetworkPolicySpec))();
+
+/** Whether a JSON value is a valid {@link NetworkPolicySpec} (`networking.k8s.io/v1`): exactly what {@link NetworkPolicySpecSchema} accepts, read without copying. */
+export function isNetworkPolicySpec(value: unknown): value is NetworkPolicySpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.egress; if (v !== undefined && !isNetworkPolicyEgressRuleList(v)) return false;
+  v = o.ingress; if (v !== undefined && !isNetworkPolicyIngressRuleList(v)) return false;
+  v = o.podSelector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.policyTypes; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * A `NetworkPolicy`: a namespaced object of the Kubernetes API `networking.k8s.io/v1`.
@@ -561,12 +928,24 @@ export interface NetworkPolicy extends KubernetesObject {
 
 /** Schema of {@link NetworkPolicy} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const NetworkPolicySchema: z.ZodMiniType<NetworkPolicy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(NetworkPolicySpecSchema),
-  }))();
+  }), isNetworkPolicy))();
+
+/** Whether a JSON value is a valid {@link NetworkPolicy} (`networking.k8s.io/v1`): exactly what {@link NetworkPolicySchema} accepts, read without copying. */
+export function isNetworkPolicy(value: unknown): value is NetworkPolicy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isNetworkPolicySpec(v)) return false;
+  return true;
+}
 
 /**
  * The `ServiceCIDRSpec` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -580,9 +959,18 @@ export interface ServiceCIDRSpec {
 
 /** Schema of {@link ServiceCIDRSpec} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const ServiceCIDRSpecSchema: z.ZodMiniType<ServiceCIDRSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     cidrs: z.optional(z.array(z.string())),
-  }))();
+  }), isServiceCIDRSpec))();
+
+/** Whether a JSON value is a valid {@link ServiceCIDRSpec} (`networking.k8s.io/v1`): exactly what {@link ServiceCIDRSpecSchema} accepts, read without copying. */
+export function isServiceCIDRSpec(value: unknown): value is ServiceCIDRSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.cidrs; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `ServiceCIDRStatus` type of the Kubernetes API `networking.k8s.io/v1`.
@@ -596,9 +984,18 @@ export interface ServiceCIDRStatus {
 
 /** Schema of {@link ServiceCIDRStatus} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const ServiceCIDRStatusSchema: z.ZodMiniType<ServiceCIDRStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(ConditionSchema)),
-  }))();
+  }), isServiceCIDRStatus))();
+
+/** Whether a JSON value is a valid {@link ServiceCIDRStatus} (`networking.k8s.io/v1`): exactly what {@link ServiceCIDRStatusSchema} accepts, read without copying. */
+export function isServiceCIDRStatus(value: unknown): value is ServiceCIDRStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isConditionList(v)) return false;
+  return true;
+}
 
 /**
  * A `ServiceCIDR`: a cluster-scoped object of the Kubernetes API `networking.k8s.io/v1`.
@@ -620,13 +1017,26 @@ export interface ServiceCIDR extends KubernetesObject {
 
 /** Schema of {@link ServiceCIDR} (`networking.k8s.io/v1`): unknown fields pass through. */
 export const ServiceCIDRSchema: z.ZodMiniType<ServiceCIDR> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(ServiceCIDRSpecSchema),
     status: z.optional(ServiceCIDRStatusSchema),
-  }))();
+  }), isServiceCIDR))();
+
+/** Whether a JSON value is a valid {@link ServiceCIDR} (`networking.k8s.io/v1`): exactly what {@link ServiceCIDRSchema} accepts, read without copying. */
+export function isServiceCIDR(value: unknown): value is ServiceCIDR {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isServiceCIDRSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isServiceCIDRStatus(v)) return false;
+  return true;
+}
 
 /**
  * `networking.k8s.io/v1` IPAddress objects (`ipaddresses`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -13,7 +13,26 @@
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type Condition, ConditionSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type Condition, ConditionSchema, type ObjectMeta, ObjectMetaSchema, isCondition, isObjectMeta } from "../meta/v1.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCondition(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `ParentReference` type of the Kubernetes API `networking.k8s.io/v1beta1`.
@@ -33,12 +52,24 @@ export interface ParentReference {
 
 /** Schema of {@link ParentReference} (`networking.k8s.io/v1beta1`): unknown fields pass through. */
 export const ParentReferenceSchema: z.ZodMiniType<ParentReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     group: z.optional(z.string()),
     name: z.string(),
     namespace: z.optional(z.string()),
     resource: z.string(),
-  }))();
+  }), isParentReference))();
+
+/** Whether a JSON value is a valid {@link ParentReference} (`networking.k8s.io/v1beta1`): exactly what {@link ParentReferenceSchema} accepts, read without copying. */
+export function isParentReference(value: unknown): value is ParentReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.group; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  v = o.resource; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `IPAddressSpec` type of the Kubernetes API `networking.k8s.io/v1beta1`.
@@ -52,9 +83,18 @@ export interface IPAddressSpec {
 
 /** Schema of {@link IPAddressSpec} (`networking.k8s.io/v1beta1`): unknown fields pass through. */
 export const IPAddressSpecSchema: z.ZodMiniType<IPAddressSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     parentRef: ParentReferenceSchema,
-  }))();
+  }), isIPAddressSpec))();
+
+/** Whether a JSON value is a valid {@link IPAddressSpec} (`networking.k8s.io/v1beta1`): exactly what {@link IPAddressSpecSchema} accepts, read without copying. */
+export function isIPAddressSpec(value: unknown): value is IPAddressSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.parentRef; if (!isParentReference(v)) return false;
+  return true;
+}
 
 /**
  * A `IPAddress`: a cluster-scoped object of the Kubernetes API `networking.k8s.io/v1beta1`.
@@ -74,12 +114,24 @@ export interface IPAddress extends KubernetesObject {
 
 /** Schema of {@link IPAddress} (`networking.k8s.io/v1beta1`): unknown fields pass through. */
 export const IPAddressSchema: z.ZodMiniType<IPAddress> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: IPAddressSpecSchema,
-  }))();
+  }), isIPAddress))();
+
+/** Whether a JSON value is a valid {@link IPAddress} (`networking.k8s.io/v1beta1`): exactly what {@link IPAddressSchema} accepts, read without copying. */
+export function isIPAddress(value: unknown): value is IPAddress {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isIPAddressSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `ServiceCIDRSpec` type of the Kubernetes API `networking.k8s.io/v1beta1`.
@@ -93,9 +145,18 @@ export interface ServiceCIDRSpec {
 
 /** Schema of {@link ServiceCIDRSpec} (`networking.k8s.io/v1beta1`): unknown fields pass through. */
 export const ServiceCIDRSpecSchema: z.ZodMiniType<ServiceCIDRSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     cidrs: z.optional(z.array(z.string())),
-  }))();
+  }), isServiceCIDRSpec))();
+
+/** Whether a JSON value is a valid {@link ServiceCIDRSpec} (`networking.k8s.io/v1beta1`): exactly what {@link ServiceCIDRSpecSchema} accepts, read without copying. */
+export function isServiceCIDRSpec(value: unknown): value is ServiceCIDRSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.cidrs; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `ServiceCIDRStatus` type of the Kubernetes API `networking.k8s.io/v1beta1`.
@@ -109,9 +170,18 @@ export interface ServiceCIDRStatus {
 
 /** Schema of {@link ServiceCIDRStatus} (`networking.k8s.io/v1beta1`): unknown fields pass through. */
 export const ServiceCIDRStatusSchema: z.ZodMiniType<ServiceCIDRStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(ConditionSchema)),
-  }))();
+  }), isServiceCIDRStatus))();
+
+/** Whether a JSON value is a valid {@link ServiceCIDRStatus} (`networking.k8s.io/v1beta1`): exactly what {@link ServiceCIDRStatusSchema} accepts, read without copying. */
+export function isServiceCIDRStatus(value: unknown): value is ServiceCIDRStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isConditionList(v)) return false;
+  return true;
+}
 
 /**
  * A `ServiceCIDR`: a cluster-scoped object of the Kubernetes API `networking.k8s.io/v1beta1`.
@@ -133,13 +203,26 @@ export interface ServiceCIDR extends KubernetesObject {
 
 /** Schema of {@link ServiceCIDR} (`networking.k8s.io/v1beta1`): unknown fields pass through. */
 export const ServiceCIDRSchema: z.ZodMiniType<ServiceCIDR> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(ServiceCIDRSpecSchema),
     status: z.optional(ServiceCIDRStatusSchema),
-  }))();
+  }), isServiceCIDR))();
+
+/** Whether a JSON value is a valid {@link ServiceCIDR} (`networking.k8s.io/v1beta1`): exactly what {@link ServiceCIDRSchema} accepts, read without copying. */
+export function isServiceCIDR(value: unknown): value is ServiceCIDR {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isServiceCIDRSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isServiceCIDRStatus(v)) return false;
+  return true;
+}
 
 /**
  * `networking.k8s.io/v1beta1` IPAddress objects (`ipaddresses`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

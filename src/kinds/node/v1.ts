@@ -12,10 +12,30 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { type Quantity, QuantitySchema, StringMapSchema } from "../../resources/primitives.ts";
+import { type Quantity, QuantitySchema, StringMapSchema, isQuantity, isStringMap } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type Toleration, TolerationSchema } from "../core/v1.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type Toleration, TolerationSchema, isToleration } from "../core/v1.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
+
+function isQuantityMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isQuantity(v)) return false;
+  }
+  return true;
+}
+
+function isTolerationList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isToleration(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `Overhead` type of the Kubernetes API `node.k8s.io/v1`.
@@ -29,9 +49,18 @@ export interface Overhead {
 
 /** Schema of {@link Overhead} (`node.k8s.io/v1`): unknown fields pass through. */
 export const OverheadSchema: z.ZodMiniType<Overhead> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     podFixed: z.optional(z.record(z.string(), QuantitySchema)),
-  }))();
+  }), isOverhead))();
+
+/** Whether a JSON value is a valid {@link Overhead} (`node.k8s.io/v1`): exactly what {@link OverheadSchema} accepts, read without copying. */
+export function isOverhead(value: unknown): value is Overhead {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.podFixed; if (v !== undefined && !isQuantityMap(v)) return false;
+  return true;
+}
 
 /**
  * The `Scheduling` type of the Kubernetes API `node.k8s.io/v1`.
@@ -47,10 +76,20 @@ export interface Scheduling {
 
 /** Schema of {@link Scheduling} (`node.k8s.io/v1`): unknown fields pass through. */
 export const SchedulingSchema: z.ZodMiniType<Scheduling> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     nodeSelector: z.optional(StringMapSchema),
     tolerations: z.optional(z.array(TolerationSchema)),
-  }))();
+  }), isScheduling))();
+
+/** Whether a JSON value is a valid {@link Scheduling} (`node.k8s.io/v1`): exactly what {@link SchedulingSchema} accepts, read without copying. */
+export function isScheduling(value: unknown): value is Scheduling {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.nodeSelector; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.tolerations; if (v !== undefined && !isTolerationList(v)) return false;
+  return true;
+}
 
 /**
  * A `RuntimeClass`: a cluster-scoped object of the Kubernetes API `node.k8s.io/v1`.
@@ -74,14 +113,28 @@ export interface RuntimeClass extends KubernetesObject {
 
 /** Schema of {@link RuntimeClass} (`node.k8s.io/v1`): unknown fields pass through. */
 export const RuntimeClassSchema: z.ZodMiniType<RuntimeClass> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     handler: z.string(),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     overhead: z.optional(OverheadSchema),
     scheduling: z.optional(SchedulingSchema),
-  }))();
+  }), isRuntimeClass))();
+
+/** Whether a JSON value is a valid {@link RuntimeClass} (`node.k8s.io/v1`): exactly what {@link RuntimeClassSchema} accepts, read without copying. */
+export function isRuntimeClass(value: unknown): value is RuntimeClass {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.handler; if (typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.overhead; if (v !== undefined && !isOverhead(v)) return false;
+  v = o.scheduling; if (v !== undefined && !isScheduling(v)) return false;
+  return true;
+}
 
 /**
  * `node.k8s.io/v1` RuntimeClass objects (`runtimeclasses`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -12,9 +12,29 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { type IntOrString, IntOrStringSchema, type Time, TimeSchema } from "../../resources/primitives.ts";
+import { type IntOrString, IntOrStringSchema, type Time, TimeSchema, isIntOrString } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type Condition, ConditionSchema, type DeleteOptions, DeleteOptionsSchema, type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type Condition, ConditionSchema, type DeleteOptions, DeleteOptionsSchema, type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema, isCondition, isDeleteOptions, isLabelSelector, isObjectMeta } from "../meta/v1.ts";
+
+function isConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCondition(v)) return false;
+  }
+  return true;
+}
+
+function isMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!(v === null || typeof v === "string")) return false;
+  }
+  return true;
+}
 
 /**
  * A `Eviction` object of the Kubernetes API `policy/v1`, sent to and from a subresource (not stored on its own).
@@ -34,12 +54,24 @@ export interface Eviction extends KubernetesObject {
 
 /** Schema of {@link Eviction} (`policy/v1`): unknown fields pass through. */
 export const EvictionSchema: z.ZodMiniType<Eviction> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     deleteOptions: z.optional(DeleteOptionsSchema),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
-  }))();
+  }), isEviction))();
+
+/** Whether a JSON value is a valid {@link Eviction} (`policy/v1`): exactly what {@link EvictionSchema} accepts, read without copying. */
+export function isEviction(value: unknown): value is Eviction {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.deleteOptions; if (v !== undefined && !isDeleteOptions(v)) return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  return true;
+}
 
 /**
  * The `PodDisruptionBudgetSpec` type of the Kubernetes API `policy/v1`.
@@ -59,12 +91,24 @@ export interface PodDisruptionBudgetSpec {
 
 /** Schema of {@link PodDisruptionBudgetSpec} (`policy/v1`): unknown fields pass through. */
 export const PodDisruptionBudgetSpecSchema: z.ZodMiniType<PodDisruptionBudgetSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     maxUnavailable: z.optional(IntOrStringSchema),
     minAvailable: z.optional(IntOrStringSchema),
     selector: z.optional(LabelSelectorSchema),
     unhealthyPodEvictionPolicy: z.optional(z.string()),
-  }))();
+  }), isPodDisruptionBudgetSpec))();
+
+/** Whether a JSON value is a valid {@link PodDisruptionBudgetSpec} (`policy/v1`): exactly what {@link PodDisruptionBudgetSpecSchema} accepts, read without copying. */
+export function isPodDisruptionBudgetSpec(value: unknown): value is PodDisruptionBudgetSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.maxUnavailable; if (v !== undefined && !isIntOrString(v)) return false;
+  v = o.minAvailable; if (v !== undefined && !isIntOrString(v)) return false;
+  v = o.selector; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.unhealthyPodEvictionPolicy; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `PodDisruptionBudgetStatus` type of the Kubernetes API `policy/v1`.
@@ -90,7 +134,7 @@ export interface PodDisruptionBudgetStatus {
 
 /** Schema of {@link PodDisruptionBudgetStatus} (`policy/v1`): unknown fields pass through. */
 export const PodDisruptionBudgetStatusSchema: z.ZodMiniType<PodDisruptionBudgetStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(ConditionSchema)),
     currentHealthy: z.optional(z.int()),
     desiredHealthy: z.optional(z.int()),
@@ -98,7 +142,22 @@ export const PodDisruptionBudgetStatusSchema: z.ZodMiniType<PodDisruptionBudgetS
     disruptionsAllowed: z.optional(z.int()),
     expectedPods: z.optional(z.int()),
     observedGeneration: z.optional(z.int()),
-  }))();
+  }), isPodDisruptionBudgetStatus))();
+
+/** Whether a JSON value is a valid {@link PodDisruptionBudgetStatus} (`policy/v1`): exactly what {@link PodDisruptionBudgetStatusSchema} accepts, read without copying. */
+export function isPodDisruptionBudgetStatus(value: unknown): value is PodDisruptionBudgetStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isConditionList(v)) return false;
+  v = o.currentHealthy; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.desiredHealthy; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.disruptedPods; if (v !== undefined && !isMap(v)) return false;
+  v = o.disruptionsAllowed; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.expectedPods; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * A `PodDisruptionBudget`: a namespaced object of the Kubernetes API `policy/v1`.
@@ -120,13 +179,26 @@ export interface PodDisruptionBudget extends KubernetesObject {
 
 /** Schema of {@link PodDisruptionBudget} (`policy/v1`): unknown fields pass through. */
 export const PodDisruptionBudgetSchema: z.ZodMiniType<PodDisruptionBudget> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(PodDisruptionBudgetSpecSchema),
     status: z.optional(PodDisruptionBudgetStatusSchema),
-  }))();
+  }), isPodDisruptionBudget))();
+
+/** Whether a JSON value is a valid {@link PodDisruptionBudget} (`policy/v1`): exactly what {@link PodDisruptionBudgetSchema} accepts, read without copying. */
+export function isPodDisruptionBudget(value: unknown): value is PodDisruptionBudget {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isPodDisruptionBudgetSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isPodDisruptionBudgetStatus(v)) return false;
+  return true;
+}
 
 /**
  * `policy/v1` PodDisruptionBudget objects (`poddisruptionbudgets`, namespaced). Subresources: `status`. Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -13,7 +13,44 @@
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema, isLabelSelector, isObjectMeta } from "../meta/v1.ts";
+
+function isLabelSelectorList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isLabelSelector(v)) return false;
+  }
+  return true;
+}
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isPolicyRuleList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isPolicyRule(v)) return false;
+  }
+  return true;
+}
+
+function isSubjectList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isSubject(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `AggregationRule` type of the Kubernetes API `rbac.authorization.k8s.io/v1`.
@@ -27,9 +64,18 @@ export interface AggregationRule {
 
 /** Schema of {@link AggregationRule} (`rbac.authorization.k8s.io/v1`): unknown fields pass through. */
 export const AggregationRuleSchema: z.ZodMiniType<AggregationRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     clusterRoleSelectors: z.optional(z.array(LabelSelectorSchema)),
-  }))();
+  }), isAggregationRule))();
+
+/** Whether a JSON value is a valid {@link AggregationRule} (`rbac.authorization.k8s.io/v1`): exactly what {@link AggregationRuleSchema} accepts, read without copying. */
+export function isAggregationRule(value: unknown): value is AggregationRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.clusterRoleSelectors; if (v !== undefined && !isLabelSelectorList(v)) return false;
+  return true;
+}
 
 /**
  * The `PolicyRule` type of the Kubernetes API `rbac.authorization.k8s.io/v1`.
@@ -51,13 +97,26 @@ export interface PolicyRule {
 
 /** Schema of {@link PolicyRule} (`rbac.authorization.k8s.io/v1`): unknown fields pass through. */
 export const PolicyRuleSchema: z.ZodMiniType<PolicyRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroups: z.optional(z.array(z.string())),
     nonResourceURLs: z.optional(z.array(z.string())),
     resourceNames: z.optional(z.array(z.string())),
     resources: z.optional(z.array(z.string())),
     verbs: z.array(z.string()),
-  }))();
+  }), isPolicyRule))();
+
+/** Whether a JSON value is a valid {@link PolicyRule} (`rbac.authorization.k8s.io/v1`): exactly what {@link PolicyRuleSchema} accepts, read without copying. */
+export function isPolicyRule(value: unknown): value is PolicyRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroups; if (v !== undefined && !isStringList(v)) return false;
+  v = o.nonResourceURLs; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resourceNames; if (v !== undefined && !isStringList(v)) return false;
+  v = o.resources; if (v !== undefined && !isStringList(v)) return false;
+  v = o.verbs; if (!isStringList(v)) return false;
+  return true;
+}
 
 /**
  * A `ClusterRole`: a cluster-scoped object of the Kubernetes API `rbac.authorization.k8s.io/v1`.
@@ -79,13 +138,26 @@ export interface ClusterRole extends KubernetesObject {
 
 /** Schema of {@link ClusterRole} (`rbac.authorization.k8s.io/v1`): unknown fields pass through. */
 export const ClusterRoleSchema: z.ZodMiniType<ClusterRole> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     aggregationRule: z.optional(AggregationRuleSchema),
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     rules: z.optional(z.nullable(z.array(PolicyRuleSchema))),
-  }))();
+  }), isClusterRole))();
+
+/** Whether a JSON value is a valid {@link ClusterRole} (`rbac.authorization.k8s.io/v1`): exactly what {@link ClusterRoleSchema} accepts, read without copying. */
+export function isClusterRole(value: unknown): value is ClusterRole {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.aggregationRule; if (v !== undefined && !isAggregationRule(v)) return false;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.rules; if (v !== undefined && !(v === null || isPolicyRuleList(v))) return false;
+  return true;
+}
 
 /**
  * The `RoleRef` type of the Kubernetes API `rbac.authorization.k8s.io/v1`.
@@ -103,11 +175,22 @@ export interface RoleRef {
 
 /** Schema of {@link RoleRef} (`rbac.authorization.k8s.io/v1`): unknown fields pass through. */
 export const RoleRefSchema: z.ZodMiniType<RoleRef> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroup: z.optional(z.string()),
     kind: z.string(),
     name: z.string(),
-  }))();
+  }), isRoleRef))();
+
+/** Whether a JSON value is a valid {@link RoleRef} (`rbac.authorization.k8s.io/v1`): exactly what {@link RoleRefSchema} accepts, read without copying. */
+export function isRoleRef(value: unknown): value is RoleRef {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroup; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Subject` type of the Kubernetes API `rbac.authorization.k8s.io/v1`.
@@ -127,12 +210,24 @@ export interface Subject {
 
 /** Schema of {@link Subject} (`rbac.authorization.k8s.io/v1`): unknown fields pass through. */
 export const SubjectSchema: z.ZodMiniType<Subject> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroup: z.optional(z.string()),
     kind: z.string(),
     name: z.string(),
     namespace: z.optional(z.string()),
-  }))();
+  }), isSubject))();
+
+/** Whether a JSON value is a valid {@link Subject} (`rbac.authorization.k8s.io/v1`): exactly what {@link SubjectSchema} accepts, read without copying. */
+export function isSubject(value: unknown): value is Subject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroup; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.namespace; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `ClusterRoleBinding`: a cluster-scoped object of the Kubernetes API `rbac.authorization.k8s.io/v1`.
@@ -154,13 +249,26 @@ export interface ClusterRoleBinding extends KubernetesObject {
 
 /** Schema of {@link ClusterRoleBinding} (`rbac.authorization.k8s.io/v1`): unknown fields pass through. */
 export const ClusterRoleBindingSchema: z.ZodMiniType<ClusterRoleBinding> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     roleRef: RoleRefSchema,
     subjects: z.optional(z.array(SubjectSchema)),
-  }))();
+  }), isClusterRoleBinding))();
+
+/** Whether a JSON value is a valid {@link ClusterRoleBinding} (`rbac.authorization.k8s.io/v1`): exactly what {@link ClusterRoleBindingSchema} accepts, read without copying. */
+export function isClusterRoleBinding(value: unknown): value is ClusterRoleBinding {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.roleRef; if (!isRoleRef(v)) return false;
+  v = o.subjects; if (v !== undefined && !isSubjectList(v)) return false;
+  return true;
+}
 
 /**
  * A `Role`: a namespaced object of the Kubernetes API `rbac.authorization.k8s.io/v1`.
@@ -180,12 +288,24 @@ export interface Role extends KubernetesObject {
 
 /** Schema of {@link Role} (`rbac.authorization.k8s.io/v1`): unknown fields pass through. */
 export const RoleSchema: z.ZodMiniType<Role> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     rules: z.optional(z.array(PolicyRuleSchema)),
-  }))();
+  }), isRole))();
+
+/** Whether a JSON value is a valid {@link Role} (`rbac.authorization.k8s.io/v1`): exactly what {@link RoleSchema} accepts, read without copying. */
+export function isRole(value: unknown): value is Role {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.rules; if (v !== undefined && !isPolicyRuleList(v)) return false;
+  return true;
+}
 
 /**
  * A `RoleBinding`: a namespaced object of the Kubernetes API `rbac.authorization.k8s.io/v1`.
@@ -207,13 +327,26 @@ export interface RoleBinding extends KubernetesObject {
 
 /** Schema of {@link RoleBinding} (`rbac.authorization.k8s.io/v1`): unknown fields pass through. */
 export const RoleBindingSchema: z.ZodMiniType<RoleBinding> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     roleRef: RoleRefSchema,
     subjects: z.optional(z.array(SubjectSchema)),
-  }))();
+  }), isRoleBinding))();
+
+/** Whether a JSON value is a valid {@link RoleBinding} (`rbac.authorization.k8s.io/v1`): exactly what {@link RoleBindingSchema} accepts, read without copying. */
+export function isRoleBinding(value: unknown): value is RoleBinding {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.roleRef; if (!isRoleRef(v)) return false;
+  v = o.subjects; if (v !== undefined && !isSubjectList(v)) return false;
+  return true;
+}
 
 /**
  * `rbac.authorization.k8s.io/v1` ClusterRole objects (`clusterroles`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

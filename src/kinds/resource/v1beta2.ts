@@ -12,10 +12,241 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { type Quantity, QuantitySchema, type Time, TimeSchema } from "../../resources/primitives.ts";
+import { type Quantity, QuantitySchema, type Time, TimeSchema, isQuantity } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type NodeSelector, NodeSelectorSchema } from "../core/v1.ts";
-import { type Condition, ConditionSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type NodeSelector, NodeSelectorSchema, isNodeSelector } from "../core/v1.ts";
+import { type Condition, ConditionSchema, type ObjectMeta, ObjectMetaSchema, isCondition, isObjectMeta } from "../meta/v1.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCondition(v)) return false;
+  }
+  return true;
+}
+
+function isQuantityMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isQuantity(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceTolerationList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceToleration(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceAllocationConfigurationList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceAllocationConfiguration(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceRequestAllocationResultList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceRequestAllocationResult(v)) return false;
+  }
+  return true;
+}
+
+function isQuantityList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isQuantity(v)) return false;
+  }
+  return true;
+}
+
+function isCounterMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isCounter(v)) return false;
+  }
+  return true;
+}
+
+function isList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "boolean") return false;
+  }
+  return true;
+}
+
+function isIntegerList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!Number.isSafeInteger(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceAttributeMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isDeviceAttribute(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceCapacityMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isDeviceCapacity(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceCounterConsumptionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceCounterConsumption(v)) return false;
+  }
+  return true;
+}
+
+function isNodeAllocatableResourceMappingMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isNodeAllocatableResourceMapping(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceTaintList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceTaint(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceSelectorList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceSelector(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceSubRequestList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceSubRequest(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceClaimConfigurationList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceClaimConfiguration(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceConstraintList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceConstraint(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceRequestList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceRequest(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceClassConfigurationList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDeviceClassConfiguration(v)) return false;
+  }
+  return true;
+}
+
+function isAllocatedDeviceStatusList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isAllocatedDeviceStatus(v)) return false;
+  }
+  return true;
+}
+
+function isResourceClaimConsumerReferenceList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isResourceClaimConsumerReference(v)) return false;
+  }
+  return true;
+}
+
+function isDeviceList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isDevice(v)) return false;
+  }
+  return true;
+}
+
+function isCounterSetList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCounterSet(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `NetworkDeviceData` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -33,11 +264,22 @@ export interface NetworkDeviceData {
 
 /** Schema of {@link NetworkDeviceData} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const NetworkDeviceDataSchema: z.ZodMiniType<NetworkDeviceData> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     hardwareAddress: z.optional(z.string()),
     interfaceName: z.optional(z.string()),
     ips: z.optional(z.array(z.string())),
-  }))();
+  }), isNetworkDeviceData))();
+
+/** Whether a JSON value is a valid {@link NetworkDeviceData} (`resource.k8s.io/v1beta2`): exactly what {@link NetworkDeviceDataSchema} accepts, read without copying. */
+export function isNetworkDeviceData(value: unknown): value is NetworkDeviceData {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.hardwareAddress; if (v !== undefined && typeof v !== "string") return false;
+  v = o.interfaceName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.ips; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `AllocatedDeviceStatus` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -63,7 +305,7 @@ export interface AllocatedDeviceStatus {
 
 /** Schema of {@link AllocatedDeviceStatus} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const AllocatedDeviceStatusSchema: z.ZodMiniType<AllocatedDeviceStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(ConditionSchema)),
     data: z.optional(z.unknown()),
     device: z.string(),
@@ -71,7 +313,21 @@ export const AllocatedDeviceStatusSchema: z.ZodMiniType<AllocatedDeviceStatus> =
     networkData: z.optional(NetworkDeviceDataSchema),
     pool: z.string(),
     shareID: z.optional(z.string()),
-  }))();
+  }), isAllocatedDeviceStatus))();
+
+/** Whether a JSON value is a valid {@link AllocatedDeviceStatus} (`resource.k8s.io/v1beta2`): exactly what {@link AllocatedDeviceStatusSchema} accepts, read without copying. */
+export function isAllocatedDeviceStatus(value: unknown): value is AllocatedDeviceStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isConditionList(v)) return false;
+  v = o.device; if (typeof v !== "string") return false;
+  v = o.driver; if (typeof v !== "string") return false;
+  v = o.networkData; if (v !== undefined && !isNetworkDeviceData(v)) return false;
+  v = o.pool; if (typeof v !== "string") return false;
+  v = o.shareID; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `OpaqueDeviceConfiguration` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -87,10 +343,20 @@ export interface OpaqueDeviceConfiguration {
 
 /** Schema of {@link OpaqueDeviceConfiguration} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const OpaqueDeviceConfigurationSchema: z.ZodMiniType<OpaqueDeviceConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     driver: z.string(),
     parameters: z.unknown(),
-  }))();
+  }), isOpaqueDeviceConfiguration))();
+
+/** Whether a JSON value is a valid {@link OpaqueDeviceConfiguration} (`resource.k8s.io/v1beta2`): exactly what {@link OpaqueDeviceConfigurationSchema} accepts, read without copying. */
+export function isOpaqueDeviceConfiguration(value: unknown): value is OpaqueDeviceConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.driver; if (typeof v !== "string") return false;
+  if (!("parameters" in o)) return false;
+  return true;
+}
 
 /**
  * The `DeviceAllocationConfiguration` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -108,11 +374,22 @@ export interface DeviceAllocationConfiguration {
 
 /** Schema of {@link DeviceAllocationConfiguration} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceAllocationConfigurationSchema: z.ZodMiniType<DeviceAllocationConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     opaque: z.optional(OpaqueDeviceConfigurationSchema),
     requests: z.optional(z.array(z.string())),
     source: z.string(),
-  }))();
+  }), isDeviceAllocationConfiguration))();
+
+/** Whether a JSON value is a valid {@link DeviceAllocationConfiguration} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceAllocationConfigurationSchema} accepts, read without copying. */
+export function isDeviceAllocationConfiguration(value: unknown): value is DeviceAllocationConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.opaque; if (v !== undefined && !isOpaqueDeviceConfiguration(v)) return false;
+  v = o.requests; if (v !== undefined && !isStringList(v)) return false;
+  v = o.source; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `DeviceToleration` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -134,13 +411,26 @@ export interface DeviceToleration {
 
 /** Schema of {@link DeviceToleration} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceTolerationSchema: z.ZodMiniType<DeviceToleration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     effect: z.optional(z.string()),
     key: z.optional(z.string()),
     operator: z.optional(z.string()),
     tolerationSeconds: z.optional(z.int()),
     value: z.optional(z.string()),
-  }))();
+  }), isDeviceToleration))();
+
+/** Whether a JSON value is a valid {@link DeviceToleration} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceTolerationSchema} accepts, read without copying. */
+export function isDeviceToleration(value: unknown): value is DeviceToleration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.effect; if (v !== undefined && typeof v !== "string") return false;
+  v = o.key; if (v !== undefined && typeof v !== "string") return false;
+  v = o.operator; if (v !== undefined && typeof v !== "string") return false;
+  v = o.tolerationSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.value; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `DeviceRequestAllocationResult` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -172,7 +462,7 @@ export interface DeviceRequestAllocationResult {
 
 /** Schema of {@link DeviceRequestAllocationResult} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceRequestAllocationResultSchema: z.ZodMiniType<DeviceRequestAllocationResult> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     adminAccess: z.optional(z.boolean()),
     bindingConditions: z.optional(z.array(z.string())),
     bindingFailureConditions: z.optional(z.array(z.string())),
@@ -183,7 +473,25 @@ export const DeviceRequestAllocationResultSchema: z.ZodMiniType<DeviceRequestAll
     request: z.string(),
     shareID: z.optional(z.string()),
     tolerations: z.optional(z.array(DeviceTolerationSchema)),
-  }))();
+  }), isDeviceRequestAllocationResult))();
+
+/** Whether a JSON value is a valid {@link DeviceRequestAllocationResult} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceRequestAllocationResultSchema} accepts, read without copying. */
+export function isDeviceRequestAllocationResult(value: unknown): value is DeviceRequestAllocationResult {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.adminAccess; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.bindingConditions; if (v !== undefined && !isStringList(v)) return false;
+  v = o.bindingFailureConditions; if (v !== undefined && !isStringList(v)) return false;
+  v = o.consumedCapacity; if (v !== undefined && !isQuantityMap(v)) return false;
+  v = o.device; if (typeof v !== "string") return false;
+  v = o.driver; if (typeof v !== "string") return false;
+  v = o.pool; if (typeof v !== "string") return false;
+  v = o.request; if (typeof v !== "string") return false;
+  v = o.shareID; if (v !== undefined && typeof v !== "string") return false;
+  v = o.tolerations; if (v !== undefined && !isDeviceTolerationList(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceAllocationResult` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -199,10 +507,20 @@ export interface DeviceAllocationResult {
 
 /** Schema of {@link DeviceAllocationResult} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceAllocationResultSchema: z.ZodMiniType<DeviceAllocationResult> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     config: z.optional(z.array(DeviceAllocationConfigurationSchema)),
     results: z.optional(z.array(DeviceRequestAllocationResultSchema)),
-  }))();
+  }), isDeviceAllocationResult))();
+
+/** Whether a JSON value is a valid {@link DeviceAllocationResult} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceAllocationResultSchema} accepts, read without copying. */
+export function isDeviceAllocationResult(value: unknown): value is DeviceAllocationResult {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.config; if (v !== undefined && !isDeviceAllocationConfigurationList(v)) return false;
+  v = o.results; if (v !== undefined && !isDeviceRequestAllocationResultList(v)) return false;
+  return true;
+}
 
 /**
  * The `AllocationResult` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -220,11 +538,22 @@ export interface AllocationResult {
 
 /** Schema of {@link AllocationResult} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const AllocationResultSchema: z.ZodMiniType<AllocationResult> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allocationTimestamp: z.optional(z.nullable(TimeSchema)),
     devices: z.optional(DeviceAllocationResultSchema),
     nodeSelector: z.optional(NodeSelectorSchema),
-  }))();
+  }), isAllocationResult))();
+
+/** Whether a JSON value is a valid {@link AllocationResult} (`resource.k8s.io/v1beta2`): exactly what {@link AllocationResultSchema} accepts, read without copying. */
+export function isAllocationResult(value: unknown): value is AllocationResult {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allocationTimestamp; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.devices; if (v !== undefined && !isDeviceAllocationResult(v)) return false;
+  v = o.nodeSelector; if (v !== undefined && !isNodeSelector(v)) return false;
+  return true;
+}
 
 /**
  * The `CELDeviceSelector` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -238,9 +567,18 @@ export interface CELDeviceSelector {
 
 /** Schema of {@link CELDeviceSelector} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const CELDeviceSelectorSchema: z.ZodMiniType<CELDeviceSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     expression: z.string(),
-  }))();
+  }), isCELDeviceSelector))();
+
+/** Whether a JSON value is a valid {@link CELDeviceSelector} (`resource.k8s.io/v1beta2`): exactly what {@link CELDeviceSelectorSchema} accepts, read without copying. */
+export function isCELDeviceSelector(value: unknown): value is CELDeviceSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.expression; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `CapacityRequestPolicyRange` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -258,11 +596,22 @@ export interface CapacityRequestPolicyRange {
 
 /** Schema of {@link CapacityRequestPolicyRange} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const CapacityRequestPolicyRangeSchema: z.ZodMiniType<CapacityRequestPolicyRange> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     max: z.optional(QuantitySchema),
     min: QuantitySchema,
     step: z.optional(QuantitySchema),
-  }))();
+  }), isCapacityRequestPolicyRange))();
+
+/** Whether a JSON value is a valid {@link CapacityRequestPolicyRange} (`resource.k8s.io/v1beta2`): exactly what {@link CapacityRequestPolicyRangeSchema} accepts, read without copying. */
+export function isCapacityRequestPolicyRange(value: unknown): value is CapacityRequestPolicyRange {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.max; if (v !== undefined && !isQuantity(v)) return false;
+  v = o.min; if (!isQuantity(v)) return false;
+  v = o.step; if (v !== undefined && !isQuantity(v)) return false;
+  return true;
+}
 
 /**
  * The `CapacityRequestPolicy` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -280,11 +629,22 @@ export interface CapacityRequestPolicy {
 
 /** Schema of {@link CapacityRequestPolicy} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const CapacityRequestPolicySchema: z.ZodMiniType<CapacityRequestPolicy> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     default: z.optional(QuantitySchema),
     validRange: z.optional(CapacityRequestPolicyRangeSchema),
     validValues: z.optional(z.array(QuantitySchema)),
-  }))();
+  }), isCapacityRequestPolicy))();
+
+/** Whether a JSON value is a valid {@link CapacityRequestPolicy} (`resource.k8s.io/v1beta2`): exactly what {@link CapacityRequestPolicySchema} accepts, read without copying. */
+export function isCapacityRequestPolicy(value: unknown): value is CapacityRequestPolicy {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.default; if (v !== undefined && !isQuantity(v)) return false;
+  v = o.validRange; if (v !== undefined && !isCapacityRequestPolicyRange(v)) return false;
+  v = o.validValues; if (v !== undefined && !isQuantityList(v)) return false;
+  return true;
+}
 
 /**
  * The `CapacityRequirements` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -298,9 +658,18 @@ export interface CapacityRequirements {
 
 /** Schema of {@link CapacityRequirements} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const CapacityRequirementsSchema: z.ZodMiniType<CapacityRequirements> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     requests: z.optional(z.record(z.string(), QuantitySchema)),
-  }))();
+  }), isCapacityRequirements))();
+
+/** Whether a JSON value is a valid {@link CapacityRequirements} (`resource.k8s.io/v1beta2`): exactly what {@link CapacityRequirementsSchema} accepts, read without copying. */
+export function isCapacityRequirements(value: unknown): value is CapacityRequirements {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.requests; if (v !== undefined && !isQuantityMap(v)) return false;
+  return true;
+}
 
 /**
  * The `Counter` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -314,9 +683,18 @@ export interface Counter {
 
 /** Schema of {@link Counter} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const CounterSchema: z.ZodMiniType<Counter> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     value: QuantitySchema,
-  }))();
+  }), isCounter))();
+
+/** Whether a JSON value is a valid {@link Counter} (`resource.k8s.io/v1beta2`): exactly what {@link CounterSchema} accepts, read without copying. */
+export function isCounter(value: unknown): value is Counter {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.value; if (!isQuantity(v)) return false;
+  return true;
+}
 
 /**
  * The `CounterSet` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -332,10 +710,20 @@ export interface CounterSet {
 
 /** Schema of {@link CounterSet} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const CounterSetSchema: z.ZodMiniType<CounterSet> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     counters: z.record(z.string(), CounterSchema),
     name: z.string(),
-  }))();
+  }), isCounterSet))();
+
+/** Whether a JSON value is a valid {@link CounterSet} (`resource.k8s.io/v1beta2`): exactly what {@link CounterSetSchema} accepts, read without copying. */
+export function isCounterSet(value: unknown): value is CounterSet {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.counters; if (!isCounterMap(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `DeviceAttribute` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -363,7 +751,7 @@ export interface DeviceAttribute {
 
 /** Schema of {@link DeviceAttribute} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceAttributeSchema: z.ZodMiniType<DeviceAttribute> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     bool: z.optional(z.boolean()),
     bools: z.optional(z.array(z.boolean())),
     int: z.optional(z.int()),
@@ -372,7 +760,23 @@ export const DeviceAttributeSchema: z.ZodMiniType<DeviceAttribute> = /* @__PURE_
     strings: z.optional(z.array(z.string())),
     version: z.optional(z.string()),
     versions: z.optional(z.array(z.string())),
-  }))();
+  }), isDeviceAttribute))();
+
+/** Whether a JSON value is a valid {@link DeviceAttribute} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceAttributeSchema} accepts, read without copying. */
+export function isDeviceAttribute(value: unknown): value is DeviceAttribute {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.bool; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.bools; if (v !== undefined && !isList(v)) return false;
+  v = o.int; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.ints; if (v !== undefined && !isIntegerList(v)) return false;
+  v = o.string; if (v !== undefined && typeof v !== "string") return false;
+  v = o.strings; if (v !== undefined && !isStringList(v)) return false;
+  v = o.version; if (v !== undefined && typeof v !== "string") return false;
+  v = o.versions; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceCapacity` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -388,10 +792,20 @@ export interface DeviceCapacity {
 
 /** Schema of {@link DeviceCapacity} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceCapacitySchema: z.ZodMiniType<DeviceCapacity> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     requestPolicy: z.optional(CapacityRequestPolicySchema),
     value: QuantitySchema,
-  }))();
+  }), isDeviceCapacity))();
+
+/** Whether a JSON value is a valid {@link DeviceCapacity} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceCapacitySchema} accepts, read without copying. */
+export function isDeviceCapacity(value: unknown): value is DeviceCapacity {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.requestPolicy; if (v !== undefined && !isCapacityRequestPolicy(v)) return false;
+  v = o.value; if (!isQuantity(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceCounterConsumption` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -407,10 +821,20 @@ export interface DeviceCounterConsumption {
 
 /** Schema of {@link DeviceCounterConsumption} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceCounterConsumptionSchema: z.ZodMiniType<DeviceCounterConsumption> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     counterSet: z.string(),
     counters: z.record(z.string(), CounterSchema),
-  }))();
+  }), isDeviceCounterConsumption))();
+
+/** Whether a JSON value is a valid {@link DeviceCounterConsumption} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceCounterConsumptionSchema} accepts, read without copying. */
+export function isDeviceCounterConsumption(value: unknown): value is DeviceCounterConsumption {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.counterSet; if (typeof v !== "string") return false;
+  v = o.counters; if (!isCounterMap(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceTaint` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -430,12 +854,24 @@ export interface DeviceTaint {
 
 /** Schema of {@link DeviceTaint} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceTaintSchema: z.ZodMiniType<DeviceTaint> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     effect: z.string(),
     key: z.string(),
     timeAdded: z.optional(z.nullable(TimeSchema)),
     value: z.optional(z.string()),
-  }))();
+  }), isDeviceTaint))();
+
+/** Whether a JSON value is a valid {@link DeviceTaint} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceTaintSchema} accepts, read without copying. */
+export function isDeviceTaint(value: unknown): value is DeviceTaint {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.effect; if (typeof v !== "string") return false;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.timeAdded; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  v = o.value; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `NodeAllocatableResourceMapping` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -451,10 +887,20 @@ export interface NodeAllocatableResourceMapping {
 
 /** Schema of {@link NodeAllocatableResourceMapping} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const NodeAllocatableResourceMappingSchema: z.ZodMiniType<NodeAllocatableResourceMapping> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allocationMultiplier: z.optional(QuantitySchema),
     capacityKey: z.optional(z.string()),
-  }))();
+  }), isNodeAllocatableResourceMapping))();
+
+/** Whether a JSON value is a valid {@link NodeAllocatableResourceMapping} (`resource.k8s.io/v1beta2`): exactly what {@link NodeAllocatableResourceMappingSchema} accepts, read without copying. */
+export function isNodeAllocatableResourceMapping(value: unknown): value is NodeAllocatableResourceMapping {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allocationMultiplier; if (v !== undefined && !isQuantity(v)) return false;
+  v = o.capacityKey; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `Device` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -492,7 +938,7 @@ export interface Device {
 
 /** Schema of {@link Device} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceSchema: z.ZodMiniType<Device> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allNodes: z.optional(z.boolean()),
     allowMultipleAllocations: z.optional(z.boolean()),
     attributes: z.optional(z.record(z.string(), DeviceAttributeSchema)),
@@ -506,7 +952,28 @@ export const DeviceSchema: z.ZodMiniType<Device> = /* @__PURE__ */ (() =>
     nodeName: z.optional(z.string()),
     nodeSelector: z.optional(NodeSelectorSchema),
     taints: z.optional(z.array(DeviceTaintSchema)),
-  }))();
+  }), isDevice))();
+
+/** Whether a JSON value is a valid {@link Device} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceSchema} accepts, read without copying. */
+export function isDevice(value: unknown): value is Device {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allNodes; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.allowMultipleAllocations; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.attributes; if (v !== undefined && !isDeviceAttributeMap(v)) return false;
+  v = o.bindingConditions; if (v !== undefined && !isStringList(v)) return false;
+  v = o.bindingFailureConditions; if (v !== undefined && !isStringList(v)) return false;
+  v = o.bindsToNode; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.capacity; if (v !== undefined && !isDeviceCapacityMap(v)) return false;
+  v = o.consumesCounters; if (v !== undefined && !isDeviceCounterConsumptionList(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.nodeAllocatableResourceMappings; if (v !== undefined && !isNodeAllocatableResourceMappingMap(v)) return false;
+  v = o.nodeName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nodeSelector; if (v !== undefined && !isNodeSelector(v)) return false;
+  v = o.taints; if (v !== undefined && !isDeviceTaintList(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceClaimConfiguration` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -522,10 +989,20 @@ export interface DeviceClaimConfiguration {
 
 /** Schema of {@link DeviceClaimConfiguration} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceClaimConfigurationSchema: z.ZodMiniType<DeviceClaimConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     opaque: z.optional(OpaqueDeviceConfigurationSchema),
     requests: z.optional(z.array(z.string())),
-  }))();
+  }), isDeviceClaimConfiguration))();
+
+/** Whether a JSON value is a valid {@link DeviceClaimConfiguration} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceClaimConfigurationSchema} accepts, read without copying. */
+export function isDeviceClaimConfiguration(value: unknown): value is DeviceClaimConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.opaque; if (v !== undefined && !isOpaqueDeviceConfiguration(v)) return false;
+  v = o.requests; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceConstraint` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -543,11 +1020,22 @@ export interface DeviceConstraint {
 
 /** Schema of {@link DeviceConstraint} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceConstraintSchema: z.ZodMiniType<DeviceConstraint> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     distinctAttribute: z.optional(z.string()),
     matchAttribute: z.optional(z.string()),
     requests: z.optional(z.array(z.string())),
-  }))();
+  }), isDeviceConstraint))();
+
+/** Whether a JSON value is a valid {@link DeviceConstraint} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceConstraintSchema} accepts, read without copying. */
+export function isDeviceConstraint(value: unknown): value is DeviceConstraint {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.distinctAttribute; if (v !== undefined && typeof v !== "string") return false;
+  v = o.matchAttribute; if (v !== undefined && typeof v !== "string") return false;
+  v = o.requests; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceSelector` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -561,9 +1049,18 @@ export interface DeviceSelector {
 
 /** Schema of {@link DeviceSelector} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceSelectorSchema: z.ZodMiniType<DeviceSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     cel: z.optional(CELDeviceSelectorSchema),
-  }))();
+  }), isDeviceSelector))();
+
+/** Whether a JSON value is a valid {@link DeviceSelector} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceSelectorSchema} accepts, read without copying. */
+export function isDeviceSelector(value: unknown): value is DeviceSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.cel; if (v !== undefined && !isCELDeviceSelector(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceSubRequest` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -589,7 +1086,7 @@ export interface DeviceSubRequest {
 
 /** Schema of {@link DeviceSubRequest} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceSubRequestSchema: z.ZodMiniType<DeviceSubRequest> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allocationMode: z.optional(z.string()),
     capacity: z.optional(CapacityRequirementsSchema),
     count: z.optional(z.int()),
@@ -597,7 +1094,22 @@ export const DeviceSubRequestSchema: z.ZodMiniType<DeviceSubRequest> = /* @__PUR
     name: z.string(),
     selectors: z.optional(z.array(DeviceSelectorSchema)),
     tolerations: z.optional(z.array(DeviceTolerationSchema)),
-  }))();
+  }), isDeviceSubRequest))();
+
+/** Whether a JSON value is a valid {@link DeviceSubRequest} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceSubRequestSchema} accepts, read without copying. */
+export function isDeviceSubRequest(value: unknown): value is DeviceSubRequest {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allocationMode; if (v !== undefined && typeof v !== "string") return false;
+  v = o.capacity; if (v !== undefined && !isCapacityRequirements(v)) return false;
+  v = o.count; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.deviceClassName; if (typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.selectors; if (v !== undefined && !isDeviceSelectorList(v)) return false;
+  v = o.tolerations; if (v !== undefined && !isDeviceTolerationList(v)) return false;
+  return true;
+}
 
 /**
  * The `ExactDeviceRequest` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -623,7 +1135,7 @@ export interface ExactDeviceRequest {
 
 /** Schema of {@link ExactDeviceRequest} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const ExactDeviceRequestSchema: z.ZodMiniType<ExactDeviceRequest> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     adminAccess: z.optional(z.boolean()),
     allocationMode: z.optional(z.string()),
     capacity: z.optional(CapacityRequirementsSchema),
@@ -631,7 +1143,22 @@ export const ExactDeviceRequestSchema: z.ZodMiniType<ExactDeviceRequest> = /* @_
     deviceClassName: z.string(),
     selectors: z.optional(z.array(DeviceSelectorSchema)),
     tolerations: z.optional(z.array(DeviceTolerationSchema)),
-  }))();
+  }), isExactDeviceRequest))();
+
+/** Whether a JSON value is a valid {@link ExactDeviceRequest} (`resource.k8s.io/v1beta2`): exactly what {@link ExactDeviceRequestSchema} accepts, read without copying. */
+export function isExactDeviceRequest(value: unknown): value is ExactDeviceRequest {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.adminAccess; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.allocationMode; if (v !== undefined && typeof v !== "string") return false;
+  v = o.capacity; if (v !== undefined && !isCapacityRequirements(v)) return false;
+  v = o.count; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.deviceClassName; if (typeof v !== "string") return false;
+  v = o.selectors; if (v !== undefined && !isDeviceSelectorList(v)) return false;
+  v = o.tolerations; if (v !== undefined && !isDeviceTolerationList(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceRequest` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -649,11 +1176,22 @@ export interface DeviceRequest {
 
 /** Schema of {@link DeviceRequest} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceRequestSchema: z.ZodMiniType<DeviceRequest> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     exactly: z.optional(ExactDeviceRequestSchema),
     firstAvailable: z.optional(z.array(DeviceSubRequestSchema)),
     name: z.string(),
-  }))();
+  }), isDeviceRequest))();
+
+/** Whether a JSON value is a valid {@link DeviceRequest} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceRequestSchema} accepts, read without copying. */
+export function isDeviceRequest(value: unknown): value is DeviceRequest {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.exactly; if (v !== undefined && !isExactDeviceRequest(v)) return false;
+  v = o.firstAvailable; if (v !== undefined && !isDeviceSubRequestList(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `DeviceClaim` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -671,11 +1209,22 @@ export interface DeviceClaim {
 
 /** Schema of {@link DeviceClaim} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceClaimSchema: z.ZodMiniType<DeviceClaim> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     config: z.optional(z.array(DeviceClaimConfigurationSchema)),
     constraints: z.optional(z.array(DeviceConstraintSchema)),
     requests: z.optional(z.array(DeviceRequestSchema)),
-  }))();
+  }), isDeviceClaim))();
+
+/** Whether a JSON value is a valid {@link DeviceClaim} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceClaimSchema} accepts, read without copying. */
+export function isDeviceClaim(value: unknown): value is DeviceClaim {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.config; if (v !== undefined && !isDeviceClaimConfigurationList(v)) return false;
+  v = o.constraints; if (v !== undefined && !isDeviceConstraintList(v)) return false;
+  v = o.requests; if (v !== undefined && !isDeviceRequestList(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceClassConfiguration` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -689,9 +1238,18 @@ export interface DeviceClassConfiguration {
 
 /** Schema of {@link DeviceClassConfiguration} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceClassConfigurationSchema: z.ZodMiniType<DeviceClassConfiguration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     opaque: z.optional(OpaqueDeviceConfigurationSchema),
-  }))();
+  }), isDeviceClassConfiguration))();
+
+/** Whether a JSON value is a valid {@link DeviceClassConfiguration} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceClassConfigurationSchema} accepts, read without copying. */
+export function isDeviceClassConfiguration(value: unknown): value is DeviceClassConfiguration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.opaque; if (v !== undefined && !isOpaqueDeviceConfiguration(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceClassSpec` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -709,11 +1267,22 @@ export interface DeviceClassSpec {
 
 /** Schema of {@link DeviceClassSpec} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceClassSpecSchema: z.ZodMiniType<DeviceClassSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     config: z.optional(z.array(DeviceClassConfigurationSchema)),
     extendedResourceName: z.optional(z.string()),
     selectors: z.optional(z.array(DeviceSelectorSchema)),
-  }))();
+  }), isDeviceClassSpec))();
+
+/** Whether a JSON value is a valid {@link DeviceClassSpec} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceClassSpecSchema} accepts, read without copying. */
+export function isDeviceClassSpec(value: unknown): value is DeviceClassSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.config; if (v !== undefined && !isDeviceClassConfigurationList(v)) return false;
+  v = o.extendedResourceName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.selectors; if (v !== undefined && !isDeviceSelectorList(v)) return false;
+  return true;
+}
 
 /**
  * A `DeviceClass`: a cluster-scoped object of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -733,12 +1302,24 @@ export interface DeviceClass extends KubernetesObject {
 
 /** Schema of {@link DeviceClass} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceClassSchema: z.ZodMiniType<DeviceClass> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: DeviceClassSpecSchema,
-  }))();
+  }), isDeviceClass))();
+
+/** Whether a JSON value is a valid {@link DeviceClass} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceClassSchema} accepts, read without copying. */
+export function isDeviceClass(value: unknown): value is DeviceClass {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isDeviceClassSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceTaintSelector` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -756,11 +1337,22 @@ export interface DeviceTaintSelector {
 
 /** Schema of {@link DeviceTaintSelector} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceTaintSelectorSchema: z.ZodMiniType<DeviceTaintSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     device: z.optional(z.string()),
     driver: z.optional(z.string()),
     pool: z.optional(z.string()),
-  }))();
+  }), isDeviceTaintSelector))();
+
+/** Whether a JSON value is a valid {@link DeviceTaintSelector} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceTaintSelectorSchema} accepts, read without copying. */
+export function isDeviceTaintSelector(value: unknown): value is DeviceTaintSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.device; if (v !== undefined && typeof v !== "string") return false;
+  v = o.driver; if (v !== undefined && typeof v !== "string") return false;
+  v = o.pool; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `DeviceTaintRuleSpec` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -776,10 +1368,20 @@ export interface DeviceTaintRuleSpec {
 
 /** Schema of {@link DeviceTaintRuleSpec} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceTaintRuleSpecSchema: z.ZodMiniType<DeviceTaintRuleSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     deviceSelector: z.optional(DeviceTaintSelectorSchema),
     taint: DeviceTaintSchema,
-  }))();
+  }), isDeviceTaintRuleSpec))();
+
+/** Whether a JSON value is a valid {@link DeviceTaintRuleSpec} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceTaintRuleSpecSchema} accepts, read without copying. */
+export function isDeviceTaintRuleSpec(value: unknown): value is DeviceTaintRuleSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.deviceSelector; if (v !== undefined && !isDeviceTaintSelector(v)) return false;
+  v = o.taint; if (!isDeviceTaint(v)) return false;
+  return true;
+}
 
 /**
  * The `DeviceTaintRuleStatus` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -793,9 +1395,18 @@ export interface DeviceTaintRuleStatus {
 
 /** Schema of {@link DeviceTaintRuleStatus} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceTaintRuleStatusSchema: z.ZodMiniType<DeviceTaintRuleStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(ConditionSchema)),
-  }))();
+  }), isDeviceTaintRuleStatus))();
+
+/** Whether a JSON value is a valid {@link DeviceTaintRuleStatus} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceTaintRuleStatusSchema} accepts, read without copying. */
+export function isDeviceTaintRuleStatus(value: unknown): value is DeviceTaintRuleStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isConditionList(v)) return false;
+  return true;
+}
 
 /**
  * A `DeviceTaintRule`: a cluster-scoped object of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -817,13 +1428,26 @@ export interface DeviceTaintRule extends KubernetesObject {
 
 /** Schema of {@link DeviceTaintRule} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const DeviceTaintRuleSchema: z.ZodMiniType<DeviceTaintRule> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: DeviceTaintRuleSpecSchema,
     status: z.optional(DeviceTaintRuleStatusSchema),
-  }))();
+  }), isDeviceTaintRule))();
+
+/** Whether a JSON value is a valid {@link DeviceTaintRule} (`resource.k8s.io/v1beta2`): exactly what {@link DeviceTaintRuleSchema} accepts, read without copying. */
+export function isDeviceTaintRule(value: unknown): value is DeviceTaintRule {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isDeviceTaintRuleSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isDeviceTaintRuleStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceClaimSpec` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -837,9 +1461,18 @@ export interface ResourceClaimSpec {
 
 /** Schema of {@link ResourceClaimSpec} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const ResourceClaimSpecSchema: z.ZodMiniType<ResourceClaimSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     devices: z.optional(DeviceClaimSchema),
-  }))();
+  }), isResourceClaimSpec))();
+
+/** Whether a JSON value is a valid {@link ResourceClaimSpec} (`resource.k8s.io/v1beta2`): exactly what {@link ResourceClaimSpecSchema} accepts, read without copying. */
+export function isResourceClaimSpec(value: unknown): value is ResourceClaimSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.devices; if (v !== undefined && !isDeviceClaim(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceClaimConsumerReference` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -859,12 +1492,24 @@ export interface ResourceClaimConsumerReference {
 
 /** Schema of {@link ResourceClaimConsumerReference} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const ResourceClaimConsumerReferenceSchema: z.ZodMiniType<ResourceClaimConsumerReference> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiGroup: z.optional(z.string()),
     name: z.string(),
     resource: z.string(),
     uid: z.string(),
-  }))();
+  }), isResourceClaimConsumerReference))();
+
+/** Whether a JSON value is a valid {@link ResourceClaimConsumerReference} (`resource.k8s.io/v1beta2`): exactly what {@link ResourceClaimConsumerReferenceSchema} accepts, read without copying. */
+export function isResourceClaimConsumerReference(value: unknown): value is ResourceClaimConsumerReference {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiGroup; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.resource; if (typeof v !== "string") return false;
+  v = o.uid; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `ResourceClaimStatus` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -882,11 +1527,22 @@ export interface ResourceClaimStatus {
 
 /** Schema of {@link ResourceClaimStatus} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const ResourceClaimStatusSchema: z.ZodMiniType<ResourceClaimStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allocation: z.optional(AllocationResultSchema),
     devices: z.optional(z.array(AllocatedDeviceStatusSchema)),
     reservedFor: z.optional(z.array(ResourceClaimConsumerReferenceSchema)),
-  }))();
+  }), isResourceClaimStatus))();
+
+/** Whether a JSON value is a valid {@link ResourceClaimStatus} (`resource.k8s.io/v1beta2`): exactly what {@link ResourceClaimStatusSchema} accepts, read without copying. */
+export function isResourceClaimStatus(value: unknown): value is ResourceClaimStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allocation; if (v !== undefined && !isAllocationResult(v)) return false;
+  v = o.devices; if (v !== undefined && !isAllocatedDeviceStatusList(v)) return false;
+  v = o.reservedFor; if (v !== undefined && !isResourceClaimConsumerReferenceList(v)) return false;
+  return true;
+}
 
 /**
  * A `ResourceClaim`: a namespaced object of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -908,13 +1564,26 @@ export interface ResourceClaim extends KubernetesObject {
 
 /** Schema of {@link ResourceClaim} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const ResourceClaimSchema: z.ZodMiniType<ResourceClaim> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: ResourceClaimSpecSchema,
     status: z.optional(ResourceClaimStatusSchema),
-  }))();
+  }), isResourceClaim))();
+
+/** Whether a JSON value is a valid {@link ResourceClaim} (`resource.k8s.io/v1beta2`): exactly what {@link ResourceClaimSchema} accepts, read without copying. */
+export function isResourceClaim(value: unknown): value is ResourceClaim {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isResourceClaimSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isResourceClaimStatus(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceClaimTemplateSpec` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -930,10 +1599,20 @@ export interface ResourceClaimTemplateSpec {
 
 /** Schema of {@link ResourceClaimTemplateSpec} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const ResourceClaimTemplateSpecSchema: z.ZodMiniType<ResourceClaimTemplateSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     metadata: z.optional(ObjectMetaSchema),
     spec: ResourceClaimSpecSchema,
-  }))();
+  }), isResourceClaimTemplateSpec))();
+
+/** Whether a JSON value is a valid {@link ResourceClaimTemplateSpec} (`resource.k8s.io/v1beta2`): exactly what {@link ResourceClaimTemplateSpecSchema} accepts, read without copying. */
+export function isResourceClaimTemplateSpec(value: unknown): value is ResourceClaimTemplateSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.metadata; if (v !== undefined && !isObjectMeta(v)) return false;
+  v = o.spec; if (!isResourceClaimSpec(v)) return false;
+  return true;
+}
 
 /**
  * A `ResourceClaimTemplate`: a namespaced object of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -953,12 +1632,24 @@ export interface ResourceClaimTemplate extends KubernetesObject {
 
 /** Schema of {@link ResourceClaimTemplate} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const ResourceClaimTemplateSchema: z.ZodMiniType<ResourceClaimTemplate> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: ResourceClaimTemplateSpecSchema,
-  }))();
+  }), isResourceClaimTemplate))();
+
+/** Whether a JSON value is a valid {@link ResourceClaimTemplate} (`resource.k8s.io/v1beta2`): exactly what {@link ResourceClaimTemplateSchema} accepts, read without copying. */
+export function isResourceClaimTemplate(value: unknown): value is ResourceClaimTemplate {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isResourceClaimTemplateSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourcePool` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -976,11 +1667,22 @@ export interface ResourcePool {
 
 /** Schema of {@link ResourcePool} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const ResourcePoolSchema: z.ZodMiniType<ResourcePool> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     generation: z.int(),
     name: z.string(),
     resourceSliceCount: z.int(),
-  }))();
+  }), isResourcePool))();
+
+/** Whether a JSON value is a valid {@link ResourcePool} (`resource.k8s.io/v1beta2`): exactly what {@link ResourcePoolSchema} accepts, read without copying. */
+export function isResourcePool(value: unknown): value is ResourcePool {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.generation; if (!Number.isSafeInteger(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.resourceSliceCount; if (!Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `ResourceSliceSpec` type of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -1008,7 +1710,7 @@ export interface ResourceSliceSpec {
 
 /** Schema of {@link ResourceSliceSpec} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const ResourceSliceSpecSchema: z.ZodMiniType<ResourceSliceSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allNodes: z.optional(z.boolean()),
     devices: z.optional(z.array(DeviceSchema)),
     driver: z.string(),
@@ -1017,7 +1719,23 @@ export const ResourceSliceSpecSchema: z.ZodMiniType<ResourceSliceSpec> = /* @__P
     perDeviceNodeSelection: z.optional(z.boolean()),
     pool: ResourcePoolSchema,
     sharedCounters: z.optional(z.array(CounterSetSchema)),
-  }))();
+  }), isResourceSliceSpec))();
+
+/** Whether a JSON value is a valid {@link ResourceSliceSpec} (`resource.k8s.io/v1beta2`): exactly what {@link ResourceSliceSpecSchema} accepts, read without copying. */
+export function isResourceSliceSpec(value: unknown): value is ResourceSliceSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allNodes; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.devices; if (v !== undefined && !isDeviceList(v)) return false;
+  v = o.driver; if (typeof v !== "string") return false;
+  v = o.nodeName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nodeSelector; if (v !== undefined && !isNodeSelector(v)) return false;
+  v = o.perDeviceNodeSelection; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.pool; if (!isResourcePool(v)) return false;
+  v = o.sharedCounters; if (v !== undefined && !isCounterSetList(v)) return false;
+  return true;
+}
 
 /**
  * A `ResourceSlice`: a cluster-scoped object of the Kubernetes API `resource.k8s.io/v1beta2`.
@@ -1037,12 +1755,24 @@ export interface ResourceSlice extends KubernetesObject {
 
 /** Schema of {@link ResourceSlice} (`resource.k8s.io/v1beta2`): unknown fields pass through. */
 export const ResourceSliceSchema: z.ZodMiniType<ResourceSlice> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: ResourceSliceSpecSchema,
-  }))();
+  }), isResourceSlice))();
+
+/** Whether a JSON value is a valid {@link ResourceSlice} (`resource.k8s.io/v1beta2`): exactly what {@link ResourceSliceSchema} accepts, read without copying. */
+export function isResourceSlice(value: unknown): value is ResourceSlice {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isResourceSliceSpec(v)) return false;
+  return true;
+}
 
 /**
  * `resource.k8s.io/v1beta2` DeviceClass objects (`deviceclasses`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

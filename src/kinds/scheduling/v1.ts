@@ -13,7 +13,8 @@
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
 
 /**
  * A `PriorityClass`: a cluster-scoped object of the Kubernetes API `scheduling.k8s.io/v1`.
@@ -37,14 +38,28 @@ export interface PriorityClass extends KubernetesObject {
 
 /** Schema of {@link PriorityClass} (`scheduling.k8s.io/v1`): unknown fields pass through. */
 export const PriorityClassSchema: z.ZodMiniType<PriorityClass> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     globalDefault: z.optional(z.boolean()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     preemptionPolicy: z.optional(z.string()),
     value: z.optional(z.int()),
-  }))();
+  }), isPriorityClass))();
+
+/** Whether a JSON value is a valid {@link PriorityClass} (`scheduling.k8s.io/v1`): exactly what {@link PriorityClassSchema} accepts, read without copying. */
+export function isPriorityClass(value: unknown): value is PriorityClass {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.globalDefault; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.preemptionPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.value; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * `scheduling.k8s.io/v1` PriorityClass objects (`priorityclasses`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -12,10 +12,47 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { type Quantity, QuantitySchema, StringMapSchema, type Time, TimeSchema } from "../../resources/primitives.ts";
+import { type Quantity, QuantitySchema, StringMapSchema, type Time, TimeSchema, isQuantity, isStringMap } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type PersistentVolumeSpec, PersistentVolumeSpecSchema, type TopologySelectorTerm, TopologySelectorTermSchema } from "../core/v1.ts";
-import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type PersistentVolumeSpec, PersistentVolumeSpecSchema, type TopologySelectorTerm, TopologySelectorTermSchema, isPersistentVolumeSpec, isTopologySelectorTerm } from "../core/v1.ts";
+import { type LabelSelector, LabelSelectorSchema, type ObjectMeta, ObjectMetaSchema, isLabelSelector, isObjectMeta } from "../meta/v1.ts";
+
+function isTokenRequestList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isTokenRequest(v)) return false;
+  }
+  return true;
+}
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isCSINodeDriverList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCSINodeDriver(v)) return false;
+  }
+  return true;
+}
+
+function isTopologySelectorTermList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isTopologySelectorTerm(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `TokenRequest` type of the Kubernetes API `storage.k8s.io/v1`.
@@ -31,10 +68,20 @@ export interface TokenRequest {
 
 /** Schema of {@link TokenRequest} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const TokenRequestSchema: z.ZodMiniType<TokenRequest> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     audience: z.string(),
     expirationSeconds: z.optional(z.int()),
-  }))();
+  }), isTokenRequest))();
+
+/** Whether a JSON value is a valid {@link TokenRequest} (`storage.k8s.io/v1`): exactly what {@link TokenRequestSchema} accepts, read without copying. */
+export function isTokenRequest(value: unknown): value is TokenRequest {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.audience; if (typeof v !== "string") return false;
+  v = o.expirationSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `CSIDriverSpec` type of the Kubernetes API `storage.k8s.io/v1`.
@@ -68,7 +115,7 @@ export interface CSIDriverSpec {
 
 /** Schema of {@link CSIDriverSpec} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const CSIDriverSpecSchema: z.ZodMiniType<CSIDriverSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     attachRequired: z.optional(z.boolean()),
     fsGroupPolicy: z.optional(z.string()),
     nodeAllocatableUpdatePeriodSeconds: z.optional(z.int()),
@@ -80,7 +127,26 @@ export const CSIDriverSpecSchema: z.ZodMiniType<CSIDriverSpec> = /* @__PURE__ */
     storageCapacity: z.optional(z.boolean()),
     tokenRequests: z.optional(z.array(TokenRequestSchema)),
     volumeLifecycleModes: z.optional(z.array(z.string())),
-  }))();
+  }), isCSIDriverSpec))();
+
+/** Whether a JSON value is a valid {@link CSIDriverSpec} (`storage.k8s.io/v1`): exactly what {@link CSIDriverSpecSchema} accepts, read without copying. */
+export function isCSIDriverSpec(value: unknown): value is CSIDriverSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.attachRequired; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.fsGroupPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nodeAllocatableUpdatePeriodSeconds; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.podInfoOnMount; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.preventPodSchedulingIfMissing; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.requiresRepublish; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.seLinuxMount; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.serviceAccountTokenInSecrets; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.storageCapacity; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.tokenRequests; if (v !== undefined && !isTokenRequestList(v)) return false;
+  v = o.volumeLifecycleModes; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /**
  * A `CSIDriver`: a cluster-scoped object of the Kubernetes API `storage.k8s.io/v1`.
@@ -100,12 +166,24 @@ export interface CSIDriver extends KubernetesObject {
 
 /** Schema of {@link CSIDriver} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const CSIDriverSchema: z.ZodMiniType<CSIDriver> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: CSIDriverSpecSchema,
-  }))();
+  }), isCSIDriver))();
+
+/** Whether a JSON value is a valid {@link CSIDriver} (`storage.k8s.io/v1`): exactly what {@link CSIDriverSchema} accepts, read without copying. */
+export function isCSIDriver(value: unknown): value is CSIDriver {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isCSIDriverSpec(v)) return false;
+  return true;
+}
 
 /**
  * The `VolumeNodeResources` type of the Kubernetes API `storage.k8s.io/v1`.
@@ -119,9 +197,18 @@ export interface VolumeNodeResources {
 
 /** Schema of {@link VolumeNodeResources} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const VolumeNodeResourcesSchema: z.ZodMiniType<VolumeNodeResources> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     count: z.optional(z.int()),
-  }))();
+  }), isVolumeNodeResources))();
+
+/** Whether a JSON value is a valid {@link VolumeNodeResources} (`storage.k8s.io/v1`): exactly what {@link VolumeNodeResourcesSchema} accepts, read without copying. */
+export function isVolumeNodeResources(value: unknown): value is VolumeNodeResources {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.count; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /**
  * The `CSINodeDriver` type of the Kubernetes API `storage.k8s.io/v1`.
@@ -141,12 +228,24 @@ export interface CSINodeDriver {
 
 /** Schema of {@link CSINodeDriver} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const CSINodeDriverSchema: z.ZodMiniType<CSINodeDriver> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allocatable: z.optional(VolumeNodeResourcesSchema),
     name: z.string(),
     nodeID: z.string(),
     topologyKeys: z.optional(z.nullable(z.array(z.string()))),
-  }))();
+  }), isCSINodeDriver))();
+
+/** Whether a JSON value is a valid {@link CSINodeDriver} (`storage.k8s.io/v1`): exactly what {@link CSINodeDriverSchema} accepts, read without copying. */
+export function isCSINodeDriver(value: unknown): value is CSINodeDriver {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allocatable; if (v !== undefined && !isVolumeNodeResources(v)) return false;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.nodeID; if (typeof v !== "string") return false;
+  v = o.topologyKeys; if (v !== undefined && !(v === null || isStringList(v))) return false;
+  return true;
+}
 
 /**
  * The `CSINodeSpec` type of the Kubernetes API `storage.k8s.io/v1`.
@@ -160,9 +259,18 @@ export interface CSINodeSpec {
 
 /** Schema of {@link CSINodeSpec} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const CSINodeSpecSchema: z.ZodMiniType<CSINodeSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     drivers: z.array(CSINodeDriverSchema),
-  }))();
+  }), isCSINodeSpec))();
+
+/** Whether a JSON value is a valid {@link CSINodeSpec} (`storage.k8s.io/v1`): exactly what {@link CSINodeSpecSchema} accepts, read without copying. */
+export function isCSINodeSpec(value: unknown): value is CSINodeSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.drivers; if (!isCSINodeDriverList(v)) return false;
+  return true;
+}
 
 /**
  * A `CSINode`: a cluster-scoped object of the Kubernetes API `storage.k8s.io/v1`.
@@ -182,12 +290,24 @@ export interface CSINode extends KubernetesObject {
 
 /** Schema of {@link CSINode} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const CSINodeSchema: z.ZodMiniType<CSINode> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: CSINodeSpecSchema,
-  }))();
+  }), isCSINode))();
+
+/** Whether a JSON value is a valid {@link CSINode} (`storage.k8s.io/v1`): exactly what {@link CSINodeSchema} accepts, read without copying. */
+export function isCSINode(value: unknown): value is CSINode {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isCSINodeSpec(v)) return false;
+  return true;
+}
 
 /**
  * A `CSIStorageCapacity`: a namespaced object of the Kubernetes API `storage.k8s.io/v1`.
@@ -213,7 +333,7 @@ export interface CSIStorageCapacity extends KubernetesObject {
 
 /** Schema of {@link CSIStorageCapacity} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const CSIStorageCapacitySchema: z.ZodMiniType<CSIStorageCapacity> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     capacity: z.optional(QuantitySchema),
     kind: z.optional(z.string()),
@@ -221,7 +341,22 @@ export const CSIStorageCapacitySchema: z.ZodMiniType<CSIStorageCapacity> = /* @_
     metadata: ObjectMetaSchema,
     nodeTopology: z.optional(LabelSelectorSchema),
     storageClassName: z.string(),
-  }))();
+  }), isCSIStorageCapacity))();
+
+/** Whether a JSON value is a valid {@link CSIStorageCapacity} (`storage.k8s.io/v1`): exactly what {@link CSIStorageCapacitySchema} accepts, read without copying. */
+export function isCSIStorageCapacity(value: unknown): value is CSIStorageCapacity {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.capacity; if (v !== undefined && !isQuantity(v)) return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.maximumVolumeSize; if (v !== undefined && !isQuantity(v)) return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.nodeTopology; if (v !== undefined && !isLabelSelector(v)) return false;
+  v = o.storageClassName; if (typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `StorageClass`: a cluster-scoped object of the Kubernetes API `storage.k8s.io/v1`.
@@ -253,7 +388,7 @@ export interface StorageClass extends KubernetesObject {
 
 /** Schema of {@link StorageClass} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const StorageClassSchema: z.ZodMiniType<StorageClass> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     allowVolumeExpansion: z.optional(z.boolean()),
     allowedTopologies: z.optional(z.array(TopologySelectorTermSchema)),
     apiVersion: z.optional(z.string()),
@@ -264,7 +399,25 @@ export const StorageClassSchema: z.ZodMiniType<StorageClass> = /* @__PURE__ */ (
     provisioner: z.string(),
     reclaimPolicy: z.optional(z.string()),
     volumeBindingMode: z.optional(z.string()),
-  }))();
+  }), isStorageClass))();
+
+/** Whether a JSON value is a valid {@link StorageClass} (`storage.k8s.io/v1`): exactly what {@link StorageClassSchema} accepts, read without copying. */
+export function isStorageClass(value: unknown): value is StorageClass {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.allowVolumeExpansion; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.allowedTopologies; if (v !== undefined && !isTopologySelectorTermList(v)) return false;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.mountOptions; if (v !== undefined && !isStringList(v)) return false;
+  v = o.parameters; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.provisioner; if (typeof v !== "string") return false;
+  v = o.reclaimPolicy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.volumeBindingMode; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `VolumeAttachmentSource` type of the Kubernetes API `storage.k8s.io/v1`.
@@ -280,10 +433,20 @@ export interface VolumeAttachmentSource {
 
 /** Schema of {@link VolumeAttachmentSource} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const VolumeAttachmentSourceSchema: z.ZodMiniType<VolumeAttachmentSource> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     inlineVolumeSpec: z.optional(PersistentVolumeSpecSchema),
     persistentVolumeName: z.optional(z.string()),
-  }))();
+  }), isVolumeAttachmentSource))();
+
+/** Whether a JSON value is a valid {@link VolumeAttachmentSource} (`storage.k8s.io/v1`): exactly what {@link VolumeAttachmentSourceSchema} accepts, read without copying. */
+export function isVolumeAttachmentSource(value: unknown): value is VolumeAttachmentSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.inlineVolumeSpec; if (v !== undefined && !isPersistentVolumeSpec(v)) return false;
+  v = o.persistentVolumeName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * The `VolumeAttachmentSpec` type of the Kubernetes API `storage.k8s.io/v1`.
@@ -301,11 +464,22 @@ export interface VolumeAttachmentSpec {
 
 /** Schema of {@link VolumeAttachmentSpec} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const VolumeAttachmentSpecSchema: z.ZodMiniType<VolumeAttachmentSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     attacher: z.string(),
     nodeName: z.string(),
     source: VolumeAttachmentSourceSchema,
-  }))();
+  }), isVolumeAttachmentSpec))();
+
+/** Whether a JSON value is a valid {@link VolumeAttachmentSpec} (`storage.k8s.io/v1`): exactly what {@link VolumeAttachmentSpecSchema} accepts, read without copying. */
+export function isVolumeAttachmentSpec(value: unknown): value is VolumeAttachmentSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.attacher; if (typeof v !== "string") return false;
+  v = o.nodeName; if (typeof v !== "string") return false;
+  v = o.source; if (!isVolumeAttachmentSource(v)) return false;
+  return true;
+}
 
 /**
  * The `VolumeError` type of the Kubernetes API `storage.k8s.io/v1`.
@@ -323,11 +497,22 @@ export interface VolumeError {
 
 /** Schema of {@link VolumeError} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const VolumeErrorSchema: z.ZodMiniType<VolumeError> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     errorCode: z.optional(z.int()),
     message: z.optional(z.string()),
     time: z.optional(z.nullable(TimeSchema)),
-  }))();
+  }), isVolumeError))();
+
+/** Whether a JSON value is a valid {@link VolumeError} (`storage.k8s.io/v1`): exactly what {@link VolumeErrorSchema} accepts, read without copying. */
+export function isVolumeError(value: unknown): value is VolumeError {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.errorCode; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.time; if (v !== undefined && !(v === null || typeof v === "string")) return false;
+  return true;
+}
 
 /**
  * The `VolumeAttachmentStatus` type of the Kubernetes API `storage.k8s.io/v1`.
@@ -347,12 +532,24 @@ export interface VolumeAttachmentStatus {
 
 /** Schema of {@link VolumeAttachmentStatus} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const VolumeAttachmentStatusSchema: z.ZodMiniType<VolumeAttachmentStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     attachError: z.optional(VolumeErrorSchema),
     attached: z.boolean(),
     attachmentMetadata: z.optional(StringMapSchema),
     detachError: z.optional(VolumeErrorSchema),
-  }))();
+  }), isVolumeAttachmentStatus))();
+
+/** Whether a JSON value is a valid {@link VolumeAttachmentStatus} (`storage.k8s.io/v1`): exactly what {@link VolumeAttachmentStatusSchema} accepts, read without copying. */
+export function isVolumeAttachmentStatus(value: unknown): value is VolumeAttachmentStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.attachError; if (v !== undefined && !isVolumeError(v)) return false;
+  v = o.attached; if (typeof v !== "boolean") return false;
+  v = o.attachmentMetadata; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.detachError; if (v !== undefined && !isVolumeError(v)) return false;
+  return true;
+}
 
 /**
  * A `VolumeAttachment`: a cluster-scoped object of the Kubernetes API `storage.k8s.io/v1`.
@@ -374,13 +571,26 @@ export interface VolumeAttachment extends KubernetesObject {
 
 /** Schema of {@link VolumeAttachment} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const VolumeAttachmentSchema: z.ZodMiniType<VolumeAttachment> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: VolumeAttachmentSpecSchema,
     status: z.optional(VolumeAttachmentStatusSchema),
-  }))();
+  }), isVolumeAttachment))();
+
+/** Whether a JSON value is a valid {@link VolumeAttachment} (`storage.k8s.io/v1`): exactly what {@link VolumeAttachmentSchema} accepts, read without copying. */
+export function isVolumeAttachment(value: unknown): value is VolumeAttachment {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isVolumeAttachmentSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isVolumeAttachmentStatus(v)) return false;
+  return true;
+}
 
 /**
  * A `VolumeAttributesClass`: a cluster-scoped object of the Kubernetes API `storage.k8s.io/v1`.
@@ -402,13 +612,26 @@ export interface VolumeAttributesClass extends KubernetesObject {
 
 /** Schema of {@link VolumeAttributesClass} (`storage.k8s.io/v1`): unknown fields pass through. */
 export const VolumeAttributesClassSchema: z.ZodMiniType<VolumeAttributesClass> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     driverName: z.string(),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     parameters: z.optional(StringMapSchema),
-  }))();
+  }), isVolumeAttributesClass))();
+
+/** Whether a JSON value is a valid {@link VolumeAttributesClass} (`storage.k8s.io/v1`): exactly what {@link VolumeAttributesClassSchema} accepts, read without copying. */
+export function isVolumeAttributesClass(value: unknown): value is VolumeAttributesClass {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.driverName; if (typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.parameters; if (v !== undefined && !isStringMap(v)) return false;
+  return true;
+}
 
 /**
  * `storage.k8s.io/v1` CSIDriver objects (`csidrivers`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -12,9 +12,10 @@
  */
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
-import { StringMapSchema } from "../../resources/primitives.ts";
+import { StringMapSchema, isStringMap } from "../../resources/primitives.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type ObjectMeta, ObjectMetaSchema, isObjectMeta } from "../meta/v1.ts";
 
 /**
  * A `VolumeAttributesClass`: a cluster-scoped object of the Kubernetes API `storage.k8s.io/v1beta1`.
@@ -36,13 +37,26 @@ export interface VolumeAttributesClass extends KubernetesObject {
 
 /** Schema of {@link VolumeAttributesClass} (`storage.k8s.io/v1beta1`): unknown fields pass through. */
 export const VolumeAttributesClassSchema: z.ZodMiniType<VolumeAttributesClass> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     driverName: z.string(),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     parameters: z.optional(StringMapSchema),
-  }))();
+  }), isVolumeAttributesClass))();
+
+/** Whether a JSON value is a valid {@link VolumeAttributesClass} (`storage.k8s.io/v1beta1`): exactly what {@link VolumeAttributesClassSchema} accepts, read without copying. */
+export function isVolumeAttributesClass(value: unknown): value is VolumeAttributesClass {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.driverName; if (typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.parameters; if (v !== undefined && !isStringMap(v)) return false;
+  return true;
+}
 
 /**
  * `storage.k8s.io/v1beta1` VolumeAttributesClass objects (`volumeattributesclasses`, cluster-scoped). Verbs: create, delete, deletecollection, get, list, patch, update, watch.

@@ -13,7 +13,17 @@
 import * as z from "zod/mini";
 import type { KubernetesObject } from "../../resources/meta.ts";
 import { type ResourceType, defineResource } from "../../resources/resource.ts";
-import { type Condition, ConditionSchema, type GroupResource, GroupResourceSchema, type ObjectMeta, ObjectMetaSchema } from "../meta/v1.ts";
+import { withCheck } from "../../resources/validate.ts";
+import { type Condition, ConditionSchema, type GroupResource, GroupResourceSchema, type ObjectMeta, ObjectMetaSchema, isCondition, isGroupResource, isObjectMeta } from "../meta/v1.ts";
+
+function isConditionList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCondition(v)) return false;
+  }
+  return true;
+}
 
 /**
  * The `StorageVersionMigrationSpec` type of the Kubernetes API `storagemigration.k8s.io/v1beta1`.
@@ -27,9 +37,18 @@ export interface StorageVersionMigrationSpec {
 
 /** Schema of {@link StorageVersionMigrationSpec} (`storagemigration.k8s.io/v1beta1`): unknown fields pass through. */
 export const StorageVersionMigrationSpecSchema: z.ZodMiniType<StorageVersionMigrationSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     resource: GroupResourceSchema,
-  }))();
+  }), isStorageVersionMigrationSpec))();
+
+/** Whether a JSON value is a valid {@link StorageVersionMigrationSpec} (`storagemigration.k8s.io/v1beta1`): exactly what {@link StorageVersionMigrationSpecSchema} accepts, read without copying. */
+export function isStorageVersionMigrationSpec(value: unknown): value is StorageVersionMigrationSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.resource; if (!isGroupResource(v)) return false;
+  return true;
+}
 
 /**
  * The `StorageVersionMigrationStatus` type of the Kubernetes API `storagemigration.k8s.io/v1beta1`.
@@ -45,10 +64,20 @@ export interface StorageVersionMigrationStatus {
 
 /** Schema of {@link StorageVersionMigrationStatus} (`storagemigration.k8s.io/v1beta1`): unknown fields pass through. */
 export const StorageVersionMigrationStatusSchema: z.ZodMiniType<StorageVersionMigrationStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(ConditionSchema)),
     resourceVersion: z.optional(z.string()),
-  }))();
+  }), isStorageVersionMigrationStatus))();
+
+/** Whether a JSON value is a valid {@link StorageVersionMigrationStatus} (`storagemigration.k8s.io/v1beta1`): exactly what {@link StorageVersionMigrationStatusSchema} accepts, read without copying. */
+export function isStorageVersionMigrationStatus(value: unknown): value is StorageVersionMigrationStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isConditionList(v)) return false;
+  v = o.resourceVersion; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /**
  * A `StorageVersionMigration`: a cluster-scoped object of the Kubernetes API `storagemigration.k8s.io/v1beta1`.
@@ -70,13 +99,26 @@ export interface StorageVersionMigration extends KubernetesObject {
 
 /** Schema of {@link StorageVersionMigration} (`storagemigration.k8s.io/v1beta1`): unknown fields pass through. */
 export const StorageVersionMigrationSchema: z.ZodMiniType<StorageVersionMigration> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(StorageVersionMigrationSpecSchema),
     status: z.optional(StorageVersionMigrationStatusSchema),
-  }))();
+  }), isStorageVersionMigration))();
+
+/** Whether a JSON value is a valid {@link StorageVersionMigration} (`storagemigration.k8s.io/v1beta1`): exactly what {@link StorageVersionMigrationSchema} accepts, read without copying. */
+export function isStorageVersionMigration(value: unknown): value is StorageVersionMigration {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isStorageVersionMigrationSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isStorageVersionMigrationStatus(v)) return false;
+  return true;
+}
 
 /**
  * `storagemigration.k8s.io/v1beta1` StorageVersionMigration objects (`storageversionmigrations`, cluster-scoped). Subresources: `status`. Verbs: create, delete, deletecollection, get, list, patch, update, watch.

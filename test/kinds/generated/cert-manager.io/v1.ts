@@ -6,7 +6,63 @@
  * @module
  */
 import * as z from "zod/mini";
-import { type KubernetesObject, type ObjectMeta, ObjectMetaSchema, type ResourceType, StringMapSchema, defineResource } from "../../../../src/mod.ts";
+import { type KubernetesObject, type ObjectMeta, ObjectMetaSchema, type ResourceType, StringMapSchema, defineResource, isObjectMeta, isStringMap, withCheck } from "../../../../src/mod.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+const PATTERN = /^([0-9]+(\.[0-9]+)?(s|m|h))+$/u;
+
+function isCertificateSpecRenewalWindowsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCertificateSpecRenewalWindows(v)) return false;
+  }
+  return true;
+}
+
+function isCertificateSpecAdditionalOutputFormatsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCertificateSpecAdditionalOutputFormats(v)) return false;
+  }
+  return true;
+}
+
+function isCertificateSpecOtherNamesList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCertificateSpecOtherNames(v)) return false;
+  }
+  return true;
+}
+
+function isList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!(v === "signing" || v === "digital signature" || v === "content commitment" || v === "key encipherment" || v === "key agreement" || v === "data encipherment" || v === "cert sign" || v === "crl sign" || v === "encipher only" || v === "decipher only" || v === "any" || v === "server auth" || v === "client auth" || v === "code signing" || v === "email protection" || v === "s/mime" || v === "ipsec end system" || v === "ipsec tunnel" || v === "ipsec user" || v === "timestamping" || v === "ocsp signing" || v === "microsoft sgc" || v === "netscape sgc")) return false;
+  }
+  return true;
+}
+
+function isCertificateStatusConditionsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isCertificateStatusConditions(v)) return false;
+  }
+  return true;
+}
 
 /** An item of the `additionalOutputFormats` list of {@link CertificateSpec}. */
 export interface CertificateSpecAdditionalOutputFormats {
@@ -16,9 +72,18 @@ export interface CertificateSpecAdditionalOutputFormats {
 
 /** Schema of {@link CertificateSpecAdditionalOutputFormats}. */
 export const CertificateSpecAdditionalOutputFormatsSchema: z.ZodMiniType<CertificateSpecAdditionalOutputFormats> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     type: z.enum(["DER", "CombinedPEM"]),
-  }))();
+  }), isCertificateSpecAdditionalOutputFormats))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecAdditionalOutputFormats}: exactly what {@link CertificateSpecAdditionalOutputFormatsSchema} accepts, read without copying. */
+export function isCertificateSpecAdditionalOutputFormats(value: unknown): value is CertificateSpecAdditionalOutputFormats {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.type; if (!(v === "DER" || v === "CombinedPEM")) return false;
+  return true;
+}
 
 /** The `issuerRef` object of {@link CertificateSpec}. */
 export interface CertificateSpecIssuerRef {
@@ -32,11 +97,22 @@ export interface CertificateSpecIssuerRef {
 
 /** Schema of {@link CertificateSpecIssuerRef}. */
 export const CertificateSpecIssuerRefSchema: z.ZodMiniType<CertificateSpecIssuerRef> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     group: z.optional(z.string()),
     kind: z.optional(z.string()),
     name: z.string(),
-  }))();
+  }), isCertificateSpecIssuerRef))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecIssuerRef}: exactly what {@link CertificateSpecIssuerRefSchema} accepts, read without copying. */
+export function isCertificateSpecIssuerRef(value: unknown): value is CertificateSpecIssuerRef {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.group; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /** The `passwordSecretRef` object of {@link CertificateSpecKeystoresJks}. */
 export interface CertificateSpecKeystoresJksPasswordSecretRef {
@@ -48,10 +124,20 @@ export interface CertificateSpecKeystoresJksPasswordSecretRef {
 
 /** Schema of {@link CertificateSpecKeystoresJksPasswordSecretRef}. */
 export const CertificateSpecKeystoresJksPasswordSecretRefSchema: z.ZodMiniType<CertificateSpecKeystoresJksPasswordSecretRef> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.optional(z.string()),
     name: z.string(),
-  }))();
+  }), isCertificateSpecKeystoresJksPasswordSecretRef))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecKeystoresJksPasswordSecretRef}: exactly what {@link CertificateSpecKeystoresJksPasswordSecretRefSchema} accepts, read without copying. */
+export function isCertificateSpecKeystoresJksPasswordSecretRef(value: unknown): value is CertificateSpecKeystoresJksPasswordSecretRef {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /** The `jks` object of {@link CertificateSpecKeystores}. */
 export interface CertificateSpecKeystoresJks {
@@ -67,12 +153,24 @@ export interface CertificateSpecKeystoresJks {
 
 /** Schema of {@link CertificateSpecKeystoresJks}. */
 export const CertificateSpecKeystoresJksSchema: z.ZodMiniType<CertificateSpecKeystoresJks> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     alias: z.optional(z.string()),
     create: z.boolean(),
     password: z.optional(z.string()),
     passwordSecretRef: z.optional(CertificateSpecKeystoresJksPasswordSecretRefSchema),
-  }))();
+  }), isCertificateSpecKeystoresJks))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecKeystoresJks}: exactly what {@link CertificateSpecKeystoresJksSchema} accepts, read without copying. */
+export function isCertificateSpecKeystoresJks(value: unknown): value is CertificateSpecKeystoresJks {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.alias; if (v !== undefined && typeof v !== "string") return false;
+  v = o.create; if (typeof v !== "boolean") return false;
+  v = o.password; if (v !== undefined && typeof v !== "string") return false;
+  v = o.passwordSecretRef; if (v !== undefined && !isCertificateSpecKeystoresJksPasswordSecretRef(v)) return false;
+  return true;
+}
 
 /** The `passwordSecretRef` object of {@link CertificateSpecKeystoresPkcs12}. */
 export interface CertificateSpecKeystoresPkcs12PasswordSecretRef {
@@ -84,10 +182,20 @@ export interface CertificateSpecKeystoresPkcs12PasswordSecretRef {
 
 /** Schema of {@link CertificateSpecKeystoresPkcs12PasswordSecretRef}. */
 export const CertificateSpecKeystoresPkcs12PasswordSecretRefSchema: z.ZodMiniType<CertificateSpecKeystoresPkcs12PasswordSecretRef> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.optional(z.string()),
     name: z.string(),
-  }))();
+  }), isCertificateSpecKeystoresPkcs12PasswordSecretRef))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecKeystoresPkcs12PasswordSecretRef}: exactly what {@link CertificateSpecKeystoresPkcs12PasswordSecretRefSchema} accepts, read without copying. */
+export function isCertificateSpecKeystoresPkcs12PasswordSecretRef(value: unknown): value is CertificateSpecKeystoresPkcs12PasswordSecretRef {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (v !== undefined && typeof v !== "string") return false;
+  v = o.name; if (typeof v !== "string") return false;
+  return true;
+}
 
 /** The `pkcs12` object of {@link CertificateSpecKeystores}. */
 export interface CertificateSpecKeystoresPkcs12 {
@@ -103,12 +211,24 @@ export interface CertificateSpecKeystoresPkcs12 {
 
 /** Schema of {@link CertificateSpecKeystoresPkcs12}. */
 export const CertificateSpecKeystoresPkcs12Schema: z.ZodMiniType<CertificateSpecKeystoresPkcs12> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     create: z.boolean(),
     password: z.optional(z.string()),
     passwordSecretRef: z.optional(CertificateSpecKeystoresPkcs12PasswordSecretRefSchema),
     profile: z.optional(z.enum(["LegacyRC2", "LegacyDES", "Modern2023", "Modern2026"])),
-  }))();
+  }), isCertificateSpecKeystoresPkcs12))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecKeystoresPkcs12}: exactly what {@link CertificateSpecKeystoresPkcs12Schema} accepts, read without copying. */
+export function isCertificateSpecKeystoresPkcs12(value: unknown): value is CertificateSpecKeystoresPkcs12 {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.create; if (typeof v !== "boolean") return false;
+  v = o.password; if (v !== undefined && typeof v !== "string") return false;
+  v = o.passwordSecretRef; if (v !== undefined && !isCertificateSpecKeystoresPkcs12PasswordSecretRef(v)) return false;
+  v = o.profile; if (v !== undefined && !(v === "LegacyRC2" || v === "LegacyDES" || v === "Modern2023" || v === "Modern2026")) return false;
+  return true;
+}
 
 /** The `keystores` object of {@link CertificateSpec}. */
 export interface CertificateSpecKeystores {
@@ -120,10 +240,20 @@ export interface CertificateSpecKeystores {
 
 /** Schema of {@link CertificateSpecKeystores}. */
 export const CertificateSpecKeystoresSchema: z.ZodMiniType<CertificateSpecKeystores> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     jks: z.optional(CertificateSpecKeystoresJksSchema),
     pkcs12: z.optional(CertificateSpecKeystoresPkcs12Schema),
-  }))();
+  }), isCertificateSpecKeystores))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecKeystores}: exactly what {@link CertificateSpecKeystoresSchema} accepts, read without copying. */
+export function isCertificateSpecKeystores(value: unknown): value is CertificateSpecKeystores {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.jks; if (v !== undefined && !isCertificateSpecKeystoresJks(v)) return false;
+  v = o.pkcs12; if (v !== undefined && !isCertificateSpecKeystoresPkcs12(v)) return false;
+  return true;
+}
 
 /** The `excluded` object of {@link CertificateSpecNameConstraints}. */
 export interface CertificateSpecNameConstraintsExcluded {
@@ -139,12 +269,24 @@ export interface CertificateSpecNameConstraintsExcluded {
 
 /** Schema of {@link CertificateSpecNameConstraintsExcluded}. */
 export const CertificateSpecNameConstraintsExcludedSchema: z.ZodMiniType<CertificateSpecNameConstraintsExcluded> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     dnsDomains: z.optional(z.array(z.string())),
     emailAddresses: z.optional(z.array(z.string())),
     ipRanges: z.optional(z.array(z.string())),
     uriDomains: z.optional(z.array(z.string())),
-  }))();
+  }), isCertificateSpecNameConstraintsExcluded))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecNameConstraintsExcluded}: exactly what {@link CertificateSpecNameConstraintsExcludedSchema} accepts, read without copying. */
+export function isCertificateSpecNameConstraintsExcluded(value: unknown): value is CertificateSpecNameConstraintsExcluded {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.dnsDomains; if (v !== undefined && !isStringList(v)) return false;
+  v = o.emailAddresses; if (v !== undefined && !isStringList(v)) return false;
+  v = o.ipRanges; if (v !== undefined && !isStringList(v)) return false;
+  v = o.uriDomains; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /** The `permitted` object of {@link CertificateSpecNameConstraints}. */
 export interface CertificateSpecNameConstraintsPermitted {
@@ -160,12 +302,24 @@ export interface CertificateSpecNameConstraintsPermitted {
 
 /** Schema of {@link CertificateSpecNameConstraintsPermitted}. */
 export const CertificateSpecNameConstraintsPermittedSchema: z.ZodMiniType<CertificateSpecNameConstraintsPermitted> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     dnsDomains: z.optional(z.array(z.string())),
     emailAddresses: z.optional(z.array(z.string())),
     ipRanges: z.optional(z.array(z.string())),
     uriDomains: z.optional(z.array(z.string())),
-  }))();
+  }), isCertificateSpecNameConstraintsPermitted))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecNameConstraintsPermitted}: exactly what {@link CertificateSpecNameConstraintsPermittedSchema} accepts, read without copying. */
+export function isCertificateSpecNameConstraintsPermitted(value: unknown): value is CertificateSpecNameConstraintsPermitted {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.dnsDomains; if (v !== undefined && !isStringList(v)) return false;
+  v = o.emailAddresses; if (v !== undefined && !isStringList(v)) return false;
+  v = o.ipRanges; if (v !== undefined && !isStringList(v)) return false;
+  v = o.uriDomains; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /** The `nameConstraints` object of {@link CertificateSpec}. */
 export interface CertificateSpecNameConstraints {
@@ -179,11 +333,22 @@ export interface CertificateSpecNameConstraints {
 
 /** Schema of {@link CertificateSpecNameConstraints}. */
 export const CertificateSpecNameConstraintsSchema: z.ZodMiniType<CertificateSpecNameConstraints> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     critical: z.optional(z.boolean()),
     excluded: z.optional(CertificateSpecNameConstraintsExcludedSchema),
     permitted: z.optional(CertificateSpecNameConstraintsPermittedSchema),
-  }))();
+  }), isCertificateSpecNameConstraints))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecNameConstraints}: exactly what {@link CertificateSpecNameConstraintsSchema} accepts, read without copying. */
+export function isCertificateSpecNameConstraints(value: unknown): value is CertificateSpecNameConstraints {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.critical; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.excluded; if (v !== undefined && !isCertificateSpecNameConstraintsExcluded(v)) return false;
+  v = o.permitted; if (v !== undefined && !isCertificateSpecNameConstraintsPermitted(v)) return false;
+  return true;
+}
 
 /** An item of the `otherNames` list of {@link CertificateSpec}. */
 export interface CertificateSpecOtherNames {
@@ -195,10 +360,20 @@ export interface CertificateSpecOtherNames {
 
 /** Schema of {@link CertificateSpecOtherNames}. */
 export const CertificateSpecOtherNamesSchema: z.ZodMiniType<CertificateSpecOtherNames> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     oid: z.optional(z.string()),
     utf8Value: z.optional(z.string()),
-  }))();
+  }), isCertificateSpecOtherNames))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecOtherNames}: exactly what {@link CertificateSpecOtherNamesSchema} accepts, read without copying. */
+export function isCertificateSpecOtherNames(value: unknown): value is CertificateSpecOtherNames {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.oid; if (v !== undefined && typeof v !== "string") return false;
+  v = o.utf8Value; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /** The `privateKey` object of {@link CertificateSpec}. */
 export interface CertificateSpecPrivateKey {
@@ -214,12 +389,24 @@ export interface CertificateSpecPrivateKey {
 
 /** Schema of {@link CertificateSpecPrivateKey}. */
 export const CertificateSpecPrivateKeySchema: z.ZodMiniType<CertificateSpecPrivateKey> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     algorithm: z.optional(z.enum(["RSA", "ECDSA", "Ed25519"])),
     encoding: z.optional(z.enum(["PKCS1", "PKCS8"])),
     rotationPolicy: z.optional(z.enum(["Never", "Always"])),
     size: z.optional(z.int()),
-  }))();
+  }), isCertificateSpecPrivateKey))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecPrivateKey}: exactly what {@link CertificateSpecPrivateKeySchema} accepts, read without copying. */
+export function isCertificateSpecPrivateKey(value: unknown): value is CertificateSpecPrivateKey {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.algorithm; if (v !== undefined && !(v === "RSA" || v === "ECDSA" || v === "Ed25519")) return false;
+  v = o.encoding; if (v !== undefined && !(v === "PKCS1" || v === "PKCS8")) return false;
+  v = o.rotationPolicy; if (v !== undefined && !(v === "Never" || v === "Always")) return false;
+  v = o.size; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /** An item of the `windows` list of {@link CertificateSpecRenewal}. */
 export interface CertificateSpecRenewalWindows {
@@ -233,11 +420,22 @@ export interface CertificateSpecRenewalWindows {
 
 /** Schema of {@link CertificateSpecRenewalWindows}. */
 export const CertificateSpecRenewalWindowsSchema: z.ZodMiniType<CertificateSpecRenewalWindows> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     cron: z.string().check(z.minLength(1)),
     timezone: z.optional(z.string().check(z.minLength(1))),
     windowDuration: z.string().check(z.regex(/^([0-9]+(\.[0-9]+)?(s|m|h))+$/u)),
-  }))();
+  }), isCertificateSpecRenewalWindows))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecRenewalWindows}: exactly what {@link CertificateSpecRenewalWindowsSchema} accepts, read without copying. */
+export function isCertificateSpecRenewalWindows(value: unknown): value is CertificateSpecRenewalWindows {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.cron; if (!(typeof v === "string" && v.length >= 1)) return false;
+  v = o.timezone; if (v !== undefined && !(typeof v === "string" && v.length >= 1)) return false;
+  v = o.windowDuration; if (!(typeof v === "string" && PATTERN.test(v))) return false;
+  return true;
+}
 
 /** The `renewal` object of {@link CertificateSpec}. */
 export interface CertificateSpecRenewal {
@@ -249,10 +447,20 @@ export interface CertificateSpecRenewal {
 
 /** Schema of {@link CertificateSpecRenewal}. */
 export const CertificateSpecRenewalSchema: z.ZodMiniType<CertificateSpecRenewal> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     policy: z.optional(z.enum(["RenewBefore", "Disabled"])),
     windows: z.optional(z.array(CertificateSpecRenewalWindowsSchema)),
-  }))();
+  }), isCertificateSpecRenewal))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecRenewal}: exactly what {@link CertificateSpecRenewalSchema} accepts, read without copying. */
+export function isCertificateSpecRenewal(value: unknown): value is CertificateSpecRenewal {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.policy; if (v !== undefined && !(v === "RenewBefore" || v === "Disabled")) return false;
+  v = o.windows; if (v !== undefined && !isCertificateSpecRenewalWindowsList(v)) return false;
+  return true;
+}
 
 /** The `secretTemplate` object of {@link CertificateSpec}. */
 export interface CertificateSpecSecretTemplate {
@@ -264,10 +472,20 @@ export interface CertificateSpecSecretTemplate {
 
 /** Schema of {@link CertificateSpecSecretTemplate}. */
 export const CertificateSpecSecretTemplateSchema: z.ZodMiniType<CertificateSpecSecretTemplate> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     annotations: z.optional(StringMapSchema),
     labels: z.optional(StringMapSchema),
-  }))();
+  }), isCertificateSpecSecretTemplate))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecSecretTemplate}: exactly what {@link CertificateSpecSecretTemplateSchema} accepts, read without copying. */
+export function isCertificateSpecSecretTemplate(value: unknown): value is CertificateSpecSecretTemplate {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.annotations; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.labels; if (v !== undefined && !isStringMap(v)) return false;
+  return true;
+}
 
 /** The `subject` object of {@link CertificateSpec}. */
 export interface CertificateSpecSubject {
@@ -291,7 +509,7 @@ export interface CertificateSpecSubject {
 
 /** Schema of {@link CertificateSpecSubject}. */
 export const CertificateSpecSubjectSchema: z.ZodMiniType<CertificateSpecSubject> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     countries: z.optional(z.array(z.string())),
     localities: z.optional(z.array(z.string())),
     organizationalUnits: z.optional(z.array(z.string())),
@@ -300,7 +518,23 @@ export const CertificateSpecSubjectSchema: z.ZodMiniType<CertificateSpecSubject>
     provinces: z.optional(z.array(z.string())),
     serialNumber: z.optional(z.string()),
     streetAddresses: z.optional(z.array(z.string())),
-  }))();
+  }), isCertificateSpecSubject))();
+
+/** Whether a JSON value is a valid {@link CertificateSpecSubject}: exactly what {@link CertificateSpecSubjectSchema} accepts, read without copying. */
+export function isCertificateSpecSubject(value: unknown): value is CertificateSpecSubject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.countries; if (v !== undefined && !isStringList(v)) return false;
+  v = o.localities; if (v !== undefined && !isStringList(v)) return false;
+  v = o.organizationalUnits; if (v !== undefined && !isStringList(v)) return false;
+  v = o.organizations; if (v !== undefined && !isStringList(v)) return false;
+  v = o.postalCodes; if (v !== undefined && !isStringList(v)) return false;
+  v = o.provinces; if (v !== undefined && !isStringList(v)) return false;
+  v = o.serialNumber; if (v !== undefined && typeof v !== "string") return false;
+  v = o.streetAddresses; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /** The `spec` object of {@link Certificate}. */
 export interface CertificateSpec {
@@ -356,7 +590,7 @@ export interface CertificateSpec {
 
 /** Schema of {@link CertificateSpec}. */
 export const CertificateSpecSchema: z.ZodMiniType<CertificateSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     additionalOutputFormats: z.optional(z.array(CertificateSpecAdditionalOutputFormatsSchema)),
     commonName: z.optional(z.string()),
     dnsNames: z.optional(z.array(z.string())),
@@ -381,7 +615,39 @@ export const CertificateSpecSchema: z.ZodMiniType<CertificateSpec> = /* @__PURE_
     subject: z.optional(CertificateSpecSubjectSchema),
     uris: z.optional(z.array(z.string())),
     usages: z.optional(z.array(z.enum(["signing", "digital signature", "content commitment", "key encipherment", "key agreement", "data encipherment", "cert sign", "crl sign", "encipher only", "decipher only", "any", "server auth", "client auth", "code signing", "email protection", "s/mime", "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc"]))),
-  }))();
+  }), isCertificateSpec))();
+
+/** Whether a JSON value is a valid {@link CertificateSpec}: exactly what {@link CertificateSpecSchema} accepts, read without copying. */
+export function isCertificateSpec(value: unknown): value is CertificateSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.additionalOutputFormats; if (v !== undefined && !isCertificateSpecAdditionalOutputFormatsList(v)) return false;
+  v = o.commonName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.dnsNames; if (v !== undefined && !isStringList(v)) return false;
+  v = o.duration; if (v !== undefined && typeof v !== "string") return false;
+  v = o.emailAddresses; if (v !== undefined && !isStringList(v)) return false;
+  v = o.encodeUsagesInRequest; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.ipAddresses; if (v !== undefined && !isStringList(v)) return false;
+  v = o.isCA; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.issuerRef; if (!isCertificateSpecIssuerRef(v)) return false;
+  v = o.keystores; if (v !== undefined && !isCertificateSpecKeystores(v)) return false;
+  v = o.literalSubject; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nameConstraints; if (v !== undefined && !isCertificateSpecNameConstraints(v)) return false;
+  v = o.otherNames; if (v !== undefined && !isCertificateSpecOtherNamesList(v)) return false;
+  v = o.privateKey; if (v !== undefined && !isCertificateSpecPrivateKey(v)) return false;
+  v = o.renewBefore; if (v !== undefined && typeof v !== "string") return false;
+  v = o.renewBeforePercentage; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.renewal; if (v !== undefined && !isCertificateSpecRenewal(v)) return false;
+  v = o.revisionHistoryLimit; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.secretName; if (typeof v !== "string") return false;
+  v = o.secretTemplate; if (v !== undefined && !isCertificateSpecSecretTemplate(v)) return false;
+  v = o.signatureAlgorithm; if (v !== undefined && !(v === "SHA256WithRSA" || v === "SHA384WithRSA" || v === "SHA512WithRSA" || v === "ECDSAWithSHA256" || v === "ECDSAWithSHA384" || v === "ECDSAWithSHA512" || v === "PureEd25519")) return false;
+  v = o.subject; if (v !== undefined && !isCertificateSpecSubject(v)) return false;
+  v = o.uris; if (v !== undefined && !isStringList(v)) return false;
+  v = o.usages; if (v !== undefined && !isList(v)) return false;
+  return true;
+}
 
 /** The `suggestedWindow` object of {@link CertificateStatusAcmeAri}. */
 export interface CertificateStatusAcmeAriSuggestedWindow {
@@ -393,10 +659,20 @@ export interface CertificateStatusAcmeAriSuggestedWindow {
 
 /** Schema of {@link CertificateStatusAcmeAriSuggestedWindow}. */
 export const CertificateStatusAcmeAriSuggestedWindowSchema: z.ZodMiniType<CertificateStatusAcmeAriSuggestedWindow> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     end: z.string(),
     start: z.string(),
-  }))();
+  }), isCertificateStatusAcmeAriSuggestedWindow))();
+
+/** Whether a JSON value is a valid {@link CertificateStatusAcmeAriSuggestedWindow}: exactly what {@link CertificateStatusAcmeAriSuggestedWindowSchema} accepts, read without copying. */
+export function isCertificateStatusAcmeAriSuggestedWindow(value: unknown): value is CertificateStatusAcmeAriSuggestedWindow {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.end; if (typeof v !== "string") return false;
+  v = o.start; if (typeof v !== "string") return false;
+  return true;
+}
 
 /** The `ari` object of {@link CertificateStatusAcme}. */
 export interface CertificateStatusAcmeAri {
@@ -414,13 +690,26 @@ export interface CertificateStatusAcmeAri {
 
 /** Schema of {@link CertificateStatusAcmeAri}. */
 export const CertificateStatusAcmeAriSchema: z.ZodMiniType<CertificateStatusAcmeAri> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     explanationURL: z.optional(z.string()),
     lastChecked: z.optional(z.string()),
     lastError: z.optional(z.string()),
     nextCheck: z.optional(z.string()),
     suggestedWindow: z.optional(CertificateStatusAcmeAriSuggestedWindowSchema),
-  }))();
+  }), isCertificateStatusAcmeAri))();
+
+/** Whether a JSON value is a valid {@link CertificateStatusAcmeAri}: exactly what {@link CertificateStatusAcmeAriSchema} accepts, read without copying. */
+export function isCertificateStatusAcmeAri(value: unknown): value is CertificateStatusAcmeAri {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.explanationURL; if (v !== undefined && typeof v !== "string") return false;
+  v = o.lastChecked; if (v !== undefined && typeof v !== "string") return false;
+  v = o.lastError; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nextCheck; if (v !== undefined && typeof v !== "string") return false;
+  v = o.suggestedWindow; if (v !== undefined && !isCertificateStatusAcmeAriSuggestedWindow(v)) return false;
+  return true;
+}
 
 /** The `acme` object of {@link CertificateStatus}. */
 export interface CertificateStatusAcme {
@@ -430,9 +719,18 @@ export interface CertificateStatusAcme {
 
 /** Schema of {@link CertificateStatusAcme}. */
 export const CertificateStatusAcmeSchema: z.ZodMiniType<CertificateStatusAcme> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     ari: z.optional(CertificateStatusAcmeAriSchema),
-  }))();
+  }), isCertificateStatusAcme))();
+
+/** Whether a JSON value is a valid {@link CertificateStatusAcme}: exactly what {@link CertificateStatusAcmeSchema} accepts, read without copying. */
+export function isCertificateStatusAcme(value: unknown): value is CertificateStatusAcme {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.ari; if (v !== undefined && !isCertificateStatusAcmeAri(v)) return false;
+  return true;
+}
 
 /** An item of the `conditions` list of {@link CertificateStatus}. */
 export interface CertificateStatusConditions {
@@ -452,14 +750,28 @@ export interface CertificateStatusConditions {
 
 /** Schema of {@link CertificateStatusConditions}. */
 export const CertificateStatusConditionsSchema: z.ZodMiniType<CertificateStatusConditions> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.optional(z.string()),
     message: z.optional(z.string()),
     observedGeneration: z.optional(z.int()),
     reason: z.optional(z.string()),
     status: z.enum(["True", "False", "Unknown"]),
     type: z.string(),
-  }))();
+  }), isCertificateStatusConditions))();
+
+/** Whether a JSON value is a valid {@link CertificateStatusConditions}: exactly what {@link CertificateStatusConditionsSchema} accepts, read without copying. */
+export function isCertificateStatusConditions(value: unknown): value is CertificateStatusConditions {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (v !== undefined && typeof v !== "string") return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (!(v === "True" || v === "False" || v === "Unknown")) return false;
+  v = o.type; if (typeof v !== "string") return false;
+  return true;
+}
 
 /** The `status` object of {@link Certificate}. */
 export interface CertificateStatus {
@@ -485,7 +797,7 @@ export interface CertificateStatus {
 
 /** Schema of {@link CertificateStatus}. */
 export const CertificateStatusSchema: z.ZodMiniType<CertificateStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     acme: z.optional(CertificateStatusAcmeSchema),
     conditions: z.optional(z.array(CertificateStatusConditionsSchema)),
     failedIssuanceAttempts: z.optional(z.int()),
@@ -495,7 +807,24 @@ export const CertificateStatusSchema: z.ZodMiniType<CertificateStatus> = /* @__P
     notBefore: z.optional(z.string()),
     renewalTime: z.optional(z.string()),
     revision: z.optional(z.int()),
-  }))();
+  }), isCertificateStatus))();
+
+/** Whether a JSON value is a valid {@link CertificateStatus}: exactly what {@link CertificateStatusSchema} accepts, read without copying. */
+export function isCertificateStatus(value: unknown): value is CertificateStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.acme; if (v !== undefined && !isCertificateStatusAcme(v)) return false;
+  v = o.conditions; if (v !== undefined && !isCertificateStatusConditionsList(v)) return false;
+  v = o.failedIssuanceAttempts; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.lastFailureTime; if (v !== undefined && typeof v !== "string") return false;
+  v = o.nextPrivateKeySecretName; if (v !== undefined && typeof v !== "string") return false;
+  v = o.notAfter; if (v !== undefined && typeof v !== "string") return false;
+  v = o.notBefore; if (v !== undefined && typeof v !== "string") return false;
+  v = o.renewalTime; if (v !== undefined && typeof v !== "string") return false;
+  v = o.revision; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /** A `Certificate`: a namespaced custom resource of `cert-manager.io/v1` (CustomResourceDefinition `certificates.cert-manager.io`). */
 export interface Certificate extends KubernetesObject {
@@ -513,13 +842,26 @@ export interface Certificate extends KubernetesObject {
 
 /** Schema of {@link Certificate} (`cert-manager.io/v1`), from the CRD's `openAPIV3Schema`: unknown fields pass through. */
 export const CertificateSchema: z.ZodMiniType<Certificate> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(CertificateSpecSchema),
     status: z.optional(CertificateStatusSchema),
-  }))();
+  }), isCertificate))();
+
+/** Whether a JSON value is a valid {@link Certificate} (`cert-manager.io/v1`): exactly what {@link CertificateSchema} accepts, read without copying. */
+export function isCertificate(value: unknown): value is Certificate {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isCertificateSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isCertificateStatus(v)) return false;
+  return true;
+}
 
 /**
  * `cert-manager.io/v1` Certificate objects (`certificates`, namespaced), from CustomResourceDefinition `certificates.cert-manager.io`. Subresources: `status`.

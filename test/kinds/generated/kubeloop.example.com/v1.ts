@@ -6,7 +6,16 @@
  * @module
  */
 import * as z from "zod/mini";
-import { type IntOrString, IntOrStringSchema, type KubernetesObject, type ObjectMeta, ObjectMetaSchema, type ResourceType, StringMapSchema, defineResource } from "../../../../src/mod.ts";
+import { type IntOrString, IntOrStringSchema, type KubernetesObject, type ObjectMeta, ObjectMetaSchema, type ResourceType, StringMapSchema, defineResource, isStringMap, withCheck } from "../../../../src/mod.ts";
+
+function isWidgetStatusConditionsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isWidgetStatusConditions(v)) return false;
+  }
+  return true;
+}
 
 /** An item of the `ports` list of {@link WidgetSpec}. */
 export interface WidgetSpecPorts {
@@ -20,11 +29,22 @@ export interface WidgetSpecPorts {
 
 /** Schema of {@link WidgetSpecPorts}. */
 export const WidgetSpecPortsSchema: z.ZodMiniType<WidgetSpecPorts> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     name: z.string(),
     port: z.int().check(z.gte(1), z.lte(65535)),
     protocol: z.optional(z.enum(["TCP", "UDP"])),
-  }))();
+  }), isWidgetSpecPorts))();
+
+/** Whether a JSON value is a valid {@link WidgetSpecPorts}: exactly what {@link WidgetSpecPortsSchema} accepts, read without copying. */
+export function isWidgetSpecPorts(value: unknown): value is WidgetSpecPorts {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.name; if (typeof v !== "string") return false;
+  v = o.port; if (!(Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= 65535)) return false;
+  v = o.protocol; if (v !== undefined && !(v === "TCP" || v === "UDP")) return false;
+  return true;
+}
 
 /** The `selector` object of {@link WidgetSpec}. */
 export interface WidgetSpecSelector {
@@ -34,9 +54,18 @@ export interface WidgetSpecSelector {
 
 /** Schema of {@link WidgetSpecSelector}. */
 export const WidgetSpecSelectorSchema: z.ZodMiniType<WidgetSpecSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     matchLabels: z.optional(StringMapSchema),
-  }))();
+  }), isWidgetSpecSelector))();
+
+/** Whether a JSON value is a valid {@link WidgetSpecSelector}: exactly what {@link WidgetSpecSelectorSchema} accepts, read without copying. */
+export function isWidgetSpecSelector(value: unknown): value is WidgetSpecSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.matchLabels; if (v !== undefined && !isStringMap(v)) return false;
+  return true;
+}
 
 /** The `settings` object of {@link WidgetSpec}. */
 export interface WidgetSpecSettings {
@@ -48,9 +77,18 @@ export interface WidgetSpecSettings {
 
 /** Schema of {@link WidgetSpecSettings}. */
 export const WidgetSpecSettingsSchema: z.ZodMiniType<WidgetSpecSettings> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     mode: z.optional(z.string()),
-  }))();
+  }), isWidgetSpecSettings))();
+
+/** Whether a JSON value is a valid {@link WidgetSpecSettings}: exactly what {@link WidgetSpecSettingsSchema} accepts, read without copying. */
+export function isWidgetSpecSettings(value: unknown): value is WidgetSpecSettings {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.mode; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /** The `retry` object of {@link WidgetSpecSteps}. */
 export interface WidgetSpecStepsRetry {
@@ -60,9 +98,18 @@ export interface WidgetSpecStepsRetry {
 
 /** Schema of {@link WidgetSpecStepsRetry}. */
 export const WidgetSpecStepsRetrySchema: z.ZodMiniType<WidgetSpecStepsRetry> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     limit: z.optional(z.int()),
-  }))();
+  }), isWidgetSpecStepsRetry))();
+
+/** Whether a JSON value is a valid {@link WidgetSpecStepsRetry}: exactly what {@link WidgetSpecStepsRetrySchema} accepts, read without copying. */
+export function isWidgetSpecStepsRetry(value: unknown): value is WidgetSpecStepsRetry {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.limit; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /** An item of the `steps` list of {@link WidgetSpec}. */
 export interface WidgetSpecSteps {
@@ -74,10 +121,20 @@ export interface WidgetSpecSteps {
 
 /** Schema of {@link WidgetSpecSteps}. */
 export const WidgetSpecStepsSchema: z.ZodMiniType<WidgetSpecSteps> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     action: z.string(),
     retry: z.optional(WidgetSpecStepsRetrySchema),
-  }))();
+  }), isWidgetSpecSteps))();
+
+/** Whether a JSON value is a valid {@link WidgetSpecSteps}: exactly what {@link WidgetSpecStepsSchema} accepts, read without copying. */
+export function isWidgetSpecSteps(value: unknown): value is WidgetSpecSteps {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.action; if (typeof v !== "string") return false;
+  v = o.retry; if (v !== undefined && !isWidgetSpecStepsRetry(v)) return false;
+  return true;
+}
 
 /** The `template` object of {@link WidgetSpec}. */
 export interface WidgetSpecTemplate {
@@ -87,8 +144,14 @@ export interface WidgetSpecTemplate {
 
 /** Schema of {@link WidgetSpecTemplate}. */
 export const WidgetSpecTemplateSchema: z.ZodMiniType<WidgetSpecTemplate> = /* @__PURE__ */ (() =>
-  z.looseObject({
-  }))();
+  withCheck(z.looseObject({
+  }), isWidgetSpecTemplate))();
+
+/** Whether a JSON value is a valid {@link WidgetSpecTemplate}: exactly what {@link WidgetSpecTemplateSchema} accepts, read without copying. */
+export function isWidgetSpecTemplate(value: unknown): value is WidgetSpecTemplate {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return true;
+}
 
 /** The `spec` object of {@link Widget}. */
 export interface WidgetSpec {
@@ -173,12 +236,24 @@ export interface WidgetStatusConditions {
 
 /** Schema of {@link WidgetStatusConditions}. */
 export const WidgetStatusConditionsSchema: z.ZodMiniType<WidgetStatusConditions> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     type: z.string(),
     status: z.enum(["True", "False", "Unknown"]),
     lastTransitionTime: z.optional(z.string()),
     message: z.optional(z.string()),
-  }))();
+  }), isWidgetStatusConditions))();
+
+/** Whether a JSON value is a valid {@link WidgetStatusConditions}: exactly what {@link WidgetStatusConditionsSchema} accepts, read without copying. */
+export function isWidgetStatusConditions(value: unknown): value is WidgetStatusConditions {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.type; if (typeof v !== "string") return false;
+  v = o.status; if (!(v === "True" || v === "False" || v === "Unknown")) return false;
+  v = o.lastTransitionTime; if (v !== undefined && typeof v !== "string") return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /** The `status` object of {@link Widget}. */
 export interface WidgetStatus {
@@ -194,12 +269,24 @@ export interface WidgetStatus {
 
 /** Schema of {@link WidgetStatus}. */
 export const WidgetStatusSchema: z.ZodMiniType<WidgetStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     replicas: z.optional(z.int()),
     selector: z.optional(z.string()),
     observedGeneration: z.optional(z.int()),
     conditions: z.optional(z.array(WidgetStatusConditionsSchema)),
-  }))();
+  }), isWidgetStatus))();
+
+/** Whether a JSON value is a valid {@link WidgetStatus}: exactly what {@link WidgetStatusSchema} accepts, read without copying. */
+export function isWidgetStatus(value: unknown): value is WidgetStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.replicas; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.selector; if (v !== undefined && typeof v !== "string") return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.conditions; if (v !== undefined && !isWidgetStatusConditionsList(v)) return false;
+  return true;
+}
 
 /** A `Widget`: a namespaced custom resource of `kubeloop.example.com/v1` (CustomResourceDefinition `widgets.kubeloop.example.com`). */
 export interface Widget extends KubernetesObject {

@@ -6,7 +6,7 @@
  * @module
  */
 import * as z from "zod/mini";
-import { type KubernetesObject, type ObjectMeta, ObjectMetaSchema, type ResourceType, defineResource } from "../../../../src/mod.ts";
+import { type KubernetesObject, type ObjectMeta, ObjectMetaSchema, type ResourceType, defineResource, isObjectMeta, withCheck } from "../../../../src/mod.ts";
 
 /** The `spec` object of {@link Widget}. */
 export interface WidgetSpec {
@@ -16,9 +16,18 @@ export interface WidgetSpec {
 
 /** Schema of {@link WidgetSpec}. */
 export const WidgetSpecSchema: z.ZodMiniType<WidgetSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     size: z.optional(z.int()),
-  }))();
+  }), isWidgetSpec))();
+
+/** Whether a JSON value is a valid {@link WidgetSpec}: exactly what {@link WidgetSpecSchema} accepts, read without copying. */
+export function isWidgetSpec(value: unknown): value is WidgetSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.size; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  return true;
+}
 
 /** A `Widget`: a namespaced custom resource of `kubeloop.example.com/v1alpha1` (CustomResourceDefinition `widgets.kubeloop.example.com`). */
 export interface Widget extends KubernetesObject {
@@ -34,12 +43,24 @@ export interface Widget extends KubernetesObject {
 
 /** Schema of {@link Widget} (`kubeloop.example.com/v1alpha1`), from the CRD's `openAPIV3Schema`: unknown fields pass through. */
 export const WidgetSchema: z.ZodMiniType<Widget> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: z.optional(WidgetSpecSchema),
-  }))();
+  }), isWidget))();
+
+/** Whether a JSON value is a valid {@link Widget} (`kubeloop.example.com/v1alpha1`): exactly what {@link WidgetSchema} accepts, read without copying. */
+export function isWidget(value: unknown): value is Widget {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (v !== undefined && !isWidgetSpec(v)) return false;
+  return true;
+}
 
 /**
  * `kubeloop.example.com/v1alpha1` Widget objects (`widgets`, namespaced), from CustomResourceDefinition `widgets.kubeloop.example.com`.

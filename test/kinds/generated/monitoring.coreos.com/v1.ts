@@ -6,7 +6,135 @@
  * @module
  */
 import * as z from "zod/mini";
-import { type IntOrString, IntOrStringSchema, type KubernetesObject, type ObjectMeta, ObjectMetaSchema, type ResourceType, StringMapSchema, defineResource } from "../../../../src/mod.ts";
+import { type IntOrString, IntOrStringSchema, type KubernetesObject, type ObjectMeta, ObjectMetaSchema, type ResourceType, StringMapSchema, defineResource, isIntOrString, isObjectMeta, isStringMap, withCheck } from "../../../../src/mod.ts";
+
+function isStringList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== "string") return false;
+  }
+  return true;
+}
+
+function isServiceMonitorSpecEndpointsOauth2ProxyConnectHeaderList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isServiceMonitorSpecEndpointsOauth2ProxyConnectHeader(v)) return false;
+  }
+  return true;
+}
+
+function isMap(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isServiceMonitorSpecEndpointsOauth2ProxyConnectHeaderList(v)) return false;
+  }
+  return true;
+}
+
+const PATTERN = /^(http|https|socks5):\/\/.+$/u;
+
+const PATTERN2 = /^(http|https):\/\/.+$/u;
+
+const PATTERN3 = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/u;
+
+function isServiceMonitorSpecEndpointsMetricRelabelingsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isServiceMonitorSpecEndpointsMetricRelabelings(v)) return false;
+  }
+  return true;
+}
+
+function isMap2(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isStringList(v)) return false;
+  }
+  return true;
+}
+
+function isServiceMonitorSpecEndpointsProxyConnectHeaderList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isServiceMonitorSpecEndpointsProxyConnectHeader(v)) return false;
+  }
+  return true;
+}
+
+function isMap3(m: unknown): boolean {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+  for (const k of Object.keys(m)) {
+    if (k === "__proto__") continue;
+    const v: unknown = (m as Record<string, unknown>)[k];
+    if (!isServiceMonitorSpecEndpointsProxyConnectHeaderList(v)) return false;
+  }
+  return true;
+}
+
+function isServiceMonitorSpecEndpointsRelabelingsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isServiceMonitorSpecEndpointsRelabelings(v)) return false;
+  }
+  return true;
+}
+
+function isServiceMonitorSpecSelectorMatchExpressionsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isServiceMonitorSpecSelectorMatchExpressions(v)) return false;
+  }
+  return true;
+}
+
+const PATTERN4 = /(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$/u;
+
+function isServiceMonitorSpecEndpointsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isServiceMonitorSpecEndpoints(v)) return false;
+  }
+  return true;
+}
+
+function isList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!(v === "PrometheusProto" || v === "OpenMetricsText0.0.1" || v === "OpenMetricsText1.0.0" || v === "PrometheusText0.0.4" || v === "PrometheusText1.0.0")) return false;
+  }
+  return true;
+}
+
+function isServiceMonitorStatusBindingsConditionsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isServiceMonitorStatusBindingsConditions(v)) return false;
+  }
+  return true;
+}
+
+function isServiceMonitorStatusBindingsList(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (!isServiceMonitorStatusBindings(v)) return false;
+  }
+  return true;
+}
 
 /** The `attachMetadata` object of {@link ServiceMonitorSpec}. */
 export interface ServiceMonitorSpecAttachMetadata {
@@ -16,9 +144,18 @@ export interface ServiceMonitorSpecAttachMetadata {
 
 /** Schema of {@link ServiceMonitorSpecAttachMetadata}. */
 export const ServiceMonitorSpecAttachMetadataSchema: z.ZodMiniType<ServiceMonitorSpecAttachMetadata> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     node: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecAttachMetadata))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecAttachMetadata}: exactly what {@link ServiceMonitorSpecAttachMetadataSchema} accepts, read without copying. */
+export function isServiceMonitorSpecAttachMetadata(value: unknown): value is ServiceMonitorSpecAttachMetadata {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.node; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `credentials` object of {@link ServiceMonitorSpecEndpointsAuthorization}. */
 export interface ServiceMonitorSpecEndpointsAuthorizationCredentials {
@@ -32,11 +169,22 @@ export interface ServiceMonitorSpecEndpointsAuthorizationCredentials {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsAuthorizationCredentials}. */
 export const ServiceMonitorSpecEndpointsAuthorizationCredentialsSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsAuthorizationCredentials> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsAuthorizationCredentials))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsAuthorizationCredentials}: exactly what {@link ServiceMonitorSpecEndpointsAuthorizationCredentialsSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsAuthorizationCredentials(value: unknown): value is ServiceMonitorSpecEndpointsAuthorizationCredentials {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `authorization` object of {@link ServiceMonitorSpecEndpoints}. */
 export interface ServiceMonitorSpecEndpointsAuthorization {
@@ -48,10 +196,20 @@ export interface ServiceMonitorSpecEndpointsAuthorization {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsAuthorization}. */
 export const ServiceMonitorSpecEndpointsAuthorizationSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsAuthorization> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     credentials: z.optional(ServiceMonitorSpecEndpointsAuthorizationCredentialsSchema),
     type: z.optional(z.string()),
-  }))();
+  }), isServiceMonitorSpecEndpointsAuthorization))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsAuthorization}: exactly what {@link ServiceMonitorSpecEndpointsAuthorizationSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsAuthorization(value: unknown): value is ServiceMonitorSpecEndpointsAuthorization {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.credentials; if (v !== undefined && !isServiceMonitorSpecEndpointsAuthorizationCredentials(v)) return false;
+  v = o.type; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /** The `password` object of {@link ServiceMonitorSpecEndpointsBasicAuth}. */
 export interface ServiceMonitorSpecEndpointsBasicAuthPassword {
@@ -65,11 +223,22 @@ export interface ServiceMonitorSpecEndpointsBasicAuthPassword {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsBasicAuthPassword}. */
 export const ServiceMonitorSpecEndpointsBasicAuthPasswordSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsBasicAuthPassword> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsBasicAuthPassword))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsBasicAuthPassword}: exactly what {@link ServiceMonitorSpecEndpointsBasicAuthPasswordSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsBasicAuthPassword(value: unknown): value is ServiceMonitorSpecEndpointsBasicAuthPassword {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `username` object of {@link ServiceMonitorSpecEndpointsBasicAuth}. */
 export interface ServiceMonitorSpecEndpointsBasicAuthUsername {
@@ -83,11 +252,22 @@ export interface ServiceMonitorSpecEndpointsBasicAuthUsername {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsBasicAuthUsername}. */
 export const ServiceMonitorSpecEndpointsBasicAuthUsernameSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsBasicAuthUsername> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsBasicAuthUsername))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsBasicAuthUsername}: exactly what {@link ServiceMonitorSpecEndpointsBasicAuthUsernameSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsBasicAuthUsername(value: unknown): value is ServiceMonitorSpecEndpointsBasicAuthUsername {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `basicAuth` object of {@link ServiceMonitorSpecEndpoints}. */
 export interface ServiceMonitorSpecEndpointsBasicAuth {
@@ -99,10 +279,20 @@ export interface ServiceMonitorSpecEndpointsBasicAuth {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsBasicAuth}. */
 export const ServiceMonitorSpecEndpointsBasicAuthSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsBasicAuth> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     password: z.optional(ServiceMonitorSpecEndpointsBasicAuthPasswordSchema),
     username: z.optional(ServiceMonitorSpecEndpointsBasicAuthUsernameSchema),
-  }))();
+  }), isServiceMonitorSpecEndpointsBasicAuth))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsBasicAuth}: exactly what {@link ServiceMonitorSpecEndpointsBasicAuthSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsBasicAuth(value: unknown): value is ServiceMonitorSpecEndpointsBasicAuth {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.password; if (v !== undefined && !isServiceMonitorSpecEndpointsBasicAuthPassword(v)) return false;
+  v = o.username; if (v !== undefined && !isServiceMonitorSpecEndpointsBasicAuthUsername(v)) return false;
+  return true;
+}
 
 /** The `bearerTokenSecret` object of {@link ServiceMonitorSpecEndpoints}. */
 export interface ServiceMonitorSpecEndpointsBearerTokenSecret {
@@ -116,11 +306,22 @@ export interface ServiceMonitorSpecEndpointsBearerTokenSecret {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsBearerTokenSecret}. */
 export const ServiceMonitorSpecEndpointsBearerTokenSecretSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsBearerTokenSecret> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsBearerTokenSecret))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsBearerTokenSecret}: exactly what {@link ServiceMonitorSpecEndpointsBearerTokenSecretSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsBearerTokenSecret(value: unknown): value is ServiceMonitorSpecEndpointsBearerTokenSecret {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** An item of the `metricRelabelings` list of {@link ServiceMonitorSpecEndpoints}. */
 export interface ServiceMonitorSpecEndpointsMetricRelabelings {
@@ -142,7 +343,7 @@ export interface ServiceMonitorSpecEndpointsMetricRelabelings {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsMetricRelabelings}. */
 export const ServiceMonitorSpecEndpointsMetricRelabelingsSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsMetricRelabelings> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     action: z.optional(z.enum(["replace", "Replace", "keep", "Keep", "drop", "Drop", "hashmod", "HashMod", "labelmap", "LabelMap", "labeldrop", "LabelDrop", "labelkeep", "LabelKeep", "lowercase", "Lowercase", "uppercase", "Uppercase", "keepequal", "KeepEqual", "dropequal", "DropEqual"])),
     modulus: z.optional(z.int().check(z.gte(0))),
     regex: z.optional(z.string()),
@@ -150,7 +351,22 @@ export const ServiceMonitorSpecEndpointsMetricRelabelingsSchema: z.ZodMiniType<S
     separator: z.optional(z.string()),
     sourceLabels: z.optional(z.array(z.string())),
     targetLabel: z.optional(z.string()),
-  }))();
+  }), isServiceMonitorSpecEndpointsMetricRelabelings))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsMetricRelabelings}: exactly what {@link ServiceMonitorSpecEndpointsMetricRelabelingsSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsMetricRelabelings(value: unknown): value is ServiceMonitorSpecEndpointsMetricRelabelings {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.action; if (v !== undefined && !(v === "replace" || v === "Replace" || v === "keep" || v === "Keep" || v === "drop" || v === "Drop" || v === "hashmod" || v === "HashMod" || v === "labelmap" || v === "LabelMap" || v === "labeldrop" || v === "LabelDrop" || v === "labelkeep" || v === "LabelKeep" || v === "lowercase" || v === "Lowercase" || v === "uppercase" || v === "Uppercase" || v === "keepequal" || v === "KeepEqual" || v === "dropequal" || v === "DropEqual")) return false;
+  v = o.modulus; if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 0)) return false;
+  v = o.regex; if (v !== undefined && typeof v !== "string") return false;
+  v = o.replacement; if (v !== undefined && typeof v !== "string") return false;
+  v = o.separator; if (v !== undefined && typeof v !== "string") return false;
+  v = o.sourceLabels; if (v !== undefined && !isStringList(v)) return false;
+  v = o.targetLabel; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /** The `configMap` object of {@link ServiceMonitorSpecEndpointsOauth2ClientId}. */
 export interface ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap {
@@ -164,11 +380,22 @@ export interface ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap}. */
 export const ServiceMonitorSpecEndpointsOauth2ClientIdConfigMapSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2ClientIdConfigMap))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap}: exactly what {@link ServiceMonitorSpecEndpointsOauth2ClientIdConfigMapSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2ClientIdConfigMap(value: unknown): value is ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `secret` object of {@link ServiceMonitorSpecEndpointsOauth2ClientId}. */
 export interface ServiceMonitorSpecEndpointsOauth2ClientIdSecret {
@@ -182,11 +409,22 @@ export interface ServiceMonitorSpecEndpointsOauth2ClientIdSecret {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2ClientIdSecret}. */
 export const ServiceMonitorSpecEndpointsOauth2ClientIdSecretSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2ClientIdSecret> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2ClientIdSecret))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2ClientIdSecret}: exactly what {@link ServiceMonitorSpecEndpointsOauth2ClientIdSecretSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2ClientIdSecret(value: unknown): value is ServiceMonitorSpecEndpointsOauth2ClientIdSecret {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `clientId` object of {@link ServiceMonitorSpecEndpointsOauth2}. */
 export interface ServiceMonitorSpecEndpointsOauth2ClientId {
@@ -198,10 +436,20 @@ export interface ServiceMonitorSpecEndpointsOauth2ClientId {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2ClientId}. */
 export const ServiceMonitorSpecEndpointsOauth2ClientIdSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2ClientId> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     configMap: z.optional(ServiceMonitorSpecEndpointsOauth2ClientIdConfigMapSchema),
     secret: z.optional(ServiceMonitorSpecEndpointsOauth2ClientIdSecretSchema),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2ClientId))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2ClientId}: exactly what {@link ServiceMonitorSpecEndpointsOauth2ClientIdSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2ClientId(value: unknown): value is ServiceMonitorSpecEndpointsOauth2ClientId {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.configMap; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2ClientIdConfigMap(v)) return false;
+  v = o.secret; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2ClientIdSecret(v)) return false;
+  return true;
+}
 
 /** The `clientSecret` object of {@link ServiceMonitorSpecEndpointsOauth2}. */
 export interface ServiceMonitorSpecEndpointsOauth2ClientSecret {
@@ -215,11 +463,22 @@ export interface ServiceMonitorSpecEndpointsOauth2ClientSecret {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2ClientSecret}. */
 export const ServiceMonitorSpecEndpointsOauth2ClientSecretSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2ClientSecret> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2ClientSecret))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2ClientSecret}: exactly what {@link ServiceMonitorSpecEndpointsOauth2ClientSecretSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2ClientSecret(value: unknown): value is ServiceMonitorSpecEndpointsOauth2ClientSecret {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** An item of the `proxyConnectHeader` list of {@link ServiceMonitorSpecEndpointsOauth2}. */
 export interface ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader {
@@ -233,11 +492,22 @@ export interface ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader}. */
 export const ServiceMonitorSpecEndpointsOauth2ProxyConnectHeaderSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2ProxyConnectHeader))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader}: exactly what {@link ServiceMonitorSpecEndpointsOauth2ProxyConnectHeaderSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2ProxyConnectHeader(value: unknown): value is ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `configMap` object of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCa}. */
 export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap {
@@ -251,11 +521,22 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap}. */
 export const ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMapSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap}: exactly what {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMapSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap(value: unknown): value is ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `secret` object of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCa}. */
 export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret {
@@ -269,11 +550,22 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret}. */
 export const ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecretSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret}: exactly what {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecretSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret(value: unknown): value is ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `ca` object of {@link ServiceMonitorSpecEndpointsOauth2TlsConfig}. */
 export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCa {
@@ -285,10 +577,20 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCa {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCa}. */
 export const ServiceMonitorSpecEndpointsOauth2TlsConfigCaSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2TlsConfigCa> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     configMap: z.optional(ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMapSchema),
     secret: z.optional(ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecretSchema),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2TlsConfigCa))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCa}: exactly what {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCaSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2TlsConfigCa(value: unknown): value is ServiceMonitorSpecEndpointsOauth2TlsConfigCa {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.configMap; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap(v)) return false;
+  v = o.secret; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret(v)) return false;
+  return true;
+}
 
 /** The `configMap` object of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCert}. */
 export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap {
@@ -302,11 +604,22 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap}. */
 export const ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMapSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap}: exactly what {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMapSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap(value: unknown): value is ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `secret` object of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCert}. */
 export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret {
@@ -320,11 +633,22 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret}. */
 export const ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecretSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret}: exactly what {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecretSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret(value: unknown): value is ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `cert` object of {@link ServiceMonitorSpecEndpointsOauth2TlsConfig}. */
 export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCert {
@@ -336,10 +660,20 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCert {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCert}. */
 export const ServiceMonitorSpecEndpointsOauth2TlsConfigCertSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2TlsConfigCert> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     configMap: z.optional(ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMapSchema),
     secret: z.optional(ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecretSchema),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2TlsConfigCert))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCert}: exactly what {@link ServiceMonitorSpecEndpointsOauth2TlsConfigCertSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2TlsConfigCert(value: unknown): value is ServiceMonitorSpecEndpointsOauth2TlsConfigCert {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.configMap; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap(v)) return false;
+  v = o.secret; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret(v)) return false;
+  return true;
+}
 
 /** The `keySecret` object of {@link ServiceMonitorSpecEndpointsOauth2TlsConfig}. */
 export interface ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret {
@@ -353,11 +687,22 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret}. */
 export const ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecretSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret}: exactly what {@link ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecretSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret(value: unknown): value is ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `tlsConfig` object of {@link ServiceMonitorSpecEndpointsOauth2}. */
 export interface ServiceMonitorSpecEndpointsOauth2TlsConfig {
@@ -379,7 +724,7 @@ export interface ServiceMonitorSpecEndpointsOauth2TlsConfig {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2TlsConfig}. */
 export const ServiceMonitorSpecEndpointsOauth2TlsConfigSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2TlsConfig> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     ca: z.optional(ServiceMonitorSpecEndpointsOauth2TlsConfigCaSchema),
     cert: z.optional(ServiceMonitorSpecEndpointsOauth2TlsConfigCertSchema),
     insecureSkipVerify: z.optional(z.boolean()),
@@ -387,7 +732,22 @@ export const ServiceMonitorSpecEndpointsOauth2TlsConfigSchema: z.ZodMiniType<Ser
     maxVersion: z.optional(z.enum(["TLS10", "TLS11", "TLS12", "TLS13"])),
     minVersion: z.optional(z.enum(["TLS10", "TLS11", "TLS12", "TLS13"])),
     serverName: z.optional(z.string()),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2TlsConfig))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2TlsConfig}: exactly what {@link ServiceMonitorSpecEndpointsOauth2TlsConfigSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2TlsConfig(value: unknown): value is ServiceMonitorSpecEndpointsOauth2TlsConfig {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.ca; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2TlsConfigCa(v)) return false;
+  v = o.cert; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2TlsConfigCert(v)) return false;
+  v = o.insecureSkipVerify; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.keySecret; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret(v)) return false;
+  v = o.maxVersion; if (v !== undefined && !(v === "TLS10" || v === "TLS11" || v === "TLS12" || v === "TLS13")) return false;
+  v = o.minVersion; if (v !== undefined && !(v === "TLS10" || v === "TLS11" || v === "TLS12" || v === "TLS13")) return false;
+  v = o.serverName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /** The `oauth2` object of {@link ServiceMonitorSpecEndpoints}. */
 export interface ServiceMonitorSpecEndpointsOauth2 {
@@ -415,7 +775,7 @@ export interface ServiceMonitorSpecEndpointsOauth2 {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsOauth2}. */
 export const ServiceMonitorSpecEndpointsOauth2Schema: z.ZodMiniType<ServiceMonitorSpecEndpointsOauth2> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     clientId: ServiceMonitorSpecEndpointsOauth2ClientIdSchema,
     clientSecret: ServiceMonitorSpecEndpointsOauth2ClientSecretSchema,
     endpointParams: z.optional(StringMapSchema),
@@ -426,7 +786,25 @@ export const ServiceMonitorSpecEndpointsOauth2Schema: z.ZodMiniType<ServiceMonit
     scopes: z.optional(z.array(z.string())),
     tlsConfig: z.optional(ServiceMonitorSpecEndpointsOauth2TlsConfigSchema),
     tokenUrl: z.string().check(z.regex(/^(http|https):\/\/.+$/u)),
-  }))();
+  }), isServiceMonitorSpecEndpointsOauth2))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsOauth2}: exactly what {@link ServiceMonitorSpecEndpointsOauth2Schema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsOauth2(value: unknown): value is ServiceMonitorSpecEndpointsOauth2 {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.clientId; if (!isServiceMonitorSpecEndpointsOauth2ClientId(v)) return false;
+  v = o.clientSecret; if (!isServiceMonitorSpecEndpointsOauth2ClientSecret(v)) return false;
+  v = o.endpointParams; if (v !== undefined && !isStringMap(v)) return false;
+  v = o.noProxy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.proxyConnectHeader; if (v !== undefined && !isMap(v)) return false;
+  v = o.proxyFromEnvironment; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.proxyUrl; if (v !== undefined && !(typeof v === "string" && PATTERN.test(v))) return false;
+  v = o.scopes; if (v !== undefined && !isStringList(v)) return false;
+  v = o.tlsConfig; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2TlsConfig(v)) return false;
+  v = o.tokenUrl; if (!(typeof v === "string" && PATTERN2.test(v))) return false;
+  return true;
+}
 
 /** An item of the `proxyConnectHeader` list of {@link ServiceMonitorSpecEndpoints}. */
 export interface ServiceMonitorSpecEndpointsProxyConnectHeader {
@@ -440,11 +818,22 @@ export interface ServiceMonitorSpecEndpointsProxyConnectHeader {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsProxyConnectHeader}. */
 export const ServiceMonitorSpecEndpointsProxyConnectHeaderSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsProxyConnectHeader> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsProxyConnectHeader))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsProxyConnectHeader}: exactly what {@link ServiceMonitorSpecEndpointsProxyConnectHeaderSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsProxyConnectHeader(value: unknown): value is ServiceMonitorSpecEndpointsProxyConnectHeader {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** An item of the `relabelings` list of {@link ServiceMonitorSpecEndpoints}. */
 export interface ServiceMonitorSpecEndpointsRelabelings {
@@ -466,7 +855,7 @@ export interface ServiceMonitorSpecEndpointsRelabelings {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsRelabelings}. */
 export const ServiceMonitorSpecEndpointsRelabelingsSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsRelabelings> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     action: z.optional(z.enum(["replace", "Replace", "keep", "Keep", "drop", "Drop", "hashmod", "HashMod", "labelmap", "LabelMap", "labeldrop", "LabelDrop", "labelkeep", "LabelKeep", "lowercase", "Lowercase", "uppercase", "Uppercase", "keepequal", "KeepEqual", "dropequal", "DropEqual"])),
     modulus: z.optional(z.int().check(z.gte(0))),
     regex: z.optional(z.string()),
@@ -474,7 +863,22 @@ export const ServiceMonitorSpecEndpointsRelabelingsSchema: z.ZodMiniType<Service
     separator: z.optional(z.string()),
     sourceLabels: z.optional(z.array(z.string())),
     targetLabel: z.optional(z.string()),
-  }))();
+  }), isServiceMonitorSpecEndpointsRelabelings))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsRelabelings}: exactly what {@link ServiceMonitorSpecEndpointsRelabelingsSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsRelabelings(value: unknown): value is ServiceMonitorSpecEndpointsRelabelings {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.action; if (v !== undefined && !(v === "replace" || v === "Replace" || v === "keep" || v === "Keep" || v === "drop" || v === "Drop" || v === "hashmod" || v === "HashMod" || v === "labelmap" || v === "LabelMap" || v === "labeldrop" || v === "LabelDrop" || v === "labelkeep" || v === "LabelKeep" || v === "lowercase" || v === "Lowercase" || v === "uppercase" || v === "Uppercase" || v === "keepequal" || v === "KeepEqual" || v === "dropequal" || v === "DropEqual")) return false;
+  v = o.modulus; if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 0)) return false;
+  v = o.regex; if (v !== undefined && typeof v !== "string") return false;
+  v = o.replacement; if (v !== undefined && typeof v !== "string") return false;
+  v = o.separator; if (v !== undefined && typeof v !== "string") return false;
+  v = o.sourceLabels; if (v !== undefined && !isStringList(v)) return false;
+  v = o.targetLabel; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /** The `configMap` object of {@link ServiceMonitorSpecEndpointsTlsConfigCa}. */
 export interface ServiceMonitorSpecEndpointsTlsConfigCaConfigMap {
@@ -488,11 +892,22 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCaConfigMap {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsTlsConfigCaConfigMap}. */
 export const ServiceMonitorSpecEndpointsTlsConfigCaConfigMapSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsTlsConfigCaConfigMap> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsTlsConfigCaConfigMap))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsTlsConfigCaConfigMap}: exactly what {@link ServiceMonitorSpecEndpointsTlsConfigCaConfigMapSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsTlsConfigCaConfigMap(value: unknown): value is ServiceMonitorSpecEndpointsTlsConfigCaConfigMap {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `secret` object of {@link ServiceMonitorSpecEndpointsTlsConfigCa}. */
 export interface ServiceMonitorSpecEndpointsTlsConfigCaSecret {
@@ -506,11 +921,22 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCaSecret {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsTlsConfigCaSecret}. */
 export const ServiceMonitorSpecEndpointsTlsConfigCaSecretSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsTlsConfigCaSecret> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsTlsConfigCaSecret))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsTlsConfigCaSecret}: exactly what {@link ServiceMonitorSpecEndpointsTlsConfigCaSecretSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsTlsConfigCaSecret(value: unknown): value is ServiceMonitorSpecEndpointsTlsConfigCaSecret {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `ca` object of {@link ServiceMonitorSpecEndpointsTlsConfig}. */
 export interface ServiceMonitorSpecEndpointsTlsConfigCa {
@@ -522,10 +948,20 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCa {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsTlsConfigCa}. */
 export const ServiceMonitorSpecEndpointsTlsConfigCaSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsTlsConfigCa> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     configMap: z.optional(ServiceMonitorSpecEndpointsTlsConfigCaConfigMapSchema),
     secret: z.optional(ServiceMonitorSpecEndpointsTlsConfigCaSecretSchema),
-  }))();
+  }), isServiceMonitorSpecEndpointsTlsConfigCa))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsTlsConfigCa}: exactly what {@link ServiceMonitorSpecEndpointsTlsConfigCaSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsTlsConfigCa(value: unknown): value is ServiceMonitorSpecEndpointsTlsConfigCa {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.configMap; if (v !== undefined && !isServiceMonitorSpecEndpointsTlsConfigCaConfigMap(v)) return false;
+  v = o.secret; if (v !== undefined && !isServiceMonitorSpecEndpointsTlsConfigCaSecret(v)) return false;
+  return true;
+}
 
 /** The `configMap` object of {@link ServiceMonitorSpecEndpointsTlsConfigCert}. */
 export interface ServiceMonitorSpecEndpointsTlsConfigCertConfigMap {
@@ -539,11 +975,22 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCertConfigMap {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsTlsConfigCertConfigMap}. */
 export const ServiceMonitorSpecEndpointsTlsConfigCertConfigMapSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsTlsConfigCertConfigMap> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsTlsConfigCertConfigMap))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsTlsConfigCertConfigMap}: exactly what {@link ServiceMonitorSpecEndpointsTlsConfigCertConfigMapSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsTlsConfigCertConfigMap(value: unknown): value is ServiceMonitorSpecEndpointsTlsConfigCertConfigMap {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `secret` object of {@link ServiceMonitorSpecEndpointsTlsConfigCert}. */
 export interface ServiceMonitorSpecEndpointsTlsConfigCertSecret {
@@ -557,11 +1004,22 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCertSecret {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsTlsConfigCertSecret}. */
 export const ServiceMonitorSpecEndpointsTlsConfigCertSecretSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsTlsConfigCertSecret> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsTlsConfigCertSecret))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsTlsConfigCertSecret}: exactly what {@link ServiceMonitorSpecEndpointsTlsConfigCertSecretSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsTlsConfigCertSecret(value: unknown): value is ServiceMonitorSpecEndpointsTlsConfigCertSecret {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `cert` object of {@link ServiceMonitorSpecEndpointsTlsConfig}. */
 export interface ServiceMonitorSpecEndpointsTlsConfigCert {
@@ -573,10 +1031,20 @@ export interface ServiceMonitorSpecEndpointsTlsConfigCert {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsTlsConfigCert}. */
 export const ServiceMonitorSpecEndpointsTlsConfigCertSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsTlsConfigCert> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     configMap: z.optional(ServiceMonitorSpecEndpointsTlsConfigCertConfigMapSchema),
     secret: z.optional(ServiceMonitorSpecEndpointsTlsConfigCertSecretSchema),
-  }))();
+  }), isServiceMonitorSpecEndpointsTlsConfigCert))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsTlsConfigCert}: exactly what {@link ServiceMonitorSpecEndpointsTlsConfigCertSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsTlsConfigCert(value: unknown): value is ServiceMonitorSpecEndpointsTlsConfigCert {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.configMap; if (v !== undefined && !isServiceMonitorSpecEndpointsTlsConfigCertConfigMap(v)) return false;
+  v = o.secret; if (v !== undefined && !isServiceMonitorSpecEndpointsTlsConfigCertSecret(v)) return false;
+  return true;
+}
 
 /** The `keySecret` object of {@link ServiceMonitorSpecEndpointsTlsConfig}. */
 export interface ServiceMonitorSpecEndpointsTlsConfigKeySecret {
@@ -590,11 +1058,22 @@ export interface ServiceMonitorSpecEndpointsTlsConfigKeySecret {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsTlsConfigKeySecret}. */
 export const ServiceMonitorSpecEndpointsTlsConfigKeySecretSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsTlsConfigKeySecret> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     name: z.optional(z.string()),
     optional: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpointsTlsConfigKeySecret))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsTlsConfigKeySecret}: exactly what {@link ServiceMonitorSpecEndpointsTlsConfigKeySecretSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsTlsConfigKeySecret(value: unknown): value is ServiceMonitorSpecEndpointsTlsConfigKeySecret {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.name; if (v !== undefined && typeof v !== "string") return false;
+  v = o.optional; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `tlsConfig` object of {@link ServiceMonitorSpecEndpoints}. */
 export interface ServiceMonitorSpecEndpointsTlsConfig {
@@ -622,7 +1101,7 @@ export interface ServiceMonitorSpecEndpointsTlsConfig {
 
 /** Schema of {@link ServiceMonitorSpecEndpointsTlsConfig}. */
 export const ServiceMonitorSpecEndpointsTlsConfigSchema: z.ZodMiniType<ServiceMonitorSpecEndpointsTlsConfig> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     ca: z.optional(ServiceMonitorSpecEndpointsTlsConfigCaSchema),
     caFile: z.optional(z.string()),
     cert: z.optional(ServiceMonitorSpecEndpointsTlsConfigCertSchema),
@@ -633,7 +1112,25 @@ export const ServiceMonitorSpecEndpointsTlsConfigSchema: z.ZodMiniType<ServiceMo
     maxVersion: z.optional(z.enum(["TLS10", "TLS11", "TLS12", "TLS13"])),
     minVersion: z.optional(z.enum(["TLS10", "TLS11", "TLS12", "TLS13"])),
     serverName: z.optional(z.string()),
-  }))();
+  }), isServiceMonitorSpecEndpointsTlsConfig))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpointsTlsConfig}: exactly what {@link ServiceMonitorSpecEndpointsTlsConfigSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpointsTlsConfig(value: unknown): value is ServiceMonitorSpecEndpointsTlsConfig {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.ca; if (v !== undefined && !isServiceMonitorSpecEndpointsTlsConfigCa(v)) return false;
+  v = o.caFile; if (v !== undefined && typeof v !== "string") return false;
+  v = o.cert; if (v !== undefined && !isServiceMonitorSpecEndpointsTlsConfigCert(v)) return false;
+  v = o.certFile; if (v !== undefined && typeof v !== "string") return false;
+  v = o.insecureSkipVerify; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.keyFile; if (v !== undefined && typeof v !== "string") return false;
+  v = o.keySecret; if (v !== undefined && !isServiceMonitorSpecEndpointsTlsConfigKeySecret(v)) return false;
+  v = o.maxVersion; if (v !== undefined && !(v === "TLS10" || v === "TLS11" || v === "TLS12" || v === "TLS13")) return false;
+  v = o.minVersion; if (v !== undefined && !(v === "TLS10" || v === "TLS11" || v === "TLS12" || v === "TLS13")) return false;
+  v = o.serverName; if (v !== undefined && typeof v !== "string") return false;
+  return true;
+}
 
 /** An item of the `endpoints` list of {@link ServiceMonitorSpec}. */
 export interface ServiceMonitorSpecEndpoints {
@@ -691,7 +1188,7 @@ export interface ServiceMonitorSpecEndpoints {
 
 /** Schema of {@link ServiceMonitorSpecEndpoints}. */
 export const ServiceMonitorSpecEndpointsSchema: z.ZodMiniType<ServiceMonitorSpecEndpoints> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     authorization: z.optional(ServiceMonitorSpecEndpointsAuthorizationSchema),
     basicAuth: z.optional(ServiceMonitorSpecEndpointsBasicAuthSchema),
     bearerTokenFile: z.optional(z.string()),
@@ -717,7 +1214,40 @@ export const ServiceMonitorSpecEndpointsSchema: z.ZodMiniType<ServiceMonitorSpec
     targetPort: z.optional(IntOrStringSchema),
     tlsConfig: z.optional(ServiceMonitorSpecEndpointsTlsConfigSchema),
     trackTimestampsStaleness: z.optional(z.boolean()),
-  }))();
+  }), isServiceMonitorSpecEndpoints))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecEndpoints}: exactly what {@link ServiceMonitorSpecEndpointsSchema} accepts, read without copying. */
+export function isServiceMonitorSpecEndpoints(value: unknown): value is ServiceMonitorSpecEndpoints {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.authorization; if (v !== undefined && !isServiceMonitorSpecEndpointsAuthorization(v)) return false;
+  v = o.basicAuth; if (v !== undefined && !isServiceMonitorSpecEndpointsBasicAuth(v)) return false;
+  v = o.bearerTokenFile; if (v !== undefined && typeof v !== "string") return false;
+  v = o.bearerTokenSecret; if (v !== undefined && !isServiceMonitorSpecEndpointsBearerTokenSecret(v)) return false;
+  v = o.enableHttp2; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.filterRunning; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.followRedirects; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.honorLabels; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.honorTimestamps; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.interval; if (v !== undefined && !(typeof v === "string" && PATTERN3.test(v))) return false;
+  v = o.metricRelabelings; if (v !== undefined && !isServiceMonitorSpecEndpointsMetricRelabelingsList(v)) return false;
+  v = o.noProxy; if (v !== undefined && typeof v !== "string") return false;
+  v = o.oauth2; if (v !== undefined && !isServiceMonitorSpecEndpointsOauth2(v)) return false;
+  v = o.params; if (v !== undefined && !isMap2(v)) return false;
+  v = o.path; if (v !== undefined && typeof v !== "string") return false;
+  v = o.port; if (v !== undefined && typeof v !== "string") return false;
+  v = o.proxyConnectHeader; if (v !== undefined && !isMap3(v)) return false;
+  v = o.proxyFromEnvironment; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.proxyUrl; if (v !== undefined && !(typeof v === "string" && PATTERN.test(v))) return false;
+  v = o.relabelings; if (v !== undefined && !isServiceMonitorSpecEndpointsRelabelingsList(v)) return false;
+  v = o.scheme; if (v !== undefined && !(v === "http" || v === "https" || v === "HTTP" || v === "HTTPS")) return false;
+  v = o.scrapeTimeout; if (v !== undefined && !(typeof v === "string" && PATTERN3.test(v))) return false;
+  v = o.targetPort; if (v !== undefined && !isIntOrString(v)) return false;
+  v = o.tlsConfig; if (v !== undefined && !isServiceMonitorSpecEndpointsTlsConfig(v)) return false;
+  v = o.trackTimestampsStaleness; if (v !== undefined && typeof v !== "boolean") return false;
+  return true;
+}
 
 /** The `namespaceSelector` object of {@link ServiceMonitorSpec}. */
 export interface ServiceMonitorSpecNamespaceSelector {
@@ -729,10 +1259,20 @@ export interface ServiceMonitorSpecNamespaceSelector {
 
 /** Schema of {@link ServiceMonitorSpecNamespaceSelector}. */
 export const ServiceMonitorSpecNamespaceSelectorSchema: z.ZodMiniType<ServiceMonitorSpecNamespaceSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     any: z.optional(z.boolean()),
     matchNames: z.optional(z.array(z.string())),
-  }))();
+  }), isServiceMonitorSpecNamespaceSelector))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecNamespaceSelector}: exactly what {@link ServiceMonitorSpecNamespaceSelectorSchema} accepts, read without copying. */
+export function isServiceMonitorSpecNamespaceSelector(value: unknown): value is ServiceMonitorSpecNamespaceSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.any; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.matchNames; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /** An item of the `matchExpressions` list of {@link ServiceMonitorSpecSelector}. */
 export interface ServiceMonitorSpecSelectorMatchExpressions {
@@ -746,11 +1286,22 @@ export interface ServiceMonitorSpecSelectorMatchExpressions {
 
 /** Schema of {@link ServiceMonitorSpecSelectorMatchExpressions}. */
 export const ServiceMonitorSpecSelectorMatchExpressionsSchema: z.ZodMiniType<ServiceMonitorSpecSelectorMatchExpressions> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     key: z.string(),
     operator: z.string(),
     values: z.optional(z.array(z.string())),
-  }))();
+  }), isServiceMonitorSpecSelectorMatchExpressions))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecSelectorMatchExpressions}: exactly what {@link ServiceMonitorSpecSelectorMatchExpressionsSchema} accepts, read without copying. */
+export function isServiceMonitorSpecSelectorMatchExpressions(value: unknown): value is ServiceMonitorSpecSelectorMatchExpressions {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.key; if (typeof v !== "string") return false;
+  v = o.operator; if (typeof v !== "string") return false;
+  v = o.values; if (v !== undefined && !isStringList(v)) return false;
+  return true;
+}
 
 /** The `selector` object of {@link ServiceMonitorSpec}. */
 export interface ServiceMonitorSpecSelector {
@@ -762,10 +1313,20 @@ export interface ServiceMonitorSpecSelector {
 
 /** Schema of {@link ServiceMonitorSpecSelector}. */
 export const ServiceMonitorSpecSelectorSchema: z.ZodMiniType<ServiceMonitorSpecSelector> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     matchExpressions: z.optional(z.array(ServiceMonitorSpecSelectorMatchExpressionsSchema)),
     matchLabels: z.optional(StringMapSchema),
-  }))();
+  }), isServiceMonitorSpecSelector))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpecSelector}: exactly what {@link ServiceMonitorSpecSelectorSchema} accepts, read without copying. */
+export function isServiceMonitorSpecSelector(value: unknown): value is ServiceMonitorSpecSelector {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.matchExpressions; if (v !== undefined && !isServiceMonitorSpecSelectorMatchExpressionsList(v)) return false;
+  v = o.matchLabels; if (v !== undefined && !isStringMap(v)) return false;
+  return true;
+}
 
 /** The `spec` object of {@link ServiceMonitor}. */
 export interface ServiceMonitorSpec {
@@ -821,7 +1382,7 @@ export interface ServiceMonitorSpec {
 
 /** Schema of {@link ServiceMonitorSpec}. */
 export const ServiceMonitorSpecSchema: z.ZodMiniType<ServiceMonitorSpec> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     attachMetadata: z.optional(ServiceMonitorSpecAttachMetadataSchema),
     bodySizeLimit: z.optional(z.string().check(z.regex(/(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$/u))),
     convertClassicHistogramsToNHCB: z.optional(z.boolean()),
@@ -846,7 +1407,39 @@ export const ServiceMonitorSpecSchema: z.ZodMiniType<ServiceMonitorSpec> = /* @_
     serviceDiscoveryRole: z.optional(z.enum(["Endpoints", "EndpointSlice"])),
     targetLabels: z.optional(z.array(z.string())),
     targetLimit: z.optional(z.int().check(z.gte(0))),
-  }))();
+  }), isServiceMonitorSpec))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorSpec}: exactly what {@link ServiceMonitorSpecSchema} accepts, read without copying. */
+export function isServiceMonitorSpec(value: unknown): value is ServiceMonitorSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.attachMetadata; if (v !== undefined && !isServiceMonitorSpecAttachMetadata(v)) return false;
+  v = o.bodySizeLimit; if (v !== undefined && !(typeof v === "string" && PATTERN4.test(v))) return false;
+  v = o.convertClassicHistogramsToNHCB; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.endpoints; if (!isServiceMonitorSpecEndpointsList(v)) return false;
+  v = o.fallbackScrapeProtocol; if (v !== undefined && !(v === "PrometheusProto" || v === "OpenMetricsText0.0.1" || v === "OpenMetricsText1.0.0" || v === "PrometheusText0.0.4" || v === "PrometheusText1.0.0")) return false;
+  v = o.jobLabel; if (v !== undefined && typeof v !== "string") return false;
+  v = o.keepDroppedTargets; if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 0)) return false;
+  v = o.labelLimit; if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 0)) return false;
+  v = o.labelNameLengthLimit; if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 0)) return false;
+  v = o.labelValueLengthLimit; if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 0)) return false;
+  v = o.namespaceSelector; if (v !== undefined && !isServiceMonitorSpecNamespaceSelector(v)) return false;
+  v = o.nativeHistogramBucketLimit; if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 0)) return false;
+  v = o.nativeHistogramMinBucketFactor; if (v !== undefined && !isIntOrString(v)) return false;
+  v = o.podTargetLabels; if (v !== undefined && !isStringList(v)) return false;
+  v = o.sampleLimit; if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 0)) return false;
+  v = o.scrapeClass; if (v !== undefined && !(typeof v === "string" && v.length >= 1)) return false;
+  v = o.scrapeClassicHistograms; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.scrapeNativeHistograms; if (v !== undefined && typeof v !== "boolean") return false;
+  v = o.scrapeProtocols; if (v !== undefined && !isList(v)) return false;
+  v = o.selector; if (!isServiceMonitorSpecSelector(v)) return false;
+  v = o.selectorMechanism; if (v !== undefined && !(v === "RelabelConfig" || v === "RoleSelector")) return false;
+  v = o.serviceDiscoveryRole; if (v !== undefined && !(v === "Endpoints" || v === "EndpointSlice")) return false;
+  v = o.targetLabels; if (v !== undefined && !isStringList(v)) return false;
+  v = o.targetLimit; if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 0)) return false;
+  return true;
+}
 
 /** An item of the `conditions` list of {@link ServiceMonitorStatusBindings}. */
 export interface ServiceMonitorStatusBindingsConditions {
@@ -866,14 +1459,28 @@ export interface ServiceMonitorStatusBindingsConditions {
 
 /** Schema of {@link ServiceMonitorStatusBindingsConditions}. */
 export const ServiceMonitorStatusBindingsConditionsSchema: z.ZodMiniType<ServiceMonitorStatusBindingsConditions> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     lastTransitionTime: z.string(),
     message: z.optional(z.string()),
     observedGeneration: z.optional(z.int()),
     reason: z.optional(z.string()),
     status: z.string().check(z.minLength(1)),
     type: z.enum(["Accepted"]),
-  }))();
+  }), isServiceMonitorStatusBindingsConditions))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorStatusBindingsConditions}: exactly what {@link ServiceMonitorStatusBindingsConditionsSchema} accepts, read without copying. */
+export function isServiceMonitorStatusBindingsConditions(value: unknown): value is ServiceMonitorStatusBindingsConditions {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.lastTransitionTime; if (typeof v !== "string") return false;
+  v = o.message; if (v !== undefined && typeof v !== "string") return false;
+  v = o.observedGeneration; if (v !== undefined && !Number.isSafeInteger(v)) return false;
+  v = o.reason; if (v !== undefined && typeof v !== "string") return false;
+  v = o.status; if (!(typeof v === "string" && v.length >= 1)) return false;
+  v = o.type; if (!(v === "Accepted")) return false;
+  return true;
+}
 
 /** An item of the `bindings` list of {@link ServiceMonitorStatus}. */
 export interface ServiceMonitorStatusBindings {
@@ -891,13 +1498,26 @@ export interface ServiceMonitorStatusBindings {
 
 /** Schema of {@link ServiceMonitorStatusBindings}. */
 export const ServiceMonitorStatusBindingsSchema: z.ZodMiniType<ServiceMonitorStatusBindings> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     conditions: z.optional(z.array(ServiceMonitorStatusBindingsConditionsSchema)),
     group: z.enum(["monitoring.coreos.com"]),
     name: z.string().check(z.minLength(1)),
     namespace: z.string().check(z.minLength(1)),
     resource: z.enum(["prometheuses", "prometheusagents", "thanosrulers", "alertmanagers"]),
-  }))();
+  }), isServiceMonitorStatusBindings))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorStatusBindings}: exactly what {@link ServiceMonitorStatusBindingsSchema} accepts, read without copying. */
+export function isServiceMonitorStatusBindings(value: unknown): value is ServiceMonitorStatusBindings {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.conditions; if (v !== undefined && !isServiceMonitorStatusBindingsConditionsList(v)) return false;
+  v = o.group; if (!(v === "monitoring.coreos.com")) return false;
+  v = o.name; if (!(typeof v === "string" && v.length >= 1)) return false;
+  v = o.namespace; if (!(typeof v === "string" && v.length >= 1)) return false;
+  v = o.resource; if (!(v === "prometheuses" || v === "prometheusagents" || v === "thanosrulers" || v === "alertmanagers")) return false;
+  return true;
+}
 
 /** The `status` object of {@link ServiceMonitor}. */
 export interface ServiceMonitorStatus {
@@ -907,9 +1527,18 @@ export interface ServiceMonitorStatus {
 
 /** Schema of {@link ServiceMonitorStatus}. */
 export const ServiceMonitorStatusSchema: z.ZodMiniType<ServiceMonitorStatus> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     bindings: z.optional(z.array(ServiceMonitorStatusBindingsSchema)),
-  }))();
+  }), isServiceMonitorStatus))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitorStatus}: exactly what {@link ServiceMonitorStatusSchema} accepts, read without copying. */
+export function isServiceMonitorStatus(value: unknown): value is ServiceMonitorStatus {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.bindings; if (v !== undefined && !isServiceMonitorStatusBindingsList(v)) return false;
+  return true;
+}
 
 /** A `ServiceMonitor`: a namespaced custom resource of `monitoring.coreos.com/v1` (CustomResourceDefinition `servicemonitors.monitoring.coreos.com`). */
 export interface ServiceMonitor extends KubernetesObject {
@@ -927,13 +1556,26 @@ export interface ServiceMonitor extends KubernetesObject {
 
 /** Schema of {@link ServiceMonitor} (`monitoring.coreos.com/v1`), from the CRD's `openAPIV3Schema`: unknown fields pass through. */
 export const ServiceMonitorSchema: z.ZodMiniType<ServiceMonitor> = /* @__PURE__ */ (() =>
-  z.looseObject({
+  withCheck(z.looseObject({
     apiVersion: z.optional(z.string()),
     kind: z.optional(z.string()),
     metadata: ObjectMetaSchema,
     spec: ServiceMonitorSpecSchema,
     status: z.optional(ServiceMonitorStatusSchema),
-  }))();
+  }), isServiceMonitor))();
+
+/** Whether a JSON value is a valid {@link ServiceMonitor} (`monitoring.coreos.com/v1`): exactly what {@link ServiceMonitorSchema} accepts, read without copying. */
+export function isServiceMonitor(value: unknown): value is ServiceMonitor {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  let v: unknown;
+  v = o.apiVersion; if (v !== undefined && typeof v !== "string") return false;
+  v = o.kind; if (v !== undefined && typeof v !== "string") return false;
+  v = o.metadata; if (!isObjectMeta(v)) return false;
+  v = o.spec; if (!isServiceMonitorSpec(v)) return false;
+  v = o.status; if (v !== undefined && !isServiceMonitorStatus(v)) return false;
+  return true;
+}
 
 /**
  * `monitoring.coreos.com/v1` ServiceMonitor objects (`servicemonitors`, namespaced), from CustomResourceDefinition `servicemonitors.monitoring.coreos.com`. Subresources: `status`.
