@@ -50,6 +50,65 @@ async function decoderFor(
   return name === "deflate" ? z.createInflate(lenient) : z.createGunzip(lenient);
 }
 
+/** What `node:http` needs of a fetch call. */
+interface PlainRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: Uint8Array | undefined;
+  signal: AbortSignal | null | undefined;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A fetch call's URL, method, headers and body. The common call (a URL string, headers, a
+ * string body or none: every call of the client) is read directly; anything else goes through
+ * a `Request`, which costs a copy of the headers and a signal that follows the caller's.
+ */
+async function plainRequest(
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+): Promise<PlainRequest> {
+  const body = init?.body;
+  if (
+    (typeof input === "string" || input instanceof URL) &&
+    (body == null || typeof body === "string")
+  ) {
+    const headers: Record<string, string> = {};
+    const given = init?.headers;
+    (given instanceof Headers ? given : new Headers(given)).forEach((v, k) => {
+      headers[k] = v;
+    });
+    const method = (init?.method ?? "GET").toUpperCase();
+    if (body != null && (method === "GET" || method === "HEAD")) {
+      throw new TypeError(`fetch failed: a ${method} request cannot have a body`);
+    }
+    if (typeof body === "string" && headers["content-type"] === undefined) {
+      headers["content-type"] = "text/plain;charset=UTF-8";
+    }
+    return {
+      url: new URL(input),
+      method,
+      headers,
+      body: typeof body === "string" ? encoder.encode(body) : undefined,
+      signal: init?.signal,
+    };
+  }
+  const req = new Request(input, init);
+  const headers: Record<string, string> = {};
+  req.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
+  return {
+    url: new URL(req.url),
+    method: req.method,
+    headers,
+    body: req.body ? new Uint8Array(await req.arrayBuffer()) : undefined,
+    signal: init?.signal ?? req.signal,
+  };
+}
+
 /**
  * A `fetch` implemented on `node:http`/`node:https` with the given TLS
  * settings (none: plain `http:` and the system CAs). The response body
@@ -77,15 +136,10 @@ export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
   const httpTransport = { mod: http, agent: new http.Agent({ keepAlive: true }) };
 
   const doFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const req = new Request(input, init);
-    const signal = init?.signal ?? req.signal;
+    const req = await plainRequest(input, init);
+    const signal = req.signal;
     if (signal?.aborted) throw abortReason(signal);
-    const url = new URL(req.url);
-    const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
-    const headers: Record<string, string> = {};
-    req.headers.forEach((v, k) => {
-      headers[k] = v;
-    });
+    const { url, body, headers } = req;
     if (body) headers["content-length"] = String(body.byteLength);
     const { mod, agent } =
       url.protocol === "https:"

@@ -142,6 +142,30 @@ describe("node:http(s) fetch transport", () => {
     assert.equal(empty.status, 204);
   });
 
+  it("sends what fetch sends for every form of request: URL or Request, headers of any form, bytes", async () => {
+    const f = nodeHttpsFetch({});
+    const seen = async (
+      input: RequestInfo | URL,
+      init?: RequestInit,
+    ): Promise<Record<string, string>> =>
+      (await (await f(input, init)).json()) as Record<string, string>;
+    const forms: [RequestInfo | URL, RequestInit | undefined][] = [
+      [`${base}/headers`, { headers: new Headers({ "X-A": "1" }) }],
+      [new URL(`${base}/headers`), { headers: { "X-A": "1" } }],
+      [`${base}/headers`, { headers: [["X-A", "1"]] }],
+      [new Request(`${base}/headers`, { headers: { "X-A": "1" } }), undefined],
+    ];
+    for (const [input, init] of forms) assert.equal((await seen(input, init))["x-a"], "1");
+    // a string body is UTF-8 with fetch's default type and its length in bytes; bytes are sent as they are
+    const sent = await f(`${base}/echo`, { method: "put", body: "ü" });
+    assert.equal(sent.headers.get("x-method"), "PUT");
+    assert.equal(await sent.text(), "ü");
+    const bytes = await f(`${base}/echo`, { method: "POST", body: new Uint8Array([104, 105]) });
+    assert.equal(await bytes.text(), "hi");
+    await assert.rejects(f(`${base}/echo`, { body: "x" }), TypeError); // a GET with a body
+    await assert.rejects(f("not a url"), TypeError);
+  });
+
   it("streams the body and aborts mid-stream", async () => {
     const f = nodeHttpsFetch({});
     const ac = new AbortController();
