@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { WHOLE_BODY, type WholeBody } from "../runtime/types.ts";
 
 /**
  * The default limit on a decoded (decompressed) non-watch response body: 256 MiB.
@@ -42,6 +43,8 @@ export async function readBodyBytes(
   onHead?: (head: Uint8Array) => void,
 ): Promise<BodyBytes> {
   const limit = maxBytes > 0 ? maxBytes : Number.POSITIVE_INFINITY;
+  const whole = (res as Response & { [WHOLE_BODY]?: WholeBody })[WHOLE_BODY];
+  if (whole !== undefined) return whole(limit, onHead);
   const body = res.body;
   if (!body) return { bytes: new Uint8Array(0), truncated: false };
   const reader = body.getReader();

@@ -20,7 +20,7 @@ import {
 import type { ResourceType } from "../resources/resource.ts";
 import { validate } from "../resources/validate.ts";
 import { nodeInspect } from "../runtime/inspect.ts";
-import type { Runtime } from "../runtime/types.ts";
+import { type Runtime, WHOLE_BODY } from "../runtime/types.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import { parseBytesWithoutManagedFields, type StripShape } from "../util/json-strip.ts";
 import { defaultLogger, type Logger } from "../util/logger.ts";
@@ -696,12 +696,14 @@ export class KubeClient {
     }
     // never follow redirects: fetch would resend the request (and, depending on the
     // runtime, the Authorization header) to whatever host the Location names
-    const init: RequestInit = {
+    const init: RequestInit & { [WHOLE_BODY]?: boolean } = {
       method: spec.method,
       headers,
       signal: controller.signal,
       redirect: "manual",
     };
+    // a body read whole may come without a web stream (the Node transport's, see WHOLE_BODY)
+    if (!spec.stream) init[WHOLE_BODY] = true;
     if (spec.body !== undefined)
       init.body = typeof spec.body === "string" ? spec.body : JSON.stringify(spec.body);
     this.#logger.debug("request", { method: spec.method, url: safeUrl(url) });

@@ -21,7 +21,14 @@ import { homedir } from "node:os";
 import process from "node:process";
 import type { Readable } from "node:stream";
 import type * as zlib from "node:zlib";
-import type { ExecOptions, ExecResult, Runtime, TlsOptions } from "./types.ts";
+import {
+  type ExecOptions,
+  type ExecResult,
+  type Runtime,
+  type TlsOptions,
+  WHOLE_BODY,
+  type WholeBody,
+} from "./types.ts";
 
 // Loaded when first needed (each costs 1-3 ms of a client's first request otherwise): TLS for the first
 // https: request, zlib for the first compressed body, child_process for the first exec plugin.
@@ -48,6 +55,89 @@ async function decoderFor(
   if (name === "br") return z.createBrotliDecompress();
   const lenient = { finishFlush: z.constants.Z_SYNC_FLUSH }; // a cut body ends, as fetch's does
   return name === "deflate" ? z.createInflate(lenient) : z.createGunzip(lenient);
+}
+
+/**
+ * A response body read whole from the Node stream (see {@link WHOLE_BODY}): what a web stream
+ * and its reader would give, without a promise per chunk.
+ */
+function readWhole(
+  res: http.IncomingMessage,
+  source: Readable,
+  decoder: Readable | undefined,
+  signal: AbortSignal | null | undefined,
+  maxBytes: number,
+  onHead: ((head: Uint8Array) => void) | undefined,
+): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    let finished = false;
+    const stop = (): void => {
+      finished = true;
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const fail = (err: unknown): void => {
+      if (finished) return;
+      stop();
+      res.destroy();
+      decoder?.destroy();
+      reject(err);
+    };
+    const succeed = (truncated: boolean): void => {
+      if (finished) return;
+      stop();
+      if (truncated) {
+        res.destroy();
+        decoder?.destroy();
+      }
+      resolve({ bytes: chunks.length === 1 ? chunks[0]! : concat(chunks, total), truncated });
+    };
+    const onAbort = (): void => fail(abortReason(signal!));
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    source.on("data", (chunk: Uint8Array) => {
+      if (finished) return;
+      const c = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (c.byteLength === 0) return;
+      if (total === 0 && onHead !== undefined) {
+        try {
+          onHead(c);
+        } catch {
+          // a hint only
+        }
+      }
+      if (total + c.byteLength > maxBytes) {
+        const keep = maxBytes - total;
+        if (keep > 0) chunks.push(c.subarray(0, keep));
+        total += Math.max(0, keep);
+        succeed(true);
+        return;
+      }
+      chunks.push(c);
+      total += c.byteLength;
+    });
+    source.on("end", () => succeed(false));
+    source.on("error", fail);
+    const closed = (): void => {
+      if (!res.complete) fail(new Error("connection closed before the response ended"));
+    };
+    if (res.destroyed) closed();
+    else res.on("close", closed);
+  });
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 /** What `node:http` needs of a fetch call. */
@@ -140,6 +230,7 @@ export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
     const signal = req.signal;
     if (signal?.aborted) throw abortReason(signal);
     const { url, body, headers } = req;
+    const wantWhole = (init as { [WHOLE_BODY]?: boolean } | undefined)?.[WHOLE_BODY] === true;
     if (body) headers["content-length"] = String(body.byteLength);
     const { mod, agent } =
       url.protocol === "https:"
@@ -182,6 +273,20 @@ export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
           else resHeaders.set(k, String(v));
         }
         const noBody = status === 204 || status === 304 || req.method === "HEAD";
+        if (wantWhole && !noBody && status >= 200 && status < 300) {
+          // read whole by the caller: no web stream between the socket and the bytes
+          const response = new Response(null, {
+            status,
+            statusText: res.statusMessage ?? "",
+            headers: resHeaders,
+          });
+          const whole: WholeBody = (maxBytes, onHead) =>
+            readWhole(res, source, decoder, signal, maxBytes, onHead);
+          Object.defineProperty(response, WHOLE_BODY, { value: whole });
+          settled = true;
+          resolve(response);
+          return;
+        }
         let onAbort: (() => void) | undefined;
         const stream = noBody
           ? null

@@ -81,6 +81,40 @@ export interface ExecOptions {
 export type RuntimeName = "node" | "deno" | "bun" | "workerd" | "web";
 
 /**
+ * A fetch option and a response property, both under this symbol, for bodies read whole (every
+ * response but a watch's): a request whose `init` carries `[WHOLE_BODY]: true` may get a
+ * `Response` whose `body` is null and whose `[WHOLE_BODY]` reads the body at once, with no web
+ * stream between the socket and the bytes (the Node transport does this for 2xx answers). Any
+ * other `fetch` ignores the option, and readers fall back to `body`.
+ *
+ * @example
+ * ```ts
+ * import { WHOLE_BODY, type WholeBody } from "./types.ts";
+ * declare const transport: typeof fetch;
+ * const res = await transport("http://127.0.0.1:8080/api", { [WHOLE_BODY]: true } as RequestInit);
+ * const whole = (res as Response & { [WHOLE_BODY]?: WholeBody })[WHOLE_BODY];
+ * const { bytes } = whole ? await whole(1 << 20) : { bytes: new Uint8Array(await res.arrayBuffer()) };
+ * ```
+ */
+export const WHOLE_BODY: unique symbol = Symbol.for("kubeloop.wholeBody");
+
+/**
+ * Reads a whole body: at most `maxBytes` (then `truncated`, and the rest is not read), calling
+ * `onHead` with the first chunk. Rejects as a body stream would (abort reason, network error).
+ *
+ * @example
+ * ```ts
+ * import type { WholeBody } from "./types.ts";
+ * declare const whole: WholeBody;
+ * const { bytes, truncated } = await whole(1 << 20, (head) => console.log(head.byteLength));
+ * ```
+ */
+export type WholeBody = (
+  maxBytes: number,
+  onHead?: (head: Uint8Array) => void,
+) => Promise<{ bytes: Uint8Array; truncated: boolean }>;
+
+/**
  * What kubeloop needs from the runtime it runs on.
  *
  * @example

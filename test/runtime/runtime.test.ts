@@ -15,6 +15,7 @@ import {
   webRuntime,
 } from "../../src/runtime/mod.ts";
 import { nodeHttpsFetch } from "../../src/runtime/node.ts";
+import { WHOLE_BODY, type WholeBody } from "../../src/runtime/types.ts";
 
 describe("runtime detection", () => {
   it("detects the runtime and loads its module", async () => {
@@ -179,6 +180,49 @@ describe("node:http(s) fetch transport", () => {
     const reason = new Error("stop");
     ac.abort(reason);
     await assert.rejects(reader.read(), (err: unknown) => err === reason);
+  });
+
+  it("hands a 2xx body over whole when asked (WHOLE_BODY), and streams it otherwise", async () => {
+    const f = nodeHttpsFetch({});
+    const whole = (r: Response): WholeBody | undefined =>
+      (r as Response & { [WHOLE_BODY]?: WholeBody })[WHOLE_BODY];
+    const ask = { [WHOLE_BODY]: true } as RequestInit;
+    const big = await f(`${base}/encoded/gzip`, ask);
+    assert.equal(big.body, null);
+    const heads: number[] = [];
+    const read = await whole(big)!(Number.POSITIVE_INFINITY, (h) => heads.push(h.byteLength));
+    assert.equal(read.truncated, false);
+    assert.equal(JSON.parse(new TextDecoder().decode(read.bytes)).items[0].n.length, 4096);
+    assert.equal(heads.length, 1);
+    // at most the limit, then the rest is not read
+    const cut = await whole(await f(`${base}/encoded/br`, ask))!(100);
+    assert.deepEqual([cut.bytes.byteLength, cut.truncated], [100, true]);
+    // not asked, or not a 2xx: a streaming body as fetch gives
+    const streamed = await f(`${base}/encoded/deflate`);
+    assert.equal(whole(streamed), undefined);
+    assert.ok((await streamed.text()).startsWith('{"kind":"List"'));
+    const redirect = await f(`${base}/redirect`, ask);
+    assert.equal(whole(redirect), undefined);
+    await redirect.body?.cancel();
+  });
+
+  it("rejects a whole-body read that is aborted or whose connection closes", async () => {
+    const f = nodeHttpsFetch({});
+    const ac = new AbortController();
+    const ask = { [WHOLE_BODY]: true, signal: ac.signal } as RequestInit;
+    const aborted = ((await f(`${base}/stream`, ask)) as Response & { [WHOLE_BODY]: WholeBody })[
+      WHOLE_BODY
+    ](1 << 20);
+    const reason = new Error("stop");
+    ac.abort(reason);
+    await assert.rejects(aborted, (err: unknown) => err === reason);
+    const cut = (
+      (await f(`${base}/stream`, { [WHOLE_BODY]: true } as RequestInit)) as Response & {
+        [WHOLE_BODY]: WholeBody;
+      }
+    )[WHOLE_BODY](1 << 20);
+    hold!.destroy();
+    await assert.rejects(cut, /closed before the response ended|aborted|socket hang up/);
   });
 
   it("decodes gzip, deflate and br bodies as fetch does", async () => {
