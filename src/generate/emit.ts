@@ -855,11 +855,11 @@ function emitGuard(ctx: Ctx, nt: NamedType, props: Property[], out: string[]): v
     for (const p of props) {
       const expr = guardExpr(ctx, p.type, "v")!;
       const read = IDENT.test(p.name) ? `o.${p.name}` : `o[${JSON.stringify(p.name)}]`;
-      if (expr === "true") {
-        // any value, but zod wants the key of a field that is not optional
-        if (p.required) out.push(`  if (!(${JSON.stringify(p.name)} in o)) return false;\n`);
-        continue;
+      // zod wants the key of a field that is not optional, even when its type takes undefined
+      if (p.required && acceptsUndefined(ctx, p.type, new Set())) {
+        out.push(`  if (!(${JSON.stringify(p.name)} in o)) return false;\n`);
       }
+      if (expr === "true") continue;
       out.push(
         p.required
           ? `  v = ${read}; if (${not(expr)}) return false;\n`
@@ -868,6 +868,24 @@ function emitGuard(ctx: Ctx, nt: NamedType, props: Property[], out: string[]): v
     }
   }
   out.push("  return true;\n}\n\n");
+}
+
+/** Whether `t`'s schema accepts `undefined` (z.unknown(), and unions and aliases of it). */
+function acceptsUndefined(ctx: Ctx, t: SchemaType, seen: Set<string>): boolean {
+  switch (t.type) {
+    case "unknown":
+      return true;
+    case "union":
+      return t.options.some((o) => acceptsUndefined(ctx, o, seen));
+    case "ref": {
+      if (t.module !== ctx.mod.path || seen.has(t.name)) return false;
+      seen.add(t.name);
+      const target = ctx.mod.types.find((nt) => nt.name === t.name);
+      return target !== undefined && acceptsUndefined(ctx, target.type, seen);
+    }
+    default:
+      return false;
+  }
 }
 
 /** The negation of a guard expression, readable for the common shapes. */

@@ -3,10 +3,11 @@
 // somewhere), the guard says true exactly when zod's safeParse succeeds. Every generated
 // module is covered: the built-in kinds and the CRD modules of test/kinds/generated.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type * as zm from "zod/mini";
 import { safeParse } from "zod/v4/core";
+import { emitModule, type ModuleDecl } from "../../src/generate/emit.ts";
 import { seededRandom } from "../../src/testing/random.ts";
 
 type Random = () => number;
@@ -187,5 +188,176 @@ describe("generated guards in validate", () => {
     assert.equal(validate(widgets.WidgetSchema, widget).success, true);
     const off = { ...widget, spec: { ...widget.spec, ratio: 0.3 } }; // not a multiple of 0.25
     assert.equal(validate(widgets.WidgetSchema, off).success, false);
+  });
+});
+
+describe("the guard emitter on every construct of the schema model", () => {
+  it("agrees with the emitted schema on random values, and leaves multipleOf to the compiler", async () => {
+    const mod: ModuleDecl = {
+      path: "guards.example.com/v1",
+      header: ["A module for the guard test."],
+      moduleDoc: ["Guards."],
+      resources: [],
+      types: [
+        {
+          name: "Everything",
+          doc: ["Every construct."],
+          type: {
+            type: "object",
+            properties: [
+              { name: "s", required: true, type: { type: "string", minLength: 1, maxLength: 3 } },
+              { name: "e", type: { type: "string", enum: ["DER", "x"] } },
+              { name: "p", type: { type: "string", pattern: "^[0-9]+(s|h)$" } },
+              {
+                name: "n",
+                type: {
+                  type: "number",
+                  integer: false,
+                  minimum: 0,
+                  exclusiveMaximum: true,
+                  maximum: 100,
+                },
+              },
+              {
+                name: "i",
+                type: { type: "number", integer: true, exclusiveMinimum: true, minimum: -1 },
+              },
+              { name: "ne", type: { type: "number", integer: true, enum: [1, 2] } },
+              { name: "b", type: { type: "boolean", nullable: true } },
+              { name: "ios", type: { type: "intOrString" } },
+              { name: "q", type: { type: "quantity" } },
+              { name: "t", type: { type: "time", nullable: true } },
+              { name: "any", required: true, type: { type: "unknown" } },
+              {
+                name: "anyOrString",
+                required: true,
+                type: { type: "union", options: [{ type: "unknown" }, { type: "string" }] },
+              },
+              { name: "free", type: { type: "object", properties: [] } },
+              {
+                name: "list",
+                type: { type: "array", items: { type: "string" }, minItems: 1, maxItems: 2 },
+              },
+              { name: "anyList", type: { type: "array", items: { type: "unknown" } } },
+              { name: "labels", type: { type: "map", values: { type: "string" } } },
+              {
+                name: "counted",
+                type: { type: "map", values: { type: "intOrString" }, maxProperties: 2 },
+              },
+              {
+                name: "nullableMap",
+                type: { type: "map", values: { type: "string", nullable: true } },
+              },
+              {
+                name: "child",
+                type: {
+                  type: "ref",
+                  module: "guards.example.com/v1",
+                  name: "Child",
+                  nullable: true,
+                },
+              },
+              {
+                name: "children",
+                type: {
+                  type: "array",
+                  items: { type: "ref", module: "guards.example.com/v1", name: "Child" },
+                },
+              },
+              {
+                name: "either",
+                type: {
+                  type: "union",
+                  options: [
+                    { type: "boolean" },
+                    { type: "ref", module: "guards.example.com/v1", name: "Child" },
+                  ],
+                },
+              },
+              { name: "x-dashed", type: { type: "string" } },
+            ],
+          },
+        },
+        {
+          name: "Child",
+          doc: ["A recursive child."],
+          type: {
+            type: "object",
+            properties: [
+              { name: "name", required: true, type: { type: "string" } },
+              {
+                name: "next",
+                type: { type: "ref", module: "guards.example.com/v1", name: "Child" },
+              },
+            ],
+          },
+        },
+        {
+          name: "Stepped",
+          doc: ["multipleOf: no guard."],
+          type: {
+            type: "object",
+            properties: [
+              { name: "ratio", type: { type: "number", integer: false, multipleOf: 0.25 } },
+            ],
+          },
+        },
+        {
+          name: "HoldsStepped",
+          doc: ["Refers to a type without a guard: none either."],
+          type: {
+            type: "object",
+            properties: [
+              {
+                name: "s",
+                type: { type: "ref", module: "guards.example.com/v1", name: "Stepped" },
+              },
+            ],
+          },
+        },
+      ],
+    };
+    const kubeloop = new URL("../../src/mod.ts", import.meta.url).href;
+    const { source } = emitModule(mod, {
+      zod: "zod/mini",
+      runtime: () => kubeloop,
+      module: () => kubeloop,
+    });
+    const file = new URL(
+      `./.guards-${Date.now()}-${Math.floor(Math.random() * 1e6)}.ts`,
+      import.meta.url,
+    );
+    writeFileSync(file, source);
+    try {
+      const m = (await import(file.href)) as Record<string, unknown>;
+      assert.equal(typeof m.isEverything, "function");
+      assert.equal(typeof m.isChild, "function");
+      assert.equal("isStepped" in m, false);
+      assert.equal("isHoldsStepped" in m, false);
+      const r = seededRandom(36);
+      let accepted = 0;
+      for (const name of ["Everything", "Child"]) {
+        const guard = m[`is${name}`] as (v: unknown) => boolean;
+        for (let i = 0; i < 3000; i++) {
+          const value = sample(m[`${name}Schema`], r, 0);
+          const want: boolean = safeParse(m[`${name}Schema`] as zm.ZodMiniType, value).success;
+          assert.equal(guard(value), want, `is${name}: ${JSON.stringify(value)}`);
+          if (want) accepted++;
+        }
+      }
+      assert.ok(accepted > 300, `${accepted} accepted`);
+      // the cases the sampler rarely builds
+      const isEverything = m.isEverything as (v: unknown) => boolean;
+      const base = { s: "ab", any: null, anyOrString: 1 };
+      assert.equal(isEverything(base), true);
+      const { any: _any, ...noAny } = base;
+      assert.equal(isEverything(noAny), false); // a required field that takes any value needs its key
+      assert.equal(isEverything({ ...base, "x-dashed": 1 }), false);
+      assert.equal(isEverything({ ...base, counted: { a: 1, b: "x", c: 2 } }), false);
+      assert.equal(isEverything({ ...base, p: "10m" }), false);
+      assert.equal(isEverything({ ...base, child: { name: "a", next: { name: 1 } } }), false);
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });
