@@ -69,6 +69,25 @@ describe("Store", () => {
     assert.ok(!s.indexValues("namespace").includes("a"), "empty index buckets are dropped");
   });
 
+  it("builds the namespace index when first queried, then keeps it up to date", () => {
+    const s = new Store();
+    assert.deepEqual(s.indexNames(), [NAMESPACE_INDEX]);
+    assert.throws(() => s.addIndexer(NAMESPACE_INDEX, () => []), RangeError);
+    s.replace([obj("a", "x"), obj("b", "y")], "1");
+    s.add(obj("a", "z"));
+    s.delete("b/y");
+    // built now, from what the store holds
+    assert.deepEqual(s.indexKeys(NAMESPACE_INDEX, "a").sort(), ["a/x", "a/z"]);
+    assert.deepEqual(s.indexValues(NAMESPACE_INDEX), ["a"]);
+    // and maintained from here on
+    s.add(obj("b", "w"));
+    s.delete("a/x");
+    s.replace([obj("c", "v"), obj("a", "z")], "2");
+    assert.deepEqual(s.indexValues(NAMESPACE_INDEX).sort(), ["a", "c"]);
+    assert.deepEqual(s.indexKeys(NAMESPACE_INDEX, "c"), ["c/v"]);
+    assert.deepEqual(s.indexNames(), [NAMESPACE_INDEX]);
+  });
+
   it("keeps custom indexes up to date incrementally, including multi-valued ones", () => {
     let calls = 0;
     const s = new Store<KubernetesObject>({

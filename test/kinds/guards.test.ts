@@ -206,10 +206,11 @@ describe("the guard emitter on every construct of the schema model", () => {
             type: "object",
             properties: [
               { name: "s", required: true, type: { type: "string", minLength: 1, maxLength: 3 } },
-              { name: "e", type: { type: "string", enum: ["DER", "x"] } },
-              { name: "p", type: { type: "string", pattern: "^[0-9]+(s|h)$" } },
+              { name: "e", required: false, type: { type: "string", enum: ["DER", "x"] } },
+              { name: "p", required: false, type: { type: "string", pattern: "^[0-9]+(s|h)$" } },
               {
                 name: "n",
+                required: false,
                 type: {
                   type: "number",
                   integer: false,
@@ -220,36 +221,53 @@ describe("the guard emitter on every construct of the schema model", () => {
               },
               {
                 name: "i",
+                required: false,
                 type: { type: "number", integer: true, exclusiveMinimum: true, minimum: -1 },
               },
-              { name: "ne", type: { type: "number", integer: true, enum: [1, 2] } },
-              { name: "b", type: { type: "boolean", nullable: true } },
-              { name: "ios", type: { type: "intOrString" } },
-              { name: "q", type: { type: "quantity" } },
-              { name: "t", type: { type: "time", nullable: true } },
+              {
+                name: "ne",
+                required: false,
+                type: { type: "number", integer: true, enum: [1, 2] },
+              },
+              { name: "b", required: false, type: { type: "boolean", nullable: true } },
+              { name: "ios", required: false, type: { type: "intOrString" } },
+              { name: "q", required: false, type: { type: "quantity" } },
+              { name: "t", required: false, type: { type: "time", nullable: true } },
               { name: "any", required: true, type: { type: "unknown" } },
               {
                 name: "anyOrString",
                 required: true,
                 type: { type: "union", options: [{ type: "unknown" }, { type: "string" }] },
               },
-              { name: "free", type: { type: "object", properties: [] } },
+              { name: "free", required: false, type: { type: "object", properties: [] } },
               {
                 name: "list",
+                required: false,
                 type: { type: "array", items: { type: "string" }, minItems: 1, maxItems: 2 },
               },
-              { name: "anyList", type: { type: "array", items: { type: "unknown" } } },
-              { name: "labels", type: { type: "map", values: { type: "string" } } },
+              {
+                name: "anyList",
+                required: false,
+                type: { type: "array", items: { type: "unknown" } },
+              },
+              {
+                name: "labels",
+                required: false,
+                type: { type: "map", values: { type: "string" } },
+              },
               {
                 name: "counted",
+                required: false,
                 type: { type: "map", values: { type: "intOrString" }, maxProperties: 2 },
               },
               {
                 name: "nullableMap",
+                required: false,
                 type: { type: "map", values: { type: "string", nullable: true } },
               },
               {
                 name: "child",
+                required: false,
                 type: {
                   type: "ref",
                   module: "guards.example.com/v1",
@@ -259,6 +277,7 @@ describe("the guard emitter on every construct of the schema model", () => {
               },
               {
                 name: "children",
+                required: false,
                 type: {
                   type: "array",
                   items: { type: "ref", module: "guards.example.com/v1", name: "Child" },
@@ -266,6 +285,7 @@ describe("the guard emitter on every construct of the schema model", () => {
               },
               {
                 name: "either",
+                required: false,
                 type: {
                   type: "union",
                   options: [
@@ -274,7 +294,7 @@ describe("the guard emitter on every construct of the schema model", () => {
                   ],
                 },
               },
-              { name: "x-dashed", type: { type: "string" } },
+              { name: "x-dashed", required: false, type: { type: "string" } },
             ],
           },
         },
@@ -287,6 +307,7 @@ describe("the guard emitter on every construct of the schema model", () => {
               { name: "name", required: true, type: { type: "string" } },
               {
                 name: "next",
+                required: false,
                 type: { type: "ref", module: "guards.example.com/v1", name: "Child" },
               },
             ],
@@ -298,7 +319,11 @@ describe("the guard emitter on every construct of the schema model", () => {
           type: {
             type: "object",
             properties: [
-              { name: "ratio", type: { type: "number", integer: false, multipleOf: 0.25 } },
+              {
+                name: "ratio",
+                required: false,
+                type: { type: "number", integer: false, multipleOf: 0.25 },
+              },
             ],
           },
         },
@@ -310,6 +335,7 @@ describe("the guard emitter on every construct of the schema model", () => {
             properties: [
               {
                 name: "s",
+                required: false,
                 type: { type: "ref", module: "guards.example.com/v1", name: "Stepped" },
               },
             ],
