@@ -7,6 +7,7 @@
  * @module
  */
 import { WHOLE_BODY, type WholeBody } from "../runtime/types.ts";
+import { BoundedBytes } from "../util/bytes.ts";
 
 /**
  * The default limit on a decoded (decompressed) non-watch response body: 256 MiB.
@@ -48,8 +49,7 @@ export async function readBodyBytes(
   const body = res.body;
   if (!body) return { bytes: new Uint8Array(0), truncated: false };
   const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  const collected = new BoundedBytes(limit, onHead);
   let truncated = false;
   let ended = false;
   try {
@@ -59,23 +59,10 @@ export async function readBodyBytes(
         ended = true;
         break;
       }
-      if (!value || value.byteLength === 0) continue;
-      if (onHead !== undefined && total === 0) {
-        try {
-          onHead(value);
-        } catch {
-          // a hint only
-        }
-      }
-      if (total + value.byteLength > limit) {
-        const keep = limit - total;
-        if (keep > 0) chunks.push(value.subarray(0, keep));
-        total += Math.max(0, keep);
+      if (value && !collected.push(value)) {
         truncated = true;
         break;
       }
-      chunks.push(value);
-      total += value.byteLength;
     }
   } finally {
     // a body read to its end needs no release (releasing makes the runtime build an error object for the
@@ -83,14 +70,7 @@ export async function readBodyBytes(
     if (truncated) reader.cancel().catch(() => {});
     else if (!ended) reader.releaseLock();
   }
-  if (chunks.length === 1) return { bytes: chunks[0]!, truncated };
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return { bytes, truncated };
+  return collected.result();
 }
 
 const decoder = new TextDecoder();

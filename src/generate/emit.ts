@@ -412,6 +412,18 @@ function tsType(ctx: Ctx, t: SchemaType): string {
   return t.nullable ? `${s} | null` : s;
 }
 
+/** A string with no restriction and not nullable: a map of them is a `StringMapSchema`. */
+function isPlainString(t: SchemaType): boolean {
+  return (
+    t.type === "string" &&
+    !t.nullable &&
+    !t.enum &&
+    !t.pattern &&
+    t.minLength === undefined &&
+    t.maxLength === undefined
+  );
+}
+
 /** An ECMAScript regular expression literal for an RE2 pattern, or undefined when the two dialects may disagree. */
 export function regexLiteral(pattern: string): string | undefined {
   if (/\[\[:|\(\?[a-zA-Z]|\\[zACQEpPK]/.test(pattern)) return undefined;
@@ -504,15 +516,8 @@ function zodExpr(ctx: Ctx, t: SchemaType): string {
       if (t.maxProperties !== undefined) {
         checks.push(`z.refine((m) => Object.keys(m).length <= ${t.maxProperties})`);
       }
-      const plain =
-        t.values.type === "string" &&
-        !t.values.nullable &&
-        !t.values.enum &&
-        !t.values.pattern &&
-        t.values.minLength === undefined &&
-        t.values.maxLength === undefined;
       s =
-        plain && checks.length === 0
+        isPlainString(t.values) && checks.length === 0
           ? runtime(ctx, "primitives", "StringMapSchema", false)
           : `z.record(z.string(), ${zodExpr(ctx, t.values)})`;
       if (checks.length) s = `${s}.check(${checks.join(", ")})`;
@@ -553,14 +558,7 @@ function helper(ctx: Ctx, hint: string, make: (name: string) => string): string 
 function helperHint(t: SchemaType, what: "List" | "Map"): string {
   if (t.nullable) return `is${what}`;
   if (t.type === "ref") return `is${t.name}${what}`;
-  if (
-    t.type === "string" &&
-    !t.enum &&
-    !t.pattern &&
-    t.minLength === undefined &&
-    t.maxLength === undefined
-  )
-    return `isString${what}`;
+  if (isPlainString(t)) return `isString${what}`;
   if (t.type === "number" && !t.enum && t.minimum === undefined && t.maximum === undefined)
     return t.integer ? `isInteger${what}` : `isNumber${what}`;
   if (t.type === "quantity") return `isQuantity${what}`;
@@ -649,13 +647,7 @@ function guardExpr(ctx: Ctx, t: SchemaType, x: string): string | undefined {
       break;
     }
     case "map": {
-      const plain =
-        t.values.type === "string" &&
-        !t.values.nullable &&
-        !t.values.enum &&
-        !t.values.pattern &&
-        t.values.minLength === undefined &&
-        t.values.maxLength === undefined;
+      const plain = isPlainString(t.values);
       const counted = t.minProperties !== undefined || t.maxProperties !== undefined;
       if (plain && !counted) {
         s = `${runtime(ctx, "primitives", "isStringMap", false)}(${x})`;

@@ -21,6 +21,7 @@ import { homedir } from "node:os";
 import process from "node:process";
 import type { Readable } from "node:stream";
 import type * as zlib from "node:zlib";
+import { BoundedBytes } from "../util/bytes.ts";
 import {
   type ExecOptions,
   type ExecResult,
@@ -70,8 +71,7 @@ function readWhole(
   onHead: ((head: Uint8Array) => void) | undefined,
 ): Promise<{ bytes: Uint8Array; truncated: boolean }> {
   return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
+    const collected = new BoundedBytes(maxBytes, onHead);
     let finished = false;
     const stop = (): void => {
       finished = true;
@@ -84,14 +84,15 @@ function readWhole(
       decoder?.destroy();
       reject(err);
     };
-    const succeed = (truncated: boolean): void => {
+    const succeed = (): void => {
       if (finished) return;
       stop();
-      if (truncated) {
+      const result = collected.result();
+      if (result.truncated) {
         res.destroy();
         decoder?.destroy();
       }
-      resolve({ bytes: chunks.length === 1 ? chunks[0]! : concat(chunks, total), truncated });
+      resolve(result);
     };
     const onAbort = (): void => fail(abortReason(signal!));
     if (signal?.aborted) {
@@ -101,26 +102,11 @@ function readWhole(
     signal?.addEventListener("abort", onAbort, { once: true });
     source.on("data", (chunk: Uint8Array) => {
       if (finished) return;
-      const c = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      if (c.byteLength === 0) return;
-      if (total === 0 && onHead !== undefined) {
-        try {
-          onHead(c);
-        } catch {
-          // a hint only
-        }
+      if (!collected.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
+        succeed();
       }
-      if (total + c.byteLength > maxBytes) {
-        const keep = maxBytes - total;
-        if (keep > 0) chunks.push(c.subarray(0, keep));
-        total += Math.max(0, keep);
-        succeed(true);
-        return;
-      }
-      chunks.push(c);
-      total += c.byteLength;
     });
-    source.on("end", () => succeed(false));
+    source.on("end", succeed);
     source.on("error", fail);
     const closed = (): void => {
       if (!res.complete) fail(new Error("connection closed before the response ended"));
@@ -128,16 +114,6 @@ function readWhole(
     if (res.destroyed) closed();
     else res.on("close", closed);
   });
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 /** What `node:http` needs of a fetch call. */

@@ -1,6 +1,6 @@
 /**
- * Byte-array helpers shared by the watch decoder, the fake API server and the
- * HTTP listener.
+ * Byte-array helpers shared by the watch decoder, the body readers, the fake API
+ * server and the HTTP listener.
  *
  * @module
  */
@@ -26,4 +26,60 @@ export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8
     off += p.byteLength;
   }
   return out;
+}
+
+/**
+ * A body's chunks collected up to a limit; the first chunk is shown to `onHead` (a hint: what it
+ * throws is ignored). What the client's body readers share.
+ *
+ * @example
+ * ```ts
+ * import { BoundedBytes } from "./bytes.ts";
+ * const body = new BoundedBytes(3);
+ * body.push(new Uint8Array([1, 2])); // true
+ * body.push(new Uint8Array([3, 4])); // false: over the limit, [3] kept
+ * body.result(); // { bytes: Uint8Array [1, 2, 3], truncated: true }
+ * ```
+ */
+export class BoundedBytes {
+  readonly #limit: number;
+  readonly #onHead: ((head: Uint8Array) => void) | undefined;
+  readonly #chunks: Uint8Array[] = [];
+  #total = 0;
+  #truncated = false;
+
+  /** Collect at most `limit` bytes. */
+  constructor(limit: number, onHead?: (head: Uint8Array) => void) {
+    this.#limit = limit;
+    this.#onHead = onHead;
+  }
+
+  /** Add a chunk. False once the limit is passed: the part that fits is kept, the rest is not. */
+  push(chunk: Uint8Array): boolean {
+    if (chunk.byteLength === 0) return true;
+    if (this.#total === 0 && this.#onHead !== undefined) {
+      try {
+        this.#onHead(chunk);
+      } catch {
+        // a hint only
+      }
+    }
+    if (this.#total + chunk.byteLength > this.#limit) {
+      const keep = this.#limit - this.#total;
+      if (keep > 0) {
+        this.#chunks.push(chunk.subarray(0, keep));
+        this.#total += keep;
+      }
+      this.#truncated = true;
+      return false;
+    }
+    this.#chunks.push(chunk);
+    this.#total += chunk.byteLength;
+    return true;
+  }
+
+  /** The bytes collected (one chunk is not copied), and whether the body went on past the limit. */
+  result(): { bytes: Uint8Array; truncated: boolean } {
+    return { bytes: concatBytes(this.#chunks, this.#total), truncated: this.#truncated };
+  }
 }
