@@ -238,7 +238,6 @@ export async function runOperatorDemo(
     },
   });
   const websites = op.manager.informer(Websites, { namespace: ns });
-  const deployments = op.manager.informer(Deployments, { namespace: ns });
   const refresh = () => {
     const all = websites.store.list();
     stats.websites = all.length;
