@@ -116,6 +116,15 @@ function readWhole(
   });
 }
 
+/** Methods whose request can be sent twice with the effect of once (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+
+/** A connection reset by the peer (`ECONNRESET`, also "socket hang up") or a write to a closed one. */
+function isReset(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "ECONNRESET" || code === "EPIPE";
+}
+
 /** What `node:http` needs of a fetch call. */
 interface PlainRequest {
   url: URL;
@@ -215,129 +224,140 @@ export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
             agent: new m.Agent(agentOptions),
           })))
         : httpTransport;
-    return new Promise<Response>((resolve, reject) => {
-      let settled = false;
-      const nreq = mod.request(url, { method: req.method, headers, agent }, (res) => {
-        const encoding = res.headers["content-encoding"];
-        if (encoding === undefined || encoding === "identity") {
-          respond(res, undefined);
-          return;
-        }
-        // an error before the body is taken (while a decoder loads) ends up in the stream's `close`
-        res.on("error", () => {});
-        decoderFor(encoding).then(
-          (decoder) => respond(res, decoder),
-          (err: unknown) => {
+    const attempt = (mayRetry: boolean): Promise<Response> =>
+      new Promise<Response>((resolve, reject) => {
+        let settled = false;
+        const nreq = mod.request(url, { method: req.method, headers, agent }, (res) => {
+          const encoding = res.headers["content-encoding"];
+          if (encoding === undefined || encoding === "identity") {
+            respond(res, undefined);
+            return;
+          }
+          // an error before the body is taken (while a decoder loads) ends up in the stream's `close`
+          res.on("error", () => {});
+          decoderFor(encoding).then(
+            (decoder) => respond(res, decoder),
+            (err: unknown) => {
+              settled = true;
+              res.destroy();
+              reject(new TypeError(`fetch failed: ${String(err)}`, { cause: err }));
+            },
+          );
+        });
+        const respond = (
+          res: http.IncomingMessage,
+          decoder: zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined,
+        ): void => {
+          let done = false;
+          const source: Readable = decoder ? res.pipe(decoder) : res;
+          if (decoder) res.on("error", (err) => decoder.destroy(err));
+          const status = res.statusCode ?? 0;
+          const resHeaders = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v === undefined) continue;
+            if (Array.isArray(v)) for (const item of v) resHeaders.append(k, item);
+            else resHeaders.set(k, String(v));
+          }
+          const noBody = status === 204 || status === 304 || req.method === "HEAD";
+          if (wantWhole && !noBody && status >= 200 && status < 300) {
+            // read whole by the caller: no web stream between the socket and the bytes
+            const response = new Response(null, {
+              status,
+              statusText: res.statusMessage ?? "",
+              headers: resHeaders,
+            });
+            const whole: WholeBody = (maxBytes, onHead) =>
+              readWhole(res, source, decoder, signal, maxBytes, onHead);
+            Object.defineProperty(response, WHOLE_BODY, { value: whole });
             settled = true;
-            res.destroy();
-            reject(new TypeError(`fetch failed: ${String(err)}`, { cause: err }));
-          },
-        );
-      });
-      const respond = (
-        res: http.IncomingMessage,
-        decoder: zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined,
-      ): void => {
-        let done = false;
-        const source: Readable = decoder ? res.pipe(decoder) : res;
-        if (decoder) res.on("error", (err) => decoder.destroy(err));
-        const status = res.statusCode ?? 0;
-        const resHeaders = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (v === undefined) continue;
-          if (Array.isArray(v)) for (const item of v) resHeaders.append(k, item);
-          else resHeaders.set(k, String(v));
-        }
-        const noBody = status === 204 || status === 304 || req.method === "HEAD";
-        if (wantWhole && !noBody && status >= 200 && status < 300) {
-          // read whole by the caller: no web stream between the socket and the bytes
-          const response = new Response(null, {
-            status,
-            statusText: res.statusMessage ?? "",
-            headers: resHeaders,
-          });
-          const whole: WholeBody = (maxBytes, onHead) =>
-            readWhole(res, source, decoder, signal, maxBytes, onHead);
-          Object.defineProperty(response, WHOLE_BODY, { value: whole });
-          settled = true;
-          resolve(response);
-          return;
-        }
-        let onAbort: (() => void) | undefined;
-        const stream = noBody
-          ? null
-          : new ReadableStream<Uint8Array>({
-              start(controller) {
-                const fail = (err: unknown): void => {
-                  if (done) return;
+            resolve(response);
+            return;
+          }
+          let onAbort: (() => void) | undefined;
+          const stream = noBody
+            ? null
+            : new ReadableStream<Uint8Array>({
+                start(controller) {
+                  const fail = (err: unknown): void => {
+                    if (done) return;
+                    done = true;
+                    controller.error(err);
+                  };
+                  onAbort = () => {
+                    fail(abortReason(signal!));
+                    res.destroy();
+                    decoder?.destroy();
+                  };
+                  signal?.addEventListener("abort", onAbort, { once: true });
+                  source.on("data", (chunk: Uint8Array) => {
+                    if (done) return;
+                    controller.enqueue(
+                      new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+                    );
+                    if ((controller.desiredSize ?? 1) <= 0) source.pause();
+                  });
+                  source.on("end", () => {
+                    if (done) return;
+                    done = true;
+                    if (onAbort) signal?.removeEventListener("abort", onAbort);
+                    controller.close();
+                  });
+                  source.on("error", (err) => fail(err));
+                  const closed = (): void => {
+                    if (onAbort) signal?.removeEventListener("abort", onAbort);
+                    if (!res.complete)
+                      fail(new Error("connection closed before the response ended"));
+                  };
+                  if (res.destroyed)
+                    closed(); // while the decoder loaded
+                  else res.on("close", closed);
+                },
+                pull() {
+                  source.resume();
+                },
+                cancel() {
                   done = true;
-                  controller.error(err);
-                };
-                onAbort = () => {
-                  fail(abortReason(signal!));
+                  if (onAbort) signal?.removeEventListener("abort", onAbort);
                   res.destroy();
                   decoder?.destroy();
-                };
-                signal?.addEventListener("abort", onAbort, { once: true });
-                source.on("data", (chunk: Uint8Array) => {
-                  if (done) return;
-                  controller.enqueue(
-                    new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-                  );
-                  if ((controller.desiredSize ?? 1) <= 0) source.pause();
-                });
-                source.on("end", () => {
-                  if (done) return;
-                  done = true;
-                  if (onAbort) signal?.removeEventListener("abort", onAbort);
-                  controller.close();
-                });
-                source.on("error", (err) => fail(err));
-                const closed = (): void => {
-                  if (onAbort) signal?.removeEventListener("abort", onAbort);
-                  if (!res.complete) fail(new Error("connection closed before the response ended"));
-                };
-                if (res.destroyed)
-                  closed(); // while the decoder loaded
-                else res.on("close", closed);
-              },
-              pull() {
-                source.resume();
-              },
-              cancel() {
-                done = true;
-                if (onAbort) signal?.removeEventListener("abort", onAbort);
-                res.destroy();
-                decoder?.destroy();
-              },
-            });
-        if (noBody) res.resume();
-        settled = true;
-        resolve(
-          new Response(stream, {
-            status,
-            statusText: res.statusMessage ?? "",
-            headers: resHeaders,
-          }),
-        );
-      };
-      const onReqAbort = (): void => {
-        if (!settled) {
+                },
+              });
+          if (noBody) res.resume();
           settled = true;
-          reject(abortReason(signal!));
-        }
-        nreq.destroy();
-      };
-      signal?.addEventListener("abort", onReqAbort, { once: true });
-      nreq.on("close", () => signal?.removeEventListener("abort", onReqAbort));
-      nreq.on("error", (err) => {
-        if (settled) return;
-        settled = true;
-        reject(new TypeError(`fetch failed: ${err.message}`, { cause: err }));
+          resolve(
+            new Response(stream, {
+              status,
+              statusText: res.statusMessage ?? "",
+              headers: resHeaders,
+            }),
+          );
+        };
+        const onReqAbort = (): void => {
+          if (!settled) {
+            settled = true;
+            reject(abortReason(signal!));
+          }
+          nreq.destroy();
+        };
+        signal?.addEventListener("abort", onReqAbort, { once: true });
+        nreq.on("close", () => signal?.removeEventListener("abort", onReqAbort));
+        nreq.on("error", (err) => {
+          if (settled) return;
+          settled = true;
+          // A kept-alive socket the server closed while this request went out on it: the request
+          // was never read. Sent again once on a new socket if repeating it is harmless (what Go's
+          // transport does too), instead of failing a write for an idle timeout.
+          if (mayRetry && nreq.reusedSocket && IDEMPOTENT.has(req.method) && isReset(err)) {
+            signal?.removeEventListener("abort", onReqAbort);
+            resolve(attempt(false));
+            return;
+          }
+          reject(new TypeError(`fetch failed: ${err.message}`, { cause: err }));
+        });
+        if (body) nreq.end(body);
+        else nreq.end();
       });
-      if (body) nreq.end(body);
-      else nreq.end();
-    });
+    return attempt(true);
   };
   return doFetch as typeof fetch;
 }

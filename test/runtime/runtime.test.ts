@@ -225,6 +225,40 @@ describe("node:http(s) fetch transport", () => {
     await assert.rejects(cut, /closed before the response ended|aborted|socket hang up/);
   });
 
+  it("sends an idempotent request again once when a kept-alive socket turns out closed", async () => {
+    // every connection answers its first request and drops the next one unread: what a client
+    // meets when the server's idle timeout closes a kept-alive socket as a request goes out
+    let requests = 0;
+    const dropping = createServer((req, res) => {
+      requests++;
+      const socket = req.socket as typeof req.socket & { served?: number };
+      socket.served = (socket.served ?? 0) + 1;
+      if (socket.served > 1) {
+        socket.destroy();
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/plain", connection: "keep-alive" });
+      res.end(req.method);
+    });
+    await new Promise<void>((r) => dropping.listen(0, "127.0.0.1", () => r()));
+    const at = `http://127.0.0.1:${(dropping.address() as AddressInfo).port}/`;
+    try {
+      const f = nodeHttpsFetch({});
+      assert.equal(await (await f(at)).text(), "GET");
+      // the second GET goes out on the kept-alive socket, is dropped, and is sent again
+      assert.equal(await (await f(at)).text(), "GET");
+      assert.equal(requests, 3);
+      assert.equal(await (await f(at, { method: "PUT", body: "x" })).text(), "PUT");
+      assert.equal(requests, 5);
+      // a POST might have been read before the socket closed: not repeated, it fails
+      await assert.rejects(f(at, { method: "POST", body: "x" }), TypeError);
+      assert.equal(requests, 6);
+    } finally {
+      dropping.closeAllConnections?.();
+      await new Promise((r) => dropping.close(r));
+    }
+  });
+
   it("decodes gzip, deflate and br bodies as fetch does", async () => {
     const f = nodeHttpsFetch({});
     for (const encoding of ["gzip", "deflate", "br"]) {
