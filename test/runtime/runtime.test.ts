@@ -229,8 +229,10 @@ describe("node:http(s) fetch transport", () => {
     // every connection answers its first request and drops the next one unread: what a client
     // meets when the server's idle timeout closes a kept-alive socket as a request goes out
     let requests = 0;
+    const sockets = new Set<unknown>();
     const dropping = createServer((req, res) => {
       requests++;
+      sockets.add(req.socket);
       const socket = req.socket as typeof req.socket & { served?: number };
       socket.served = (socket.served ?? 0) + 1;
       if (socket.served > 1) {
@@ -245,14 +247,23 @@ describe("node:http(s) fetch transport", () => {
     try {
       const f = nodeHttpsFetch({});
       assert.equal(await (await f(at)).text(), "GET");
-      // the second GET goes out on the kept-alive socket, is dropped, and is sent again
       assert.equal(await (await f(at)).text(), "GET");
+      // the second GET went out on the kept-alive socket, was dropped, and was sent again
       assert.equal(requests, 3);
+      assert.equal(sockets.size, 2);
       assert.equal(await (await f(at, { method: "PUT", body: "x" })).text(), "PUT");
       assert.equal(requests, 5);
-      // a POST might have been read before the socket closed: not repeated, it fails
-      await assert.rejects(f(at, { method: "POST", body: "x" }), TypeError);
-      assert.equal(requests, 6);
+      const post = f(at, { method: "POST", body: "x" });
+      if ("Deno" in globalThis) {
+        // Deno's node:http runs on Deno's own HTTP client, which sends any request again
+        // itself when its pooled connection was closed
+        assert.equal(await (await post).text(), "POST");
+        assert.equal(requests, 7);
+      } else {
+        // a POST might have been read before the socket closed: not repeated, it fails
+        await assert.rejects(post, TypeError);
+        assert.equal(requests, 6);
+      }
     } finally {
       dropping.closeAllConnections?.();
       await new Promise((r) => dropping.close(r));
