@@ -148,7 +148,7 @@ if (badGenerated.length) {
 } else {
   console.log(
     `generated kinds: ${generatedResources} ResourceTypes carry a generated @example; ` +
-      `${generatedExempt} generated types and schemas are exempt from @example by rule ` +
+      `${generatedExempt} generated types, schemas and guards are exempt from @example by rule ` +
       "(their TSDoc names the kind, API version and scope and links the Kubernetes API reference: checked)",
   );
 }
