@@ -1,6 +1,7 @@
 /**
  * Node.js runtime: every request goes over `node:http`/`node:https`, wrapped
- * into a web `Response` (streaming body); `node:fs` and `node:child_process`
+ * into a web `Response` (a streaming body, or one handed over whole when the
+ * caller asks with `WHOLE_BODY`); `node:fs` and `node:child_process`
  * for files and exec plugins. Also used by Bun and Deno for file access or as
  * a fallback.
  *
@@ -58,9 +59,74 @@ async function decoderFor(
   return name === "deflate" ? z.createInflate(lenient) : z.createGunzip(lenient);
 }
 
+/** Where a response body goes: a web stream's controller, or a whole-body collector. */
+interface BodySink {
+  /** A chunk of the body. False: no more is wanted (the response is destroyed). */
+  chunk(chunk: Uint8Array): boolean;
+  /** The body ended. */
+  end(): void;
+  /** The body failed: a stream error, the connection closed before the end, the abort reason. */
+  fail(err: unknown): void;
+}
+
 /**
- * A response body read whole from the Node stream (see {@link WHOLE_BODY}): what a web stream
- * and its reader would give, without a promise per chunk.
+ * Feed a response body (`source`: the response itself, or its decoder) into `sink`, until it
+ * ends, fails, the connection closes before the end, or `signal` aborts. A failure or an abort
+ * destroys the response (and the decoder), which frees its socket. Returns `stop`, which ends
+ * the feed early and destroys the response (a cancelled stream).
+ */
+function feedBody(
+  res: http.IncomingMessage,
+  source: Readable,
+  decoder: Readable | undefined,
+  signal: AbortSignal | null | undefined,
+  sink: BodySink,
+): () => void {
+  let finished = false;
+  const finish = (): boolean => {
+    if (finished) return false;
+    finished = true;
+    signal?.removeEventListener("abort", onAbort);
+    return true;
+  };
+  const destroy = (): void => {
+    res.destroy();
+    decoder?.destroy();
+  };
+  const fail = (err: unknown): void => {
+    if (!finish()) return;
+    destroy();
+    sink.fail(err);
+  };
+  const stop = (): void => {
+    if (finish()) destroy();
+  };
+  const onAbort = (): void => fail(abortReason(signal!));
+  if (signal?.aborted) {
+    onAbort();
+    return stop;
+  }
+  signal?.addEventListener("abort", onAbort, { once: true });
+  source.on("data", (chunk: Uint8Array) => {
+    if (finished) return;
+    if (!sink.chunk(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) stop();
+  });
+  source.on("end", () => {
+    if (finish()) sink.end();
+  });
+  source.on("error", fail);
+  const closed = (): void => {
+    if (!res.complete) fail(new Error("connection closed before the response ended"));
+  };
+  if (res.destroyed)
+    closed(); // while the decoder loaded
+  else res.on("close", closed);
+  return stop;
+}
+
+/**
+ * A response body read whole (see {@link WHOLE_BODY}): what a web stream and its reader would
+ * give, without a promise per chunk.
  */
 function readWhole(
   res: http.IncomingMessage,
@@ -72,47 +138,15 @@ function readWhole(
 ): Promise<{ bytes: Uint8Array; truncated: boolean }> {
   return new Promise((resolve, reject) => {
     const collected = new BoundedBytes(maxBytes, onHead);
-    let finished = false;
-    const stop = (): void => {
-      finished = true;
-      signal?.removeEventListener("abort", onAbort);
-    };
-    const fail = (err: unknown): void => {
-      if (finished) return;
-      stop();
-      res.destroy();
-      decoder?.destroy();
-      reject(err);
-    };
-    const succeed = (): void => {
-      if (finished) return;
-      stop();
-      const result = collected.result();
-      if (result.truncated) {
-        res.destroy();
-        decoder?.destroy();
-      }
-      resolve(result);
-    };
-    const onAbort = (): void => fail(abortReason(signal!));
-    if (signal?.aborted) {
-      onAbort();
-      return;
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-    source.on("data", (chunk: Uint8Array) => {
-      if (finished) return;
-      if (!collected.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
-        succeed();
-      }
+    feedBody(res, source, decoder, signal, {
+      chunk: (chunk) => {
+        if (collected.push(chunk)) return true;
+        resolve(collected.result()); // over the limit: the rest is not read
+        return false;
+      },
+      end: () => resolve(collected.result()),
+      fail: reject,
     });
-    source.on("end", succeed);
-    source.on("error", fail);
-    const closed = (): void => {
-      if (!res.complete) fail(new Error("connection closed before the response ended"));
-    };
-    if (res.destroyed) closed();
-    else res.on("close", closed);
   });
 }
 
@@ -248,7 +282,6 @@ export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
           res: http.IncomingMessage,
           decoder: zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined,
         ): void => {
-          let done = false;
           const source: Readable = decoder ? res.pipe(decoder) : res;
           if (decoder) res.on("error", (err) => decoder.destroy(err));
           const status = res.statusCode ?? 0;
@@ -273,53 +306,26 @@ export function nodeHttpsFetch(tls: TlsOptions): typeof fetch {
             resolve(response);
             return;
           }
-          let onAbort: (() => void) | undefined;
+          let stop: (() => void) | undefined;
           const stream = noBody
             ? null
             : new ReadableStream<Uint8Array>({
                 start(controller) {
-                  const fail = (err: unknown): void => {
-                    if (done) return;
-                    done = true;
-                    controller.error(err);
-                  };
-                  onAbort = () => {
-                    fail(abortReason(signal!));
-                    res.destroy();
-                    decoder?.destroy();
-                  };
-                  signal?.addEventListener("abort", onAbort, { once: true });
-                  source.on("data", (chunk: Uint8Array) => {
-                    if (done) return;
-                    controller.enqueue(
-                      new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-                    );
-                    if ((controller.desiredSize ?? 1) <= 0) source.pause();
+                  stop = feedBody(res, source, decoder, signal, {
+                    chunk: (chunk) => {
+                      controller.enqueue(chunk);
+                      if ((controller.desiredSize ?? 1) <= 0) source.pause();
+                      return true;
+                    },
+                    end: () => controller.close(),
+                    fail: (err) => controller.error(err),
                   });
-                  source.on("end", () => {
-                    if (done) return;
-                    done = true;
-                    if (onAbort) signal?.removeEventListener("abort", onAbort);
-                    controller.close();
-                  });
-                  source.on("error", (err) => fail(err));
-                  const closed = (): void => {
-                    if (onAbort) signal?.removeEventListener("abort", onAbort);
-                    if (!res.complete)
-                      fail(new Error("connection closed before the response ended"));
-                  };
-                  if (res.destroyed)
-                    closed(); // while the decoder loaded
-                  else res.on("close", closed);
                 },
                 pull() {
                   source.resume();
                 },
                 cancel() {
-                  done = true;
-                  if (onAbort) signal?.removeEventListener("abort", onAbort);
-                  res.destroy();
-                  decoder?.destroy();
+                  stop?.();
                 },
               });
           if (noBody) res.resume();
