@@ -21,6 +21,7 @@ import type { ResourceType } from "../resources/resource.ts";
 import { validate } from "../resources/validate.ts";
 import { nodeInspect } from "../runtime/inspect.ts";
 import { type Runtime, WHOLE_BODY } from "../runtime/types.ts";
+import { textHead } from "../util/bytes.ts";
 import { type Clock, realClock } from "../util/clock.ts";
 import { parseBytesWithoutManagedFields, type StripShape } from "../util/json-strip.ts";
 import { defaultLogger, type Logger } from "../util/logger.ts";
@@ -780,7 +781,7 @@ export class KubeClient {
         throw new ApiError({
           code: res.status,
           reason: "InvalidResponse",
-          message: `response is not JSON: ${this.#scrub(utf8.decode(bytes.subarray(0, 480)).slice(0, 120))}`,
+          message: `response is not JSON: ${this.#scrub(textHead(bytes, 120))}`,
           method: spec.method,
           url: safeUrl(url),
         });

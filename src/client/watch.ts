@@ -10,7 +10,7 @@
  * @module
  */
 
-import { concatBytes } from "../util/bytes.ts";
+import { concatBytes, textHead } from "../util/bytes.ts";
 import { parseBytesWithoutManagedFields } from "../util/json-strip.ts";
 import { WatchDecodeError } from "./errors.ts";
 
@@ -170,11 +170,6 @@ export class WatchLineDecoder {
 
   readonly #decodeLine = (bytes: Uint8Array): string => this.#decode(bytes, this.#line);
 
-  /** The start of a bad line, for its error message. */
-  #text(bytes: Uint8Array): string {
-    return new TextDecoder().decode(bytes.subarray(0, 320));
-  }
-
   #decode(bytes: Uint8Array, line: number): string {
     try {
       return this.#decoder.decode(bytes);
@@ -210,7 +205,7 @@ export class WatchLineDecoder {
       throw new WatchDecodeError(
         "invalid-json",
         this.#line,
-        `not JSON (${err instanceof Error ? err.message : String(err)}): ${this.#text(bytes).slice(0, 80)}`,
+        `not JSON (${err instanceof Error ? err.message : String(err)}): ${textHead(bytes, 80)}`,
       );
     }
     if (
@@ -223,7 +218,7 @@ export class WatchLineDecoder {
       throw new WatchDecodeError(
         "invalid-event",
         this.#line,
-        `not a watch event {type, object}: ${this.#text(bytes).slice(0, 80)}`,
+        `not a watch event {type, object}: ${textHead(bytes, 80)}`,
       );
     }
     return value as RawWatchEvent;

@@ -83,3 +83,19 @@ export class BoundedBytes {
     return { bytes: concatBytes(this.#chunks, this.#total), truncated: this.#truncated };
   }
 }
+
+const lenient = new TextDecoder();
+
+/**
+ * The first `chars` characters (UTF-16 code units) of UTF-8 `bytes`, invalid bytes replaced,
+ * for an error message: only the bytes those characters can take are decoded.
+ *
+ * @example
+ * ```ts
+ * import { textHead } from "./bytes.ts";
+ * textHead(new TextEncoder().encode("not json at all"), 8); // "not json"
+ * ```
+ */
+export function textHead(bytes: Uint8Array, chars: number): string {
+  return lenient.decode(bytes.subarray(0, chars * 4)).slice(0, chars);
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BoundedBytes, concatBytes } from "../../src/util/bytes.ts";
+import { BoundedBytes, concatBytes, textHead } from "../../src/util/bytes.ts";
 
 const bytes = (...xs: number[]): Uint8Array => new Uint8Array(xs);
 
@@ -34,5 +34,15 @@ describe("BoundedBytes", () => {
     const none = new BoundedBytes(0);
     assert.equal(none.push(bytes(1)), false);
     assert.deepEqual(none.result(), { bytes: bytes(), truncated: true });
+  });
+});
+
+describe("textHead", () => {
+  it("gives the first characters, multi-byte ones whole and invalid bytes replaced", () => {
+    const enc = new TextEncoder();
+    assert.equal(textHead(enc.encode("not json at all"), 8), "not json");
+    assert.equal(textHead(enc.encode("äöü€ rest"), 4), "äöü€");
+    assert.equal(textHead(new Uint8Array([0x61, 0xff, 0x62]), 3), "a\ufffdb");
+    assert.equal(textHead(bytes(), 10), "");
   });
 });
